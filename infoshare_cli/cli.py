@@ -1,0 +1,62 @@
+"""The `infoshare` command line: a thin layer that parses options and calls the core."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from infoshare_cli import __version__
+from infoshare_cli.app import explain_unexpected, new_app, print_error
+from infoshare_cli.commands import questions as questions_commands
+
+HELP = """Record decisions to share information about a child, co-signed by a second manager.
+
+[bold]New here?[/bold] Run [bold]infoshare decide[/bold]: the first time, it sets up the log and
+registers you as the first manager, then walks you through the checklist.
+[bold]infoshare rules[/bold] shows the seven golden rules for information sharing.
+"""
+
+app = new_app(help=HELP, add_completion=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"infoshare {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show full technical details when something goes wrong."),
+    ] = False,
+) -> None:
+    if debug:
+        import os
+
+        os.environ["INFOSHARE_DEBUG"] = "1"
+
+
+app.add_typer(questions_commands.app, name="questions")
+app.command("rules")(questions_commands.rules)
+
+
+def main() -> None:
+    """Console-script entry point: the last guard against a traceback on screen."""
+    from infoshare_cli.app import debug_enabled
+
+    try:
+        app()
+    except Exception as exc:  # a bug: say so plainly, without personal data
+        if debug_enabled():
+            raise
+        print_error(explain_unexpected(exc))
+        raise SystemExit(1) from None

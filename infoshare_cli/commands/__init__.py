@@ -1,0 +1,1 @@
+"""One module per group of commands; ``infoshare_cli.cli`` puts them together."""
