@@ -163,7 +163,9 @@ _SCHEMA_0001 = [
     "CREATE INDEX entries_kind ON entries(kind)",
     # Co-signatures and corrections point at a decision by its seq; a decision may revisit
     # an earlier one. Not partial indexes: SQLite would only use a partial index WHERE kind
-    # IN (...) for queries repeating that exact IN, not for kind = 'cosign'.
+    # IN (...) for queries repeating that exact IN, not for kind = 'cosign'. Queries must
+    # compare the expression with a value that has no affinity (e.g. `= +d.seq`, `= ?`, `= 5`),
+    # else SQLite cannot use these indexes; references must then be JSON integers.
     "CREATE INDEX entries_decision_ref ON entries(kind, json_extract(payload, '$.decision'))",
     "CREATE INDEX entries_revisits ON entries(kind, json_extract(payload, '$.revisits'))",
     # staff: the current state of each staff member, folded from their 'staff' entries.
@@ -202,6 +204,7 @@ _SCHEMA_0001 = [
     """,
     # decisions: one row per decision. status, first rule that applies:
     #   'superseded'            a later decision has payload.revisits = this decision_id;
+    #                           (revisits and a cosign's decision are JSON integers);
     #   'agreed' / 'not agreed' the newest co-signature with verdict agree / disagree, by
     #                           someone other than the person who made the decision;
     #   'awaiting co-signature' otherwise.
@@ -218,14 +221,14 @@ _SCHEMA_0001 = [
         CASE
             WHEN EXISTS (
                 SELECT 1 FROM entries n
-                WHERE n.kind = 'decision' AND json_extract(n.payload, '$.revisits') = d.seq
+                WHERE n.kind = 'decision' AND json_extract(n.payload, '$.revisits') = +d.seq
                   AND n.seq > d.seq
             ) THEN 'superseded'
             ELSE COALESCE((
                 SELECT CASE json_extract(c.payload, '$.verdict')
                            WHEN 'agree' THEN 'agreed' ELSE 'not agreed' END
                 FROM entries c
-                WHERE c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = d.seq
+                WHERE c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = +d.seq
                   AND c.actor <> d.actor
                   AND json_extract(c.payload, '$.verdict') IN ('agree', 'disagree')
                 ORDER BY c.seq DESC LIMIT 1
