@@ -325,6 +325,7 @@ class Ledger:
         self._path = path
         self._conn = conn
         self._db = sqlite_utils.Database(conn, execute_plugins=False)
+        self._in_batch = False
 
     # -- opening and closing
 
@@ -482,9 +483,11 @@ class Ledger:
         payload_text = canonical_json(body).decode("utf-8")
 
         conn = self._conn
+        own_transaction = not self._in_batch
         # IMMEDIATE takes the write lock now: a deferred BEGIN that reads the head and then
         # tries to write fails (SQLITE_BUSY) instead of waiting if another writer got in.
-        conn.execute("BEGIN IMMEDIATE")
+        if own_transaction:
+            conn.execute("BEGIN IMMEDIATE")
         try:
             row = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev_hash = (row[0] + 1, row[1]) if row else (1, GENESIS_HASH)
@@ -500,12 +503,35 @@ class Ledger:
                 f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (seq, kind, recorded_at, actor, payload_text, prev_hash, entry_hash, signature),
             )
+            if own_transaction:
+                conn.execute("COMMIT")
+        except BaseException:
+            if own_transaction and conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return entry
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Appends inside this block land together or not at all.
+
+        A decision and its co-signature are written this way, so a crash or Ctrl-C between
+        the two never leaves half a record.
+        """
+        if self._in_batch:
+            raise RuntimeError("batches do not nest")
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        self._in_batch = True
+        try:
+            yield
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        return entry
+        finally:
+            self._in_batch = False
 
     # -- reading
 

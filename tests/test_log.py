@@ -521,3 +521,30 @@ def test_concurrent_appends_from_four_processes(tmp_path):
     for i in range(4):
         mine = [e.payload["n"] for e in entries if e.actor == f"s-{i}"]
         assert mine == list(range(50))
+
+
+def test_batch_appends_land_together_or_not_at_all(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from infoshare_cli import crypto
+    from infoshare_cli.log import Ledger
+
+    key = Ed25519PrivateKey.generate()
+
+    def sign(data):
+        return crypto.sign(key, data)
+
+    with Ledger.create(tmp_path / "log.sqlite3") as ledger:
+        with ledger.batch():
+            first = ledger.append("decision", "s-1", {"case_ref": "A"}, sign)
+            second = ledger.append("cosign", "s-2", {"decision": first.seq}, sign)
+        assert (first.seq, second.seq) == (1, 2)
+        assert second.prev_hash == first.hash
+        try:
+            with ledger.batch():
+                ledger.append("decision", "s-1", {"case_ref": "B"}, sign)
+                raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            pass
+        assert ledger.count() == 2
+        assert ledger.append("decision", "s-1", {"case_ref": "C"}, sign).seq == 3
