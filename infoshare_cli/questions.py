@@ -790,7 +790,11 @@ class _Checker:
                     targets.append(target)
             edges[qid] = targets
             if question.type == "multiple":
-                shared = {(c.next, c.outcome) for c in question.choices if not c.exclusive}
+                shared = {
+                    (c.next or question.next, c.outcome)
+                    for c in question.choices
+                    if not c.exclusive
+                }
                 if len(shared) > 1:
                     self.add(
                         marks[qid], "choices",
