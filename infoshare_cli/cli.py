@@ -8,7 +8,9 @@ import typer
 
 from infoshare_cli import __version__
 from infoshare_cli.app import explain_unexpected, new_app, print_error
+from infoshare_cli.commands import decide as decide_commands
 from infoshare_cli.commands import questions as questions_commands
+from infoshare_cli.commands import staff as staff_commands
 
 HELP = """Record decisions to share information about a child, co-signed by a second manager.
 
@@ -45,8 +47,14 @@ def root(
         os.environ["INFOSHARE_DEBUG"] = "1"
 
 
-app.add_typer(questions_commands.app, name="questions")
+app.command("decide")(decide_commands.decide)
+app.command("init")(decide_commands.init)
+app.command("pending")(decide_commands.pending)
+app.command("cosign")(decide_commands.cosign)
+app.command("show")(decide_commands.show)
+app.add_typer(staff_commands.app, name="staff")
 app.command("rules")(questions_commands.rules)
+app.add_typer(questions_commands.app, name="questions")
 
 
 def main() -> None:

@@ -32,9 +32,16 @@ SET_KEYS = {"name", "version", "guidance", "start", "outcomes", "golden_rules", 
 OUTCOME_KEYS = {"label", "description", "next_steps", "record"}
 RULE_KEYS = {"title", "text"}
 QUESTION_KEYS = {
-    "id", "text", "help", "type", "choices", "reason_required_for", "reason_prompt",
-    "next", "parts",
-}  # fmt: skip
+    "id",
+    "text",
+    "help",
+    "type",
+    "choices",
+    "reason_required_for",
+    "reason_prompt",
+    "next",
+    "parts",
+}
 PART_KEYS = {"id", "text", "help", "type", "choices", "reason_required_for", "reason_prompt"}
 CHOICE_KEYS = {"value", "label", "help", "next", "outcome", "basis", "exclusive", "alert"}
 
@@ -598,7 +605,7 @@ class _Checker:
             return None
         what = f"'{qid}'"
         qtype = node.get("type")
-        if qtype not in types:
+        if not isinstance(qtype, str) or qtype not in types:
             self.add(
                 node,
                 "type" if "type" in node else None,
@@ -704,8 +711,11 @@ class _Checker:
             value = item.get("value")
             if value is None or isinstance(value, bool) or not str(value).strip():
                 hint = ' (write yes and no in quotes: "yes")' if isinstance(value, bool) else ""
-                self.add(item, "value" if "value" in item else None,
-                         f"choice {i} of {what} needs a 'value' (a short word){hint}")  # fmt: skip
+                self.add(
+                    item,
+                    "value" if "value" in item else None,
+                    f"choice {i} of {what} needs a 'value' (a short word){hint}",
+                )
                 continue
             value = str(value)
             if any(c.value == value for c in result):
@@ -766,9 +776,10 @@ class _Checker:
             for choice in question.choices:
                 if (choice.next or question.next) is None:
                     self.add(
-                        marks[qid], "choices",
+                        marks[qid],
+                        "choices",
                         f"the choice '{choice.value}' of '{qid}' goes nowhere; give it 'next'",
-                    )  # fmt: skip
+                    )
             if (
                 question.type not in CHOICE_TYPES
                 and question.type != "review"
@@ -783,9 +794,10 @@ class _Checker:
                         " (that is an outcome: use 'outcome:' for it)" if target in OUTCOMES else ""
                     )
                     self.add(
-                        marks[qid], "choices" if question.choices else "next",
+                        marks[qid],
+                        "choices" if question.choices else "next",
                         f"'{qid}' leads to '{target}', which is not a question id{hint}",
-                    )  # fmt: skip
+                    )
                 else:
                     targets.append(target)
             edges[qid] = targets
@@ -797,19 +809,21 @@ class _Checker:
                 }
                 if len(shared) > 1:
                     self.add(
-                        marks[qid], "choices",
+                        marks[qid],
+                        "choices",
                         f"the choices of '{qid}' that can be picked together must lead to the "
                         "same place and outcome; mark the others 'exclusive: true'",
-                    )  # fmt: skip
+                    )
         if self.problems:
             return
         cycle = _find_cycle(start, edges)
         if cycle:
             self.add(
-                marks[cycle[0]], None,
+                marks[cycle[0]],
+                None,
                 f"the questions loop: {' -> '.join(cycle)}; a question set must always move "
                 "forward to an outcome",
-            )  # fmt: skip
+            )
             return
         reachable = _reachable(start, edges)
         for qid in questions:
@@ -824,10 +838,11 @@ class _Checker:
             if outcome is None:
                 route_text = " -> ".join(f"{q}={v}" for q, v in steps)
                 self.add(
-                    marks[steps[-1][0]], None,
+                    marks[steps[-1][0]],
+                    None,
                     f"the answers {route_text} reach the end without an outcome; give one "
                     "of those choices an 'outcome'",
-                )  # fmt: skip
+                )
             if len(self.problems) > 20:
                 return
 

@@ -1,0 +1,255 @@
+"""The steps of `decide`, `init` and `cosign`: who is deciding, the wizard, the co-signature.
+
+These functions take an asker (terminal prompts, or pipe input in tests), a passphrase
+reader and an open log; they hold no SQL and print only through the asker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from infoshare_cli.decisions import (
+    CASE_REF_HELP,
+    Draft,
+    check_case_ref,
+    cosign_payload,
+    decision_payload,
+)
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.log import Entry, Ledger
+from infoshare_cli.questions import QuestionSet
+from infoshare_cli.records import DecisionRecord, load_decision
+from infoshare_cli.staff import (
+    Signer,
+    StaffMember,
+    add_member,
+    cosigner_problem,
+    load_register,
+    register_first_manager,
+    unlock_with_attempts,
+)
+from infoshare_cli.wizard import run_wizard
+
+NOBODY = "__nobody__"
+PassphraseReader = Callable[[str], str]
+
+
+@dataclass
+class Written:
+    decision: Entry
+    cosign: Entry | None = None
+
+
+# --- setting up ------------------------------------------------------------------------
+
+
+def setup_log(
+    path: Path,
+    setting: str,
+    manager: str,
+    read_passphrase: PassphraseReader,
+    new_passphrase: Callable[[PassphraseReader, str], str],
+) -> tuple[Ledger, Signer]:
+    """Create the log and register the first manager. Nothing is left behind on failure."""
+    from infoshare_cli.staff import check_name
+
+    manager = check_name(manager)
+    passphrase = new_passphrase(read_passphrase, manager)
+    ledger = Ledger.create(path)
+    try:
+        signer = register_first_manager(ledger, manager, passphrase, setting)
+    except BaseException:
+        ledger.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        raise
+    return ledger, signer
+
+
+def interactive_setup(asker, path: Path, read_passphrase, new_passphrase) -> Ledger:
+    """First run: offer to create the log, register the first manager, maybe a second."""
+    asker.say(
+        f"\nThere is no infoshare log on this computer yet (looked for {path}).\n"
+        "Setting one up takes a minute: the name of your setting, and you as its first "
+        "manager with a passphrase only you know."
+    )
+    if not asker.confirm("Set up the log now?", default=True):
+        raise InfoshareError(
+            "No log was set up. Run `infoshare init` when you are ready.", exit_code=1
+        )
+    setting = asker.text("What is your setting called?", help="For example: Little Acorns Nursery.")
+    manager = asker.text(
+        "Your name (you will be the first manager)?",
+        help="As colleagues know you; it is shown on every record you sign.",
+    )
+    ledger, signer = setup_log(path, setting, manager, read_passphrase, new_passphrase)
+    asker.say(f"The log is ready at {path}. {signer.member.name} is registered as a manager.")
+    offer_second_manager(asker, ledger, signer, read_passphrase, new_passphrase)
+    return ledger
+
+
+def offer_second_manager(asker, ledger: Ledger, signer: Signer, read_passphrase, new_passphrase):
+    asker.say(
+        "Every decision is co-signed by a second manager: the decision should never be made "
+        "as an individual."
+    )
+    while asker.confirm("Add another manager now? They co-sign decisions.", default=True):
+        name = asker.text("Their name?", help="They will type their own passphrase next.")
+        passphrase = new_passphrase(read_passphrase, name)
+        member = add_member(ledger, signer, name, "manager", passphrase)
+        asker.say(f"{member.name} is registered as a manager.")
+        if not asker.confirm("Add someone else?", default=False):
+            break
+
+
+# --- who is deciding -------------------------------------------------------------------
+
+
+def pick_person(asker, people: list[StaffMember], message: str, help: str, extra=()) -> str:
+    choices = [(m.staff_id, m.description) for m in people] + list(extra)
+    return asker.select(message, choices, help=help)
+
+
+def identify_decider(asker, ledger: Ledger, read_passphrase: PassphraseReader) -> Signer:
+    register = load_register(ledger)
+    active = [m for m in register.values() if m.active]
+    staff_id = pick_person(
+        asker,
+        active,
+        "Who is taking this decision?",
+        "Pick your own name. You will sign the decision with your passphrase.",
+    )
+    return unlock_with_attempts(register[staff_id], read_passphrase)
+
+
+def ask_case_ref(asker, default: str = "") -> str:
+    while True:
+        value = asker.text("Case reference for the child?", help=CASE_REF_HELP, default=default)
+        try:
+            return check_case_ref(value)
+        except InfoshareError as exc:
+            asker.say(exc.message)
+
+
+# --- deciding --------------------------------------------------------------------------
+
+
+def revisable(ledger: Ledger, revisits: int | None) -> DecisionRecord | None:
+    """The decision being taken again, if any; refuses one already taken again."""
+    if revisits is None:
+        return None
+    earlier = load_decision(ledger, revisits)
+    if earlier.revisited_by:
+        raise InfoshareError(
+            f"Decision #{revisits} has already been taken again as "
+            f"#{earlier.revisited_by[-1]}; use --revisits {earlier.revisited_by[-1]}."
+        )
+    return earlier
+
+
+def interactive_decision(
+    asker,
+    ledger: Ledger,
+    qset: QuestionSet,
+    read_passphrase: PassphraseReader,
+    revisits: int | None = None,
+) -> Written:
+    """The whole interactive `decide`: decider, case, wizard, co-signature, one write."""
+    earlier = revisable(ledger, revisits)
+    decider = identify_decider(asker, ledger, read_passphrase)
+    case_ref = ask_case_ref(asker, default=earlier.payload.get("case_ref", "") if earlier else "")
+    draft = Draft(case_ref, decider.staff_id, revisits=revisits)
+    run_wizard(qset, draft, asker)
+    payload = decision_payload(qset, draft)
+    cosigner = choose_cosigner(asker, ledger, decider.staff_id, read_passphrase)
+    verdict = ask_verdict(asker, qset, payload) if cosigner else None
+    return write_decision(ledger, decider, payload, cosigner, verdict)
+
+
+def choose_cosigner(
+    asker, ledger: Ledger, decider_id: str, read_passphrase: PassphraseReader
+) -> Signer | None:
+    register = load_register(ledger)
+    eligible = [m for m in register.values() if cosigner_problem(decider_id, m) is None]
+    help_text = (
+        "The decision should never be made as an individual: a second manager reads the "
+        "record and co-signs it with their own passphrase."
+    )
+    if not eligible:
+        asker.say(
+            "No other manager is registered, so nobody can co-sign yet. The decision will be "
+            "saved as awaiting co-signature. Add a manager with `infoshare staff add`."
+        )
+        return None
+    staff_id = pick_person(
+        asker,
+        eligible,
+        "Co-signature: which manager is co-signing?",
+        help_text,
+        extra=[(NOBODY, "No manager is here now: save it as awaiting co-signature")],
+    )
+    if staff_id == NOBODY:
+        return None
+    return unlock_with_attempts(register[staff_id], read_passphrase)
+
+
+def ask_verdict(asker, qset: QuestionSet, payload: dict) -> tuple[str, str]:
+    from infoshare_cli.views import answers_table, outcome_panel
+
+    asker.say(answers_table(qset, payload["answers"], payload.get("outcome_record")))
+    asker.say(outcome_panel(qset, payload))
+    verdict = asker.select(
+        "Do you agree with this decision?",
+        [("agree", "I agree"), ("disagree", "I do not agree")],
+        help="Read the record above. If you do not agree, say why: the practitioner can "
+        "then take the decision again.",
+    )
+    why = " (why you do not agree)" if verdict == "disagree" else " (optional: type - for none)"
+    comment = asker.text("Your comment" + why, kind="reason")
+    return verdict, "" if comment.strip() == "-" else comment
+
+
+def write_decision(
+    ledger: Ledger,
+    decider: Signer,
+    payload: dict,
+    cosigner: Signer | None,
+    verdict: tuple[str, str] | None,
+) -> Written:
+    """Append the decision, and its co-signature if there is one, in one transaction."""
+    if cosigner is not None:
+        problem = cosigner_problem(decider.staff_id, cosigner.member)
+        if problem:
+            raise InfoshareError(problem)
+    if verdict is not None:
+        cosign_payload(0, "", *verdict)  # check the verdict before anything is written
+    with ledger.batch():
+        decision = ledger.append("decision", decider.staff_id, payload, decider.sign)
+        cosign = None
+        if cosigner is not None and verdict is not None:
+            body = cosign_payload(decision.seq, decision.hash, *verdict)
+            cosign = ledger.append("cosign", cosigner.staff_id, body, cosigner.sign)
+    return Written(decision, cosign)
+
+
+def cosign_existing(
+    ledger: Ledger,
+    record: DecisionRecord,
+    cosigner: Signer,
+    verdict: str,
+    comment: str,
+) -> Entry:
+    if record.revisited_by:
+        raise InfoshareError(
+            f"Decision #{record.id} has been taken again as #{record.revisited_by[-1]}; "
+            "co-sign that one instead."
+        )
+    if record.verdict is not None:
+        raise InfoshareError(f"Decision #{record.id} has already been co-signed.")
+    problem = cosigner_problem(record.entry.actor, cosigner.member)
+    if problem:
+        raise InfoshareError(problem)
+    body = cosign_payload(record.id, record.entry.hash, verdict, comment)
+    return ledger.append("cosign", cosigner.staff_id, body, cosigner.sign)

@@ -1,0 +1,134 @@
+"""Reading decisions back out of the log: one decision with everything that points at it.
+
+No terminal code: views render these records, commands fetch them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from infoshare_cli import crypto
+from infoshare_cli.decisions import decision_status
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.log import Entry, Ledger
+from infoshare_cli.staff import StaffMember, apply_staff_entry, load_register
+
+
+@dataclass
+class DecisionRecord:
+    entry: Entry
+    cosigns: list[Entry] = field(default_factory=list)
+    corrections: list[Entry] = field(default_factory=list)
+    revisited_by: list[int] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        return self.entry.seq
+
+    @property
+    def payload(self) -> dict:
+        return self.entry.payload
+
+    @property
+    def verdict(self) -> str | None:
+        valid = [c for c in self.cosigns if c.actor != self.entry.actor]
+        return valid[-1].payload.get("verdict") if valid else None
+
+    @property
+    def status(self) -> str:
+        return decision_status(self.verdict, bool(self.revisited_by), bool(self.corrections))
+
+
+def parse_id(text: str | int) -> int:
+    """A decision id as people type it: 42 or #42."""
+    cleaned = str(text).strip().lstrip("#")
+    if not cleaned.isdigit() or len(cleaned) > 12 or int(cleaned) < 1:
+        raise InfoshareError(
+            f"'{str(text)[:20]}' is not a decision id. Ids are numbers, as shown by "
+            "`infoshare pending` or `infoshare log`."
+        )
+    return int(cleaned)
+
+
+def load_decision(ledger: Ledger, decision_id: int) -> DecisionRecord:
+    entry = ledger.get(decision_id)
+    if entry is None or entry.kind != "decision":
+        what = "an entry of another kind" if entry is not None else "nothing"
+        raise InfoshareError(
+            f"There is no decision #{decision_id} in this log (that id is {what}). "
+            "See `infoshare pending` or `infoshare log` for decision ids."
+        )
+    record = DecisionRecord(entry)
+    sql = (
+        "SELECT seq FROM entries WHERE kind = ? AND json_extract(payload, '$.decision') = ? "
+        "ORDER BY seq"
+    )
+    for kind, target in (("cosign", record.cosigns), ("correction", record.corrections)):
+        for (seq,) in ledger.db.execute(sql, [kind, decision_id]).fetchall():
+            target.append(ledger.get(seq))
+    rows = ledger.db.execute(
+        "SELECT seq FROM entries WHERE kind = 'decision' "
+        "AND json_extract(payload, '$.revisits') = ? ORDER BY seq",
+        [decision_id],
+    ).fetchall()
+    record.revisited_by = [seq for (seq,) in rows]
+    return record
+
+
+def pending_decisions(ledger: Ledger) -> list[DecisionRecord]:
+    """Decisions with no co-signature yet and not taken again, oldest first."""
+    rows = ledger.db.execute(
+        "SELECT seq FROM entries d WHERE kind = 'decision' AND NOT EXISTS ("
+        " SELECT 1 FROM entries c WHERE c.kind = 'cosign' AND c.actor <> d.actor"
+        " AND json_extract(c.payload, '$.decision') = +d.seq)"
+        " ORDER BY seq"
+    ).fetchall()
+    records = [load_decision(ledger, seq) for (seq,) in rows]
+    return [r for r in records if not r.revisited_by]
+
+
+def signer_at(ledger: Ledger, seq: int) -> dict[str, StaffMember]:
+    """The staff register as it stood just before entry ``seq`` was written."""
+    register: dict[str, StaffMember] = {}
+    for entry in ledger.entries(kinds=("staff",)):
+        if entry.seq > seq:
+            break
+        if entry.seq == seq and entry.payload.get("action") != "register":
+            break
+        apply_staff_entry(register, entry.seq, entry.payload)
+    return register
+
+
+def signature_ok(ledger: Ledger, entry: Entry) -> bool:
+    """Does the entry's signature verify with its signer's key as registered at the time?"""
+    member = signer_at(ledger, entry.seq).get(entry.actor)
+    if member is None:
+        return False
+    return entry.computed_hash() == entry.hash and crypto.verify_signature(
+        member.public_key, bytes.fromhex(entry.hash), entry.signature
+    )
+
+
+def staff_names(ledger: Ledger) -> dict[str, str]:
+    return {sid: m.name for sid, m in load_register(ledger).items()}
+
+
+def age_text(recorded_at: str, now: datetime | None = None) -> str:
+    """How long ago, in words: '3 days', '5 hours', 'just now'."""
+    then = parse_time(recorded_at)
+    seconds = int(((now or datetime.now(UTC)) - then).total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return "just now"
+
+
+def parse_time(recorded_at: str) -> datetime:
+    return datetime.fromisoformat(recorded_at.replace("Z", "+00:00"))
+
+
+def local_time(recorded_at: str) -> str:
+    """UTC as stored, shown in the computer's local time."""
+    return parse_time(recorded_at).astimezone().strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,292 @@
+"""The staff register: who may decide and who may co-sign, and their signing keys.
+
+The register lives in the log itself, as signed ``staff`` entries: ``register``,
+``deactivate`` and ``rekey`` (a passphrase change, which also replaces the signing key).
+Each person has an Ed25519 key whose private half is sealed with their passphrase
+(Argon2id + AES-GCM, see ``crypto``): a passphrase is right when it unseals the key.
+No terminal code here; the CLI asks for names and passphrases and passes them in.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from infoshare_cli import crypto
+from infoshare_cli.errors import InfoshareError, WrongPassphrase
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from infoshare_cli.log import Ledger
+
+ROLES = ("manager", "practitioner")
+MAX_NAME_LENGTH = 80
+MAX_PASSPHRASE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    staff_id: str
+    name: str
+    role: str
+    dsl: bool
+    active: bool
+    public_key: str
+    sealed_key: dict
+    since_seq: int
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == "manager"
+
+    @property
+    def description(self) -> str:
+        extra = ", designated safeguarding lead" if self.dsl else ""
+        return f"{self.name} ({self.role}{extra})"
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A staff member whose passphrase has been checked: they can sign entries."""
+
+    member: StaffMember
+    private_key: Ed25519PrivateKey
+
+    @property
+    def staff_id(self) -> str:
+        return self.member.staff_id
+
+    def sign(self, data: bytes) -> str:
+        return crypto.sign(self.private_key, data)
+
+
+def check_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise InfoshareError("A name cannot be empty.")
+    if len(cleaned) > MAX_NAME_LENGTH:
+        raise InfoshareError(f"A name may be at most {MAX_NAME_LENGTH} characters long.")
+    if not cleaned.isprintable():
+        raise InfoshareError("A name may only contain printable characters.")
+    return cleaned
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InfoshareError(f"The role must be one of: {', '.join(ROLES)} (not '{role}').")
+    return role
+
+
+# --- reading the register ---------------------------------------------------------------
+
+
+def apply_staff_entry(register: dict[str, StaffMember], seq: int, payload: dict) -> None:
+    """Fold one ``staff`` entry into a register (staff id -> member)."""
+    staff_id = payload["staff_id"]
+    action = payload["action"]
+    if action == "register":
+        register[staff_id] = StaffMember(
+            staff_id,
+            payload["name"],
+            payload["role"],
+            bool(payload.get("dsl", False)),
+            True,
+            payload["public_key"],
+            payload["sealed_key"],
+            seq,
+        )
+    elif action == "deactivate" and staff_id in register:
+        register[staff_id] = replace(register[staff_id], active=False, since_seq=seq)
+    elif action == "rekey" and staff_id in register:
+        register[staff_id] = replace(
+            register[staff_id],
+            public_key=payload["public_key"],
+            sealed_key=payload["sealed_key"],
+            since_seq=seq,
+        )
+
+
+def load_register(ledger: Ledger) -> dict[str, StaffMember]:
+    """Everyone ever registered, in the order they were added, as they are now."""
+    register: dict[str, StaffMember] = {}
+    for entry in ledger.entries(kinds=("staff",)):
+        apply_staff_entry(register, entry.seq, entry.payload)
+    return register
+
+
+def find_member(register: dict[str, StaffMember], name: str) -> StaffMember:
+    """The person with this name (ignoring case and extra spaces), or a clear error."""
+    wanted = " ".join(name.split()).casefold()
+    matches = [m for m in register.values() if m.name.casefold() == wanted]
+    active = [m for m in matches if m.active]
+    if active:
+        return active[0]
+    if matches:
+        return matches[0]
+    names = ", ".join(m.name for m in register.values() if m.active) or "nobody yet"
+    raise InfoshareError(
+        f"Nobody called '{name}' is registered. Registered staff: {names}. "
+        "Check the spelling, or see `infoshare staff list`."
+    )
+
+
+def active_managers(register: dict[str, StaffMember]) -> list[StaffMember]:
+    return [m for m in register.values() if m.active and m.is_manager]
+
+
+def require_active(member: StaffMember) -> None:
+    if not member.active:
+        raise InfoshareError(f"{member.name} has been deactivated and can no longer sign.")
+
+
+def require_manager(member: StaffMember, doing: str) -> None:
+    require_active(member)
+    if not member.is_manager:
+        raise InfoshareError(f"Only a manager can {doing}; {member.name} is a {member.role}.")
+
+
+def cosigner_problem(decider_id: str, cosigner: StaffMember) -> str | None:
+    """Why this person cannot co-sign this decision, or None if they can."""
+    if cosigner.staff_id == decider_id:
+        return (
+            "The person who took the decision cannot co-sign it: the decision should never "
+            "be made as an individual. Ask a second manager."
+        )
+    if not cosigner.active:
+        return f"{cosigner.name} has been deactivated and cannot co-sign."
+    if not cosigner.is_manager:
+        return f"{cosigner.name} is a {cosigner.role}; only a manager can co-sign a decision."
+    return None
+
+
+# --- proving who you are ----------------------------------------------------------------
+
+
+def unlock(member: StaffMember, passphrase: str) -> Signer:
+    """Check a passphrase by unsealing the member's key. Raises WrongPassphrase."""
+    key = crypto.unseal_private_key(member.sealed_key, passphrase)
+    if crypto.public_key_b64(key) != member.public_key:
+        raise InfoshareError(
+            f"The signing key stored for {member.name} does not match their registered key. "
+            "Run `infoshare verify`."
+        )
+    return Signer(member, key)
+
+
+def unlock_with_attempts(
+    member: StaffMember,
+    ask_passphrase: Callable[[str], str],
+    attempts: int = MAX_PASSPHRASE_ATTEMPTS,
+) -> Signer:
+    """Ask for a passphrase up to ``attempts`` times; the third wrong one ends the attempt."""
+    require_active(member)
+    for attempt in range(1, attempts + 1):
+        prompt = f"Passphrase for {member.name}"
+        if attempt > 1:
+            prompt += f" (try {attempt} of {attempts})"
+        try:
+            return unlock(member, ask_passphrase(prompt))
+        except WrongPassphrase:
+            continue
+    raise WrongPassphrase(
+        f"{attempts} wrong passphrases for {member.name}: the attempt has ended and nothing "
+        "was written."
+    )
+
+
+# --- changing the register --------------------------------------------------------------
+
+
+def new_staff_id() -> str:
+    return "s-" + secrets.token_hex(4)
+
+
+def _register_payload(name: str, role: str, dsl: bool, passphrase: str, by: str | None):
+    crypto.check_new_passphrase(passphrase)
+    key = crypto.generate_private_key()
+    staff_id = new_staff_id()
+    payload = {
+        "action": "register",
+        "staff_id": staff_id,
+        "name": check_name(name),
+        "role": check_role(role),
+        "dsl": bool(dsl),
+        "public_key": crypto.public_key_b64(key),
+        "sealed_key": crypto.seal_private_key(key, passphrase),
+        "by": by or staff_id,
+    }
+    return payload, key
+
+
+def register_first_manager(
+    ledger: Ledger, name: str, passphrase: str, setting: str, dsl: bool = False
+) -> Signer:
+    """The first entries of a new log: the first manager (self-signed), then the setting."""
+    if ledger.count():
+        raise InfoshareError("This log already has entries; add staff with `infoshare staff add`.")
+    payload, key = _register_payload(name, "manager", dsl, passphrase, None)
+    staff_id = payload["staff_id"]
+    entry = ledger.append("staff", staff_id, payload, lambda data: crypto.sign(key, data))
+    register: dict[str, StaffMember] = {}
+    apply_staff_entry(register, entry.seq, entry.payload)
+    signer = Signer(register[staff_id], key)
+    setting_name = " ".join(setting.split()) or "Our setting"
+    ledger.append("setting", staff_id, {"name": setting_name}, signer.sign)
+    return signer
+
+
+def add_member(
+    ledger: Ledger, by: Signer, name: str, role: str, passphrase: str, dsl: bool = False
+) -> StaffMember:
+    """Register a new person, authorised by an active manager."""
+    require_manager(by.member, "add staff")
+    register = load_register(ledger)
+    cleaned = check_name(name)
+    if any(m.active and m.name.casefold() == cleaned.casefold() for m in register.values()):
+        raise InfoshareError(
+            f"Someone called '{cleaned}' is already registered. Use a name that tells them "
+            "apart (for example with an initial)."
+        )
+    payload, _ = _register_payload(cleaned, role, dsl, passphrase, by.staff_id)
+    entry = ledger.append("staff", by.staff_id, payload, by.sign)
+    apply_staff_entry(register, entry.seq, entry.payload)
+    return register[payload["staff_id"]]
+
+
+def deactivate_member(ledger: Ledger, by: Signer, member: StaffMember) -> None:
+    require_manager(by.member, "deactivate staff")
+    if not member.active:
+        raise InfoshareError(f"{member.name} is already deactivated.")
+    if member.is_manager and len(active_managers(load_register(ledger))) <= 1:
+        raise InfoshareError(
+            f"{member.name} is the only active manager; add another manager first."
+        )
+    payload = {"action": "deactivate", "staff_id": member.staff_id, "by": by.staff_id}
+    ledger.append("staff", by.staff_id, payload, by.sign)
+
+
+def change_passphrase(ledger: Ledger, signer: Signer, new_passphrase: str) -> None:
+    """A new key sealed with the new passphrase, announced by an entry signed with the old key.
+
+    Replacing the key (not only re-sealing it) means a passphrase someone learnt before
+    the change no longer unlocks any key that can sign.
+    """
+    crypto.check_new_passphrase(new_passphrase)
+    key = crypto.generate_private_key()
+    payload = {
+        "action": "rekey",
+        "staff_id": signer.staff_id,
+        "public_key": crypto.public_key_b64(key),
+        "sealed_key": crypto.seal_private_key(key, new_passphrase),
+        "by": signer.staff_id,
+    }
+    ledger.append("staff", signer.staff_id, payload, signer.sign)
+
+
+def setting_name(ledger: Ledger) -> str:
+    for entry in ledger.entries(kinds=("setting",)):
+        return entry.payload.get("name", "")
+    return ""
