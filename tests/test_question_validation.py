@@ -243,6 +243,14 @@ def test_unknown_type(tmp_path):
     assert_at(message, source, line_of(text, "type: essay"))
 
 
+def test_type_that_is_not_text(tmp_path):
+    # found by the fuzz test: a list here once crashed with "unhashable type"
+    text = broken("    type: review\n", "    type: [review]\n")
+    message, source = refuse(tmp_path, text)
+    assert "'recorded' has type ['review']; use one of" in message
+    assert_at(message, source, line_of(text, "type: [review]"))
+
+
 def test_duplicate_question_ids(tmp_path):
     text = broken("  - id: recorded\n", "  - id: details\n")
     message, source = refuse(tmp_path, text)

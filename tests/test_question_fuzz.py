@@ -1,0 +1,174 @@
+"""Whatever bytes a question file holds, loading ends in QuestionSetError or a QuestionSet."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from infoshare_cli.questions import QuestionSet, QuestionSetError, parse_question_set
+
+FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True)
+    | st.text(max_size=20)
+    | st.sampled_from(
+        [
+            "yes",
+            "no",
+            "not_sure",
+            "share",
+            "do_not_share",
+            "seek_advice",
+            "share_without_consent",
+            "form",
+            "multiple",
+            "review",
+            "yes_no",
+            "text",
+            "date",
+            "urgent",
+            "purpose",
+            "recorded",
+        ]
+    )
+    | st.dates()
+)
+keys = st.text(max_size=12) | st.sampled_from(
+    ["id", "text", "type", "choices", "next", "outcome", "value", "parts", "questions", "start"]
+)
+trees = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(keys, children, max_size=5),
+    max_leaves=30,
+)
+
+
+def check(data: bytes) -> None:
+    try:
+        result = parse_question_set(data, "fuzz.yaml")
+    except QuestionSetError as exc:
+        assert str(exc).startswith("fuzz.yaml")
+    else:
+        assert isinstance(result, QuestionSet)
+
+
+@FAST
+@given(st.text())
+def test_any_text(text):
+    check(text.encode("utf-8", "surrogatepass"))
+
+
+@FAST
+@given(trees)
+def test_random_yaml_documents(tree):
+    check(yaml.safe_dump(tree, allow_unicode=True).encode("utf-8"))
+
+
+@FAST
+@given(st.binary(max_size=2000))
+def test_random_bytes(data):
+    check(data)
+
+
+# --- mutants of a valid set: most of the validator is only reached from something close ------
+
+VALID = {
+    "name": "Fuzz set",
+    "version": "1",
+    "guidance": "g",
+    "start": "purpose",
+    "outcomes": {o: {"label": o} for o in ("share", "do_not_share", "seek_advice")},
+    "questions": [
+        {
+            "id": "purpose",
+            "text": "Purpose?",
+            "type": "yes_no_unsure",
+            "reason_required_for": ["no"],
+            "choices": [
+                {"value": "yes", "next": "pick"},
+                {"value": "no", "outcome": "do_not_share", "next": "recorded"},
+                {"value": "not_sure", "outcome": "seek_advice", "next": "recorded"},
+            ],
+        },
+        {
+            "id": "pick",
+            "text": "Pick",
+            "type": "multiple",
+            "choices": [
+                {"value": "a", "outcome": "share", "next": "form"},
+                {"value": "b", "outcome": "share", "next": "form"},
+                {"value": "none", "exclusive": True, "outcome": "do_not_share", "next": "recorded"},
+            ],
+        },
+        {
+            "id": "form",
+            "text": "Details",
+            "type": "form",
+            "next": "recorded",
+            "parts": [
+                {"id": "what", "text": "What?", "type": "text"},
+                {"id": "when", "text": "When?", "type": "date"},
+                {
+                    "id": "how",
+                    "text": "How?",
+                    "type": "single",
+                    "choices": [{"value": "email"}, {"value": "phone"}],
+                },
+            ],
+        },
+        {"id": "recorded", "text": "Confirm", "type": "review"},
+    ],
+}
+
+
+def test_the_mutation_base_is_valid():
+    qset = parse_question_set(yaml.safe_dump(VALID).encode(), "fuzz.yaml")
+    assert set(qset.questions) == {"purpose", "pick", "form", "recorded"}
+
+
+def _slots(node, trail=()):
+    """Every (container, key) place in the tree that a mutation can overwrite or delete."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield node, key
+            yield from _slots(value, trail + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield node, index
+            yield from _slots(value, trail + (index,))
+
+
+@st.composite
+def mutants(draw):
+    tree = copy.deepcopy(VALID)
+    for _ in range(draw(st.integers(1, 3))):
+        slots = list(_slots(tree))
+        container, key = draw(st.sampled_from(slots))
+        action = draw(st.sampled_from(["replace", "delete", "copy_elsewhere"]))
+        if action == "delete":
+            del container[key]
+        elif action == "copy_elsewhere":  # e.g. a question where a choice should be
+            other, other_key = draw(st.sampled_from(slots))
+            container[key] = copy.deepcopy(other[other_key])
+        else:
+            container[key] = draw(trees)
+    return tree
+
+
+@FAST
+@given(mutants())
+def test_mutated_valid_sets(tree):
+    check(yaml.safe_dump(tree, allow_unicode=True).encode("utf-8"))
+
+
+def test_dates_and_impossible_timestamps_are_handled():
+    check(b"name: 2026-02-30\n")
+    check(yaml.safe_dump({"name": dt.date(2026, 11, 26)}).encode())
