@@ -206,8 +206,10 @@ def ask_verdict(asker, qset: QuestionSet, payload: dict) -> tuple[str, str]:
         help="Read the record above. If you do not agree, say why: the practitioner can "
         "then take the decision again.",
     )
-    why = " (why you do not agree)" if verdict == "disagree" else " (optional: type - for none)"
-    comment = asker.text("Your comment" + why, kind="reason")
+    if verdict == "disagree":
+        comment = asker.text("Your comment (why you do not agree)", kind="reason")
+    else:  # optional: Enter for none ("-" is still taken to mean none)
+        comment = asker.text("Your comment (optional)", kind="optional")
     return verdict, "" if comment.strip() == "-" else comment
 
 
@@ -234,6 +236,20 @@ def write_decision(
     return Written(decision, cosign)
 
 
+def check_cosignable(record: DecisionRecord) -> None:
+    """Refuse a decision that was taken again, or that already has its co-signature."""
+    if record.revisited_by:
+        raise InfoshareError(
+            f"Decision #{record.id} has been taken again as #{record.revisited_by[-1]}; "
+            "co-sign that one instead. Nothing was written."
+        )
+    if record.verdict is not None:
+        raise InfoshareError(
+            f"Decision #{record.id} has already been co-signed ({record.status}). "
+            "Nothing was written."
+        )
+
+
 def cosign_existing(
     ledger: Ledger,
     record: DecisionRecord,
@@ -241,13 +257,7 @@ def cosign_existing(
     verdict: str,
     comment: str,
 ) -> Entry:
-    if record.revisited_by:
-        raise InfoshareError(
-            f"Decision #{record.id} has been taken again as #{record.revisited_by[-1]}; "
-            "co-sign that one instead."
-        )
-    if record.verdict is not None:
-        raise InfoshareError(f"Decision #{record.id} has already been co-signed.")
+    check_cosignable(record)
     problem = cosigner_problem(record.entry.actor, cosigner.member)
     if problem:
         raise InfoshareError(problem)

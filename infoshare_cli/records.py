@@ -53,10 +53,14 @@ def parse_id(text: str | int) -> int:
 
 def load_decision(ledger: Ledger, decision_id: int) -> DecisionRecord:
     entry = ledger.get(decision_id)
-    if entry is None or entry.kind != "decision":
-        what = "an entry of another kind" if entry is not None else "nothing"
+    if entry is None:
         raise InfoshareError(
-            f"There is no decision #{decision_id} in this log (that id is {what}). "
+            f"There is no decision #{decision_id} in this log. "
+            "See `infoshare pending` or `infoshare log` for decision ids."
+        )
+    if entry.kind != "decision":
+        raise InfoshareError(
+            f"Entry #{decision_id} is a {entry.kind} entry, not a decision. "
             "See `infoshare pending` or `infoshare log` for decision ids."
         )
     record = DecisionRecord(entry)

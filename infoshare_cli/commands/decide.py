@@ -274,7 +274,12 @@ def cosign(
     questions: QuestionsOption = None,
 ) -> None:
     """Co-sign a decision that is awaiting co-signature: agree, or disagree with a reason."""
-    from infoshare_cli.decide_flow import ask_verdict, cosign_existing, pick_person
+    from infoshare_cli.decide_flow import (
+        ask_verdict,
+        check_cosignable,
+        cosign_existing,
+        pick_person,
+    )
     from infoshare_cli.log import Ledger
     from infoshare_cli.prompts import QuestionaryAsker, passphrase_reader
     from infoshare_cli.questions import load_question_set
@@ -289,6 +294,7 @@ def cosign(
     qset = load_question_set(questions)
     with Ledger.open(resolve_db(db)) as ledger:
         record = load_decision(ledger, parse_id(decision_id))
+        check_cosignable(record)
         register = load_register(ledger)
         asker = QuestionaryAsker()
         if by is not None:
@@ -304,8 +310,6 @@ def cosign(
         problem = cosigner_problem(record.entry.actor, member)
         if problem:
             raise InfoshareError(problem + " Nothing was written.")
-        if record.verdict is not None:
-            raise InfoshareError(f"Decision #{record.id} has already been co-signed.")
         signer = unlock_with_attempts(member, passphrase_reader(asker))
         if sys.stdin.isatty():
             verdict, comment = ask_verdict(asker, qset, record.payload)
@@ -348,19 +352,21 @@ def show(
     if json:
         import json as jsonlib
 
+        # The payload's own random "id" is the entry id; "id" here is the decision's number.
         out = {
+            **_renamed_id(record.payload),
             "id": record.id,
             "recorded_at": record.entry.recorded_at,
             "status": record.status,
             "decided_by": names.get(record.entry.actor),
             "signature_ok": verified[record.id],
-            **record.payload,
             "cosignatures": [
                 {
+                    **_renamed_id(c.payload),
+                    "seq": c.seq,
                     "by": names.get(c.actor),
                     "recorded_at": c.recorded_at,
                     "signature_ok": verified[c.seq],
-                    **c.payload,
                 }
                 for c in record.cosigns
             ],
@@ -371,3 +377,11 @@ def show(
     from infoshare_cli.views import console, decision_view
 
     console().print(decision_view(qset, record, names, verified))
+
+
+def _renamed_id(payload: dict) -> dict:
+    """A payload with its random entry id under "entry_id", so it cannot hide the seq."""
+    out = {k: v for k, v in payload.items() if k != "id"}
+    if "id" in payload:
+        out["entry_id"] = payload["id"]
+    return out
