@@ -260,6 +260,59 @@ def _migration_0001_ledger(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+# 0002_search: full-text search over what people typed, and a case-reference index.
+#
+# decision_text holds one row per decision, co-signature and correction (rowid = the entry's
+# seq; `decision` = the decision it is about), with the free text of its payload: reasons,
+# comments, what was wrong / right / why, text answers and the case reference. Choice values
+# ("yes", "not_sought") are left out: they are not words anyone searches for. An AFTER
+# INSERT trigger keeps it in step, so every writer feeds it inside its own transaction; it
+# never touches `entries`, so the append-only triggers are unaffected. It is derived data,
+# not part of the record: `verify` does not rely on it.
+_SEARCH_KINDS = "('decision', 'cosign', 'correction')"
+
+
+def _search_row_select(alias: str) -> str:
+    return f"""
+    SELECT {alias}.seq,
+        CASE {alias}.kind WHEN 'decision' THEN {alias}.seq
+             ELSE json_extract({alias}.payload, '$.decision') END,
+        (SELECT group_concat(t.value, char(10)) FROM json_tree({alias}.payload) AS t
+         WHERE t.type = 'text'
+           AND (t.key IN ('reason', 'comment', 'wrong', 'right', 'why', 'case_ref')
+                OR (t.key = 'answer' AND t.value GLOB '*[^a-z0-9_]*')))
+    """
+
+
+_SCHEMA_0002 = [
+    """
+    CREATE VIRTUAL TABLE decision_text USING fts5(
+        decision UNINDEXED, body, tokenize = 'porter unicode61 remove_diacritics 2'
+    )
+    """,
+    f"""
+    CREATE TRIGGER entries_feed_search AFTER INSERT ON entries
+    WHEN new.kind IN {_SEARCH_KINDS} AND json_valid(new.payload)
+    BEGIN
+        INSERT INTO decision_text(rowid, decision, body) {_search_row_select("new")};
+    END
+    """,
+    f"""
+    INSERT INTO decision_text(rowid, decision, body) {_search_row_select("e")}
+    FROM entries e WHERE e.kind IN {_SEARCH_KINDS} AND json_valid(e.payload)
+    """,
+    # `infoshare case REF` and `--case`: compare with `= ? COLLATE NOCASE` to use it.
+    "CREATE INDEX entries_case_ref ON entries(kind, json_extract(payload, '$.case_ref') "
+    "COLLATE NOCASE)",
+]
+
+
+@migrations(name="0002_search")
+def _migration_0002_search(db: sqlite_utils.Database) -> None:
+    for statement in _SCHEMA_0002:
+        db.execute(statement)
+
+
 # --- files ----------------------------------------------------------------------------------
 
 
