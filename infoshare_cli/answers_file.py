@@ -59,7 +59,10 @@ def parse_answers(data: bytes, source: str, qset: QuestionSet) -> ScriptedDecisi
         try:
             tree = load_marked_yaml(text, source)
         except QuestionSetError as exc:
-            raise InfoshareError(exc.message) from None
+            hint = ""
+            if "a value cannot be read" in exc.message:  # YAML reads 2026-13-45 as a bad date
+                hint = " Write dates as year-month-day, for example 2026-11-26."
+            raise InfoshareError(exc.message + hint) from None
     problems: list[str] = []
     draft = _build_draft(tree, qset, problems)
     if draft is not None and not problems:
@@ -95,8 +98,11 @@ def _build_draft(tree: Any, qset: QuestionSet, problems: list[str]) -> Draft | N
         problems.append("'revisits' must be a decision id (a number).")
         revisits = None
     answers_node = tree.get("answers")
-    if not isinstance(answers_node, Mapping):
+    if answers_node is None:
         problems.append("'answers' is missing: a block of question id: answer lines.")
+        answers_node = {}
+    elif not isinstance(answers_node, Mapping):
+        problems.append("'answers' must be a block of question id: answer lines.")
         answers_node = {}
     answers: dict[str, Answer] = {}
     for qid, raw in answers_node.items():
