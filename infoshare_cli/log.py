@@ -332,9 +332,9 @@ def _tighten_side_files(path: Path) -> None:
             pass
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    """Open an existing file (never create one) in autocommit mode."""
-    uri = path.resolve().as_uri() + "?mode=rw"
+def _connect(path: Path, mode: str = "rw") -> sqlite3.Connection:
+    """Open an existing file (never create one) in autocommit mode; ``mode="ro"`` to read only."""
+    uri = path.resolve().as_uri() + f"?mode={mode}"
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
     conn.execute("PRAGMA busy_timeout=30000")
     return conn
@@ -424,8 +424,12 @@ class Ledger:
         return ledger
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> Ledger:
-        """Open an existing log, applying any pending schema migrations."""
+    def open(cls, path: str | os.PathLike[str], *, readonly: bool = False) -> Ledger:
+        """Open an existing log, applying any pending schema migrations.
+
+        ``readonly=True`` opens it for reading only (``verify``, ``backup``): no migrations,
+        no pragmas that write, and SQLite itself refuses any write on the connection.
+        """
         path = Path(path)
         if not path.exists():
             raise InfoshareError(
@@ -447,12 +451,14 @@ class Ledger:
             raise _not_a_log(path, "it is not an SQLite database")
 
         try:
-            conn = _connect(path)
+            conn = _connect(path, "ro" if readonly else "rw")
         except sqlite3.Error as e:
             raise InfoshareError(f"Could not open the log at {path}: {e}.") from e
         try:
             ledger = cls(path, conn)
             ledger._check_is_infoshare_log()
+            if readonly:
+                return ledger
             _configure(conn)
             _migrate(ledger.db)
         except sqlite3.DatabaseError as e:
