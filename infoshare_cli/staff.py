@@ -238,32 +238,42 @@ def register_first_manager(
     return signer
 
 
-def add_member(
-    ledger: Ledger, by: Signer, name: str, role: str, passphrase: str, dsl: bool = False
-) -> StaffMember:
-    """Register a new person, authorised by an active manager."""
-    require_manager(by.member, "add staff")
-    register = load_register(ledger)
+def check_new_name(register: dict[str, StaffMember], name: str) -> str:
+    """A clean name for someone new, refused if an active person already has it."""
     cleaned = check_name(name)
     if any(m.active and m.name.casefold() == cleaned.casefold() for m in register.values()):
         raise InfoshareError(
             f"Someone called '{cleaned}' is already registered. Use a name that tells them "
             "apart (for example with an initial)."
         )
+    return cleaned
+
+
+def add_member(
+    ledger: Ledger, by: Signer, name: str, role: str, passphrase: str, dsl: bool = False
+) -> StaffMember:
+    """Register a new person, authorised by an active manager."""
+    require_manager(by.member, "add staff")
+    register = load_register(ledger)
+    cleaned = check_new_name(register, name)
     payload, _ = _register_payload(cleaned, role, dsl, passphrase, by.staff_id)
     entry = ledger.append("staff", by.staff_id, payload, by.sign)
     apply_staff_entry(register, entry.seq, entry.payload)
     return register[payload["staff_id"]]
 
 
-def deactivate_member(ledger: Ledger, by: Signer, member: StaffMember) -> None:
-    require_manager(by.member, "deactivate staff")
+def check_can_deactivate(register: dict[str, StaffMember], member: StaffMember) -> None:
     if not member.active:
         raise InfoshareError(f"{member.name} is already deactivated.")
-    if member.is_manager and len(active_managers(load_register(ledger))) <= 1:
+    if member.is_manager and len(active_managers(register)) <= 1:
         raise InfoshareError(
             f"{member.name} is the only active manager; add another manager first."
         )
+
+
+def deactivate_member(ledger: Ledger, by: Signer, member: StaffMember) -> None:
+    require_manager(by.member, "deactivate staff")
+    check_can_deactivate(load_register(ledger), member)
     payload = {"action": "deactivate", "staff_id": member.staff_id, "by": by.staff_id}
     ledger.append("staff", by.staff_id, payload, by.sign)
 

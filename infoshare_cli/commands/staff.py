@@ -43,13 +43,21 @@ def add(
     """Register a member of staff. They then type their own new passphrase, twice."""
     from infoshare_cli.log import Ledger
     from infoshare_cli.prompts import ask_new_passphrase, passphrase_reader
-    from infoshare_cli.staff import add_member, check_name, check_role, load_register
+    from infoshare_cli.staff import (
+        add_member,
+        check_name,
+        check_new_name,
+        check_role,
+        load_register,
+    )
 
     check_role(role)
     name = check_name(name)
     read = passphrase_reader()
     with Ledger.open(resolve_db(db)) as ledger:
-        signer = _authorise(ledger, load_register(ledger), by, read)
+        register = load_register(ledger)
+        check_new_name(register, name)  # before anyone types a passphrase
+        signer = _authorise(ledger, register, by, read)
         passphrase = ask_new_passphrase(read, name)
         member = add_member(ledger, signer, name, role, passphrase, dsl)
     typer.echo(f"{member.description} is registered (added by {signer.member.name}).")
@@ -94,11 +102,17 @@ def deactivate(
     """Deactivate someone who has left: they can no longer sign. Their records stay."""
     from infoshare_cli.log import Ledger
     from infoshare_cli.prompts import passphrase_reader
-    from infoshare_cli.staff import deactivate_member, find_member, load_register
+    from infoshare_cli.staff import (
+        check_can_deactivate,
+        deactivate_member,
+        find_member,
+        load_register,
+    )
 
     with Ledger.open(resolve_db(db)) as ledger:
         register = load_register(ledger)
         member = find_member(register, name)
+        check_can_deactivate(register, member)  # before anyone types a passphrase
         signer = _authorise(ledger, register, by, passphrase_reader())
         deactivate_member(ledger, signer, member)
     typer.echo(f"{member.name} is deactivated (by {signer.member.name}).")
