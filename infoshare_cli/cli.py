@@ -9,6 +9,7 @@ import typer
 from infoshare_cli import __version__
 from infoshare_cli.app import explain_unexpected, new_app, print_error
 from infoshare_cli.commands import decide as decide_commands
+from infoshare_cli.commands import integrity as integrity_commands
 from infoshare_cli.commands import questions as questions_commands
 from infoshare_cli.commands import staff as staff_commands
 
@@ -55,6 +56,9 @@ app.command("show")(decide_commands.show)
 app.add_typer(staff_commands.app, name="staff")
 app.command("rules")(questions_commands.rules)
 app.add_typer(questions_commands.app, name="questions")
+app.command("verify")(integrity_commands.verify)
+app.command("anchor")(integrity_commands.anchor)
+app.command("backup")(integrity_commands.backup)
 
 
 def main() -> None:

@@ -38,9 +38,10 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlite_utils.migrations import Migrations
 
 from infoshare_cli.errors import InfoshareError
-from infoshare_cli.log import GENESIS_HASH, Ledger, migrations
+from infoshare_cli.log import GENESIS_HASH, MIGRATION_SET, Ledger, migrations
 from infoshare_cli.staff import StaffMember, apply_staff_entry
 
 __all__ = [
@@ -81,7 +82,7 @@ _KIND_WORDS = {
 # --- findings -------------------------------------------------------------------------------
 
 
-def _when(recorded_at: object) -> str | None:
+def when_text(recorded_at: object) -> str | None:
     """A stored UTC time shown in local time, or None if it is not a time at all."""
     if not isinstance(recorded_at, str):
         return None
@@ -109,7 +110,7 @@ class Problem:
         if self.seq is None:
             return self.detail[:1].upper() + self.detail[1:]
         about = [_KIND_WORDS.get(self.kind or "", "an entry of an unknown kind")]
-        when = _when(self.recorded_at)
+        when = when_text(self.recorded_at)
         if when:
             about.append(when)
         if self.kind is None:
@@ -601,21 +602,33 @@ def _normal_sql(sql: str | None) -> str:
     return " ".join((sql or "").split())
 
 
-@lru_cache(maxsize=1)
-def _expected_schema() -> dict[tuple[str, str], str]:
-    """Every schema object a log made by this version has, from a fresh in-memory log."""
+@lru_cache(maxsize=8)
+def _expected_schema(applied: frozenset[str]) -> dict[tuple[str, str], str]:
+    """Every schema object a log with these migrations applied has, from a fresh memory log."""
     import sqlite_utils
 
     db = sqlite_utils.Database(memory=True)
-    migrations.apply(db)
+    pending = [m.name for m in migrations._migrations if m.name not in applied]
+    migrations.apply(db, stop_before=pending or None)
     rows = db.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL")
     expected = {(t, n): _normal_sql(s) for t, n, s in rows}
     db.close()
     return expected
 
 
+def _applied_migrations(conn: sqlite3.Connection) -> frozenset[str]:
+    try:
+        rows = conn.execute(
+            f"SELECT name FROM {Migrations.migrations_table} WHERE migration_set = ?",
+            (MIGRATION_SET,),
+        ).fetchall()
+    except sqlite3.DatabaseError:
+        return frozenset()
+    return frozenset(str(r[0]) for r in rows)
+
+
 def _schema_problems(conn: sqlite3.Connection) -> list[Problem]:
-    expected = _expected_schema()
+    expected = _expected_schema(_applied_migrations(conn))
     actual = {
         (t, n): (_normal_sql(s), table)
         for t, n, s, table in conn.execute(
