@@ -49,6 +49,10 @@ class QuestionaryAsker:
             )
         )
 
+    def note(self, text: str) -> None:
+        """A notice that is not urgent (the outcome so far, what is still missing)."""
+        self.console.print(Panel(Text(text), border_style="cyan", padding=(0, 1)))
+
     def review(self, qset, draft) -> None:
         from infoshare_cli.views import draft_review
 
@@ -101,10 +105,12 @@ class QuestionaryAsker:
         ]
         if back:
             items += [Separator(), Choice(title=BACK_LABEL, value=BACK)]
+        instruction = "(Space to tick each that applies, Enter when done"
+        instruction += "; to go back, tick '← Back' alone)" if back else ")"
         picked = questionary.checkbox(
             message,
             choices=items,
-            instruction="(Space to tick each that applies, Enter when done)",
+            instruction=instruction,
             validate=lambda values: bool(values) or "Tick at least one.",
             style=STYLE,
         ).unsafe_ask()
@@ -121,18 +127,21 @@ class QuestionaryAsker:
     ) -> str:
         self.console.print()
         self._help(help)
+        # How to finish goes on its own line above, so the answer starts right after the
+        # question and a few sentences have the width of the terminal.
         hints = {
-            "reason": "(a few sentences are fine; press Enter when done)",
-            "date": f"(a date like {date.today().isoformat()}; Enter when done)",
+            "reason": "Type your reason; a few sentences are fine. Press Enter when done.",
+            "date": f"Type a date like {date.today().isoformat()}, then press Enter.",
+            "optional": "Type a comment, or leave it empty. Press Enter when done.",
         }
-        instruction = hints.get(kind, "(press Enter when done)")
+        hint = hints.get(kind, "Type your answer, then press Enter.")
         if back:
-            instruction = instruction[:-1] + f"; type {TEXT_BACK} to go back)"
+            hint += f" To go back to the previous question, type {TEXT_BACK} and press Enter."
+        self.console.print(Text(hint, style="italic"))
         answer = questionary.text(
             message,
             default=default or "",
             validate=_validator(kind, back),
-            instruction=instruction,
             style=STYLE,
         ).unsafe_ask()
         if back and answer.strip() == TEXT_BACK:
@@ -150,6 +159,8 @@ def _validator(kind: str, back: bool) -> Callable[[str], bool | str]:
     def validate(value: str) -> bool | str:
         value = value.strip()
         if back and value == TEXT_BACK:
+            return True
+        if not value and kind == "optional":
             return True
         if not value:
             return "Please type an answer." if kind != "reason" else "A reason is needed here."

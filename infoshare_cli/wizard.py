@@ -8,6 +8,7 @@ outcome comes from the answers through ``questions.route``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 from infoshare_cli.decisions import Draft, draft_problems, outcome_parts
@@ -53,6 +54,8 @@ class Asker(Protocol):
     ) -> str: ...
 
     def alert(self, text: str) -> None: ...
+
+    # Optional: ``note(text)`` for notices that are not urgent; ``alert`` is used without it.
 
     def review(self, qset: QuestionSet, draft: Draft) -> None: ...
 
@@ -112,13 +115,19 @@ def _ask_outcome_record(asker, qset, draft, outcome, remembered) -> Any:
     if not parts:
         return None
     label = qset.outcomes[outcome].label
-    asker.alert(f"Outcome so far: {label}. {qset.outcomes[outcome].description}")
+    _note(asker, f"Outcome so far: {label}. {qset.outcomes[outcome].description}")
     defaults = {p.id: remembered.get(f"{OUTCOME_RECORD}.{p.id}") for p in parts}
     answers = ask_parts(asker, parts, defaults, back=True)
     if answers is None:
         return BACK
     draft.outcome_record.update(answers)
     return None
+
+
+def _note(asker: Asker, text: str) -> None:
+    """A plain notice; ``alert`` is kept for what must be acted on now (call 999)."""
+    note = getattr(asker, "note", None)
+    (note or asker.alert)(text)
 
 
 def review_screen(asker: Asker, qset: QuestionSet, draft: Draft) -> tuple[str, str | None]:
@@ -129,7 +138,7 @@ def review_screen(asker: Asker, qset: QuestionSet, draft: Draft) -> tuple[str, s
     if not problems:
         choices.insert(0, (CONFIRM, "Confirm: this record is right, go on to signing"))
     else:
-        asker.alert("This record is not complete yet: " + " ".join(problems))
+        _note(asker, "This record is not complete yet: " + " ".join(problems))
     action = asker.select(
         "Is this record right?",
         choices,
@@ -195,16 +204,25 @@ def ask_parts(
 
 
 def ask_part(asker: Asker, part: Part, previous: Answer | None, *, back: bool) -> Answer | None:
+    shown = part
     while True:
         choices = [(c.value, c.label) for c in part.choices]
         if part.type == "multiple":
             default = list(previous.value) if previous else []
             value: Any = asker.checkbox(
-                part.text, choices, help=part.help, default=default, back=back
+                part.text, choices, help=shown.help, default=default, back=back
             )
             if value == BACK:
                 return None
             values = tuple(value)
+            only = [c.value for c in part.choices if c.exclusive and c.value in values]
+            if only and len(values) > 1:  # re-ask now, before a reason is typed for it
+                label = next(c.label for c in part.choices if c.value == only[0])
+                problem = f"'{label}' cannot be ticked together with other choices."
+                shown = replace(part, help=f"{problem}\n\n{part.help}".strip())
+                previous = Answer(values)
+                continue
+            shown = part
         elif part.type in ("text", "date"):
             value = asker.text(
                 part.text,
