@@ -1,0 +1,577 @@
+"""The wizard and `decide` flow through the REAL questionary prompts, fed by keystrokes.
+
+prompt_toolkit reads from a pipe (``create_pipe_input``) and writes to ``DummyOutput``;
+help text, alerts and the review go to a rich Console on a StringIO. ``KeyedAsker`` sends
+the keys for each prompt just before that prompt starts (so nothing races the start-up
+of a prompt), and checks that the prompt is the one the test expected: the list of
+steps is the route the wizard took.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+from conftest import (
+    ANSWERS_BY_OUTCOME,
+    PASSPHRASES,
+    PRIYA,
+    SAM,
+    SEEK_ADVICE_RECORD,
+)
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+from rich.console import Console
+
+from infoshare_cli.decide_flow import NOBODY, interactive_decision
+from infoshare_cli.decisions import Draft, decision_payload
+from infoshare_cli.errors import Cancelled, WrongPassphrase
+from infoshare_cli.prompts import QuestionaryAsker, _validator
+from infoshare_cli.records import load_decision
+from infoshare_cli.wizard import BACK, run_wizard
+
+ENTER, DOWN, SPACE, CTRL_C, CTRL_D, CTRL_U = "\r", "\x1b[B", " ", "\x03", "\x04", "\x15"
+CLOSE = object()  # close the input: the terminal went away
+
+Keys = str | Callable[[dict[str, Any]], str] | object
+
+
+# --- keystroke helpers -------------------------------------------------------------------
+
+
+def typed(text: str) -> str:
+    return text + ENTER
+
+
+def pick(wanted: str) -> Callable[[dict[str, Any]], str]:
+    """The number shortcut (then Enter) for the choice whose value is ``wanted``, or whose
+    label contains it (people are picked by name)."""
+
+    def keys(prompt: dict[str, Any]) -> str:
+        values = [v for v, _ in prompt["choices"]] + ([BACK] if prompt["back"] else [])
+        labels = [label for _, label in prompt["choices"]] + ["Back"]
+        if wanted in values:
+            index = values.index(wanted)
+        else:
+            found = [i for i, label in enumerate(labels) if wanted in label]
+            assert len(found) == 1, f"{wanted!r} is not one choice of {labels}"
+            index = found[0]
+        assert index < 9, "number shortcuts go up to 9"
+        return str(index + 1) + ENTER
+
+    return keys
+
+
+def tick(*wanted: str) -> Callable[[dict[str, Any]], str]:
+    """Space on each box to change (from the defaults), moving down, then Enter."""
+
+    def keys(prompt: dict[str, Any]) -> str:
+        values = [v for v, _ in prompt["choices"]] + ([BACK] if prompt["back"] else [])
+        out = ""
+        for value in values:
+            if (value in wanted) != (value in prompt["default"]):
+                out += SPACE
+            out += DOWN
+        return out + ENTER
+
+    return keys
+
+
+class KeyedAsker(QuestionaryAsker):
+    """QuestionaryAsker that types each prompt's keys into the pipe just before asking."""
+
+    def __init__(self, pipe, steps: Sequence[tuple[str, Keys]]):
+        self.output = io.StringIO()
+        super().__init__(Console(file=self.output, width=120, highlight=False))
+        self.pipe = pipe
+        self.steps = list(steps)
+        self.asked: list[str] = []
+
+    @property
+    def screen(self) -> str:
+        return self.output.getvalue()
+
+    def _feed(self, message: str, **prompt: Any) -> None:
+        self.asked.append(message)
+        assert self.steps, f"the test has no keys for the prompt {message!r}"
+        expected, keys = self.steps.pop(0)
+        assert expected.casefold() in message.casefold(), (
+            f"expected a prompt about {expected!r}, but was asked {message!r} "
+            f"(asked so far: {self.asked})"
+        )
+        if keys is CLOSE:
+            self.pipe.close()
+            return
+        self.pipe.send_text(keys(prompt) if callable(keys) else keys)
+
+    def select(self, message, choices, *, help="", default=None, back=False):
+        self._feed(message, choices=choices, back=back, default=default)
+        return super().select(message, choices, help=help, default=default, back=back)
+
+    def checkbox(self, message, choices, *, help="", default=(), back=False):
+        self._feed(message, choices=choices, back=back, default=list(default))
+        return super().checkbox(message, choices, help=help, default=default, back=back)
+
+    def text(self, message, *, help="", default="", back=False, kind="text"):
+        self._feed(message, default=default, back=back)
+        return super().text(message, help=help, default=default, back=back, kind=kind)
+
+    def confirm(self, message, *, default=True):
+        self._feed(message)
+        return super().confirm(message, default=default)
+
+    def password(self, message):
+        self._feed(message)
+        return super().password(message)
+
+
+def drive(steps, run: Callable[[KeyedAsker], Any]) -> tuple[Any, KeyedAsker]:
+    """Run ``run(asker)`` with the real prompts reading the keys of ``steps``."""
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        asker = KeyedAsker(pipe, steps)
+        result = run(asker)
+    assert not asker.steps, f"keys left over, never asked: {asker.steps}"
+    return result, asker
+
+
+# --- the screens of a decision, as steps -------------------------------------------------
+
+
+def who(name: str = SAM, case_ref: str = "C-1042") -> list:
+    return [
+        ("Who is taking this decision", pick(name)),
+        (f"Passphrase for {name}", typed(PASSPHRASES[name])),
+        ("Case reference", typed(case_ref)),
+    ]
+
+
+NOT_URGENT = [("immediate danger", pick("no"))]
+TO_CONSENT = [
+    ("legitimate purpose", pick("yes")),
+    ("identified", pick("yes")),
+    ("Is the information confidential", pick("yes")),
+]
+RIGHT_WAY = [
+    ("necessary and proportionate", pick("yes")),
+    ("only relevant", pick("yes")),
+    ("adequate", pick("yes")),
+    ("accurate and up to date", pick("yes")),
+    ("shared in time", pick("yes")),
+    ("shared securely", pick("yes")),
+    ("What will be shared", typed("Dated observations of bruising and the body map.")),
+    ("Who will receive it", typed("Children's Social Care front door")),
+    ("recipient's role", typed("Duty social worker")),
+    ("How will it be shared", pick("referral_form")),
+    ("When will it be", typed("2026-11-26")),
+    ("parent or carer be told", pick("no")),
+    ("Why not, or when", typed("Social care asked us not to tell them yet.")),
+]
+REFUSED = [
+    ("consent to share", pick("refused")),
+    ("What happened", typed("Parent refused when asked on Monday.")),
+    ("statutory duty", pick("no")),
+    ("sufficient public interest", tick("evidence_of_harm")),
+    ("Explain your judgement", typed("Repeated unexplained bruising, recorded three times.")),
+]
+CONFIRM = [("Is this record right", pick("confirm"))]
+
+
+def cosign(verdict: str = "agree", comment: str = "", name: str = PRIYA) -> list:
+    return [
+        ("which manager is co-signing", pick(name)),
+        (f"Passphrase for {name}", typed(PASSPHRASES[name])),
+        ("Do you agree", pick(verdict)),
+        ("Your comment", typed(comment)),
+    ]
+
+
+SCREENS_BY_OUTCOME = {
+    "share": NOT_URGENT + TO_CONSENT + [("consent to share", pick("given"))] + RIGHT_WAY,
+    "share_without_consent": NOT_URGENT + TO_CONSENT + REFUSED + RIGHT_WAY,
+    "do_not_share": NOT_URGENT
+    + [
+        ("legitimate purpose", pick("no")),
+        ("What is the purpose", typed("The request was out of curiosity only.")),
+    ],
+    "seek_advice": NOT_URGENT
+    + [
+        ("legitimate purpose", pick("not_sure")),
+        ("What is the purpose", typed("Unclear whether the concern is enough.")),
+        ("Who are you asking", typed(SEEK_ADVICE_RECORD["advisor"])),
+        ("When did you ask", typed(SEEK_ADVICE_RECORD["asked_on"])),
+        ("What have you been advised", typed(SEEK_ADVICE_RECORD["advice"])),
+    ],
+}
+
+
+def as_logged(scripted: Any) -> dict:
+    """An answer in the answers-file shape (conftest) as the log's payload holds it."""
+    if isinstance(scripted, dict) and "answer" in scripted:
+        return dict(scripted)
+    if isinstance(scripted, dict):
+        return {"answer": {k: as_logged(v) for k, v in scripted.items()}}
+    return {"answer": scripted}
+
+
+def expected_answers(outcome: str) -> dict:
+    answers = {q: as_logged(a) for q, a in ANSWERS_BY_OUTCOME[outcome].items()}
+    return answers | {"recorded": {"answer": "confirmed"}}
+
+
+def decide(staffed_log, qset, steps) -> tuple[Any, KeyedAsker]:
+    with staffed_log.open() as ledger:
+        return drive(steps, lambda a: interactive_decision(a, ledger, qset, a.password))
+
+
+def wizard(qset, steps) -> tuple[Draft, KeyedAsker]:
+    return drive(steps, lambda a: run_wizard(qset, Draft("C-1042", "s-test"), a))
+
+
+# --- one test per outcome ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outcome", list(SCREENS_BY_OUTCOME))
+def test_each_outcome_through_the_real_prompts(staffed_log, qset, outcome):
+    before = staffed_log.count()
+    steps = who() + SCREENS_BY_OUTCOME[outcome] + CONFIRM + cosign("agree", "")
+    written, asker = decide(staffed_log, qset, steps)
+
+    assert staffed_log.count() == before + 2
+    payload = written.decision.payload
+    assert payload["outcome"] == outcome
+    assert payload["case_ref"] == "C-1042"
+    assert payload["answers"] == expected_answers(outcome)
+    assert payload["urgent"] is False
+    if outcome == "seek_advice":
+        assert payload["outcome_record"] == {
+            k: {"answer": v} for k, v in SEEK_ADVICE_RECORD.items()
+        }
+    if outcome == "share_without_consent":
+        assert payload["basis"] == ["public interest: evidence of significant harm"]
+    assert written.cosign.payload["verdict"] == "agree"
+    assert written.cosign.payload["comment"] == ""  # an agreeing comment may be left empty
+    with staffed_log.open() as ledger:
+        record = load_decision(ledger, written.decision.seq)
+        assert record.status == "agreed"
+        assert [c.seq for c in record.cosigns] == [written.cosign.seq]
+        assert ledger.get(written.decision.seq).payload == payload
+    assert "Outcome" in asker.screen  # the review was shown
+
+
+# --- Back ----------------------------------------------------------------------------------
+
+
+def test_back_changes_the_previous_answer_and_the_route(qset):
+    steps = (
+        NOT_URGENT
+        + TO_CONSENT
+        + [("consent to share", pick("given"))]
+        # the first question of "right way": Back re-asks consent, its answer preselected
+        + [("necessary and proportionate", pick(BACK))]
+        + REFUSED
+        + RIGHT_WAY
+        + CONFIRM
+    )
+    draft, asker = wizard(qset, steps)
+
+    back_at = asker.asked.index("Is sharing necessary and proportionate?")
+    asked_after_back = asker.asked[back_at + 1 :]
+    assert asked_after_back[0] == "Do you have consent to share?"
+    assert any("statutory duty" in m for m in asked_after_back)
+    assert any("public interest" in m for m in asked_after_back)
+    payload = decision_payload(qset, draft)
+    assert payload["outcome"] == "share_without_consent"
+    assert payload["answers"] == expected_answers("share_without_consent")
+
+
+def test_back_from_a_text_prompt(qset):
+    steps = NOT_URGENT + [
+        ("legitimate purpose", pick("no")),
+        ("What is the purpose", typed("<")),  # back to the question, not a reason of "<"
+        ("legitimate purpose", pick("not_sure")),
+        ("What is the purpose", typed("Unclear whether the concern is enough.")),
+        ("Who are you asking", typed(SEEK_ADVICE_RECORD["advisor"])),
+        ("When did you ask", typed(SEEK_ADVICE_RECORD["asked_on"])),
+        ("What have you been advised", typed("<")),  # back one part of the outcome record
+        ("When did you ask", CTRL_U + typed("2026-11-27")),  # remembered, then changed
+        ("What have you been advised", typed(SEEK_ADVICE_RECORD["advice"])),
+    ]
+    draft, asker = wizard(qset, steps + CONFIRM)
+
+    payload = decision_payload(qset, draft)
+    assert payload["outcome"] == "seek_advice"
+    assert payload["answers"]["purpose"] == {
+        "answer": "not_sure",
+        "reason": "Unclear whether the concern is enough.",
+    }
+    assert payload["outcome_record"]["asked_on"] == {"answer": "2026-11-27"}
+    assert "type < and press Enter" in asker.screen  # how to go back is on screen
+
+
+def test_back_on_a_checkbox(qset):
+    steps = (
+        NOT_URGENT
+        + TO_CONSENT
+        + [
+            ("consent to share", pick("refused")),
+            ("What happened", typed("Parent refused when asked on Monday.")),
+            ("statutory duty", pick("no")),
+            ("sufficient public interest", tick(BACK)),
+            ("statutory duty", pick("yes")),
+            ("Which duty or order", typed("Section 47 enquiry by Children's Social Care.")),
+        ]
+        + RIGHT_WAY
+        + CONFIRM
+    )
+    draft, _ = wizard(qset, steps)
+
+    payload = decision_payload(qset, draft)
+    assert payload["outcome"] == "share_without_consent"
+    assert payload["basis"] == ["statutory duty or court order"]
+    assert "public_interest" not in payload["answers"]
+
+
+# --- the review screen ---------------------------------------------------------------------
+
+
+def test_review_change_reroutes_to_new_questions(qset):
+    steps = (
+        NOT_URGENT
+        + TO_CONSENT
+        + [("consent to share", pick("given"))]
+        + RIGHT_WAY
+        + [
+            ("Is this record right", pick("change")),
+            ("Which answer do you want to change", pick("consent")),
+        ]
+        + REFUSED  # consent refused: statutory and public interest are asked now
+        + CONFIRM  # "right way" was already answered and still applies
+    )
+    draft, asker = wizard(qset, steps)
+
+    first_review = asker.asked.index("Is this record right?")
+    later = asker.asked[first_review:]
+    assert any("statutory duty" in m for m in later)
+    assert any("sufficient public interest" in m for m in later)
+    payload = decision_payload(qset, draft)
+    assert payload["outcome"] == "share_without_consent"
+    assert payload["answers"] == expected_answers("share_without_consent")
+    assert asker.screen.count("Review the record") == 2
+
+
+def test_review_change_drops_answers_off_the_path(qset):
+    steps = (
+        NOT_URGENT
+        + TO_CONSENT
+        + REFUSED
+        + RIGHT_WAY
+        + [
+            ("Is this record right", pick("change")),
+            ("Which answer do you want to change", pick("consent")),
+            ("consent to share", pick("given")),
+        ]
+        + CONFIRM
+    )
+    draft, _ = wizard(qset, steps)
+
+    assert "statutory" not in draft.answers and "public_interest" not in draft.answers
+    payload = decision_payload(qset, draft)
+    assert payload["outcome"] == "share"
+    assert payload["basis"] == []
+    assert payload["answers"] == expected_answers("share")
+
+
+def test_review_cancel_writes_nothing(staffed_log, qset):
+    before = staffed_log.count()
+    steps = who() + SCREENS_BY_OUTCOME["do_not_share"] + [("Is this record right", pick("cancel"))]
+    with pytest.raises(Cancelled):
+        decide(staffed_log, qset, steps)
+    assert staffed_log.count() == before
+
+
+# --- leaving part-way: nothing written ---------------------------------------------------
+
+
+def test_ctrl_c_at_a_question_writes_nothing(staffed_log, qset):
+    before = staffed_log.count()
+    steps = who() + NOT_URGENT + [("legitimate purpose", CTRL_C)]
+    with pytest.raises(KeyboardInterrupt):
+        decide(staffed_log, qset, steps)
+    assert staffed_log.count() == before
+
+
+def test_ctrl_c_at_the_cosigners_passphrase_writes_nothing(staffed_log, qset):
+    before = staffed_log.count()
+    steps = (
+        who()
+        + SCREENS_BY_OUTCOME["do_not_share"]
+        + CONFIRM
+        + [("which manager is co-signing", pick(PRIYA)), ("Passphrase for", CTRL_C)]
+    )
+    with pytest.raises(KeyboardInterrupt):
+        decide(staffed_log, qset, steps)
+    assert staffed_log.count() == before
+
+
+def test_closed_input_at_a_question_writes_nothing(staffed_log, qset):
+    before = staffed_log.count()
+    steps = who() + NOT_URGENT + TO_CONSENT + [("consent to share", CLOSE)]
+    with pytest.raises(EOFError):
+        decide(staffed_log, qset, steps)
+    assert staffed_log.count() == before
+
+
+def test_ctrl_d_at_a_text_prompt_writes_nothing(staffed_log, qset):
+    before = staffed_log.count()
+    steps = who() + NOT_URGENT + [("legitimate purpose", pick("no")), ("What is the", CTRL_D)]
+    with pytest.raises(EOFError):
+        decide(staffed_log, qset, steps)
+    assert staffed_log.count() == before
+
+
+# --- what the screens say and refuse -------------------------------------------------------
+
+
+def test_urgent_alert_says_call_999_first(qset):
+    steps = (
+        [("immediate danger", pick("yes"))]
+        + [("legitimate purpose", pick("no")), ("What is the purpose", typed("No purpose."))]
+        + CONFIRM
+    )
+    draft, asker = wizard(qset, steps)
+
+    screen = asker.screen
+    assert "999" in screen and "Act now" in screen
+    # the alert comes straight after the urgent question, before the next one's help
+    assert screen.index("999") < screen.index("Sharing must be for a reason")
+    assert screen.count("999") == 1  # shown once, not again on every later question
+    assert decision_payload(qset, draft)["urgent"] is True
+
+
+def test_outcome_so_far_is_not_an_urgent_alert(qset):
+    draft, asker = wizard(qset, SCREENS_BY_OUTCOME["seek_advice"] + CONFIRM)
+    assert "Outcome so far: Seek advice first" in asker.screen
+    assert "Act now" not in asker.screen
+
+
+def test_an_empty_reason_is_refused(qset):
+    steps = NOT_URGENT + [
+        ("legitimate purpose", pick("no")),
+        # Enter on an empty reason (and on spaces) is refused; the prompt stays
+        ("What is the purpose", ENTER + "   " + ENTER + CTRL_U + typed("Out of curiosity.")),
+    ]
+    draft, _ = wizard(qset, steps + CONFIRM)
+    assert draft.answers["purpose"].reason == "Out of curiosity."
+    assert _validator("reason", back=True)("  ") == "A reason is needed here."
+    assert _validator("text", back=False)("") == "Please type an answer."
+    assert _validator("optional", back=False)("") is True
+
+
+def test_a_bad_date_is_refused(qset):
+    steps = SCREENS_BY_OUTCOME["seek_advice"][:-2] + [
+        ("When did you ask", typed("26/11/2026") + CTRL_U + typed("2026-11-26")),
+        SCREENS_BY_OUTCOME["seek_advice"][-1],
+    ]
+    draft, _ = wizard(qset, steps + CONFIRM)
+    assert draft.outcome_record["asked_on"].value == "2026-11-26"
+
+
+def test_an_exclusive_choice_ticked_with_others_is_asked_again_with_why(qset):
+    steps = (
+        NOT_URGENT
+        + TO_CONSENT
+        + [
+            ("consent to share", pick("refused")),
+            ("What happened", typed("Parent refused.")),
+            ("statutory duty", pick("no")),
+            ("sufficient public interest", tick("evidence_of_harm", "none")),
+            # asked again at once (no reason typed for a contradictory answer)
+            ("sufficient public interest", tick("none")),
+            ("Explain your judgement", typed("Nothing points to significant harm.")),
+        ]
+        + CONFIRM
+    )
+    draft, asker = wizard(qset, steps)
+    assert "cannot be ticked together with other choices" in asker.screen
+    payload = decision_payload(qset, draft)
+    assert payload["outcome"] == "do_not_share"
+    assert payload["answers"]["public_interest"]["answer"] == ["none"]
+
+
+# --- passphrases and the co-signature ------------------------------------------------------
+
+
+def test_three_wrong_passphrases_end_the_attempt(staffed_log, qset):
+    before = staffed_log.count()
+    steps = [
+        ("Who is taking this decision", pick(SAM)),
+        ("Passphrase for Sam Lee", typed("not it at all")),
+        ("Passphrase for Sam Lee (try 2 of 3)", typed("still not it")),
+        ("Passphrase for Sam Lee (try 3 of 3)", typed(PASSPHRASES[PRIYA])),
+    ]
+    with pytest.raises(WrongPassphrase, match="3 wrong passphrases for Sam Lee"):
+        decide(staffed_log, qset, steps)
+    assert staffed_log.count() == before
+
+
+def test_a_wrong_passphrase_then_the_right_one(staffed_log, qset):
+    steps = (
+        [
+            ("Who is taking this decision", pick(SAM)),
+            ("Passphrase for Sam Lee", typed("not it at all")),
+            ("Passphrase for Sam Lee (try 2 of 3)", typed(PASSPHRASES[SAM])),
+            ("Case reference", typed("C-7")),
+        ]
+        + SCREENS_BY_OUTCOME["do_not_share"]
+        + CONFIRM
+        + [("which manager is co-signing", pick(NOBODY))]
+    )
+    written, _ = decide(staffed_log, qset, steps)
+    assert written.decision.payload["case_ref"] == "C-7"
+
+
+def test_deferring_the_cosignature(staffed_log, qset):
+    before = staffed_log.count()
+    steps = (
+        who()
+        + SCREENS_BY_OUTCOME["do_not_share"]
+        + CONFIRM
+        + [("which manager is co-signing", pick("No manager is here now"))]
+    )
+    written, _ = decide(staffed_log, qset, steps)
+
+    assert written.cosign is None
+    assert staffed_log.count() == before + 1
+    with staffed_log.open() as ledger:
+        record = load_decision(ledger, written.decision.seq)
+    assert record.status == "awaiting co-signature"
+    assert record.cosigns == []
+
+
+def test_cosigner_disagrees_with_a_comment(staffed_log, qset):
+    before = staffed_log.count()
+    steps = (
+        who()
+        + SCREENS_BY_OUTCOME["do_not_share"]
+        + CONFIRM
+        + [
+            ("which manager is co-signing", pick(PRIYA)),
+            (f"Passphrase for {PRIYA}", typed(PASSPHRASES[PRIYA])),
+            ("Do you agree", pick("disagree")),
+            # a disagreement needs its reason: Enter on nothing is refused
+            ("why you do not agree", ENTER + typed("Talk to the DSL first; share it.")),
+        ]
+    )
+    written, asker = decide(staffed_log, qset, steps)
+
+    assert staffed_log.count() == before + 2
+    assert written.cosign.payload["verdict"] == "disagree"
+    assert written.cosign.payload["comment"] == "Talk to the DSL first; share it."
+    assert written.cosign.payload["decision"] == written.decision.seq
+    with staffed_log.open() as ledger:
+        assert load_decision(ledger, written.decision.seq).status == "not agreed"
+    # the co-signer read the record before answering
+    assert asker.screen.count("curiosity") >= 2
