@@ -168,7 +168,9 @@ def cosign_payload(decision_seq: int, decision_hash: str, verdict: str, comment:
         raise InfoshareError(f"A co-signature must agree or disagree (not '{verdict}').")
     comment = comment.strip()
     if verdict == "disagree" and not comment:
-        raise InfoshareError("Say why you disagree: the comment is part of the record.")
+        raise InfoshareError(
+            "Say why you disagree: the comment is part of the record. Nothing was written."
+        )
     if len(comment) > MAX_TEXT:
         raise InfoshareError(f"Keep the comment under {MAX_TEXT:,} characters.")
     return {

@@ -397,7 +397,7 @@ def test_disagreement_then_revisit(log):
     before = log.count()
     refused(
         log.cosign(old, by=PRIYA, verdict="disagree", comment=""),
-        "Say why you disagree: the comment is part of the record.",
+        "Say why you disagree: the comment is part of the record. Nothing was written.",
     )
     assert log.count() == before
 
@@ -555,3 +555,11 @@ def test_show_json_keeps_the_decision_number_as_id(log):
     assert isinstance(shown["entry_id"], str) and len(shown["entry_id"]) == 32
     assert shown["case_ref"] == "C-1042"
     assert shown["decided_by"] == SAM
+
+
+def test_cosign_without_by_and_without_a_terminal_says_to_give_by(log):
+    decision = log.decide()
+    before = log.count()
+    result = log.run("cosign", str(decision), input=lines(PASSPHRASES[PRIYA], "agree", "ok"))
+    refused(result, "Say which manager is co-signing with --by NAME")
+    assert log.count() == before

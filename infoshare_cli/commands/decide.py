@@ -300,7 +300,11 @@ def cosign(
         if by is not None:
             member = find_member(register, by)
         else:
-            _require_terminal()
+            if not (sys.stdin.isatty() and sys.stdout.isatty()):
+                raise InfoshareError(
+                    "Say which manager is co-signing with --by NAME (no terminal is attached "
+                    "to pick from a list). Nothing was written."
+                )
             eligible = [
                 m for m in register.values() if cosigner_problem(record.entry.actor, m) is None
             ]
