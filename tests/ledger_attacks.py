@@ -1,0 +1,173 @@
+"""Helpers for the verify tests: a log with real decisions, and raw-SQLite attacks on it.
+
+Every attack here works on the log *file* with Python's plain ``sqlite3`` module, as someone
+with a copy of the file and a SQLite tool would: no infoshare code is involved in the edit.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+from conftest import ALEX, PASSPHRASES, PRIYA, SAM, _build_template, answers_file_data
+from typer.testing import CliRunner
+
+from infoshare_cli import crypto
+from infoshare_cli.log import GENESIS_HASH, Ledger, compute_hash
+from infoshare_cli.staff import find_member, load_register, unlock
+
+TRIGGERS = ("entries_no_update", "entries_no_delete")
+
+# The decided log, entry by entry (the staffed log is #1-#6):
+#  1 staff: Alex registers herself   2 setting   3 staff: Priya   4 staff: Sam
+#  5 staff: Jo                        6 staff: Jo deactivated
+#  7 decision by Sam (share)          8 cosign by Priya
+#  9 decision by Sam (do_not_share, left pending, co-signed later at #12)
+# 10 decision by Alex (seek_advice)  11 cosign by Priya
+# 12 cosign of #9 by Alex
+DECIDED_ENTRIES = 12
+
+
+def run_cli(db: Path, *args: str, input: str | None = None):
+    from infoshare_cli.cli import app
+
+    return CliRunner().invoke(
+        app, [str(a) for a in args], input=input, env={"INFOSHARE_DB": str(db)}
+    )
+
+
+def decide(db: Path, tmp: Path, outcome: str, by: str, cosigner: str | None, case="C-1042"):
+    answers = tmp / f"answers-{outcome}-{case}.json"
+    answers.write_text(json.dumps(answers_file_data(outcome, case_ref=case, by=by)))
+    args = ["decide", "--answers", answers]
+    stdin = PASSPHRASES[by] + "\n"
+    if cosigner:
+        args += ["--cosigner", cosigner]
+        stdin += PASSPHRASES[cosigner] + "\n"
+    result = run_cli(db, *args, input=stdin)
+    assert result.exit_code == 0, result.output
+
+
+def build_decided_log(path: Path) -> None:
+    _build_template(path)
+    tmp = path.parent
+    decide(path, tmp, "share", SAM, PRIYA)
+    decide(path, tmp, "do_not_share", SAM, None)
+    decide(path, tmp, "seek_advice", ALEX, PRIYA)
+    result = run_cli(
+        path,
+        "cosign",
+        "9",
+        "--by",
+        ALEX,
+        input=f"{PASSPHRASES[ALEX]}\nagree\nAgreed after talking it through.\n",
+    )
+    assert result.exit_code == 0, result.output
+    with Ledger.open(path) as ledger:
+        assert ledger.count() == DECIDED_ENTRIES
+        kinds = [e.kind for e in ledger.entries()]
+    assert kinds[6:] == ["decision", "cosign", "decision", "decision", "cosign", "cosign"]
+
+
+def copy_log(source: Path, dest: Path) -> Path:
+    """A faithful copy of a closed log file (its -wal, if any, checkpointed first)."""
+    conn = sqlite3.connect(source)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    shutil.copy(source, dest)
+    dest.chmod(0o600)
+    return dest
+
+
+# --- raw edits ------------------------------------------------------------------------------
+
+
+def raw(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path, isolation_level=None)
+
+
+def trigger_sql(conn: sqlite3.Connection) -> list[str]:
+    return [
+        conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0]
+        for name in TRIGGERS
+    ]
+
+
+def drop_triggers(conn: sqlite3.Connection) -> list[str]:
+    saved = trigger_sql(conn)
+    for name in TRIGGERS:
+        conn.execute(f"DROP TRIGGER {name}")
+    return saved
+
+
+def restore_triggers(conn: sqlite3.Connection, saved: list[str]) -> None:
+    for sql in saved:
+        conn.execute(sql)
+
+
+class Tamper:
+    """Edit a log file the way an attacker would, putting the triggers back afterwards."""
+
+    def __init__(self, path: Path, keep_triggers_dropped: bool = False):
+        self.path = path
+        self.keep = keep_triggers_dropped
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn = raw(self.path)
+        self.saved = drop_triggers(self.conn)
+        return self.conn
+
+    def __exit__(self, *exc) -> None:
+        if not self.keep:
+            restore_triggers(self.conn, self.saved)
+        self.conn.close()
+
+
+def row(conn: sqlite3.Connection, seq: int) -> dict:
+    cursor = conn.execute("SELECT * FROM entries WHERE seq = ?", (seq,))
+    names = [d[0] for d in cursor.description]
+    return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+def set_payload(conn: sqlite3.Connection, seq: int, change) -> None:
+    payload = json.loads(row(conn, seq)["payload"])
+    change(payload)
+    text = crypto.canonical_json(payload).decode()
+    conn.execute("UPDATE entries SET payload = ? WHERE seq = ?", (text, seq))
+
+
+def rechain(conn: sqlite3.Connection, start: int, resign=None) -> None:
+    """Recompute every hash from ``start`` on so the chain is consistent again.
+
+    ``resign(entry_row) -> signature or None``: re-sign entries the attacker has a key for.
+    """
+    prev = GENESIS_HASH if start == 1 else row(conn, start - 1)["hash"]
+    last = conn.execute("SELECT max(seq) FROM entries").fetchone()[0]
+    for seq in range(start, last + 1):
+        r = row(conn, seq)
+        new_hash = compute_hash(
+            r["seq"], r["kind"], r["recorded_at"], r["actor"], r["payload"], prev
+        )
+        signature = r["signature"]
+        if resign is not None:
+            signature = resign({**r, "hash": new_hash, "prev_hash": prev}) or signature
+        # Two steps, so the UNIQUE hash never clashes halfway.
+        conn.execute("UPDATE entries SET hash = ? WHERE seq = ?", (f"tmp-{seq}", seq))
+        conn.execute(
+            "UPDATE entries SET prev_hash = ?, hash = ?, signature = ? WHERE seq = ?",
+            (prev, new_hash, signature, seq),
+        )
+        prev = new_hash
+
+
+def staff_id(path: Path, name: str) -> str:
+    with Ledger.open(path) as ledger:
+        return find_member(load_register(ledger), name).staff_id
+
+
+def signer_for(path: Path, name: str):
+    """A real staff member's unlocked signing key (an insider who knows the passphrase)."""
+    with Ledger.open(path) as ledger:
+        return unlock(find_member(load_register(ledger), name), PASSPHRASES[name])

@@ -1,0 +1,501 @@
+"""Attacks on a real log file, each made with raw sqlite3, each caught by `verify`.
+
+The log is made through the real code (staff register, `decide --answers`, `cosign`), then
+edited the way someone with the file and a SQLite tool could edit it. Every test names the
+first bad entry verify must report.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+
+import pytest
+from conftest import ALEX, JO, PRIYA, SAM, _build_template
+from ledger_attacks import (
+    DECIDED_ENTRIES,
+    TRIGGERS,
+    Tamper,
+    build_decided_log,
+    copy_log,
+    raw,
+    rechain,
+    row,
+    run_cli,
+    set_payload,
+    signer_for,
+    staff_id,
+)
+
+from infoshare_cli import crypto
+from infoshare_cli.decisions import cosign_payload
+from infoshare_cli.log import Ledger
+from infoshare_cli.verify import parse_anchor, verify_path
+
+
+@pytest.fixture(scope="session")
+def _decided_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("decided") / "log.sqlite3"
+    build_decided_log(path)
+    return copy_log(path, path.parent / "template.sqlite3")
+
+
+@pytest.fixture
+def log(_decided_template, tmp_path):
+    return copy_log(_decided_template, tmp_path / "log.sqlite3")
+
+
+def first_bad(path, **kwargs):
+    report = verify_path(path, **kwargs)
+    assert not report.ok
+    return report.first_bad
+
+
+def anchor_of(path):
+    result = run_cli(path, "anchor")
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip()
+
+
+# --- a healthy log --------------------------------------------------------------------------
+
+
+def test_healthy_log_verifies(log):
+    report = verify_path(log)
+    assert report.ok, report.problems
+    assert report.entries == DECIDED_ENTRIES
+    assert report.head.seq == DECIDED_ENTRIES
+    result = run_cli(log, "verify")
+    assert result.exit_code == 0, result.output
+    assert "The log is intact" in result.stdout
+    assert f"All {DECIDED_ENTRIES} entries checked" in result.stdout
+
+
+def test_verify_leaves_the_file_untouched(log):
+    before = log.read_bytes()
+    assert verify_path(log).ok
+    assert log.read_bytes() == before
+
+
+def test_verify_does_not_trust_the_stored_hash_or_the_views(log):
+    # Edit the payload and also store the hash the new payload would have: the chain
+    # link from the next entry and the signature still give it away.
+    with Tamper(log) as conn:
+        set_payload(conn, 7, lambda p: p.update(outcome="do_not_share"))
+        r = row(conn, 7)
+        from infoshare_cli.log import compute_hash
+
+        new = compute_hash(7, r["kind"], r["recorded_at"], r["actor"], r["payload"], r["prev_hash"])
+        conn.execute("UPDATE entries SET hash = ? WHERE seq = 7", (new,))
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (7, "signature")
+
+
+# --- the tamper scenarios -------------------------------------------------------------------
+
+
+def test_edit_a_payload_field(log):
+    with Tamper(log) as conn:
+        set_payload(conn, 7, lambda p: p.update(outcome="do_not_share"))
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (7, "hash")
+    assert bad.message.startswith("Entry #7 (a decision, ")
+    assert "its contents do not match its hash — it was changed after it was written." in (
+        bad.message
+    )
+    assert verify_path(log).schema == []  # the triggers were put back
+
+
+def test_edit_after_renaming_the_table_away_from_its_triggers(log):
+    # Another way round the triggers: rename the table out from under them.
+    conn = raw(log)
+    conn.execute("ALTER TABLE entries RENAME TO entries_old")
+    conn.execute("CREATE TABLE entries AS SELECT * FROM entries_old")
+    conn.execute(
+        "UPDATE entries SET actor = (SELECT actor FROM entries WHERE seq = 8) WHERE seq = 7"
+    )
+    conn.close()
+    report = verify_path(log)
+    assert not report.ok
+    assert (report.first_bad.seq, report.first_bad.code) == (7, "hash")
+    assert report.schema  # the table, its triggers and views are no longer what infoshare made
+
+
+def test_delete_an_entry(log):
+    with Tamper(log) as conn:
+        conn.execute("DELETE FROM entries WHERE seq = 9")
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (9, "missing")
+    assert "Entry #9: it is missing: the log goes from #8 straight to #10" in bad.message
+
+
+def test_delete_an_entry_and_renumber_the_rest(log):
+    with Tamper(log) as conn:
+        conn.execute("DELETE FROM entries WHERE seq = 9")
+        for seq in range(10, DECIDED_ENTRIES + 1):
+            conn.execute("UPDATE entries SET seq = ? WHERE seq = ?", (seq - 1, seq))
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (9, "hash")
+
+
+def test_reorder_two_entries(log):
+    columns = ("kind", "recorded_at", "actor", "payload", "prev_hash", "hash", "signature")
+    with Tamper(log) as conn:
+        a, b = row(conn, 9), row(conn, 10)
+        conn.execute("UPDATE entries SET hash = 'x' WHERE seq = 9")  # UNIQUE, while swapping
+        for seq, r in ((10, a), (9, b)):
+            sets = ", ".join(f"{c} = ?" for c in columns)
+            conn.execute(
+                f"UPDATE entries SET {sets} WHERE seq = ?", (*(r[c] for c in columns), seq)
+            )
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (9, "hash")
+
+
+def test_reorder_and_rechain(log):
+    # The attacker also recomputes every hash after the swap: the signatures catch it.
+    with Tamper(log) as conn:
+        a, b = row(conn, 9), row(conn, 10)
+        for seq, r in ((9, b), (10, a)):
+            conn.execute(
+                "UPDATE entries SET kind = ?, recorded_at = ?, actor = ?, payload = ?, "
+                "signature = ?, hash = ? WHERE seq = ?",
+                (r["kind"], r["recorded_at"], r["actor"], r["payload"], r["signature"],
+                 f"x{seq}", seq),
+            )  # fmt: skip
+        rechain(conn, 9)
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (9, "signature")
+
+
+def test_swap_two_signatures(log):
+    with Tamper(log) as conn:
+        s7, s10 = row(conn, 7)["signature"], row(conn, 10)["signature"]
+        conn.execute("UPDATE entries SET signature = ? WHERE seq = 7", (s10,))
+        conn.execute("UPDATE entries SET signature = ? WHERE seq = 10", (s7,))
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (7, "signature")
+    assert "its signature does not match Sam Lee's key" in bad.message
+
+
+def test_rewrite_the_whole_chain_with_consistent_hashes(log):
+    with Tamper(log) as conn:
+        set_payload(conn, 10, lambda p: p.update(outcome="do_not_share"))
+        rechain(conn, 1)
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (10, "signature")
+
+
+def test_replace_a_signers_public_key_and_resign(log):
+    attacker = crypto.generate_private_key()
+    priya = staff_id(log, PRIYA)
+
+    def resign(r):
+        if r["actor"] == priya:
+            return crypto.sign(attacker, bytes.fromhex(r["hash"]))
+        return None
+
+    with Tamper(log) as conn:
+        set_payload(conn, 3, lambda p: p.update(public_key=crypto.public_key_b64(attacker)))
+        rechain(conn, 3, resign)
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (3, "signature")
+    assert bad.message.startswith("Entry #3 (a staff change, ")
+    assert "Alex Morgan's key" in bad.message  # Alex registered Priya
+
+
+def test_replace_a_key_with_a_forged_rekey_entry(log):
+    # Append a "passphrase change" for Priya signed by the attacker's key, then a
+    # co-signature with it: the rekey must be signed by Priya's previous key.
+    attacker = crypto.generate_private_key()
+    priya = staff_id(log, PRIYA)
+    sealed = crypto.seal_private_key(attacker, "attacker passphrase")
+    with Ledger.open(log) as ledger:
+        body = {"action": "rekey", "staff_id": priya, "by": priya, "sealed_key": sealed,
+                "public_key": crypto.public_key_b64(attacker)}  # fmt: skip
+        entry = ledger.append("staff", priya, body, lambda m: crypto.sign(attacker, m))
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (entry.seq, "signature")
+    assert "Priya Shah's key" in bad.message
+
+
+def test_replace_a_key_with_a_second_register_entry(log):
+    # An insider manager (Alex, real key) "registers" Priya again with a key Alex controls.
+    alex = signer_for(log, ALEX)
+    priya = staff_id(log, PRIYA)
+    key = crypto.generate_private_key()
+    with Ledger.open(log) as ledger:
+        body = {"action": "register", "staff_id": priya, "name": PRIYA, "role": "manager",
+                "dsl": False, "public_key": crypto.public_key_b64(key),
+                "sealed_key": crypto.seal_private_key(key, "alex knows this one"),
+                "by": alex.staff_id}  # fmt: skip
+        entry = ledger.append("staff", alex.staff_id, body, alex.sign)
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (entry.seq, "rule")
+    assert "already registered" in bad.message
+
+
+def test_drop_the_triggers_then_edit(log):
+    with Tamper(log, keep_triggers_dropped=True) as conn:
+        conn.execute("UPDATE entries SET recorded_at = '2026-01-01T00:00:00.000000Z' WHERE seq = 8")
+    report = verify_path(log)
+    assert not report.ok
+    assert (report.first_bad.seq, report.first_bad.code) == (8, "hash")
+    dropped = " ".join(p.message for p in report.schema)
+    for name in TRIGGERS:
+        assert name in dropped
+    assert "has been removed" in dropped
+    result = run_cli(log, "verify")
+    assert result.exit_code == 1
+    assert "First bad entry: Entry #8 (a co-signature, " in result.stdout
+
+
+def test_dropped_triggers_alone_are_a_finding(log):
+    conn = raw(log)
+    conn.execute("DROP TRIGGER entries_no_delete")
+    conn.close()
+    report = verify_path(log)
+    assert not report.ok and report.first_bad is None
+    assert [p.code for p in report.schema] == ["schema"]
+    assert run_cli(log, "verify").exit_code == 1
+
+
+def test_a_neutered_or_extra_trigger_is_a_finding(log):
+    conn = raw(log)
+    conn.execute("DROP TRIGGER entries_no_update")
+    conn.execute("CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries BEGIN SELECT 1; END")
+    conn.execute("CREATE TRIGGER sneaky AFTER INSERT ON entries BEGIN SELECT 1; END")
+    conn.close()
+    messages = " ".join(p.message for p in verify_path(log).schema)
+    assert "'entries_no_update' has been altered" in messages
+    assert "extra trigger 'sneaky'" in messages
+
+
+def test_truncate_the_newest_entries_is_caught_by_an_anchor(log):
+    anchor = anchor_of(log)
+    with Tamper(log) as conn:
+        conn.execute("DELETE FROM entries WHERE seq > 9")
+    # Without an anchor a cleanly cut chain still holds: that is what anchors are for.
+    assert verify_path(log).ok
+    report = verify_path(log, anchor=parse_anchor(anchor))
+    assert not report.ok
+    assert report.anchor_problem.code == "anchor"
+    assert f"only 9 entries, but the anchor of {anchor[-10:]} recorded {DECIDED_ENTRIES}" in (
+        report.anchor_problem.message
+    )
+    result = run_cli(log, "verify", "--anchor", anchor)
+    assert result.exit_code == 1
+    assert "entries have been removed from the end" in result.stdout
+
+
+def test_restoring_an_older_backup_is_caught_by_an_anchor(log, tmp_path):
+    old = tmp_path / "old-backup.sqlite3"
+    assert run_cli(log, "backup", old).exit_code == 0
+    from ledger_attacks import decide
+
+    decide(log, tmp_path, "share", SAM, PRIYA, case="C-2001")
+    anchor = anchor_of(log)
+    assert verify_path(log, anchor=parse_anchor(anchor)).ok
+    # Put the old backup back in place.
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / f"log.sqlite3{suffix}").unlink(missing_ok=True)
+    shutil.copy(old, log)
+    assert verify_path(log).ok  # an old log is a perfectly good log on its own...
+    result = run_cli(log, "verify", "--anchor", anchor)  # ...but not against the anchor
+    assert result.exit_code == 1
+    assert "an older copy of it has been put back" in result.stdout
+    # And new entries written since do not hide it: entry #13 is not the anchored one.
+    decide(log, tmp_path, "do_not_share", SAM, PRIYA, case="C-2002")
+    decide(log, tmp_path, "do_not_share", SAM, PRIYA, case="C-2003")
+    report = verify_path(log, anchor=parse_anchor(anchor))
+    assert report.first_bad is None and report.anchor_problem is not None
+    assert "entry #14 no longer has the hash" in report.anchor_problem.message.lower()
+
+
+def test_a_whole_new_log_with_new_keys_is_only_caught_by_an_anchor(log, tmp_path):
+    anchor = anchor_of(log)
+    forged = tmp_path / "forged.sqlite3"
+    _build_template(forged)  # same people, new keys, every entry validly signed
+    from ledger_attacks import decide
+
+    decide(forged, tmp_path, "share", SAM, PRIYA)
+    decide(forged, tmp_path, "do_not_share", SAM, PRIYA)
+    decide(forged, tmp_path, "do_not_share", SAM, PRIYA)
+    assert verify_path(forged).ok
+    report = verify_path(forged, anchor=parse_anchor(anchor))
+    assert not report.ok
+    assert "entry #12 no longer has the hash" in report.anchor_problem.message.lower()
+
+
+# --- the rules behind signatures: insiders with real keys, bypassing the CLI ----------------
+
+
+def _append(path, name, kind, payload):
+    signer = signer_for(path, name)
+    with Ledger.open(path) as ledger:
+        return ledger.append(kind, signer.staff_id, payload, signer.sign)
+
+
+def test_a_decision_co_signed_by_its_author(log):
+    with Ledger.open(log) as ledger:
+        decision_hash = ledger.get(10).hash  # Alex's decision
+    entry = _append(log, ALEX, "cosign", cosign_payload(10, decision_hash, "agree", ""))
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (entry.seq, "rule")
+    assert "co-signed by the person who took it" in bad.message
+
+
+def test_a_co_signature_by_a_practitioner(log):
+    with Ledger.open(log) as ledger:
+        decision_hash = ledger.get(10).hash
+    entry = _append(log, SAM, "cosign", cosign_payload(10, decision_hash, "agree", ""))
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (entry.seq, "rule")
+    assert "Sam Lee, a practitioner; only a manager can co-sign" in bad.message
+
+
+def test_a_co_signature_of_another_version_of_the_decision(log):
+    entry = _append(log, PRIYA, "cosign", cosign_payload(9, "ab" * 32, "agree", ""))
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (entry.seq, "rule")
+    assert "names a different version of it" in bad.message
+
+
+def test_a_co_signature_of_something_that_is_not_a_decision(log):
+    entry = _append(log, PRIYA, "cosign", {"decision": 4, "decision_hash": "", "verdict": "agree"})
+    assert (first_bad(log).seq, first_bad(log).code) == (entry.seq, "rule")
+
+
+def test_an_entry_signed_by_a_deactivated_manager(log):
+    # Jo was deactivated at #6; her key still unseals, but she can no longer sign.
+    from conftest import PASSPHRASES
+
+    from infoshare_cli.staff import find_member, load_register, unlock
+
+    with Ledger.open(log) as ledger:
+        jo = unlock(find_member(load_register(ledger), JO), PASSPHRASES[JO])
+        entry = ledger.append("decision", jo.staff_id, {"case_ref": "C-9"}, jo.sign)
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (entry.seq, "signer")
+    assert "Jo Baker, who had been deactivated (entry #6)" in bad.message
+
+
+def test_a_practitioner_changing_the_staff_register(log):
+    sam = signer_for(log, SAM)
+    priya = staff_id(log, PRIYA)
+    with Ledger.open(log) as ledger:
+        body = {"action": "deactivate", "staff_id": priya, "by": sam.staff_id}
+        entry = ledger.append("staff", sam.staff_id, body, sam.sign)
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (entry.seq, "rule")
+    assert "Sam Lee who signed it is a practitioner" in bad.message
+
+
+def test_an_entry_by_someone_never_registered(log):
+    key = crypto.generate_private_key()
+    with Ledger.open(log) as ledger:
+        entry = ledger.append("decision", "s-deadbeef", {"x": 1}, lambda m: crypto.sign(key, m))
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (entry.seq, "signer")
+
+
+def test_a_signature_that_is_not_base64(log):
+    with Tamper(log) as conn:
+        conn.execute("UPDATE entries SET signature = 'not base64!' WHERE seq = 11")
+    assert (first_bad(log).seq, first_bad(log).code) == (11, "signature")
+
+
+def test_fields_that_are_not_text(log):
+    with Tamper(log) as conn:
+        conn.execute("UPDATE entries SET payload = CAST(payload AS BLOB) WHERE seq = 8")
+        conn.execute("UPDATE entries SET actor = X'ff' WHERE seq = 10")
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (8, "fields")
+    result = run_cli(log, "verify", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["first_bad_entry"]["seq"] == 8
+
+
+def test_a_file_that_is_not_a_log_at_all(tmp_path):
+    path = tmp_path / "x.sqlite3"
+    path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+    result = run_cli(path, "verify")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+
+
+def test_a_damaged_page_fails_the_integrity_check(log):
+    # Scramble the cell pointers of an index page: the entries still read back and chain,
+    # but SQLite's own integrity check finds the damage.
+    conn = raw(log)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'entries_kind'").fetchone()
+    conn.close()
+    data = bytearray(log.read_bytes())
+    offset = (root[0] - 1) * page_size
+    for i in range(offset + 8, offset + 40):
+        data[i] ^= 0x5A
+    log.write_bytes(bytes(data))
+    result = run_cli(log, "verify", "--json")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    out = json.loads(result.stdout)
+    assert out["integrity_check"] != "ok"
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+def test_verify_json_on_a_healthy_log(log):
+    result = run_cli(log, "verify", "--json")
+    assert result.exit_code == 0
+    out = json.loads(result.stdout)
+    assert out["ok"] is True and out["entries"] == DECIDED_ENTRIES
+    assert out["first_bad_entry"] is None and out["integrity_check"] == "ok"
+
+
+def test_verify_json_names_the_first_bad_entry(log):
+    with Tamper(log) as conn:
+        conn.execute("DELETE FROM entries WHERE seq = 11")
+    out = json.loads(run_cli(log, "verify", "--json").stdout)
+    assert out["ok"] is False
+    assert out["first_bad_entry"]["seq"] == 11
+    assert out["first_bad_entry"]["problem"] == "missing"
+
+
+def test_anchor_statement_round_trip(log):
+    result = run_cli(log, "anchor")
+    line = result.stdout.strip()
+    prefix, version, count, head_hash, day = line.split(":")
+    assert (prefix, version, count) == ("infoshare-anchor", "v1", str(DECIDED_ENTRIES))
+    with Ledger.open(log) as ledger:
+        assert head_hash == ledger.head().hash
+    assert len(day) == 10
+    assert "paper register" in result.stderr
+    # Copied by hand: capitals, spaces, only the first 16 digits of the hash.
+    typed = f"  INFOSHARE-ANCHOR:v1:{count}:{head_hash[:16].upper()}:{day} "
+    ok = run_cli(log, "verify", "--anchor", typed)
+    assert ok.exit_code == 0, ok.output
+    assert "still contains the anchor" in ok.stdout
+    as_json = json.loads(run_cli(log, "anchor", "--json").stdout)
+    assert as_json["anchor"] == line
+
+
+def test_anchor_refuses_a_log_that_does_not_verify(log):
+    with Tamper(log) as conn:
+        conn.execute("DELETE FROM entries WHERE seq = 5")
+    result = run_cli(log, "anchor")
+    assert result.exit_code == 1
+    assert "cannot be anchored" in result.stderr
+    assert "infoshare-anchor:" not in result.stdout
+
+
+def test_signatures_check_the_same_with_and_without_threads(log):
+    with Tamper(log) as conn:
+        s = row(conn, 12)["signature"]
+        flipped = base64.b64encode(bytes([base64.b64decode(s)[0] ^ 1]) + base64.b64decode(s)[1:])
+        conn.execute("UPDATE entries SET signature = ? WHERE seq = 12", (flipped.decode(),))
+    for threads in (1, 2, 4):
+        bad = verify_path(log, threads=threads).first_bad
+        assert (bad.seq, bad.code) == (12, "signature")
