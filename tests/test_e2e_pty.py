@@ -1,0 +1,159 @@
+"""End to end: the installed `infoshare` in a pseudo-terminal, from `init` to a co-signed
+decision, as a newcomer following the README would run it."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+INFOSHARE = Path(sys.executable).parent / "infoshare"
+TIMEOUT = 20  # seconds per screen: generous, but a stuck prompt fails the test
+ALEX, PRIYA = "Alex Morgan", "Priya Shah"
+ALEX_PASS, PRIYA_PASS = "alex passphrase one", "priya passphrase two"
+ENTER = "\r"
+
+pytestmark = pytest.mark.skipif(
+    not INFOSHARE.exists() or sys.platform == "win32",
+    reason="needs the installed infoshare script and a POSIX pseudo-terminal",
+)
+
+
+@pytest.fixture
+def env(tmp_path):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("INFOSHARE_")}
+    environ.update(
+        INFOSHARE_DB=str(tmp_path / "log.sqlite3"),
+        PROMPT_TOOLKIT_NO_CPR="1",
+        TERM="xterm",
+        COLUMNS="120",
+        LINES="40",
+    )
+    return environ
+
+
+class Terminal:
+    """One `infoshare` run in a pty; every screen is awaited by its text, then answered."""
+
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path):
+        self.child = pexpect.spawn(
+            str(INFOSHARE),
+            args,
+            env=env,
+            cwd=str(cwd),
+            encoding="utf-8",
+            dimensions=(40, 120),
+            timeout=TIMEOUT,
+        )
+        self.transcript = io.StringIO()
+        self.child.logfile_read = self.transcript
+        self.seen: list[str] = []
+
+    def answer(self, screen: str, keys: str) -> None:
+        """Wait for ``screen`` (a regular expression), then type ``keys``."""
+        try:
+            self.child.expect(screen)
+        except (pexpect.TIMEOUT, pexpect.EOF) as exc:
+            tail = _plain(self.transcript.getvalue())[-1500:]
+            raise AssertionError(
+                f"waited for {screen!r} after {self.seen[-3:]}; the screen ended with:\n{tail}"
+            ) from exc
+        self.seen.append(screen)
+        self.child.send(keys)
+
+    def finish(self) -> str:
+        self.child.expect(pexpect.EOF)
+        self.child.close()
+        return _plain(self.transcript.getvalue())
+
+
+def _plain(text: str) -> str:
+    """The text of a terminal stream without its escape sequences."""
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[>=]|\r", "", text)
+
+
+def test_init_then_a_cosigned_decision_in_a_terminal(env, tmp_path):
+    # infoshare init: the first manager's passphrase twice, then a second manager.
+    init = Terminal(
+        ["init", "--setting", "Little Acorns Nursery", "--manager", ALEX], env, tmp_path
+    )
+    init.answer(f"New passphrase for {ALEX}", ALEX_PASS + ENTER)
+    init.answer("Type it again", ALEX_PASS + ENTER)
+    init.answer("Add another manager now", "y")
+    init.answer("Their name", PRIYA + ENTER)
+    init.answer(f"New passphrase for {PRIYA}", PRIYA_PASS + ENTER)
+    init.answer("Type it again", PRIYA_PASS + ENTER)
+    init.answer("Add someone else", "n")
+    out = init.finish()
+    assert init.child.exitstatus == 0, out
+    assert f"{PRIYA} is registered as a manager" in out
+    assert oct(Path(env["INFOSHARE_DB"]).stat().st_mode & 0o777) == "0o600"
+
+    # infoshare decide: every screen, from who is deciding to the co-signature.
+    decide = Terminal(["decide"], env, tmp_path)
+    for screen, keys in [
+        ("Who is taking this decision", "1" + ENTER),  # Alex, the first registered
+        (f"Passphrase for {ALEX}", ALEX_PASS + ENTER),
+        ("Case reference for the child", "C-1042" + ENTER),
+        ("Is a child in immediate danger right now", "2" + ENTER),
+        ("clear and legitimate purpose", "1" + ENTER),
+        ("enable a person to be identified", "1" + ENTER),
+        ("Is the information confidential", "1" + ENTER),
+        ("Do you have consent to share", "1" + ENTER),
+        ("Is sharing necessary and proportionate", "1" + ENTER),
+        ("Is only relevant information being shared", "1" + ENTER),
+        ("Is it adequate for its purpose", "1" + ENTER),
+        ("Is it accurate and up to date", "1" + ENTER),
+        ("Is it being shared in time", "1" + ENTER),
+        ("Will it be shared securely", "1" + ENTER),
+        (r"What will be shared\?", "Dated observations of bruising and the body map." + ENTER),
+        (r"Who will receive it", "Children's Social Care front door" + ENTER),
+        (r"What is the recipient's role", "Duty social worker" + ENTER),
+        ("How will it be shared", "4" + ENTER),  # referral form
+        ("When will it be, or was it, shared", "2026-11-26" + ENTER),
+        ("Will the parent or carer be told", "1" + ENTER),
+        ("Is this record right", "1" + ENTER),  # confirm
+        ("which manager is co-signing", "1" + ENTER),  # Priya, the only other manager
+        (f"Passphrase for {PRIYA}", PRIYA_PASS + ENTER),
+        ("Do you agree with this decision", "1" + ENTER),
+        (r"Your comment \(optional\)", "Agreed after talking it through." + ENTER),
+    ]:
+        decide.answer(screen, keys)
+    decide.answer("Decision recorded", "")
+    out = decide.finish()
+    assert decide.child.exitstatus == 0, out
+    assert "Status: agreed (co-signed)" in out
+    saved = re.search(r"Saved as decision #(\d+)", out)
+    assert saved, out
+    decision_id = saved.group(1)
+
+    # infoshare show ID: the saved decision, agreed, with both names and the answers.
+    shown = subprocess.run(
+        [str(INFOSHARE), "show", decision_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "agreed" in shown.stdout
+    for expected in ("C-1042", ALEX, PRIYA, "Referral form", "Agreed after talking it through."):
+        assert expected in shown.stdout, shown.stdout
+    as_json = subprocess.run(
+        [str(INFOSHARE), "show", decision_id, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    assert '"status": "agreed"' in as_json.stdout
+    assert '"outcome": "share"' in as_json.stdout
