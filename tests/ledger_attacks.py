@@ -171,3 +171,87 @@ def signer_for(path: Path, name: str):
     """A real staff member's unlocked signing key (an insider who knows the passphrase)."""
     with Ledger.open(path) as ledger:
         return unlock(find_member(load_register(ledger), name), PASSPHRASES[name])
+
+
+# --- exports built to docs/export-format.md -------------------------------------------------
+
+
+def _raw_entry(entry) -> dict:
+    return {
+        "seq": entry.seq,
+        "kind": entry.kind,
+        "recorded_at": entry.recorded_at,
+        "actor": entry.actor,
+        "payload": entry.payload_text,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+        "signature": entry.signature,
+    }
+
+
+def spec_export(path: Path) -> dict:
+    """An export of every decision, built by hand to the documented format (JSON shape)."""
+    from infoshare_cli.records import load_decision
+
+    with Ledger.open(path) as ledger:
+        head = ledger.head()
+        names, keys = {}, []
+        for entry in ledger.entries(kinds=("staff",)):
+            p = entry.payload
+            if p.get("name"):
+                names[p["staff_id"]] = p["name"]
+            if p["action"] in ("register", "rekey"):
+                keys.append(
+                    {
+                        "staff_id": p["staff_id"],
+                        "name": names.get(p["staff_id"], ""),
+                        "public_key": p["public_key"],
+                        "from_seq": entry.seq,
+                    }
+                )
+        decisions = []
+        for entry in ledger.entries(kinds=("decision",)):
+            record = load_decision(ledger, entry.seq)
+            payload = entry.payload
+            decisions.append(
+                {
+                    "id": entry.seq,
+                    "recorded_at": entry.recorded_at,
+                    "case_ref": payload["case_ref"],
+                    "outcome": payload["outcome"],
+                    "status": record.status,
+                    "decided_by": names[entry.actor],
+                    "cosigned_by": [names[c.actor] for c in record.cosigns],
+                    "question_set": payload["question_set"],
+                    "answers": payload["answers"],
+                    "basis": payload["basis"],
+                    "urgent": payload["urgent"],
+                    "revisits": payload.get("revisits"),
+                    "outcome_record": payload.get("outcome_record"),
+                    "corrections": [],
+                    "entries": [_raw_entry(e) for e in [entry, *record.cosigns]],
+                }
+            )
+    return {
+        "format": "infoshare-export/1",
+        "setting": "Little Acorns Nursery",
+        "exported_at": "2026-11-26T11:20:00.000000Z",
+        "exported_by": "Alex Morgan",
+        "filters": {"case": None, "outcome": None},
+        "head": {"seq": head.seq, "hash": head.hash},
+        "public_keys": keys,
+        "decisions": decisions,
+        "count": len(decisions),
+    }
+
+
+def write_export(data: dict, path: Path, jsonl: bool = False) -> Path:
+    if not jsonl:
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+        return path
+    header = {k: v for k, v in data.items() if k not in ("decisions", "count")}
+    lines = [{"type": "header", **header}]
+    lines += [{"type": "decision", **d} for d in data["decisions"]]
+    lines.append({"type": "footer", "count": data["count"]})
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    return path

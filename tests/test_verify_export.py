@@ -1,0 +1,150 @@
+"""`verify --export FILE`: an export checked on its own, without the database.
+
+Exports here are built by hand to docs/export-format.md from a real log, then edited.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from ledger_attacks import build_decided_log, copy_log, run_cli, spec_export, write_export
+
+from infoshare_cli import crypto
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.log import compute_hash
+from infoshare_cli.verify import read_anchor, verify_export
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    path = tmp_path_factory.mktemp("export-log") / "log.sqlite3"
+    build_decided_log(path)
+    return path, spec_export(path)
+
+
+@pytest.fixture
+def data(exported):
+    return copy.deepcopy(exported[1])
+
+
+def check(tmp_path, data, jsonl=False, anchor=None):
+    path = write_export(data, tmp_path / ("e.jsonl" if jsonl else "e.json"), jsonl)
+    return verify_export(path, anchor)
+
+
+@pytest.mark.parametrize("jsonl", [False, True])
+def test_a_faithful_export_verifies(tmp_path, data, jsonl):
+    report = check(tmp_path, data, jsonl)
+    assert report.ok, [p.message for p in report.problems]
+    assert (report.decisions, report.entries) == (3, 6)
+    path = tmp_path / ("e.jsonl" if jsonl else "e.json")
+    result = run_cli(tmp_path / "no-such-log", "verify", "--export", path)
+    assert result.exit_code == 0, result.output
+    assert "The export is intact" in result.stdout
+
+
+def test_an_edited_review_field_is_caught(tmp_path, data):
+    data["decisions"][0]["outcome"] = "do_not_share"
+    report = check(tmp_path, data)
+    assert not report.ok
+    bad = report.first_bad
+    assert bad.seq == 7 and "'outcome' as shown in the export differs" in bad.message
+
+
+def test_an_edited_entry_payload_is_caught(tmp_path, data):
+    entry = data["decisions"][0]["entries"][0]
+    entry["payload"] = entry["payload"].replace('"share"', '"do_not_share"')
+    bad = check(tmp_path, data).first_bad
+    assert (bad.seq, bad.code) == (7, "hash")
+
+
+def test_a_rehashed_entry_is_caught_by_its_signature(tmp_path, data):
+    entry = data["decisions"][1]["entries"][0]
+    entry["payload"] = entry["payload"].replace('"C-1042"', '"C-9999"')
+    entry["hash"] = compute_hash(*(entry[k] for k in ("seq", "kind", "recorded_at", "actor")),
+                                 entry["payload"], entry["prev_hash"])  # fmt: skip
+    bad = check(tmp_path, data).first_bad
+    assert (bad.seq, bad.code) == (9, "signature")
+
+
+def test_a_swapped_public_key_is_caught(tmp_path, data):
+    other = crypto.public_key_b64(crypto.generate_private_key())
+    for key in data["public_keys"]:
+        if key["name"] == "Priya Shah":
+            key["public_key"] = other
+    bad = check(tmp_path, data).first_bad
+    assert (bad.seq, bad.code) == (8, "signature")
+
+
+@pytest.mark.parametrize("jsonl", [False, True])
+def test_a_removed_decision_is_caught(tmp_path, data, jsonl):
+    del data["decisions"][1]
+    report = check(tmp_path, data, jsonl)
+    assert not report.ok
+    assert "says it holds 3 decisions but has 2" in report.problems[0].message
+
+
+def test_a_cut_short_jsonl_export_is_caught(tmp_path, data):
+    path = write_export(data, tmp_path / "e.jsonl", jsonl=True)
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]))
+    report = verify_export(path)
+    assert "footer" in report.problems[0].message and "cut short" in report.problems[0].message
+
+
+def test_an_entry_newer_than_the_head_is_caught(tmp_path, data):
+    data["head"] = {"seq": 9, "hash": data["decisions"][1]["entries"][0]["hash"]}
+    report = check(tmp_path, data)
+    assert report.first_bad.seq == 10 and report.first_bad.code == "head"
+
+
+def test_a_missing_head_is_caught(tmp_path, data):
+    del data["head"]
+    report = check(tmp_path, data)
+    assert report.problems[0].code == "head"
+
+
+def test_a_cosign_moved_to_another_decision_is_caught(tmp_path, data):
+    cosign = data["decisions"][0]["entries"].pop(1)
+    data["decisions"][2]["entries"].append(cosign)
+    report = check(tmp_path, data)
+    assert not report.ok
+    assert any("does not belong to this decision" in p.message for p in report.problems)
+
+
+def test_an_export_serves_as_an_anchor(exported, tmp_path, data):
+    log_path = copy_log(exported[0], tmp_path / "log.sqlite3")
+    export_path = write_export(data, tmp_path / "earlier.json")
+    anchor = read_anchor(str(export_path))
+    assert anchor.count == data["head"]["seq"]
+    assert run_cli(log_path, "verify", "--anchor", str(export_path)).exit_code == 0
+    forged = copy.deepcopy(data)
+    forged["head"]["hash"] = "0" * 64
+    forged_path = write_export(forged, tmp_path / "forged.json")
+    result = run_cli(log_path, "verify", "--anchor", str(forged_path))
+    assert result.exit_code == 1
+    assert "no longer has the hash the export forged.json of 2026-11-26 recorded" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "not json at all", "[1, 2, 3]", '{"format": "something-else/9"}', "\x00\x01", "{\n"],
+)
+def test_not_an_export(tmp_path, text):
+    path = tmp_path / "x.json"
+    path.write_text(text)
+    with pytest.raises(InfoshareError):
+        verify_export(path)
+    result = run_cli(tmp_path / "log", "verify", "--export", path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ")
+    assert "Traceback" not in result.output
+
+
+def test_export_json_output(tmp_path, data):
+    path = write_export(data, tmp_path / "e.json")
+    result = run_cli(tmp_path / "log", "verify", "--export", path, "--json")
+    out = json.loads(result.stdout)
+    assert out["ok"] is True and out["decisions"] == 3 and out["head"] == data["head"]
