@@ -9,8 +9,10 @@ import typer
 from infoshare_cli import __version__
 from infoshare_cli.app import explain_unexpected, new_app, print_error
 from infoshare_cli.commands import decide as decide_commands
+from infoshare_cli.commands import export as export_commands
 from infoshare_cli.commands import integrity as integrity_commands
 from infoshare_cli.commands import questions as questions_commands
+from infoshare_cli.commands import review as review_commands
 from infoshare_cli.commands import staff as staff_commands
 
 HELP = """Record decisions to share information about a child, co-signed by a second manager.
@@ -53,6 +55,12 @@ app.command("init")(decide_commands.init)
 app.command("pending")(decide_commands.pending)
 app.command("cosign")(decide_commands.cosign)
 app.command("show")(decide_commands.show)
+app.command("log")(review_commands.log)
+app.command("case")(review_commands.case)
+app.command("stats")(review_commands.stats)
+app.command("correct")(review_commands.correct)
+app.command("review")(review_commands.review)
+app.command("export")(export_commands.export)
 app.add_typer(staff_commands.app, name="staff")
 app.command("rules")(questions_commands.rules)
 app.add_typer(questions_commands.app, name="questions")

@@ -341,15 +341,47 @@ def show(
     db: DbOption = None,
     questions: QuestionsOption = None,
     json: JsonOption = False,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="md or html: a printable record for the child's file, instead of the screen.",
+            show_default=False,
+            metavar="md|html",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="With --format: write the record to this file (readable only by you).",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --out: replace the file if it exists.")
+    ] = False,
 ) -> None:
-    """Show one decision in full: every answer and reason, the outcome and the signatures."""
+    """Show one decision in full: every answer and reason, the outcome, the signatures,
+    corrections and links. --format md|html makes a printable record."""
     from infoshare_cli.log import Ledger
     from infoshare_cli.questions import load_question_set
     from infoshare_cli.records import load_decision, parse_id, signature_ok, staff_names
 
+    if out is not None and format is None:
+        raise InfoshareError("--out goes with --format md or --format html.")
+    if format is not None and json:
+        raise InfoshareError("Use either --json or --format, not both.")
     qset = load_question_set(questions)
     with Ledger.open(resolve_db(db)) as ledger:
         record = load_decision(ledger, parse_id(decision_id))
+        if format is not None:
+            from infoshare_cli.commands.review import show_printable
+
+            show_printable(ledger, qset, record.id, format, out, force)
+            return
         names = staff_names(ledger)
         entries = [record.entry, *record.cosigns, *record.corrections]
         verified = {e.seq: signature_ok(ledger, e) for e in entries}
@@ -375,6 +407,16 @@ def show(
                 for c in record.cosigns
             ],
             "revisited_by": record.revisited_by,
+            "corrections": [
+                {
+                    **_renamed_id(c.payload),
+                    "seq": c.seq,
+                    "by": names.get(c.actor),
+                    "recorded_at": c.recorded_at,
+                    "signature_ok": verified[c.seq],
+                }
+                for c in record.corrections
+            ],
         }
         typer.echo(jsonlib.dumps(out, indent=2, ensure_ascii=False))
         return

@@ -1,0 +1,527 @@
+"""Exports: decisions written out as CSV, JSON, JSONL, Markdown or HTML, and logged.
+
+Taking records off the system is itself recorded: :func:`run_export` writes the file
+(owner-only, never over an existing file unless asked), then appends a signed ``export``
+entry saying who exported what, with which filters, how many decisions, and the SHA-256 of
+the file. Rows are written as they are read from SQLite, so memory stays flat however
+large the log. The JSON and JSONL layouts are specified in docs/export-format.md.
+No terminal code: the command passes in the signer and an optional progress callback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import json
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from infoshare_cli import crypto, printable
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.log import Entry, Ledger
+from infoshare_cli.queries import Filters, count_decisions, iter_decisions, staff_names
+from infoshare_cli.questions import QuestionSet
+from infoshare_cli.staff import Signer, setting_name
+
+FORMATS = ("csv", "json", "jsonl", "md", "html")
+FORMAT_VERSION = "infoshare-export/1"
+EXTENSIONS = {"csv": "csv", "json": "json", "jsonl": "jsonl", "md": "md", "html": "html"}
+
+# Text that a spreadsheet would read as a formula (or as the start of one, after a tab or a
+# line break), in ASCII and full-width forms.
+FORMULA_STARTS = frozenset("=+-@\t\r\n＝＋－＠")
+
+
+# --- file names and files -----------------------------------------------------------------
+
+
+def default_file_name(setting: str, fmt: str, today: date | None = None) -> str:
+    """``little-acorns-nursery-decisions-2026-11-26.csv``: the setting and the date."""
+    slug = re.sub(r"[^a-z0-9]+", "-", setting.casefold()).strip("-")[:60] or "infoshare"
+    return f"{slug}-decisions-{(today or date.today()).isoformat()}.{EXTENSIONS[fmt]}"
+
+
+def check_destination(path: Path, force: bool) -> None:
+    """Refuse, before anything is asked or written, what cannot or must not be written."""
+    if path.is_dir():
+        raise InfoshareError(f"{path} is a folder. Give a file name with --out FILE.")
+    if not path.parent.is_dir():
+        raise InfoshareError(f"The folder {path.parent} does not exist. Create it first.")
+    if (path.exists() or path.is_symlink()) and not force:
+        raise InfoshareError(
+            f"{path} already exists and was not overwritten. Choose another name with "
+            "--out FILE, or add --force to replace it."
+        )
+
+
+def _create_private(path: Path) -> BinaryIO:
+    """A new file only its owner can read (0600 on POSIX); fails if the name is taken."""
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags) if os.name == "nt" else os.open(path, flags, 0o600)
+    return os.fdopen(fd, "wb")
+
+
+def _place(temp: Path, final: Path, force: bool) -> None:
+    """Move the finished file to its name; without ``force`` never replace another file."""
+    if force:
+        os.replace(temp, final)
+        return
+    if os.name == "nt":
+        os.rename(temp, final)  # fails if final exists
+        return
+    try:
+        os.link(temp, final)  # fails if final exists, atomically
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links
+        if final.exists():
+            raise FileExistsError(final) from None
+        os.rename(temp, final)
+        return
+    temp.unlink()
+
+
+class HashingWriter:
+    """A text sink over a binary file that hashes every byte it writes."""
+
+    def __init__(self, raw: BinaryIO):
+        self._raw = raw
+        self.sha256 = hashlib.sha256()
+
+    def write(self, text: str) -> int:
+        data = text.encode("utf-8")
+        self.sha256.update(data)
+        self._raw.write(data)
+        return len(text)
+
+
+# --- checking signatures without the register ---------------------------------------------
+
+
+class KeyRing:
+    """Every signing key ever registered, with the seq from which it signs."""
+
+    def __init__(self, ledger: Ledger, upto_seq: int):
+        names: dict[str, str] = {}
+        self.keys: list[dict[str, Any]] = []
+        for entry in ledger.entries(kinds=("staff",)):
+            if entry.seq > upto_seq:
+                break
+            payload = entry.payload
+            staff_id = payload.get("staff_id")
+            if payload.get("action") == "register":
+                names[staff_id] = payload.get("name", "")
+            if payload.get("action") in ("register", "rekey") and payload.get("public_key"):
+                self.keys.append(
+                    {
+                        "staff_id": staff_id,
+                        "name": names.get(staff_id, ""),
+                        "public_key": payload["public_key"],
+                        "from_seq": entry.seq,
+                    }
+                )
+
+    def key_for(self, actor: str, seq: int) -> str | None:
+        """The key that signs ``actor``'s entry at ``seq`` (see docs/export-format.md)."""
+        best = None
+        for key in self.keys:
+            if key["staff_id"] != actor:
+                continue
+            if key["from_seq"] < seq or (key["from_seq"] == seq and best is None):
+                best = key["public_key"]
+        return best
+
+    def verifies(self, entry: Entry) -> bool:
+        key = self.key_for(entry.actor, entry.seq)
+        return (
+            key is not None
+            and entry.computed_hash() == entry.hash
+            and crypto.verify_signature(key, bytes.fromhex(entry.hash), entry.signature)
+        )
+
+
+def verified_map(keyring: KeyRing, review: dict[str, Any]) -> dict[int, bool]:
+    return {
+        e["seq"]: keyring.verifies(
+            Entry(
+                e["seq"],
+                e["kind"],
+                e["recorded_at"],
+                e["actor"],
+                e["payload"],
+                e["prev_hash"],
+                e["hash"],
+                e["signature"],
+            )
+        )
+        for e in review.get("entries", [])
+    }
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+
+def neutralise(cell: str) -> str:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe, so it stays text."""
+    stripped = cell.lstrip(" ")
+    if stripped and stripped[0] in FORMULA_STARTS:
+        return "'" + cell
+    return cell
+
+
+def csv_columns(qset: QuestionSet) -> list[str]:
+    """Readable columns: one per answer and one per reason, form parts as ``question.part``."""
+    columns = [
+        "id",
+        "recorded_at",
+        "recorded_local",
+        "case_ref",
+        "outcome",
+        "status",
+        "decided_by",
+        "cosigned_by",
+        "cosign_verdict",
+        "cosigned_at",
+        "cosign_comment",
+        "question_set",
+        "question_set_version",
+        "question_set_sha256",
+        "basis",
+        "immediate_danger",
+        "revisits",
+        "revisited_by",
+    ]
+    for qid, question in qset.questions.items():
+        if question.type == "review":
+            continue
+        if question.type == "form":
+            for part in question.parts:
+                columns += [f"{qid}.{part.id}", f"{qid}.{part.id}_reason"]
+        else:
+            columns += [qid, f"{qid}_reason"]
+    for outcome in qset.outcomes.values():
+        for part in outcome.record:
+            name = f"outcome_record.{part.id}"
+            if name not in columns:
+                columns += [name, f"{name}_reason"]
+    return [*columns, "other_answers", "corrections", "hash"]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return "; ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def csv_row(review: dict[str, Any], columns: list[str]) -> list[str]:
+    qs = review.get("question_set") or {}
+    cosign = next(
+        (c for c in reversed(review.get("cosignatures", [])) if c["by"] != review["decided_by"]),
+        {},
+    )
+    row: dict[str, Any] = {
+        "id": review["id"],
+        "recorded_at": review["recorded_at"],
+        "recorded_local": printable.local_time(review["recorded_at"]),
+        "case_ref": review.get("case_ref"),
+        "outcome": review.get("outcome"),
+        "status": review.get("status"),
+        "decided_by": review.get("decided_by"),
+        "cosigned_by": review.get("cosigned_by"),
+        "cosign_verdict": cosign.get("verdict"),
+        "cosigned_at": cosign.get("recorded_at"),
+        "cosign_comment": cosign.get("comment"),
+        "question_set": qs.get("name"),
+        "question_set_version": qs.get("version"),
+        "question_set_sha256": qs.get("sha256"),
+        "basis": review.get("basis"),
+        "immediate_danger": review.get("urgent"),
+        "revisits": review.get("revisits"),
+        "revisited_by": review.get("revisited_by"),
+        "hash": (review.get("entries") or [{}])[0].get("hash"),
+    }
+    known = set(columns)
+    other: list[str] = []
+
+    def put(name: str, answer: dict[str, Any]) -> None:
+        if name in known:
+            row[name] = answer.get("answer")
+            row[f"{name}_reason"] = answer.get("reason")
+        else:
+            reason = f" ({answer['reason']})" if answer.get("reason") else ""
+            other.append(f"{name}: {_cell(answer.get('answer'))}{reason}")
+
+    for qid, answer in review.get("answers", {}).items():
+        value = answer.get("answer")
+        if isinstance(value, dict):
+            for pid, sub in value.items():
+                put(f"{qid}.{pid}", sub)
+            if answer.get("reason"):
+                other.append(f"{qid} (reason): {answer['reason']}")
+        elif qid == "recorded" and qid not in known:
+            continue  # the final review question: confirmed by signing
+        else:
+            put(qid, answer)
+    for pid, answer in (review.get("outcome_record") or {}).items():
+        put(f"outcome_record.{pid}", answer)
+    row["other_answers"] = "\n".join(other)
+    row["corrections"] = "\n".join(
+        f"#{c['id']} {c['recorded_at']} by {c['by']}: wrong: {c.get('wrong')} | "
+        f"right: {c.get('right')} | why: {c.get('why')}"
+        for c in review.get("corrections", [])
+    )
+    return [_cell(row.get(name)) for name in columns]
+
+
+def write_csv(sink: HashingWriter, reviews: Iterable[dict], qset: QuestionSet, **_: Any) -> int:
+    columns = csv_columns(qset)
+    writer = csv.writer(sink, quoting=csv.QUOTE_ALL)
+    writer.writerow([neutralise(c) for c in columns])
+    n = 0
+    for review in reviews:
+        writer.writerow([neutralise(cell) for cell in csv_row(review, columns)])
+        n += 1
+    return n
+
+
+# --- JSON and JSONL ---------------------------------------------------------------------
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def write_json(sink: HashingWriter, reviews: Iterable[dict], header: dict, **_: Any) -> int:
+    sink.write("{\n")
+    for key, value in header.items():
+        sink.write(f"  {_dumps(key)}: {_dumps(value)},\n")
+    sink.write('  "decisions": [')
+    n = 0
+    for review in reviews:
+        sink.write(("," if n else "") + "\n    " + _dumps(review))
+        n += 1
+    sink.write(("\n  " if n else "") + f'],\n  "count": {n}\n}}\n')
+    return n
+
+
+def write_jsonl(sink: HashingWriter, reviews: Iterable[dict], header: dict, **_: Any) -> int:
+    sink.write(_dumps({"type": "header", **header}) + "\n")
+    n = 0
+    for review in reviews:
+        sink.write(_dumps({"type": "decision", **review}) + "\n")
+        n += 1
+    sink.write(_dumps({"type": "footer", "count": n}) + "\n")
+    return n
+
+
+# --- Markdown and HTML ------------------------------------------------------------------
+
+
+def _summary_lines(header: dict) -> list[tuple[str, str]]:
+    filters = ", ".join(f"{k} {v}" for k, v in header["filters"].items() if v is not None)
+    return [
+        ("Exported", printable.local_time(header["exported_at"])),
+        ("Exported by", header["exported_by"]),
+        ("Filters", filters or "none: every decision"),
+        ("Log entries up to", f"#{header['head']['seq']}" if header["head"] else "none"),
+    ]
+
+
+def write_md(
+    sink: HashingWriter, reviews: Iterable[dict], header: dict, qset: QuestionSet, keyring, **_
+) -> int:
+    md = printable.md
+    sink.write(f"# {md(header['setting'])}: information sharing decisions\n\n")
+    for key, value in _summary_lines(header):
+        sink.write(f"- **{key}:** {md(value)}\n")
+    n = 0
+    for review in reviews:
+        verified = verified_map(keyring, review)
+        record = printable.markdown_record(
+            qset, review, setting=header["setting"], verified=verified, level=2
+        )
+        sink.write("\n---\n\n" + record)
+        n += 1
+    sink.write(f"\n---\n\n{n} decision{'s' if n != 1 else ''} exported.\n")
+    return n
+
+
+def write_html(
+    sink: HashingWriter, reviews: Iterable[dict], header: dict, qset: QuestionSet, keyring, **_
+) -> int:
+    e = printable.e
+    title = f"{header['setting']}: information sharing decisions"
+    sink.write(printable.html_start(title))
+    sink.write(f"<header>\n<h1>{e(title)}</h1>\n<table>\n")
+    for key, value in _summary_lines(header):
+        sink.write(f"<tr><th>{e(key)}</th><td>{e(value)}</td></tr>\n")
+    sink.write("</table>\n</header>\n")
+    n = 0
+    for review in reviews:
+        verified = verified_map(keyring, review)
+        sink.write(
+            printable.html_record(qset, review, setting=header["setting"], verified=verified)
+        )
+        n += 1
+    sink.write(f"<footer><p>{n} decision{'s' if n != 1 else ''} exported.</p></footer>\n")
+    sink.write(printable.HTML_END)
+    return n
+
+
+WRITERS: dict[str, Callable[..., int]] = {
+    "csv": write_csv,
+    "json": write_json,
+    "jsonl": write_jsonl,
+    "md": write_md,
+    "html": write_html,
+}
+
+
+# --- the export -------------------------------------------------------------------------
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    count: int
+    sha256: str
+    entry: Entry
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def run_export(
+    ledger: Ledger,
+    signer: Signer,
+    qset: QuestionSet,
+    *,
+    fmt: str,
+    filters: Filters,
+    path: Path,
+    force: bool = False,
+    excel: bool = False,
+    limit: int = 0,
+    on_row: Callable[[], None] | None = None,
+) -> ExportResult:
+    """Write the export file, then log it as a signed ``export`` entry.
+
+    The file is written under a temporary name and moved into place only once the export
+    entry is in the log, so there is never a finished export the log does not know about.
+    The decisions are read in one read transaction: a consistent snapshot, even while
+    others append.
+    """
+    if fmt not in FORMATS:
+        raise InfoshareError(f"Unknown format '{fmt}'. Use one of: {', '.join(FORMATS)}.")
+    if excel and fmt != "csv":
+        raise InfoshareError("--excel goes with --format csv.")
+    check_destination(path, force)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    conn = ledger.db.conn
+    try:
+        with _create_private(temp) as raw:
+            sink = HashingWriter(raw)
+            if excel:
+                sink.write("\ufeff")
+            conn.execute("BEGIN")  # a read snapshot: the head and the rows agree
+            try:
+                head = ledger.head()
+                keyring = KeyRing(ledger, head.seq if head else 0)
+                names = staff_names(ledger)
+                header = {
+                    "format": FORMAT_VERSION,
+                    "setting": setting_name(ledger),
+                    "exported_at": _now(),
+                    "exported_by": signer.member.name,
+                    "filters": filters.as_dict(),
+                    "head": {"seq": head.seq, "hash": head.hash} if head else None,
+                    "public_keys": keyring.keys,
+                }
+                reviews = _counted(
+                    iter_decisions(
+                        ledger,
+                        filters,
+                        limit=limit,
+                        newest_first=False,
+                        with_entries=True,
+                        names=names,
+                    ),
+                    on_row,
+                )
+                count = WRITERS[fmt](sink, reviews, header=header, qset=qset, keyring=keyring)
+            finally:
+                conn.execute("COMMIT")
+            raw.flush()
+            os.fsync(raw.fileno())
+        payload = {
+            "format": fmt,
+            "filters": filters.as_dict(),
+            "limit": limit,
+            "count": count,
+            "sha256": sink.sha256.hexdigest(),
+            "file": path.name,
+            "head": header["head"],
+            "excel": excel,
+        }
+        entry = ledger.append("export", signer.staff_id, payload, signer.sign)
+        try:
+            _place(temp, path, force)
+        except FileExistsError:
+            raise InfoshareError(
+                f"{path} appeared while the export was being written, and was not "
+                f"overwritten. The export is logged as entry #{entry.seq}; run it again "
+                "with another --out name."
+            ) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    return ExportResult(path, count, payload["sha256"], entry)
+
+
+def _counted(reviews: Iterator[dict], on_row: Callable[[], None] | None) -> Iterator[dict]:
+    for review in reviews:
+        yield review
+        if on_row is not None:
+            on_row()
+
+
+def total_for_progress(ledger: Ledger, filters: Filters, limit: int) -> int:
+    total = count_decisions(ledger, filters)
+    return min(total, limit) if limit else total
+
+
+def write_private_file(path: Path, text: str, force: bool = False) -> None:
+    """Write a small file (a printable record) owner-only, never over another unasked."""
+    check_destination(path, force)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    try:
+        with _create_private(temp) as raw:
+            raw.write(text.encode("utf-8"))
+        _place(temp, path, force)
+    except FileExistsError:
+        raise InfoshareError(f"{path} already exists and was not overwritten.") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,508 @@
+"""Finding decisions: filters as people type them, pushed into SQL, results streamed.
+
+Every query here runs in SQLite with the log's indexes (the kind index for newest-first
+paging, the case-reference index, the reference indexes for co-signatures, corrections and
+revisits, and the ``decision_text`` full-text table for ``--search``) and yields one
+decision at a time, so memory stays flat however long the log is. No terminal code.
+
+A decision comes out as a *review dict* with stable keys, shared by ``infoshare log
+--json``, ``case --json`` and the JSON/JSONL exports (see README and
+docs/export-format.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from infoshare_cli.decisions import AGREED, AWAITING, CORRECTED, NOT_AGREED, STATUSES, SUPERSEDED
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.log import Entry, Ledger
+from infoshare_cli.questions import OUTCOMES
+
+__all__ = [
+    "REVIEW_KEYS",
+    "Filters",
+    "count_decisions",
+    "export_entries",
+    "get_review",
+    "iter_decisions",
+    "make_filters",
+    "month_counts",
+    "overdue_decisions",
+    "parse_day",
+    "staff_names",
+]
+
+REVIEW_KEYS = (
+    "id",
+    "recorded_at",
+    "case_ref",
+    "outcome",
+    "status",
+    "decided_by",
+    "cosigned_by",
+    "question_set",
+    "answers",
+    "basis",
+    "urgent",
+    "revisits",
+    "revisited_by",
+    "outcome_record",
+    "cosignatures",
+    "corrections",
+)
+ENTRY_KEYS = ("seq", "kind", "recorded_at", "actor", "payload", "prev_hash", "hash", "signature")
+OVERDUE_AFTER = timedelta(days=2)
+
+
+# --- filters ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to look for. Build it with :func:`make_filters`, which checks what was typed."""
+
+    case: str | None = None
+    outcome: str | None = None
+    status: str | None = None
+    since: date | None = None
+    until: date | None = None
+    by: str | None = None
+    search: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        """The filters as recorded in an export (dates as YYYY-MM-DD)."""
+        return {
+            "case": self.case,
+            "outcome": self.outcome,
+            "status": self.status,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "by": self.by,
+            "search": self.search,
+        }
+
+    def describe(self) -> str:
+        """In words, for headings: 'case C-1042, since 2026-11-01'."""
+        words = {"case": "case", "outcome": "outcome", "status": "status", "by": "decided by"}
+        parts = [f"{words.get(k, k)} {v}" for k, v in self.as_dict().items() if v is not None]
+        return ", ".join(p.replace("search ", "containing ") for p in parts)
+
+
+_WEEKDAYS_AGO = re.compile(r"^(\d{1,4})\s*(day|days|d|week|weeks|w)(\s+ago)?$")
+_DAY_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y")
+
+
+def parse_day(text: str, option: str = "--since", today: date | None = None) -> date:
+    """A date as people type it: 2026-11-01, 01/11/2026 (day first), today, 7 days ago."""
+    cleaned = " ".join(str(text).split()).lower()
+    today = today or date.today()
+    if cleaned in ("today", "now"):
+        return today
+    if cleaned == "yesterday":
+        return today - timedelta(days=1)
+    match = _WEEKDAYS_AGO.match(cleaned)
+    if match:
+        n = int(match.group(1)) * (7 if match.group(2).startswith("w") else 1)
+        return today - timedelta(days=n)
+    for fmt in _DAY_FORMATS:
+        try:
+            return datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+    raise InfoshareError(
+        f"{option}: '{str(text)[:40]}' is not a date infoshare understands. Write it as "
+        "year-month-day (for example 2026-11-01), day/month/year (01/11/2026), "
+        "'today', 'yesterday' or '7 days ago'."
+    )
+
+
+_STATUS_WORDS = {s.replace(" ", "-"): s for s in STATUSES} | {
+    "awaiting": AWAITING,
+    "pending": AWAITING,
+    "waiting": AWAITING,
+    "disagreed": NOT_AGREED,
+}
+
+
+def parse_status(text: str) -> str:
+    key = "-".join(str(text).lower().replace("_", " ").split())
+    if key in _STATUS_WORDS:
+        return _STATUS_WORDS[key]
+    raise InfoshareError(
+        f"--status: '{str(text)[:40]}' is not a status. Use one of: "
+        "awaiting, agreed, not-agreed, superseded, corrected."
+    )
+
+
+def parse_outcome(text: str) -> str:
+    key = "_".join(str(text).lower().replace("-", " ").split())
+    if key in OUTCOMES:
+        return key
+    raise InfoshareError(
+        f"--outcome: '{str(text)[:40]}' is not an outcome. Use one of: "
+        + ", ".join(o.replace("_", "-") for o in OUTCOMES)
+        + "."
+    )
+
+
+def make_filters(
+    *,
+    case: str | None = None,
+    outcome: str | None = None,
+    status: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    by: str | None = None,
+    search: str | None = None,
+) -> Filters:
+    """Check and tidy filters typed on the command line; a clear error for each mistake."""
+    since_day = parse_day(since, "--since") if since is not None else None
+    until_day = parse_day(until, "--until") if until is not None else None
+    if since_day and until_day and until_day < since_day:
+        raise InfoshareError(
+            f"--until ({until_day}) is before --since ({since_day}): nothing could match."
+        )
+    search_text = " ".join(search.split()) if search is not None else None
+    if search is not None and not _search_terms(search_text or ""):
+        raise InfoshareError("--search needs at least one word to look for.")
+    case_ref = " ".join(case.split()) if case is not None else None
+    if case is not None and not case_ref:
+        raise InfoshareError("--case needs a case reference, for example C-1042.")
+    return Filters(
+        case=case_ref,
+        outcome=parse_outcome(outcome) if outcome is not None else None,
+        status=parse_status(status) if status is not None else None,
+        since=since_day,
+        until=until_day,
+        by=" ".join(by.split()) if by is not None else None,
+        search=search_text,
+    )
+
+
+def _utc_bound(day: date) -> str:
+    """The first moment of a local day, as the log's UTC text (which sorts as time)."""
+    local = datetime.combine(day, time.min).astimezone()
+    return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _search_terms(text: str) -> list[str]:
+    return re.findall(r"\w+", text)
+
+
+def fts_query(text: str) -> str:
+    """People's words as a safe FTS5 query: every word must appear (as a word prefix).
+
+    Each word is quoted, so FTS5 operators and punctuation typed by a user are only text.
+    """
+    return " ".join(f'"{term}"*' for term in _search_terms(text))
+
+
+# --- SQL --------------------------------------------------------------------------------
+
+# Co-signatures and corrections are found with `json_extract(payload, '$.decision') = +e.seq`
+# and revisits with `... '$.revisits') = +e.seq`: the unary + strips the column's affinity so
+# SQLite uses the log's expression indexes (see log.py).
+_VALID_COSIGN = """
+    SELECT {what} FROM entries c
+    WHERE c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = +e.seq
+      AND c.actor <> e.actor AND json_extract(c.payload, '$.verdict') IN ('agree', 'disagree')
+    ORDER BY c.seq DESC LIMIT 1
+"""
+# The same rule as decisions.decision_status: a revisit outranks a correction, which
+# outranks the co-signature.
+STATUS_SQL = f"""
+    CASE
+        WHEN EXISTS (SELECT 1 FROM entries n WHERE n.kind = 'decision'
+                     AND json_extract(n.payload, '$.revisits') = +e.seq AND n.seq > e.seq)
+            THEN '{SUPERSEDED}'
+        WHEN EXISTS (SELECT 1 FROM entries k WHERE k.kind = 'correction'
+                     AND json_extract(k.payload, '$.decision') = +e.seq)
+            THEN '{CORRECTED}'
+        ELSE COALESCE(({
+    _VALID_COSIGN.format(
+        what="CASE json_extract(c.payload, '$.verdict') "
+        f"WHEN 'agree' THEN '{AGREED}' ELSE '{NOT_AGREED}' END"
+    )
+}), '{AWAITING}')
+    END
+"""
+_RELATED_SQL = """
+    (SELECT json_group_array(json_array(r.seq, r.kind, r.recorded_at, r.actor, r.payload,
+                                        r.prev_hash, r.hash, r.signature))
+     FROM (SELECT * FROM entries r
+           WHERE r.kind IN ('cosign', 'correction')
+             AND json_extract(r.payload, '$.decision') = +e.seq
+           ORDER BY r.seq) AS r)
+"""
+_REVISITED_BY_SQL = """
+    (SELECT json_group_array(n.seq) FROM (
+        SELECT n.seq FROM entries n WHERE n.kind = 'decision'
+          AND json_extract(n.payload, '$.revisits') = +e.seq AND n.seq > e.seq
+        ORDER BY n.seq) AS n)
+"""
+
+
+def _conditions(ledger: Ledger, filters: Filters) -> tuple[list[str], list[Any]]:
+    where = ["e.kind = 'decision'"]
+    params: list[Any] = []
+    if filters.case is not None:
+        where.append("json_extract(e.payload, '$.case_ref') = ? COLLATE NOCASE")
+        params.append(filters.case)
+    if filters.outcome is not None:
+        where.append("json_extract(e.payload, '$.outcome') = ?")
+        params.append(filters.outcome)
+    if filters.since is not None:
+        where.append("e.recorded_at >= ?")
+        params.append(_utc_bound(filters.since))
+    if filters.until is not None:  # the whole of that day
+        where.append("e.recorded_at < ?")
+        params.append(_utc_bound(filters.until + timedelta(days=1)))
+    if filters.by is not None:
+        ids = staff_ids_named(ledger, filters.by)
+        where.append(f"e.actor IN ({', '.join('?' * len(ids))})")
+        params.extend(ids)
+    if filters.search is not None:
+        where.append("e.seq IN (SELECT decision FROM decision_text WHERE decision_text MATCH ?)")
+        params.append(fts_query(filters.search))
+    return where, params
+
+
+def _select(
+    ledger: Ledger, filters: Filters, extra_columns: str = "", only_id: int | None = None
+) -> tuple[str, list[Any]]:
+    where, params = _conditions(ledger, filters)
+    if only_id is not None:
+        where.append("e.seq = ?")
+        params.append(only_id)
+    sql = f"""
+        SELECT * FROM (
+            SELECT e.seq, e.kind, e.recorded_at, e.actor, e.payload, e.prev_hash, e.hash,
+                   e.signature, {STATUS_SQL} AS status {extra_columns}
+            FROM entries e WHERE {" AND ".join(where)}
+        ) AS d
+    """
+    if filters.status is not None:
+        sql += " WHERE d.status = ?"
+        params.append(filters.status)
+    return sql, params
+
+
+def iter_decisions(
+    ledger: Ledger,
+    filters: Filters | None = None,
+    *,
+    limit: int = 0,
+    newest_first: bool = True,
+    with_entries: bool = False,
+    names: dict[str, str] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Review dicts for the decisions that match, streamed from SQLite.
+
+    ``limit`` (0 = all) keeps the newest ``limit`` matches, whichever order they come in.
+    ``with_entries`` adds ``entries``: the raw ledger rows behind each decision, as the
+    JSON/JSONL exports carry them.
+    """
+    filters = filters or Filters()
+    names = names if names is not None else staff_names(ledger)
+    sql, params = _select(ledger, filters, _REVIEW_COLUMNS)
+    if limit:
+        sql += " ORDER BY d.seq DESC LIMIT ?"
+        params.append(int(limit))
+        if not newest_first:  # the newest `limit`, told oldest first
+            sql = f"SELECT * FROM ({sql}) ORDER BY seq"
+    else:
+        sql += " ORDER BY d.seq DESC" if newest_first else " ORDER BY d.seq"
+    cursor = ledger.db.conn.execute(sql, params)
+    try:
+        for row in cursor:
+            yield _review(row, names, with_entries)
+    finally:
+        with contextlib.suppress(sqlite3.ProgrammingError):  # the log was closed first
+            cursor.close()
+
+
+_COSIGNER_SQL = f"({_VALID_COSIGN.format(what='c.actor')})"
+_REVIEW_COLUMNS = (
+    f", {_COSIGNER_SQL} AS cosigner, {_RELATED_SQL} AS related, {_REVISITED_BY_SQL} AS revisited_by"
+)
+
+
+def get_review(ledger: Ledger, decision_id: int, with_entries: bool = True) -> dict[str, Any]:
+    """One decision's review dict, or a clear error if there is no such decision."""
+    sql, params = _select(ledger, Filters(), _REVIEW_COLUMNS, only_id=decision_id)
+    row = ledger.db.conn.execute(sql, params).fetchone()
+    if row is None:
+        from infoshare_cli.records import load_decision
+
+        load_decision(ledger, decision_id)  # raises the usual "no decision #N" message
+        raise InfoshareError(f"There is no decision #{decision_id} in this log.")
+    return _review(row, staff_names(ledger), with_entries)
+
+
+def count_decisions(ledger: Ledger, filters: Filters | None = None) -> int:
+    sql, params = _select(ledger, filters or Filters())
+    return ledger.db.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+
+
+def _normal_answer(data: Any) -> dict[str, Any]:
+    """{"answer": ..., "reason": ...} with "reason" always present (None if none given)."""
+    if not isinstance(data, dict):
+        return {"answer": data, "reason": None}
+    value = data.get("answer")
+    if isinstance(value, dict):
+        value = {k: _normal_answer(v) for k, v in value.items()}
+    return {"answer": value, "reason": data.get("reason") or None}
+
+
+def _review(row: tuple, names: dict[str, str], with_entries: bool) -> dict[str, Any]:
+    decision = Entry(*row[:8])
+    status, cosigner, related_json, revisited_json = row[8:12]
+    related = [Entry(*r) for r in json.loads(related_json or "[]")]
+    payload = decision.payload
+    cosigns = [e for e in related if e.kind == "cosign"]
+    corrections = [e for e in related if e.kind == "correction"]
+    review: dict[str, Any] = {
+        "id": decision.seq,
+        "recorded_at": decision.recorded_at,
+        "case_ref": payload.get("case_ref"),
+        "outcome": payload.get("outcome"),
+        "status": status,
+        "decided_by": names.get(decision.actor, decision.actor),
+        "cosigned_by": names.get(cosigner, cosigner) if cosigner else None,
+        "question_set": payload.get("question_set", {}),
+        "answers": {k: _normal_answer(v) for k, v in payload.get("answers", {}).items()},
+        "basis": payload.get("basis", []),
+        "urgent": bool(payload.get("urgent", False)),
+        "revisits": payload.get("revisits"),
+        "revisited_by": json.loads(revisited_json or "[]"),
+        "outcome_record": {
+            k: _normal_answer(v) for k, v in payload.get("outcome_record", {}).items()
+        },
+        "cosignatures": [
+            {
+                "id": c.seq,
+                "recorded_at": c.recorded_at,
+                "by": names.get(c.actor, c.actor),
+                "verdict": c.payload.get("verdict"),
+                "comment": c.payload.get("comment") or None,
+            }
+            for c in cosigns
+        ],
+        "corrections": [
+            {
+                "id": c.seq,
+                "recorded_at": c.recorded_at,
+                "by": names.get(c.actor, c.actor),
+                "wrong": c.payload.get("wrong"),
+                "right": c.payload.get("right"),
+                "why": c.payload.get("why"),
+            }
+            for c in corrections
+        ],
+    }
+    if with_entries:
+        review["entries"] = [entry_dict(e) for e in [decision, *related]]
+    return review
+
+
+def entry_dict(entry: Entry) -> dict[str, Any]:
+    """A ledger row as the exports carry it; ``payload`` is the stored canonical JSON text."""
+    return {
+        "seq": entry.seq,
+        "kind": entry.kind,
+        "recorded_at": entry.recorded_at,
+        "actor": entry.actor,
+        "payload": entry.payload_text,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+        "signature": entry.signature,
+    }
+
+
+# --- staff ------------------------------------------------------------------------------
+
+
+def staff_names(ledger: Ledger) -> dict[str, str]:
+    """Staff id -> name, for everyone ever registered (read from the ``staff`` view)."""
+    return {sid: name for sid, name in ledger.db.conn.execute("SELECT staff_id, name FROM staff")}
+
+
+def staff_ids_named(ledger: Ledger, name: str) -> list[str]:
+    names = staff_names(ledger)
+    wanted = " ".join(name.split()).casefold()
+    ids = [sid for sid, n in names.items() if n.casefold() == wanted]
+    if not ids:
+        known = ", ".join(sorted(set(names.values()))) or "nobody yet"
+        raise InfoshareError(
+            f"Nobody called '{name[:80]}' is registered. Registered staff: {known}."
+        )
+    return ids
+
+
+# --- statistics -------------------------------------------------------------------------
+
+
+def month_counts(ledger: Ledger, filters: Filters | None = None) -> Iterator[tuple]:
+    """(month 'YYYY-MM' in local time, outcome, status, count), oldest month first."""
+    sql, params = _select(ledger, filters or Filters())
+    sql = f"""
+        SELECT strftime('%Y-%m', recorded_at, 'localtime') AS month,
+               json_extract(payload, '$.outcome') AS outcome, status, count(*)
+        FROM ({sql}) GROUP BY month, outcome, status ORDER BY month, outcome, status
+    """
+    yield from ledger.db.conn.execute(sql, params)
+
+
+def overdue_decisions(
+    ledger: Ledger, now: datetime | None = None, older_than: timedelta = OVERDUE_AFTER
+) -> list[dict[str, Any]]:
+    """Decisions awaiting co-signature for longer than ``older_than``, oldest first."""
+    cutoff = ((now or datetime.now(UTC)) - older_than).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    names = staff_names(ledger)
+    sql, params = _select(ledger, Filters(status=AWAITING))
+    sql += " AND d.recorded_at < ? ORDER BY d.seq"
+    rows = ledger.db.conn.execute(sql, [*params, cutoff])
+    return [
+        {
+            "id": row[0],
+            "recorded_at": row[2],
+            "case_ref": json.loads(row[4]).get("case_ref"),
+            "decided_by": names.get(row[3], row[3]),
+        }
+        for row in rows
+    ]
+
+
+# --- exports ----------------------------------------------------------------------------
+
+
+def export_entries(ledger: Ledger, limit: int = 0) -> Iterator[dict[str, Any]]:
+    """The log's ``export`` entries, newest first: who took what off the system, and when."""
+    names = staff_names(ledger)
+    sql = "SELECT seq, recorded_at, actor, payload FROM entries WHERE kind = 'export' "
+    sql += "ORDER BY seq DESC" + (" LIMIT ?" if limit else "")
+    cursor = ledger.db.conn.execute(sql, [limit] if limit else [])
+    try:
+        for seq, recorded_at, actor, payload_text in cursor:
+            payload = json.loads(payload_text)
+            yield {
+                "id": seq,
+                "recorded_at": recorded_at,
+                "exported_by": names.get(actor, actor),
+                "format": payload.get("format"),
+                "count": payload.get("count"),
+                "file": payload.get("file"),
+                "sha256": payload.get("sha256"),
+                "filters": payload.get("filters", {}),
+            }
+    finally:
+        with contextlib.suppress(sqlite3.ProgrammingError):
+            cursor.close()
