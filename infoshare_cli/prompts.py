@@ -105,12 +105,14 @@ class QuestionaryAsker:
         ]
         if back:
             items += [Separator(), Choice(title=BACK_LABEL, value=BACK)]
-        instruction = "(Space to tick each that applies, Enter when done"
-        instruction += "; to go back, tick '← Back' alone)" if back else ")"
+        hint = "Move with the arrow keys, tick each one that applies with Space, then press Enter."
+        if back:
+            hint += f" To go back to the previous question, tick '{BACK_LABEL}' alone."
+        self.console.print(Text(hint, style="italic"))
         picked = questionary.checkbox(
             message,
             choices=items,
-            instruction=instruction,
+            instruction="(Space to tick, Enter when done)",
             validate=lambda values: bool(values) or "Tick at least one.",
             style=STYLE,
         ).unsafe_ask()

@@ -326,8 +326,9 @@ def test_back_on_a_checkbox(qset):
         + RIGHT_WAY
         + CONFIRM
     )
-    draft, _ = wizard(qset, steps)
+    draft, asker = wizard(qset, steps)
 
+    assert "tick '← Back to the previous question' alone" in asker.screen
     payload = decision_payload(qset, draft)
     assert payload["outcome"] == "share_without_consent"
     assert payload["basis"] == ["statutory duty or court order"]
