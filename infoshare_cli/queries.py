@@ -352,16 +352,6 @@ def count_decisions(ledger: Ledger, filters: Filters | None = None) -> int:
     return ledger.db.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
 
 
-def _normal_answer(data: Any) -> dict[str, Any]:
-    """{"answer": ..., "reason": ...} with "reason" always present (None if none given)."""
-    if not isinstance(data, dict):
-        return {"answer": data, "reason": None}
-    value = data.get("answer")
-    if isinstance(value, dict):
-        value = {k: _normal_answer(v) for k, v in value.items()}
-    return {"answer": value, "reason": data.get("reason") or None}
-
-
 def _review(row: tuple, names: dict[str, str], with_entries: bool) -> dict[str, Any]:
     decision = Entry(*row[:8])
     status, cosigner, related_json, revisited_json = row[8:12]
@@ -378,14 +368,14 @@ def _review(row: tuple, names: dict[str, str], with_entries: bool) -> dict[str, 
         "decided_by": names.get(decision.actor, decision.actor),
         "cosigned_by": names.get(cosigner, cosigner) if cosigner else None,
         "question_set": payload.get("question_set", {}),
-        "answers": {k: _normal_answer(v) for k, v in payload.get("answers", {}).items()},
+        # Exactly as signed (a "reason" only where one was given), so an export can be
+        # checked field by field against its entries.
+        "answers": payload.get("answers", {}),
         "basis": payload.get("basis", []),
         "urgent": bool(payload.get("urgent", False)),
         "revisits": payload.get("revisits"),
         "revisited_by": json.loads(revisited_json or "[]"),
-        "outcome_record": {
-            k: _normal_answer(v) for k, v in payload.get("outcome_record", {}).items()
-        },
+        "outcome_record": payload.get("outcome_record"),
         "cosignatures": [
             {
                 "id": c.seq,
