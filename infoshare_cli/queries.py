@@ -108,6 +108,8 @@ def parse_day(text: str, option: str = "--since", today: date | None = None) -> 
         return today
     if cleaned == "yesterday":
         return today - timedelta(days=1)
+    if cleaned == "tomorrow":
+        return today + timedelta(days=1)
     match = _WEEKDAYS_AGO.match(cleaned)
     if match:
         n = int(match.group(1)) * (7 if match.group(2).startswith("w") else 1)
