@@ -313,6 +313,23 @@ def _migration_0002_search(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+_SCHEMA_0003 = [
+    # INSERT OR REPLACE on an existing seq or hash deletes the old row without firing DELETE
+    # triggers (recursive_triggers is off by default), so refuse such an insert up front.
+    f"""
+    CREATE TRIGGER entries_no_replace BEFORE INSERT ON entries
+    WHEN EXISTS (SELECT 1 FROM entries WHERE seq = NEW.seq OR hash = NEW.hash)
+    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
+    """,
+]
+
+
+@migrations(name="0003_no_replace")
+def _migration_0003_no_replace(db: sqlite_utils.Database) -> None:
+    for statement in _SCHEMA_0003:
+        db.execute(statement)
+
+
 # --- files ----------------------------------------------------------------------------------
 
 

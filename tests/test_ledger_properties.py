@@ -101,12 +101,6 @@ REPLACE_DECISION = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: REPLACE conflict resolution deletes the old row without firing DELETE "
-    "triggers (recursive_triggers is off), so entries_no_delete does not stop it. Needs a "
-    "BEFORE INSERT trigger in log.py refusing an existing seq or hash.",
-)
 def test_insert_or_replace_is_refused(decided_log):
     before = _rows(decided_log.path)
     conn = sqlite3.connect(decided_log.path)

@@ -61,7 +61,11 @@ def _chain_ok(entries, public_keys):
 def test_migration_on_blank_db_creates_the_schema(tmp_path):
     db = sqlite_utils.Database(tmp_path / "blank.db")
     migrations.apply(db)
-    assert [m.name for m in migrations.applied(db)] == ["0001_ledger", "0002_search"]
+    assert [m.name for m in migrations.applied(db)] == [
+        "0001_ledger",
+        "0002_search",
+        "0003_no_replace",
+    ]
     assert "entries" in db.table_names()
     cols = {c.name: (c.type, c.notnull, c.is_pk) for c in db["entries"].columns}
     assert list(cols) == [
@@ -83,6 +87,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
     assert {
         ("trigger", "entries_no_update"),
         ("trigger", "entries_no_delete"),
+        ("trigger", "entries_no_replace"),
         ("view", "staff"),
         ("view", "decisions"),
         ("view", "cosignatures"),
@@ -124,7 +129,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
     assert any(i.columns == ["hash"] for i in unique)
     # applying again is a no-op
     migrations.apply(db)
-    assert len(migrations.applied(db)) == 2
+    assert len(migrations.applied(db)) == 3
 
 
 def test_views_use_the_reference_indexes(ledger):
