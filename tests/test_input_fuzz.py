@@ -17,7 +17,7 @@ from infoshare_cli.errors import InfoshareError
 from infoshare_cli.verify import parse_anchor
 
 FUZZ = settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -92,6 +92,7 @@ def _forked_writer(path: Path, signer, out_fd: int) -> None:
     """In a forked child: append until killed, reporting each committed append."""
     try:
         with Ledger.open(path) as ledger:
+            os.write(out_fd, b"r\n")  # open: the kill is now aimed at the appends
             i = 0
             while True:
                 entry = ledger.append("decision", signer.staff_id, {"n": i}, signer.sign)
@@ -133,7 +134,8 @@ def test_kill_9_during_appends_loses_nothing_reported(staffed_log):
             os.close(read_fd)
             _forked_writer(path, signer, write_fd)
         os.close(write_fd)
-        time.sleep(rng.uniform(0.0, 0.03))
+        os.read(read_fd, 2)  # "r\n" once the child has the log open
+        time.sleep(rng.uniform(0.0, 0.02))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         kills += 1
@@ -143,7 +145,7 @@ def test_kill_9_during_appends_loses_nothing_reported(staffed_log):
             _assert_whole(path, reported)
     assert kills >= 100
     entries = _assert_whole(path, reported)
-    assert len(reported) > 50  # the writers did get work done between kills
+    assert len(reported) > 30  # the writers did get work done between kills
     assert entries >= 6 + len(reported)
 
 
