@@ -199,8 +199,14 @@ def stats_tables(qset: QuestionSet, stats: dict[str, Any]) -> list[Any]:
 
 def exports_table(exports: Iterable[dict[str, Any]]) -> Table | None:
     table = Table(title="Exports: who took records off this computer", title_justify="left")
-    for column in ("Entry", "When", "By", "Format", "Decisions", "File", "SHA-256", "Filters"):
-        table.add_column(column, overflow="fold")
+    table.add_column("Entry", no_wrap=True)
+    table.add_column("When", no_wrap=True)
+    table.add_column("By")
+    table.add_column("Format")
+    table.add_column("Decisions", justify="right")
+    table.add_column("File", overflow="fold", min_width=20)
+    table.add_column("SHA-256", no_wrap=True)
+    table.add_column("Filters", overflow="fold", min_width=7)
     for x in exports:
         filters = ", ".join(f"{k} {v}" for k, v in (x.get("filters") or {}).items() if v)
         table.add_row(
@@ -210,7 +216,7 @@ def exports_table(exports: Iterable[dict[str, Any]]) -> Table | None:
             x.get("format") or "",
             str(x.get("count")),
             x.get("file") or "",
-            (x.get("sha256") or "")[:12] + "…",
+            (x.get("sha256") or "")[:8] + "…",
             filters or "all",
         )
     return table if table.row_count else None
