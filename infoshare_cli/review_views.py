@@ -202,9 +202,8 @@ def exports_table(exports: Iterable[dict[str, Any]]) -> Table | None:
     table.add_column("Entry", no_wrap=True)
     table.add_column("When", no_wrap=True)
     table.add_column("By")
-    table.add_column("Format")
     table.add_column("Decisions", justify="right")
-    table.add_column("File", overflow="fold", min_width=20)
+    table.add_column("File", overflow="fold", min_width=16)
     table.add_column("SHA-256", no_wrap=True)
     table.add_column("Filters", overflow="fold", min_width=7)
     for x in exports:
@@ -213,7 +212,6 @@ def exports_table(exports: Iterable[dict[str, Any]]) -> Table | None:
             f"#{x['id']}",
             local_time(x["recorded_at"]),
             x.get("exported_by") or "",
-            x.get("format") or "",
             str(x.get("count")),
             x.get("file") or "",
             (x.get("sha256") or "")[:8] + "…",
