@@ -1,0 +1,501 @@
+"""Time infoshare as whole processes against reference commands, and print the ratios.
+
+    python benchmarks/run.py              # every case (builds the logs the first time)
+    python benchmarks/run.py --runs 3     # fewer runs per case
+    python benchmarks/run.py --only help,log
+    python benchmarks/run.py --rebuild    # write the cached logs again
+
+The 1k and 100k logs are written by ``make_log.py`` and kept under ``benchmarks/.cache/``
+(gitignored); a log is rebuilt when ``make_log.py`` changes. Commands that change the log
+(``export`` records itself, ``decide`` appends) run on a scratch copy made once per run.
+
+Each case runs its command and its reference once to warm up (the OS file cache, Python's
+bytecode cache), then alternately, several times; the figures are medians of wall-clock
+time for the whole process, and peak memory (maximum resident set size) of the process.
+A command that has not landed yet is reported as "not available yet". Figures are printed,
+not asserted: the benchmarks are not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".cache"
+BIN = Path(sys.executable).parent
+PYTHON = sys.executable
+INFOSHARE = str(BIN / "infoshare")
+SQLITE_UTILS = str(BIN / "sqlite-utils")
+SMALL, LARGE = 1_000, 100_000
+ALL_CASES = ("help", "log", "export", "verify", "append")
+
+sys.path.insert(0, str(HERE))
+import make_log  # noqa: E402
+
+# The newest 20 decisions with the columns `infoshare log` shows.
+LOG_SQL = """
+SELECT d.decision_id, d.recorded_at, d.case_ref, d.outcome, d.status,
+       (SELECT s.name FROM staff s WHERE s.staff_id = d.decided_by) AS decided_by
+FROM decisions d ORDER BY d.decision_id DESC LIMIT 20
+"""
+# Every decision, oldest first, with its status, its people and its whole signed record.
+EXPORT_SQL = """
+SELECT d.decision_id, d.recorded_at, d.case_ref, d.outcome, d.status,
+       (SELECT s.name FROM staff s WHERE s.staff_id = d.decided_by) AS decided_by,
+       e.payload, e.hash
+FROM decisions d JOIN entries e ON e.seq = d.decision_id ORDER BY d.decision_id
+"""
+# A bare loop: read every entry's hash and signature, keep each signer's current key from
+# the staff entries, verify every Ed25519 signature, one after another. No other checks.
+BARE_VERIFY = """
+import base64, json, sqlite3, sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+conn = sqlite3.connect(sys.argv[1])
+rows = conn.execute(
+    "SELECT kind, actor, CASE WHEN kind = 'staff' THEN payload END, hash, signature"
+    " FROM entries ORDER BY seq").fetchall()
+keys, n = {}, 0
+for kind, actor, payload, digest, signature in rows:
+    if kind == "staff":
+        body = json.loads(payload)
+        if "public_key" in body and body["action"] == "register":
+            keys[body["staff_id"]] = Ed25519PublicKey.from_public_bytes(
+                base64.b64decode(body["public_key"]))
+    keys[actor].verify(base64.b64decode(signature), bytes.fromhex(digest))
+    if kind == "staff" and "public_key" in body:
+        keys[body["staff_id"]] = Ed25519PublicKey.from_public_bytes(
+            base64.b64decode(body["public_key"]))
+    n += 1
+print(n, "signatures verified")
+"""
+
+
+# --- running things ---------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    seconds: float
+    max_rss_kib: int
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_once(cmd: list[str], stdin_text: str = "", cwd: Path | None = None) -> Run:
+    """One whole process: wall time, and its own peak memory (wait4's rusage)."""
+    with (
+        tempfile.TemporaryFile("w+") as stdin,
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+    ):
+        stdin.write(stdin_text)
+        stdin.seek(0)
+        env = {**os.environ, "COLUMNS": "120", "INFOSHARE_DEBUG": ""}
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=out, stderr=err, cwd=cwd, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Run(elapsed, usage.ru_maxrss, proc.returncode, out.read(), err.read())
+
+
+@dataclass
+class Timing:
+    median: float
+    runs: list[float]
+    max_rss_kib: int
+
+
+def check(run: Run, cmd: list[str]) -> None:
+    if run.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(cmd)} exited {run.returncode}:\n{run.stderr[-2000:] or run.stdout[-2000:]}"
+        )
+
+
+def compare(
+    cmd: list[str],
+    ref: list[str],
+    runs: int,
+    stdin_text: str = "",
+    ref_stdin: str = "",
+    before: Callable[[], None] | None = None,
+) -> tuple[Timing, Timing]:
+    """Warm up both, then alternate them ``runs`` times (fewer if a run takes long)."""
+    a_times: list[float] = []
+    b_times: list[float] = []
+    a_rss = b_rss = 0
+    warm = True
+    total = runs
+    i = 0
+    while i < total + 1:
+        for which in (0, 1):
+            if before is not None:
+                before()
+            this_cmd, text = (cmd, stdin_text) if which == 0 else (ref, ref_stdin)
+            run = run_once(this_cmd, text)
+            check(run, this_cmd)
+            if warm:
+                if which == 1 and run.seconds > 5:  # slow cases: three runs are enough
+                    total = min(total, 3)
+                continue
+            if which == 0:
+                a_times.append(run.seconds)
+                a_rss = max(a_rss, run.max_rss_kib)
+            else:
+                b_times.append(run.seconds)
+                b_rss = max(b_rss, run.max_rss_kib)
+        warm = False
+        i += 1
+    return (
+        Timing(statistics.median(a_times), a_times, a_rss),
+        Timing(statistics.median(b_times), b_times, b_rss),
+    )
+
+
+def available(*command: str) -> bool:
+    run = run_once([INFOSHARE, *command, "--help"])
+    return run.returncode == 0
+
+
+# --- the logs ---------------------------------------------------------------------------
+
+
+def _make_log_key() -> str:
+    return hashlib.sha256((HERE / "make_log.py").read_bytes()).hexdigest()[:12]
+
+
+def cached_log(n: int, rebuild: bool) -> Path:
+    """The cached log of ``n`` decisions, built if missing or if make_log.py changed."""
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"log-{n}-{_make_log_key()}.sqlite3"
+    if rebuild or not path.exists():
+        for old in CACHE.glob(f"log-{n}-*.sqlite3*"):
+            old.unlink()
+        print(f"Writing a log of {n:,} decisions to {path} ...", flush=True)
+        started = time.perf_counter()
+        make_log.make_log(path, n)
+        print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
+    _open_and_close(path)
+    return path
+
+
+def _open_and_close(path: Path) -> None:
+    """Apply any migration that landed since the log was built, before anything is timed."""
+    from infoshare_cli.log import Ledger
+
+    Ledger.open(path).close()
+
+
+def scratch_copy(source: Path, name: str) -> Path:
+    target = CACHE / name
+    for side in ("", "-wal", "-shm"):
+        Path(f"{target}{side}").unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+    target.chmod(0o600)
+    return target
+
+
+# --- cases ------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    case: str
+    what: str
+    infoshare: float | None = None
+    reference: float | None = None
+    reference_what: str = ""
+    ratio: float | None = None
+    target: str = ""
+    passed: bool | None = None
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def case_help(args) -> list[Result]:
+    a, b = compare([INFOSHARE, "--help"], [PYTHON, "-c", "import typer"], max(args.runs, 10))
+    ratio = a.median / b.median
+    return [
+        Result(
+            "help",
+            "infoshare --help",
+            a.median,
+            b.median,
+            'python -c "import typer"',
+            ratio,
+            "≤ 1.5×",
+            ratio <= 1.5,
+        )
+    ]
+
+
+def case_log(args, large: Path) -> list[Result]:
+    result = Result("log", "infoshare log -n 20 (100k)", reference_what="sqlite-utils query")
+    if not available("log"):
+        result.note = "not available yet"
+        return [result]
+    a, b = compare(
+        [INFOSHARE, "log", "-n", "20", "--db", str(large)],
+        [SQLITE_UTILS, "query", str(large), LOG_SQL],
+        max(args.runs, 10),
+    )
+    result.infoshare, result.reference = a.median, b.median
+    result.ratio = a.median / b.median
+    result.target, result.passed = "≤ 1.0×", result.ratio <= 1.0
+    return [result]
+
+
+def case_export(args, small: Path, large: Path) -> list[Result]:
+    time_result = Result(
+        "export", "infoshare export --format csv (100k)", reference_what="sqlite-utils query --csv"
+    )
+    memory_result = Result(
+        "export-memory", "export peak memory, 100k vs 1k", reference_what="export of 1k"
+    )
+    if not available("export"):
+        time_result.note = memory_result.note = "not available yet"
+        return [time_result, memory_result]
+    results = []
+    timings = {}
+    for label, source in (("1k", small), ("100k", large)):
+        work = scratch_copy(source, f"export-{label}.sqlite3")
+        out = CACHE / f"export-{label}.csv"
+        a, b = compare(
+            [INFOSHARE, "export", "--format", "csv", "--out", str(out), "--force"]
+            + ["--by", make_log.FIRST_MANAGER, "--db", str(work)],
+            [SQLITE_UTILS, "query", str(work), EXPORT_SQL, "--csv"],
+            args.runs,
+            stdin_text=make_log.PASSPHRASE + "\n",
+        )
+        timings[label] = (a, b)
+        out.unlink(missing_ok=True)
+        for side in ("", "-wal", "-shm"):
+            Path(f"{work}{side}").unlink(missing_ok=True)
+    a, b = timings["100k"]
+    time_result.infoshare, time_result.reference = a.median, b.median
+    time_result.ratio = a.median / b.median
+    time_result.target, time_result.passed = "≤ 1.0×", time_result.ratio <= 1.0
+    time_result.extra = {"1k_seconds": timings["1k"][0].median}
+    results.append(time_result)
+    small_rss, large_rss = timings["1k"][0].max_rss_kib, timings["100k"][0].max_rss_kib
+    memory_result.infoshare, memory_result.reference = large_rss / 1024, small_rss / 1024
+    memory_result.ratio = large_rss / small_rss
+    memory_result.target, memory_result.passed = "≤ 1.2×", memory_result.ratio <= 1.2
+    memory_result.extra = {"unit": "MiB", "sqlite_utils_100k_mib": b.max_rss_kib / 1024}
+    results.append(memory_result)
+    return results
+
+
+def case_verify(args, large: Path) -> list[Result]:
+    result = Result("verify", "infoshare verify (100k)", reference_what="bare Ed25519 verify loop")
+    if not available("verify"):
+        result.note = "not available yet"
+        return [result]
+    a, b = compare(
+        [INFOSHARE, "verify", "--db", str(large)],
+        [PYTHON, "-c", BARE_VERIFY, str(large)],
+        args.runs,
+    )
+    result.infoshare, result.reference = a.median, b.median
+    result.ratio = b.median / a.median  # speed relative to the bare loop
+    result.target, result.passed = "≥ 0.75× (speed)", result.ratio >= 0.75
+    return [result]
+
+
+def case_append(args, large: Path) -> list[Result]:
+    result = Result(
+        "append",
+        "decide --answers (100k log)",
+        reference_what="the same into an empty log",
+    )
+    if not available("decide"):
+        result.note = "not available yet"
+        return [result]
+    empty = cached_log(0, args.rebuild)
+    answers = CACHE / "answers.json"
+    answers.write_text(json.dumps(ANSWERS), encoding="utf-8")
+    work_large = scratch_copy(large, "append-100k.sqlite3")
+    work_empty = scratch_copy(empty, "append-empty.sqlite3")
+
+    def decide(db: Path) -> list[str]:
+        return [INFOSHARE, "decide", "--answers", str(answers), "--by", make_log.FIRST_MANAGER]
+
+    a, b = compare(
+        decide(work_large) + ["--db", str(work_large)],
+        decide(work_empty) + ["--db", str(work_empty)],
+        max(args.runs, 7),
+        stdin_text=make_log.PASSPHRASE + "\n",
+        ref_stdin=make_log.PASSPHRASE + "\n",
+    )
+    for db in (work_large, work_empty):
+        for side in ("", "-wal", "-shm"):
+            Path(f"{db}{side}").unlink(missing_ok=True)
+    result.infoshare, result.reference = a.median, b.median
+    result.ratio = a.median / b.median
+    result.target, result.passed = "≤ 1.2×", result.ratio <= 1.2
+    return [result]
+
+
+ANSWERS = {
+    "case_ref": "C-9999",
+    "answers": {
+        "urgent": "no",
+        "purpose": {"answer": "yes", "reason": "To protect the child from further harm."},
+        "identifiable": "yes",
+        "confidential": "yes",
+        "consent": {"answer": "refused", "reason": "Parent refused when asked on Monday."},
+        "statutory": "no",
+        "public_interest": {
+            "answer": ["evidence_of_harm"],
+            "reason": "Repeated unexplained bruising, recorded three times in two weeks.",
+        },
+        "right_way": {
+            "necessary": "yes",
+            "relevant": "yes",
+            "adequate": "yes",
+            "accurate": "yes",
+            "timely": "yes",
+            "secure": "yes",
+            "what": "Dated observations of bruising and the body map.",
+            "recipient": "Children's Social Care front door",
+            "recipient_role": "Duty social worker",
+            "method": "referral_form",
+            "shared_on": "2026-11-26",
+            "parent_told": {"answer": "no", "reason": "Social care asked us not to tell them."},
+        },
+    },
+}
+
+
+# --- report -----------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        cpu = platform.processor() or "unknown"
+    import sqlite3
+
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "os": f"{platform.system()} {platform.release()}",
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def fmt_value(result: Result, value: float | None) -> str:
+    if value is None:
+        return "–"
+    if result.case == "export-memory":
+        return f"{value:.0f} MiB"
+    return f"{value * 1000:.0f} ms" if value < 10 else f"{value:.1f} s"
+
+
+def print_table(results: list[Result], markdown: bool) -> None:
+    header = ("case", "infoshare", "reference", "ratio", "target", "")
+    rows = []
+    for r in results:
+        verdict = r.note or ("PASS" if r.passed else "MISS")
+        rows.append(
+            (
+                r.what,
+                fmt_value(r, r.infoshare),
+                f"{fmt_value(r, r.reference)} ({r.reference_what})",
+                f"{r.ratio:.2f}×" if r.ratio is not None else "–",
+                r.target or "–",
+                verdict,
+            )
+        )
+    if markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+        return
+    widths = [max(len(str(x[i])) for x in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def save_results(info: dict, results: list[Result]) -> None:
+    """Keep the latest figures of every case in .cache/results.json (for the README)."""
+    path = CACHE / "results.json"
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        saved = {}
+    for r in results:
+        saved[r.case] = {**asdict(r), "machine": info}
+    path.write_text(json.dumps(saved, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per case (default 5)")
+    parser.add_argument("--only", default=",".join(ALL_CASES), help="cases, comma-separated")
+    parser.add_argument("--rebuild", action="store_true", help="write the cached logs again")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    args = parser.parse_args(argv)
+    cases = [c.strip() for c in args.only.split(",") if c.strip()]
+    unknown = set(cases) - set(ALL_CASES)
+    if unknown:
+        parser.error(f"unknown case(s): {', '.join(sorted(unknown))}; known: {ALL_CASES}")
+
+    CACHE.mkdir(exist_ok=True)
+    info = machine()
+    print(
+        f"Machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, "
+        f"SQLite {info['sqlite']}, {info['os']}; {info['date']}",
+        flush=True,
+    )
+    needs_logs = set(cases) - {"help"}
+    small = cached_log(SMALL, args.rebuild) if "export" in cases else None
+    large = cached_log(LARGE, args.rebuild) if needs_logs else None
+
+    results: list[Result] = []
+    for case in cases:
+        print(f"Timing {case} ...", flush=True)
+        if case == "help":
+            results += case_help(args)
+        elif case == "log":
+            results += case_log(args, large)
+        elif case == "export":
+            results += case_export(args, small, large)
+        elif case == "verify":
+            results += case_verify(args, large)
+        elif case == "append":
+            results += case_append(args, large)
+    print()
+    print_table(results, args.markdown)
+    save_results(info, results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
