@@ -1,0 +1,68 @@
+"""verify's building blocks: the fast hash is byte-for-byte compute_hash; progress; anchors."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.log import compute_hash
+from infoshare_cli.verify import Head, anchor_for, entry_hash_fast, parse_anchor, verify_path
+
+# Any text SQLite can hand back (no lone surrogates: those cannot be stored as UTF-8).
+texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seq=st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1),
+    kind=texts,
+    recorded_at=texts,
+    actor=texts,
+    payload=st.one_of(texts, st.just('{"a":"\\u00e9\\n\\"x\\""}')),
+    prev=texts,
+)
+def test_fast_hash_is_compute_hash(seq, kind, recorded_at, actor, payload, prev):
+    fast = entry_hash_fast(seq, kind, recorded_at, actor, payload, prev).hex()
+    assert fast == compute_hash(seq, kind, recorded_at, actor, payload, prev)
+
+
+def test_progress_is_reported(staffed_log):
+    calls = []
+    assert verify_path(
+        staffed_log.path, progress=lambda done, total: calls.append((done, total))
+    ).ok
+    assert calls[0] == (0, 6) and calls[-1] == (6, 6)
+
+
+def test_anchor_text_round_trip():
+    head = Head(42, "ab" * 32, "2026-11-26T10:02:00.000000Z")
+    anchor = anchor_for(head, 42, today=date(2026, 11, 26))
+    assert anchor.text == f"infoshare-anchor:v1:42:{'ab' * 32}:2026-11-26"
+    assert parse_anchor(anchor.text) == anchor
+    assert parse_anchor(f"infoshare-anchor:v1:42:{'AB' * 8}:").hash == "ab" * 8
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "infoshare-anchor:v2:42:" + "ab" * 32 + ":2026-11-26",
+        "infoshare-anchor:v1:0:" + "ab" * 32 + ":2026-11-26",
+        "infoshare-anchor:v1:x:" + "ab" * 32 + ":2026-11-26",
+        "infoshare-anchor:v1:42:abc:2026-11-26",
+        "infoshare-anchor:v1:42:" + "ab" * 32 + ":2026-13-45",
+        "infoshare-anchor:v1:42:" + "zz" * 32 + ":2026-11-26",
+        "anchor",
+    ],
+)
+def test_bad_anchors(text):
+    with pytest.raises(InfoshareError):
+        parse_anchor(text)
+
+
+def test_empty_log_cannot_be_anchored():
+    with pytest.raises(InfoshareError):
+        anchor_for(None, 0)
