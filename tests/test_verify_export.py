@@ -148,3 +148,24 @@ def test_export_json_output(tmp_path, data):
     result = run_cli(tmp_path / "log", "verify", "--export", path, "--json")
     out = json.loads(result.stdout)
     assert out["ok"] is True and out["decisions"] == 3 and out["head"] == data["head"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_a_real_export_verifies_and_an_edited_one_does_not(exported, tmp_path, fmt):
+    from conftest import ALEX, PASSPHRASES
+
+    log_path = copy_log(exported[0], tmp_path / "log.sqlite3")
+    out = tmp_path / f"real.{fmt}"
+    result = run_cli(
+        log_path, "export", "--format", fmt, "-o", out, "--by", ALEX, input=PASSPHRASES[ALEX] + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    report = verify_export(out)
+    assert report.ok, [p.message for p in report.problems]
+    assert report.decisions == 3
+    # The export's own ledger entry comes after its head: the log verifies, and the
+    # export serves as an anchor for it.
+    assert run_cli(log_path, "verify", "--anchor", str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    out.write_text(text.replace('"outcome": "share"', '"outcome": "do_not_share"', 1))
+    assert not verify_export(out).ok

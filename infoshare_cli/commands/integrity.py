@@ -151,8 +151,9 @@ def _print_export(report, json: bool) -> None:
     head = report.head
     if report.ok:
         typer.secho("✓ The export is intact.", fg="green", bold=True)
+        plural = "" if report.decisions == 1 else "s"
         typer.echo(
-            f"  {report.decisions} decisions ({report.entries} signed entries): every hash "
+            f"  {report.decisions} decision{plural} ({report.entries} signed entries): every hash "
             f"and signature holds against the {report.keys} public keys the export lists."
         )
         if head is not None:
