@@ -431,7 +431,7 @@ def run_export(
         raise InfoshareError("--excel goes with --format csv.")
     check_destination(path, force)
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
-    conn = ledger.db.conn
+    conn = ledger.conn
     try:
         with _create_private(temp) as raw:
             sink = HashingWriter(raw)

@@ -25,13 +25,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING, Any
 
 from infoshare_cli.crypto import canonical_json, sha256_hex
 from infoshare_cli.errors import InfoshareError
+
+if TYPE_CHECKING:
+    import sqlite_utils
+    from sqlite_utils.migrations import Migrations
 
 __all__ = [
     "APPEND_ONLY_MESSAGE",
@@ -124,7 +125,75 @@ class Entry:
 
 # --- schema ---------------------------------------------------------------------------------
 
-migrations = Migrations(MIGRATION_SET)
+MIGRATIONS_TABLE = "_sqlite_migrations"  # where sqlite-utils records applied migrations
+
+
+class _Migrations:
+    """The log's schema migrations, registered as with sqlite-utils' ``Migrations``.
+
+    Registering them and reading which are applied need no sqlite-utils, whose import costs
+    ~70 ms on every command: the real ``Migrations`` is only built when something else is
+    asked of it (applying a migration, ``pending``, ``applied``...), and everything else is
+    passed on to it.
+    """
+
+    migrations_table = MIGRATIONS_TABLE
+
+    def __init__(self, name: str):
+        self.name = name
+        self._registered: list[tuple[str, Callable, bool]] = []
+        self._real: Migrations | None = None
+
+    def __call__(self, *, name: str | None = None, transactional: bool = True) -> Callable:
+        def inner(fn: Callable) -> Callable:
+            if self._real is not None:
+                raise RuntimeError("migrations are registered when infoshare_cli.log is imported")
+            self._registered.append((name or fn.__name__, fn, transactional))
+            return fn
+
+        return inner
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _, _ in self._registered]
+
+    def applied_names(self, conn: sqlite3.Connection) -> list[str]:
+        """Names of this set's applied migrations, oldest first (read with plain SQL)."""
+        exists = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (MIGRATIONS_TABLE,)
+        ).fetchone()
+        if not exists:
+            return []
+        rows = conn.execute(
+            f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY rowid",
+            (self.name,),
+        )
+        return [name for (name,) in rows]
+
+    def pending_names(self, conn: sqlite3.Connection) -> list[str]:
+        applied = set(self.applied_names(conn))
+        return [name for name in self.names if name not in applied]
+
+    def real(self) -> Migrations:
+        if self._real is None:
+            from sqlite_utils.migrations import Migrations
+
+            real = Migrations(self.name)
+            for name, fn, transactional in self._registered:
+                real(name=name, transactional=transactional)(fn)
+            self._real = real
+        return self._real
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__") or attr in ("_registered", "_real", "name"):
+            raise AttributeError(attr)
+        return getattr(self.real(), attr)
+
+    def __repr__(self) -> str:
+        return f"<Migrations {self.name!r}: [{', '.join(self.names)}]>"
+
+
+migrations = _Migrations(MIGRATION_SET)
 
 
 def _latest_staff_field(expr: str, alias: str) -> str:
@@ -363,14 +432,14 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA foreign_keys=ON")
 
 
-def _migrate(db: sqlite_utils.Database) -> None:
+def _migrate(ledger: Ledger) -> None:
     """Apply pending migrations under the write lock, so concurrent openers cannot race."""
-    if not migrations.pending(db):
+    conn = ledger.conn
+    if not migrations.pending_names(conn):
         return
-    conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
-        migrations.apply(db)  # re-checks what is pending, now that we hold the lock
+        migrations.apply(ledger.db)  # re-checks what is pending, now that we hold the lock
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -394,7 +463,7 @@ class Ledger:
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self._path = path
         self._conn = conn
-        self._db = sqlite_utils.Database(conn, execute_plugins=False)
+        self._db: sqlite_utils.Database | None = None  # made when first asked for
         self._in_batch = False
 
     # -- opening and closing
@@ -429,7 +498,7 @@ class Ledger:
             conn = _connect(path)
             _configure(conn)
             ledger = cls(path, conn)
-            _migrate(ledger.db)
+            _migrate(ledger)
         except BaseException:
             if conn is not None:
                 conn.close()
@@ -477,7 +546,7 @@ class Ledger:
             if readonly:
                 return ledger
             _configure(conn)
-            _migrate(ledger.db)
+            _migrate(ledger)
         except sqlite3.DatabaseError as e:
             conn.close()
             raise InfoshareError(f"Could not open the log at {path}: {e}.") from e
@@ -490,15 +559,16 @@ class Ledger:
     def _check_is_infoshare_log(self) -> None:
         """Refuse SQLite files that are not ours, before changing anything in them."""
         try:
-            tables = set(self._db.table_names())
+            rows = self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            tables = {name for (name,) in rows}
         except sqlite3.DatabaseError:
             raise _not_a_log(self._path, "SQLite cannot read it") from None
-        if "entries" not in tables or Migrations.migrations_table not in tables:
+        if "entries" not in tables or MIGRATIONS_TABLE not in tables:
             raise _not_a_log(self._path, "it is an SQLite database without an infoshare log")
-        applied = {m.name for m in migrations.applied(self._db)}
+        applied = set(migrations.applied_names(self._conn))
         if "0001_ledger" not in applied:
             raise _not_a_log(self._path, "it is an SQLite database without an infoshare log")
-        known = {m.name for m in migrations._migrations}
+        known = set(migrations.names)
         unknown = sorted(applied - known)
         if unknown:
             raise InfoshareError(
@@ -534,8 +604,23 @@ class Ledger:
         return self._path
 
     @property
+    def conn(self) -> sqlite3.Connection:
+        """The SQLite connection (autocommit), for queries. Prefer it to ``db`` in commands:
+        it needs no sqlite-utils import."""
+        if self._conn is None:
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+        return self._conn
+
+    @property
     def db(self) -> sqlite_utils.Database:
-        """The log as a sqlite-utils Database (for the views and ad-hoc reads)."""
+        """The log as a sqlite-utils Database (for the views and ad-hoc reads).
+
+        Made when first asked for: importing sqlite-utils costs ~70 ms.
+        """
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn, execute_plugins=False)
         return self._db
 
     # -- writing

@@ -322,7 +322,7 @@ def iter_decisions(
             sql = f"SELECT * FROM ({sql}) ORDER BY seq"
     else:
         sql += " ORDER BY d.seq DESC" if newest_first else " ORDER BY d.seq"
-    cursor = ledger.db.conn.execute(sql, params)
+    cursor = ledger.conn.execute(sql, params)
     try:
         for row in cursor:
             yield _review(row, names, with_entries)
@@ -340,7 +340,7 @@ _REVIEW_COLUMNS = (
 def get_review(ledger: Ledger, decision_id: int, with_entries: bool = True) -> dict[str, Any]:
     """One decision's review dict, or a clear error if there is no such decision."""
     sql, params = _select(ledger, Filters(), _REVIEW_COLUMNS, only_id=decision_id)
-    row = ledger.db.conn.execute(sql, params).fetchone()
+    row = ledger.conn.execute(sql, params).fetchone()
     if row is None:
         from infoshare_cli.records import load_decision
 
@@ -351,7 +351,7 @@ def get_review(ledger: Ledger, decision_id: int, with_entries: bool = True) -> d
 
 def count_decisions(ledger: Ledger, filters: Filters | None = None) -> int:
     sql, params = _select(ledger, filters or Filters())
-    return ledger.db.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+    return ledger.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
 
 
 def _review(row: tuple, names: dict[str, str], with_entries: bool) -> dict[str, Any]:
@@ -424,7 +424,7 @@ def entry_dict(entry: Entry) -> dict[str, Any]:
 
 def staff_names(ledger: Ledger) -> dict[str, str]:
     """Staff id -> name, for everyone ever registered (read from the ``staff`` view)."""
-    return {sid: name for sid, name in ledger.db.conn.execute("SELECT staff_id, name FROM staff")}
+    return {sid: name for sid, name in ledger.conn.execute("SELECT staff_id, name FROM staff")}
 
 
 def staff_ids_named(ledger: Ledger, name: str) -> list[str]:
@@ -450,7 +450,7 @@ def month_counts(ledger: Ledger, filters: Filters | None = None) -> Iterator[tup
                json_extract(payload, '$.outcome') AS outcome, status, count(*)
         FROM ({sql}) GROUP BY month, outcome, status ORDER BY month, outcome, status
     """
-    yield from ledger.db.conn.execute(sql, params)
+    yield from ledger.conn.execute(sql, params)
 
 
 def overdue_decisions(
@@ -461,7 +461,7 @@ def overdue_decisions(
     names = staff_names(ledger)
     sql, params = _select(ledger, Filters(status=AWAITING))
     sql += " AND d.recorded_at < ? ORDER BY d.seq"
-    rows = ledger.db.conn.execute(sql, [*params, cutoff])
+    rows = ledger.conn.execute(sql, [*params, cutoff])
     return [
         {
             "id": row[0],
@@ -481,7 +481,7 @@ def export_entries(ledger: Ledger, limit: int = 0) -> Iterator[dict[str, Any]]:
     names = staff_names(ledger)
     sql = "SELECT seq, recorded_at, actor, payload FROM entries WHERE kind = 'export' "
     sql += "ORDER BY seq DESC" + (" LIMIT ?" if limit else "")
-    cursor = ledger.db.conn.execute(sql, [limit] if limit else [])
+    cursor = ledger.conn.execute(sql, [limit] if limit else [])
     try:
         for seq, recorded_at, actor, payload_text in cursor:
             payload = json.loads(payload_text)

@@ -69,9 +69,9 @@ def load_decision(ledger: Ledger, decision_id: int) -> DecisionRecord:
         "ORDER BY seq"
     )
     for kind, target in (("cosign", record.cosigns), ("correction", record.corrections)):
-        for (seq,) in ledger.db.execute(sql, [kind, decision_id]).fetchall():
+        for (seq,) in ledger.conn.execute(sql, [kind, decision_id]).fetchall():
             target.append(ledger.get(seq))
-    rows = ledger.db.execute(
+    rows = ledger.conn.execute(
         "SELECT seq FROM entries WHERE kind = 'decision' "
         "AND json_extract(payload, '$.revisits') = ? ORDER BY seq",
         [decision_id],
@@ -82,7 +82,7 @@ def load_decision(ledger: Ledger, decision_id: int) -> DecisionRecord:
 
 def pending_decisions(ledger: Ledger) -> list[DecisionRecord]:
     """Decisions with no co-signature yet and not taken again, oldest first."""
-    rows = ledger.db.execute(
+    rows = ledger.conn.execute(
         "SELECT seq FROM entries d WHERE kind = 'decision' AND NOT EXISTS ("
         " SELECT 1 FROM entries c WHERE c.kind = 'cosign' AND c.actor <> d.actor"
         " AND json_extract(c.payload, '$.decision') = +d.seq)"

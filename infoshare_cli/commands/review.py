@@ -4,8 +4,6 @@ Thin: parse options, call ``queries`` (and ``corrections``), render with ``revie
 Heavy imports stay inside the functions so that `infoshare --help` starts quickly.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from pathlib import Path
@@ -184,7 +182,7 @@ def _print_log(ledger, questions, filters, reviews, count: int) -> None:
     tables = decision_tables(qset, counted(), title)
     first = next(tables, None)
     if first is None:
-        if ledger.db.conn.execute("SELECT 1 FROM entries WHERE kind = 'decision'").fetchone():
+        if ledger.conn.execute("SELECT 1 FROM entries WHERE kind = 'decision'").fetchone():
             typer.echo("No decisions match" + (f" ({described})." if described else "."))
         else:
             typer.echo("No decisions have been recorded yet. Take one with `infoshare decide`.")
