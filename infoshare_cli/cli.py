@@ -1,7 +1,5 @@
 """The `infoshare` command line: a thin layer that parses options and calls the core."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -17,9 +15,9 @@ from infoshare_cli.commands import staff as staff_commands
 
 HELP = """Record decisions to share information about a child, co-signed by a second manager.
 
-[bold]New here?[/bold] Run [bold]infoshare decide[/bold]: the first time, it sets up the log and
-registers you as the first manager, then walks you through the checklist.
-[bold]infoshare rules[/bold] shows the seven golden rules for information sharing.
+New here? Run `infoshare decide`: the first time, it sets up the log and registers you as the
+first manager, then walks you through the checklist. `infoshare rules` shows the seven golden
+rules for information sharing.
 """
 
 app = new_app(help=HELP, add_completion=False)

@@ -1,7 +1,5 @@
 """`infoshare init`, `decide`, `pending`, `cosign` and `show`."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """`infoshare export`: decisions to a file, for the office, and a signed note of it in the log."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """`infoshare verify`, `anchor` and `backup`: proving the log is intact, and keeping it safe."""
 
-from __future__ import annotations
-
 import json as jsonlib
 import sys
 from pathlib import Path

@@ -1,7 +1,5 @@
 """`infoshare questions check|show` and `infoshare rules`."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

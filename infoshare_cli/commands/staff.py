@@ -1,7 +1,5 @@
 """`infoshare staff add|list|deactivate|passphrase`: the register of who may decide and co-sign."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
