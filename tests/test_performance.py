@@ -1,0 +1,95 @@
+"""What the speed-ups must not change: the benchmark log verifies, the fast parse of the
+built-in checklist equals the careful one, and start-up stays light."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from infoshare_cli import questions
+from infoshare_cli.verify import verify_path
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _load_make_log():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import make_log
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    return make_log
+
+
+def test_benchmark_log_verifies_with_the_real_verifier(tmp_path):
+    make_log = _load_make_log()
+    path = tmp_path / "bench.sqlite3"
+    counts = make_log.make_log(path, 50)
+    assert counts["decision"] == 50
+    assert counts["cosign"] >= 30
+    assert counts["staff"] >= 5
+    report = verify_path(path)
+    assert report.ok, [p.message for p in report.problems]
+    assert report.entries == sum(counts.values())
+
+
+def _same_tree(a, b) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return (
+            (a.line, a.column, a.key_marks) == (b.line, b.column, b.key_marks)
+            and list(a) == list(b)
+            and all(_same_tree(a[k], b[k]) for k in a)
+        )
+    if isinstance(a, list):
+        return (a.line, a.column) == (b.line, b.column) and (
+            len(a) == len(b) and all(_same_tree(x, y) for x, y in zip(a, b, strict=True))
+        )
+    return a == b
+
+
+def test_fast_parse_of_the_built_in_set_equals_the_careful_one():
+    text, source = questions.default_questions_text()
+    careful = yaml.load(text, Loader=questions._MarkedLoader)  # noqa: S506
+    fast = questions._load_fast(text)
+    if yaml.__with_libyaml__:
+        assert fast is not None
+        assert _same_tree(careful, fast)
+    data = text.encode("utf-8")
+    assert questions.parse_question_set(data, source, built_in=True) == (
+        questions.parse_question_set(data, source)
+    )
+
+
+def test_fast_parser_refuses_aliases_and_duplicate_keys():
+    assert questions._load_fast("a: &x 1\nb: *x\n") is None
+    assert questions._load_fast("a: 1\na: 2\n") is None
+
+
+def _modules_after(*argv: str) -> set[str]:
+    code = (
+        "import sys\n"
+        f"sys.argv = ['infoshare', *{list(argv)!r}]\n"
+        "from infoshare_cli.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('\\n'.join(sys.modules), file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    return {line.split(".")[0] for line in proc.stderr.splitlines()}
+
+
+def test_help_imports_little_beyond_typer():
+    heavy = {"rich", "pydantic", "sqlite_utils", "yaml", "cryptography", "questionary", "sqlite3"}
+    assert _modules_after("--help") & heavy == set()
+
+
+def test_reading_the_log_imports_neither_pydantic_nor_sqlite_utils(staffed_log):
+    loaded = _modules_after("log", "--db", str(staffed_log.path))
+    assert {"pydantic", "sqlite_utils", "cryptography", "questionary"} & loaded == set()
