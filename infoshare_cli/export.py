@@ -170,8 +170,13 @@ def verified_map(keyring: KeyRing, review: dict[str, Any]) -> dict[int, bool]:
 
 def neutralise(cell: str) -> str:
     """Text a spreadsheet would run as a formula gets a leading apostrophe, so it stays text."""
-    stripped = cell.lstrip(" ")
-    if stripped and stripped[0] in FORMULA_STARTS:
+    if not cell:
+        return cell
+    first = cell[0]
+    if first == " ":  # only then is stripping needed (it runs for every cell of every row)
+        stripped = cell.lstrip(" ")
+        first = stripped[0] if stripped else ""
+    if first and first in FORMULA_STARTS:
         return "'" + cell
     return cell
 
@@ -215,6 +220,8 @@ def csv_columns(qset: QuestionSet) -> list[str]:
 
 
 def _cell(value: Any) -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -226,40 +233,77 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+class _CsvLayout:
+    """Where each value goes in a row of ``columns``, worked out once per export."""
+
+    def __init__(self, columns: list[str]):
+        self.columns = list(columns)
+        self.width = len(columns)
+        self.index = {name: i for i, name in enumerate(columns)}
+        self._slots: dict[str, tuple[int, int | None] | None] = {}
+
+    def slots(self, name: str) -> tuple[int, int | None] | None:
+        """(value column, reason column or None) for an answer; None if it has no column."""
+        try:
+            return self._slots[name]
+        except KeyError:
+            pass
+        index = self.index
+        found = (index[name], index.get(f"{name}_reason")) if name in index else None
+        self._slots[name] = found
+        return found
+
+
 def csv_row(review: dict[str, Any], columns: list[str]) -> list[str]:
+    return _csv_cells(review, _CsvLayout(columns))
+
+
+def _csv_cells(review: dict[str, Any], layout: _CsvLayout) -> list[str]:
+    """The cells of one decision, in the layout's order (empty where nothing applies).
+
+    Called once per decision of an export, so it fills a row of empty cells by position
+    instead of building a dict of every column and looking each one up again.
+    """
     qs = review.get("question_set") or {}
     cosign = next(
         (c for c in reversed(review.get("cosignatures", [])) if c["by"] != review["decided_by"]),
         {},
     )
-    row: dict[str, Any] = {
-        "id": review["id"],
-        "recorded_at": review["recorded_at"],
-        "recorded_local": printable.local_time(review["recorded_at"]),
-        "case_ref": review.get("case_ref"),
-        "outcome": review.get("outcome"),
-        "status": review.get("status"),
-        "decided_by": review.get("decided_by"),
-        "cosigned_by": review.get("cosigned_by"),
-        "cosign_verdict": cosign.get("verdict"),
-        "cosigned_at": cosign.get("recorded_at"),
-        "cosign_comment": cosign.get("comment"),
-        "question_set": qs.get("name"),
-        "question_set_version": qs.get("version"),
-        "question_set_sha256": qs.get("sha256"),
-        "basis": review.get("basis"),
-        "immediate_danger": review.get("urgent"),
-        "revisits": review.get("revisits"),
-        "revisited_by": review.get("revisited_by"),
-        "hash": (review.get("entries") or [{}])[0].get("hash"),
-    }
-    known = set(columns)
+    cells = [""] * layout.width
+    index = layout.index
+    fixed = (
+        ("id", review["id"]),
+        ("recorded_at", review["recorded_at"]),
+        ("recorded_local", printable.local_time(review["recorded_at"])),
+        ("case_ref", review.get("case_ref")),
+        ("outcome", review.get("outcome")),
+        ("status", review.get("status")),
+        ("decided_by", review.get("decided_by")),
+        ("cosigned_by", review.get("cosigned_by")),
+        ("cosign_verdict", cosign.get("verdict")),
+        ("cosigned_at", cosign.get("recorded_at")),
+        ("cosign_comment", cosign.get("comment")),
+        ("question_set", qs.get("name")),
+        ("question_set_version", qs.get("version")),
+        ("question_set_sha256", qs.get("sha256")),
+        ("basis", review.get("basis")),
+        ("immediate_danger", review.get("urgent")),
+        ("revisits", review.get("revisits")),
+        ("revisited_by", review.get("revisited_by")),
+        ("hash", (review.get("entries") or [{}])[0].get("hash")),
+    )
+    for name, value in fixed:
+        i = index.get(name)
+        if i is not None:
+            cells[i] = _cell(value)
     other: list[str] = []
 
     def put(name: str, answer: dict[str, Any]) -> None:
-        if name in known:
-            row[name] = answer.get("answer")
-            row[f"{name}_reason"] = answer.get("reason")
+        slots = layout.slots(name)
+        if slots is not None:
+            cells[slots[0]] = _cell(answer.get("answer"))
+            if slots[1] is not None:
+                cells[slots[1]] = _cell(answer.get("reason"))
         else:
             reason = f" ({answer['reason']})" if answer.get("reason") else ""
             other.append(f"{name}: {_cell(answer.get('answer'))}{reason}")
@@ -271,28 +315,33 @@ def csv_row(review: dict[str, Any], columns: list[str]) -> list[str]:
                 put(f"{qid}.{pid}", sub)
             if answer.get("reason"):
                 other.append(f"{qid} (reason): {answer['reason']}")
-        elif qid == "recorded" and qid not in known:
+        elif qid == "recorded" and qid not in index:
             continue  # the final review question: confirmed by signing
         else:
             put(qid, answer)
     for pid, answer in (review.get("outcome_record") or {}).items():
         put(f"outcome_record.{pid}", answer)
-    row["other_answers"] = "\n".join(other)
-    row["corrections"] = "\n".join(
-        f"#{c['id']} {c['recorded_at']} by {c['by']}: wrong: {c.get('wrong')} | "
-        f"right: {c.get('right')} | why: {c.get('why')}"
-        for c in review.get("corrections", [])
-    )
-    return [_cell(row.get(name)) for name in columns]
+    i = index.get("other_answers")
+    if i is not None:
+        cells[i] = "\n".join(other)
+    i = index.get("corrections")
+    if i is not None:
+        cells[i] = "\n".join(
+            f"#{c['id']} {c['recorded_at']} by {c['by']}: wrong: {c.get('wrong')} | "
+            f"right: {c.get('right')} | why: {c.get('why')}"
+            for c in review.get("corrections", [])
+        )
+    return cells
 
 
 def write_csv(sink: HashingWriter, reviews: Iterable[dict], qset: QuestionSet, **_: Any) -> int:
     columns = csv_columns(qset)
+    layout = _CsvLayout(columns)
     writer = csv.writer(sink, quoting=csv.QUOTE_ALL)
     writer.writerow([neutralise(c) for c in columns])
     n = 0
     for review in reviews:
-        writer.writerow([neutralise(cell) for cell in csv_row(review, columns)])
+        writer.writerow([neutralise(cell) for cell in _csv_cells(review, layout)])
         n += 1
     return n
 

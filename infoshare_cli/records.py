@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from time import localtime as _localtime
 
 from infoshare_cli import crypto
 from infoshare_cli.decisions import decision_status
@@ -134,5 +135,9 @@ def parse_time(recorded_at: str) -> datetime:
 
 
 def local_time(recorded_at: str) -> str:
-    """UTC as stored, shown in the computer's local time."""
-    return parse_time(recorded_at).astimezone().strftime("%Y-%m-%d %H:%M")
+    """UTC as stored, shown in the computer's local time (as ``astimezone()`` gives it).
+
+    ``time.localtime`` directly, and no strftime: an export calls this for every decision.
+    """
+    t = _localtime(parse_time(recorded_at).timestamp())
+    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d} {t.tm_hour:02d}:{t.tm_min:02d}"
