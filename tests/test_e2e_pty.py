@@ -157,3 +157,27 @@ def test_init_then_a_cosigned_decision_in_a_terminal(env, tmp_path):
     )
     assert '"status": "agreed"' in as_json.stdout
     assert '"outcome": "share"' in as_json.stdout
+
+    # infoshare review: pick the decision from the list and read it, no id to type.
+    review = Terminal(["review"], env, tmp_path)
+    review.answer("Which decision do you want to read", "1" + ENTER)
+    review.answer("Read another", "n")
+    out = review.finish()
+    assert review.child.exitstatus == 0, out
+    assert f"Decision #{decision_id}" in out
+    assert "Agreed after talking it through." in out
+
+
+def test_ctrl_c_in_the_wizard_writes_nothing_and_says_so(env, tmp_path, staffed_log):
+    env["INFOSHARE_DB"] = str(staffed_log.path)
+    before = staffed_log.count()
+    decide = Terminal(["decide"], env, tmp_path)
+    decide.answer("Who is taking this decision", "1" + ENTER)
+    decide.answer("Passphrase for", ALEX_PASS + ENTER)
+    decide.answer("Case reference", "C-1" + ENTER)
+    decide.answer("immediate danger", "\x03")
+    out = decide.finish()
+    assert decide.child.exitstatus == 130, out
+    assert "Cancelled: nothing was written." in out
+    assert "Traceback" not in out
+    assert staffed_log.count() == before
