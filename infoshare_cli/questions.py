@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -302,8 +301,14 @@ def iter_paths(qset: QuestionSet) -> Iterator[tuple[tuple[tuple[str, str], ...],
 
 def default_questions_text() -> tuple[str, str]:
     """The shipped set (packaged with the code, so it is found from any working folder)."""
-    resource = resources.files("infoshare_cli").joinpath("questions.yaml")
-    return resource.read_bytes().decode("utf-8"), "questions.yaml (built in)"
+    source = "questions.yaml (built in)"
+    try:  # next to this module in any ordinary install; importlib.resources costs ~5 ms
+        return Path(__file__).with_name("questions.yaml").read_bytes().decode("utf-8"), source
+    except OSError:  # e.g. installed as a zip file
+        from importlib import resources
+
+        resource = resources.files("infoshare_cli").joinpath("questions.yaml")
+        return resource.read_bytes().decode("utf-8"), source
 
 
 def load_question_set(path: str | Path | None = None) -> QuestionSet:
