@@ -44,7 +44,8 @@ class DecisionRecord:
 def parse_id(text: str | int) -> int:
     """A decision id as people type it: 42 or #42."""
     cleaned = str(text).strip().lstrip("#")
-    if not cleaned.isdigit() or len(cleaned) > 12 or int(cleaned) < 1:
+    # isascii: str.isdigit() is also true of '²' and other digits int() refuses.
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 12 or int(cleaned) < 1:
         raise InfoshareError(
             f"'{str(text)[:20]}' is not a decision id. Ids are numbers, as shown by "
             "`infoshare pending` or `infoshare log`."
