@@ -21,6 +21,7 @@ from pathlib import Path
 
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.log import Ledger
+from infoshare_cli.private_files import create_private, place
 from infoshare_cli.verify import Report, verify_path
 
 __all__ = ["BackupResult", "backup_log", "default_backup_name"]
@@ -53,14 +54,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _create_private(path: Path) -> None:
-    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags, 0o600)
-    os.close(fd)
-    if os.name != "nt":
-        os.chmod(path, 0o600)
-
-
 def _copy(source: Ledger, target: Path) -> None:
     dest = sqlite3.connect(target, isolation_level=None)
     try:
@@ -72,23 +65,6 @@ def _copy(source: Ledger, target: Path) -> None:
         dest.close()
     with open(target, "rb") as f:
         os.fsync(f.fileno())
-
-
-def _place(temporary: Path, dest: Path, force: bool) -> None:
-    """Move the finished copy to ``dest``; refuse to replace a file unless ``force``."""
-    if force:
-        os.replace(temporary, dest)
-        return
-    try:
-        os.link(temporary, dest)  # fails if dest exists, atomically
-    except FileExistsError:
-        raise _exists(dest) from None
-    except OSError:  # a file system without hard links: check, then rename
-        if dest.exists():
-            raise _exists(dest) from None
-        os.replace(temporary, dest)
-        return
-    temporary.unlink()
 
 
 def _exists(dest: Path) -> InfoshareError:
@@ -113,7 +89,7 @@ def backup_log(db: Path, dest: Path | None = None, *, force: bool = False) -> Ba
     with Ledger.open(db, readonly=True) as source:
         temporary = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
         try:
-            _create_private(temporary)
+            create_private(temporary).close()
             _copy(source, temporary)
             report = verify_path(temporary)
             source_ok = True
@@ -125,7 +101,10 @@ def backup_log(db: Path, dest: Path | None = None, *, force: bool = False) -> Ba
                         "The copy did not verify although the log does, so it was not kept. "
                         "Check the disk you are backing up to, and try again."
                     )
-            _place(temporary, target, force)
+            try:
+                place(temporary, target, force)
+            except FileExistsError:
+                raise _exists(target) from None
             report.path = str(target)
         finally:
             for leftover in (temporary, Path(f"{temporary}-journal")):

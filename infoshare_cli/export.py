@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 from infoshare_cli import crypto, printable
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.log import Entry, Ledger
+from infoshare_cli.private_files import create_private, place
 from infoshare_cli.queries import Filters, count_decisions, iter_decisions, staff_names
 from infoshare_cli.questions import QuestionSet
 from infoshare_cli.staff import Signer, setting_name
@@ -59,33 +60,6 @@ def check_destination(path: Path, force: bool) -> None:
             f"{path} already exists and was not overwritten. Choose another name with "
             "--out FILE, or add --force to replace it."
         )
-
-
-def _create_private(path: Path) -> BinaryIO:
-    """A new file only its owner can read (0600 on POSIX); fails if the name is taken."""
-    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags) if os.name == "nt" else os.open(path, flags, 0o600)
-    return os.fdopen(fd, "wb")
-
-
-def _place(temp: Path, final: Path, force: bool) -> None:
-    """Move the finished file to its name; without ``force`` never replace another file."""
-    if force:
-        os.replace(temp, final)
-        return
-    if os.name == "nt":
-        os.rename(temp, final)  # fails if final exists
-        return
-    try:
-        os.link(temp, final)  # fails if final exists, atomically
-    except FileExistsError:
-        raise
-    except OSError:  # a file system without hard links
-        if final.exists():
-            raise FileExistsError(final) from None
-        os.rename(temp, final)
-        return
-    temp.unlink()
 
 
 class HashingWriter:
@@ -482,7 +456,7 @@ def run_export(
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
     conn = ledger.conn
     try:
-        with _create_private(temp) as raw:
+        with create_private(temp) as raw:
             sink = HashingWriter(raw)
             if excel:
                 sink.write("\ufeff")
@@ -528,7 +502,7 @@ def run_export(
         }
         entry = ledger.append("export", signer.staff_id, payload, signer.sign)
         try:
-            _place(temp, path, force)
+            place(temp, path, force)
         except FileExistsError:
             raise InfoshareError(
                 f"{path} appeared while the export was being written, and was not "
@@ -558,9 +532,9 @@ def write_private_file(path: Path, text: str, force: bool = False) -> None:
     check_destination(path, force)
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
     try:
-        with _create_private(temp) as raw:
+        with create_private(temp) as raw:
             raw.write(text.encode("utf-8"))
-        _place(temp, path, force)
+        place(temp, path, force)
     except FileExistsError:
         raise InfoshareError(f"{path} already exists and was not overwritten.") from None
     finally:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from infoshare_cli.crypto import canonical_json, sha256_hex
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.private_files import create_private
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -484,14 +485,12 @@ class Ledger:
             raise InfoshareError(
                 f"Could not create the folder {path.parent} for the log: {e.strerror}."
             ) from e
-        flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
         try:
-            fd = os.open(path, flags) if os.name == "nt" else os.open(path, flags, 0o600)
+            create_private(path).close()
         except FileExistsError:
             raise exists_error from None
         except OSError as e:
             raise InfoshareError(f"Could not create the log at {path}: {e.strerror}.") from e
-        os.close(fd)
 
         conn = None
         try:
