@@ -211,10 +211,20 @@ def _print_result(path: Path, qset, written) -> None:
     console().print(Panel(text, title="Decision recorded", title_align="left"))
 
 
-def pending(db: DbOption = None, json: JsonOption = False) -> None:
+def pending(
+    db: DbOption = None, questions: QuestionsOption = None, json: JsonOption = False
+) -> None:
     """List decisions awaiting co-signature, oldest first, with their age."""
+    from datetime import UTC, datetime, timedelta
+
     from infoshare_cli.log import Ledger
-    from infoshare_cli.records import age_text, local_time, pending_decisions, staff_names
+    from infoshare_cli.records import (
+        age_text,
+        local_time,
+        parse_time,
+        pending_decisions,
+        staff_names,
+    )
 
     with Ledger.open(resolve_db(db)) as ledger:
         records = pending_decisions(ledger)
@@ -235,28 +245,35 @@ def pending(db: DbOption = None, json: JsonOption = False) -> None:
         ]
         typer.echo(jsonlib.dumps(rows, indent=2, ensure_ascii=False))
         return
-    from rich.table import Table
-
-    from infoshare_cli.views import console
-
     if not records:
         typer.echo("Nothing is awaiting co-signature.")
         return
+    from rich.table import Table
+
+    from infoshare_cli.questions import load_question_set
+    from infoshare_cli.views import console, outcome_text
+
+    qset = load_question_set(questions)
+    overdue_before = datetime.now(UTC) - timedelta(days=2)
     table = Table(title="Awaiting co-signature (oldest first)", title_justify="left")
     for column in ("ID", "Recorded", "Age", "Case", "Outcome", "Decided by"):
         table.add_column(column)
+    overdue = 0
     for r in records:
-        old = age_text(r.entry.recorded_at)
+        late = parse_time(r.entry.recorded_at) < overdue_before
+        overdue += late
         table.add_row(
             str(r.id),
             local_time(r.entry.recorded_at),
-            old,
+            age_text(r.entry.recorded_at),
             r.payload.get("case_ref", ""),
-            r.payload.get("outcome", ""),
+            outcome_text(qset, r.payload.get("outcome")),
             names.get(r.entry.actor, r.entry.actor),
-            style="bold red" if "day" in old and not old.startswith("1 ") else None,
+            style="bold red" if late else None,
         )
     console().print(table)
+    if overdue:
+        typer.echo(f"{overdue} waiting more than 2 days (in red): please co-sign them soon.")
     typer.echo("Co-sign one with `infoshare cosign ID`.")
 
 

@@ -1,0 +1,41 @@
+"""`infoshare pending`: oldest first, outcome labels, and decisions waiting too long."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import yaml
+from conftest import PASSPHRASES, SAM, answers_file_data
+
+import infoshare_cli.log as log_module
+
+
+def _decide(cli, staffed_log, tmp_path, outcome: str, case_ref: str):
+    answers = tmp_path / f"{case_ref}.yaml"
+    answers.write_text(yaml.safe_dump(answers_file_data(outcome, case_ref=case_ref)))
+    result = cli("decide", "--answers", answers, input=PASSPHRASES[SAM] + "\n", db=staffed_log.path)
+    assert result.exit_code == 0, result.output
+
+
+def test_pending_shows_labels_oldest_first_and_flags_the_overdue(
+    cli, staffed_log, tmp_path, monkeypatch
+):
+    three_days_ago = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    with monkeypatch.context() as m:
+        m.setattr(log_module, "_now", lambda: three_days_ago)
+        _decide(cli, staffed_log, tmp_path, "do_not_share", "C-OLD")
+    _decide(cli, staffed_log, tmp_path, "seek_advice", "C-NEW")
+
+    result = cli("pending", db=staffed_log.path)
+
+    assert result.exit_code == 0, result.output
+    assert result.output.index("C-OLD") < result.output.index("C-NEW")
+    assert "Do not share" in result.output and "Seek advice first" in result.output
+    assert "3 days" in result.output and "just now" in result.output
+    assert "1 waiting more than 2 days" in result.output
+
+
+def test_pending_says_so_when_nothing_waits(cli, staffed_log):
+    result = cli("pending", db=staffed_log.path)
+    assert result.exit_code == 0
+    assert "Nothing is awaiting co-signature." in result.output
