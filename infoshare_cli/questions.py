@@ -264,7 +264,8 @@ def _date_problems(qid: str, value: str) -> list[str]:
     try:
         date.fromisoformat(value.strip())
     except ValueError:
-        return [f"'{qid}' needs a date written like 2026-11-26, not '{value[:20]}'."]
+        # The text is not repeated back: a date field may hold a note with personal data.
+        return [f"'{qid}' needs a date written as year-month-day, like 2026-11-26."]
     return []
 
 

@@ -47,7 +47,8 @@ def parse_id(text: str | int) -> int:
     # isascii: str.isdigit() is also true of '²' and other digits int() refuses.
     if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 12 or int(cleaned) < 1:
         raise InfoshareError(
-            f"'{str(text)[:20]}' is not a decision id. Ids are numbers, as shown by "
+            # The typed text is not repeated: it could be a child's name typed by mistake.
+            "That is not a decision id. Ids are whole numbers such as 42, as shown by "
             "`infoshare pending` or `infoshare log`."
         )
     return int(cleaned)

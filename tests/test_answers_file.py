@@ -288,7 +288,7 @@ MALFORMED = {
                 right_way={**RIGHT_WAY, "shared_on": "26/11/2026"},
             )
         ),
-        ["'shared_on' needs a date written like 2026-11-26, not '26/11/2026'."],
+        ["'shared_on' needs a date written as year-month-day, like 2026-11-26."],
     ),
     "impossible_yaml_date": (
         "a.yaml",

@@ -479,8 +479,8 @@ def test_revisits_in_the_answers_file(log, tmp_path):
     [
         ("1", "Entry #1 is a staff entry, not a decision."),
         ("999", "There is no decision #999 in this log."),
-        ("abc", "'abc' is not a decision id."),
-        ("0", "'0' is not a decision id."),
+        ("abc", "That is not a decision id. Ids are whole numbers"),
+        ("0", "That is not a decision id. Ids are whole numbers"),
     ],
 )
 def test_revisiting_something_that_is_not_a_decision(log, target, message):
@@ -529,8 +529,8 @@ def test_seek_advice_records_who_when_what_and_the_follow_up_links(log):
     ("target", "message"),
     [
         ("999", "There is no decision #999 in this log."),
-        ("abc", "'abc' is not a decision id."),
-        ("-5", "is not a decision id"),
+        ("abc", "That is not a decision id. Ids are whole numbers"),
+        ("-5", "That is not a decision id"),
         ("2", "Entry #2 is a setting entry, not a decision."),
     ],
 )

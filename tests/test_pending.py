@@ -39,3 +39,11 @@ def test_pending_says_so_when_nothing_waits(cli, staffed_log):
     result = cli("pending", db=staffed_log.path)
     assert result.exit_code == 0
     assert "Nothing is awaiting co-signature." in result.output
+
+
+def test_a_mistyped_id_is_not_repeated_back(cli, staffed_log):
+    # Someone types a child's name where an id belongs: the error must not echo it.
+    result = cli("show", "Jane Smith", db=staffed_log.path)
+    assert result.exit_code == 1
+    assert "That is not a decision id" in result.output
+    assert "Jane" not in result.output
