@@ -10,7 +10,7 @@ from infoshare_cli.decisions import MAX_TEXT
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.log import Entry, Ledger
 from infoshare_cli.records import DecisionRecord
-from infoshare_cli.staff import Signer
+from infoshare_cli.staff import Signer, current_signer, load_register
 
 FIELDS = {
     "wrong": "what was wrong",
@@ -42,4 +42,6 @@ def append_correction(
     ledger: Ledger, record: DecisionRecord, signer: Signer, wrong: str, right: str, why: str
 ) -> Entry:
     payload = correction_payload(record, wrong, right, why)
-    return ledger.append("correction", signer.staff_id, payload, signer.sign)
+    with ledger.batch():  # the signer may have been deactivated in another window meanwhile
+        current_signer(load_register(ledger), signer)
+        return ledger.append("correction", signer.staff_id, payload, signer.sign)

@@ -26,6 +26,7 @@ from infoshare_cli.staff import (
     StaffMember,
     add_member,
     cosigner_problem,
+    current_signer,
     load_register,
     register_first_manager,
     unlock_with_attempts,
@@ -144,7 +145,8 @@ def revisable(ledger: Ledger, revisits: int | None) -> DecisionRecord | None:
     if earlier.revisited_by:
         raise InfoshareError(
             f"Decision #{revisits} has already been taken again as "
-            f"#{earlier.revisited_by[-1]}; use --revisits {earlier.revisited_by[-1]}."
+            f"#{earlier.revisited_by[-1]}; use --revisits {earlier.revisited_by[-1]}. "
+            "Nothing was written."
         )
     return earlier
 
@@ -228,6 +230,15 @@ def write_decision(
     if verdict is not None:
         cosign_payload(0, "", *verdict)  # check the verdict before anything is written
     with ledger.batch():
+        # Again under the write lock: the checklist took minutes, and another window may
+        # have changed the register or taken the same decision again in the meantime.
+        register = load_register(ledger)
+        current_signer(register, decider)
+        if cosigner is not None:
+            problem = cosigner_problem(decider.staff_id, current_signer(register, cosigner))
+            if problem:
+                raise InfoshareError(problem + " Nothing was written.")
+        revisable(ledger, payload.get("revisits"))
         decision = ledger.append("decision", decider.staff_id, payload, decider.sign)
         cosign = None
         if cosigner is not None and verdict is not None:
@@ -262,4 +273,10 @@ def cosign_existing(
     if problem:
         raise InfoshareError(problem)
     body = cosign_payload(record.id, record.entry.hash, verdict, comment)
-    return ledger.append("cosign", cosigner.staff_id, body, cosigner.sign)
+    with ledger.batch():  # another window may have co-signed it, or changed the register
+        check_cosignable(load_decision(ledger, record.id))
+        member = current_signer(load_register(ledger), cosigner)
+        problem = cosigner_problem(record.entry.actor, member)
+        if problem:
+            raise InfoshareError(problem + " Nothing was written.")
+        return ledger.append("cosign", cosigner.staff_id, body, cosigner.sign)

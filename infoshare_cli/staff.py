@@ -142,6 +142,28 @@ def require_active(member: StaffMember) -> None:
         raise InfoshareError(f"{member.name} has been deactivated and can no longer sign.")
 
 
+def current_signer(register: dict[str, StaffMember], signer: Signer) -> StaffMember:
+    """The signer as the register stands now; call it with the write lock held.
+
+    A key is unlocked minutes before it signs (after the checklist, say). If, meanwhile,
+    another window deactivated the person or changed their passphrase (a new key), the
+    entry would break the rules `verify` checks, so nothing is written.
+    """
+    member = register.get(signer.staff_id)
+    name = signer.member.name
+    if member is None or not member.active:
+        raise InfoshareError(
+            f"{name} has been deactivated in the meantime (in another window) and can no "
+            "longer sign. Nothing was written."
+        )
+    if member.public_key != signer.member.public_key:
+        raise InfoshareError(
+            f"The passphrase for {name} was changed in the meantime (in another window). "
+            "Nothing was written; please start again with the new passphrase."
+        )
+    return member
+
+
 def require_manager(member: StaffMember, doing: str) -> None:
     require_active(member)
     if not member.is_manager:
@@ -254,10 +276,13 @@ def add_member(
 ) -> StaffMember:
     """Register a new person, authorised by an active manager."""
     require_manager(by.member, "add staff")
-    register = load_register(ledger)
-    cleaned = check_new_name(register, name)
+    cleaned = check_new_name(load_register(ledger), name)
     payload, _ = _register_payload(cleaned, role, dsl, passphrase, by.staff_id)
-    entry = ledger.append("staff", by.staff_id, payload, by.sign)
+    with ledger.batch():  # checked again under the write lock: another window may have written
+        register = load_register(ledger)
+        require_manager(current_signer(register, by), "add staff")
+        check_new_name(register, cleaned)
+        entry = ledger.append("staff", by.staff_id, payload, by.sign)
     apply_staff_entry(register, entry.seq, entry.payload)
     return register[payload["staff_id"]]
 
@@ -273,9 +298,12 @@ def check_can_deactivate(register: dict[str, StaffMember], member: StaffMember) 
 
 def deactivate_member(ledger: Ledger, by: Signer, member: StaffMember) -> None:
     require_manager(by.member, "deactivate staff")
-    check_can_deactivate(load_register(ledger), member)
     payload = {"action": "deactivate", "staff_id": member.staff_id, "by": by.staff_id}
-    ledger.append("staff", by.staff_id, payload, by.sign)
+    with ledger.batch():  # checked under the write lock: another window may have written
+        register = load_register(ledger)
+        require_manager(current_signer(register, by), "deactivate staff")
+        check_can_deactivate(register, register.get(member.staff_id, member))
+        ledger.append("staff", by.staff_id, payload, by.sign)
 
 
 def change_passphrase(ledger: Ledger, signer: Signer, new_passphrase: str) -> None:
@@ -293,7 +321,9 @@ def change_passphrase(ledger: Ledger, signer: Signer, new_passphrase: str) -> No
         "sealed_key": crypto.seal_private_key(key, new_passphrase),
         "by": signer.staff_id,
     }
-    ledger.append("staff", signer.staff_id, payload, signer.sign)
+    with ledger.batch():  # a change in another window since unlocking would break the chain
+        current_signer(load_register(ledger), signer)
+        ledger.append("staff", signer.staff_id, payload, signer.sign)
 
 
 def setting_name(ledger: Ledger) -> str:

@@ -1,0 +1,194 @@
+"""Findings of a review: each test failed before its fix.
+
+Two terminals at once: a person unlocks their key, spends minutes in the checklist, and
+meanwhile someone in another window changes the register or the same decision. What is
+written at the end must still follow the rules `verify` checks, or nothing is written.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from conftest import ALEX, ANSWERS_BY_OUTCOME, PASSPHRASES, PRIYA, SAM
+
+from infoshare_cli.answers_file import parse_answers
+from infoshare_cli.decide_flow import cosign_existing, write_decision
+from infoshare_cli.decisions import decision_payload
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.log import Ledger
+from infoshare_cli.records import load_decision
+from infoshare_cli.staff import (
+    add_member,
+    change_passphrase,
+    deactivate_member,
+    find_member,
+    load_register,
+    unlock,
+)
+from infoshare_cli.verify import verify_path
+
+
+@pytest.fixture
+def two(staffed_log):
+    """Two connections to the same log: two terminals."""
+    a, b = Ledger.open(staffed_log.path), Ledger.open(staffed_log.path)
+    yield a, b
+    a.close()
+    b.close()
+
+
+def signer(ledger, name):
+    return unlock(find_member(load_register(ledger), name), PASSPHRASES[name])
+
+
+def payload_for(qset, decider, outcome="share", revisits=None, case_ref="C-1042"):
+    data = {"case_ref": case_ref, "answers": ANSWERS_BY_OUTCOME[outcome]}
+    if revisits is not None:
+        data["revisits"] = revisits
+    draft = parse_answers(yaml.safe_dump(data).encode(), "answers.yaml", qset).draft
+    draft.decided_by = decider.staff_id
+    return decision_payload(qset, draft)
+
+
+def assert_refused_and_log_verifies(path, ledger, before, call, message):
+    with pytest.raises(InfoshareError) as caught:
+        call()
+    assert message in caught.value.message
+    assert "Nothing was written" in caught.value.message
+    assert ledger.count() == before
+    report = verify_path(path)
+    assert report.ok, [p.message for p in report.problems]
+
+
+def test_decider_changes_passphrase_in_another_window_before_the_decision_is_written(
+    staffed_log, two, qset
+):
+    a, b = two
+    alex = signer(a, ALEX)
+    payload = payload_for(qset, alex)
+    change_passphrase(b, signer(b, ALEX), "a brand new passphrase")
+    before = a.count()
+    assert_refused_and_log_verifies(
+        staffed_log.path,
+        a,
+        before,
+        lambda: write_decision(a, alex, payload, None, None),
+        "was changed in the meantime",
+    )
+
+
+def test_cosigner_deactivated_in_another_window_before_the_decision_is_written(
+    staffed_log, two, qset
+):
+    a, b = two
+    sam, priya = signer(a, SAM), signer(a, PRIYA)
+    payload = payload_for(qset, sam)
+    deactivate_member(b, signer(b, ALEX), find_member(load_register(b), PRIYA))
+    before = a.count()
+    assert_refused_and_log_verifies(
+        staffed_log.path,
+        a,
+        before,
+        lambda: write_decision(a, sam, payload, priya, ("agree", "")),
+        "has been deactivated",
+    )
+
+
+def test_decider_deactivated_in_another_window_before_the_decision_is_written(
+    staffed_log, two, qset
+):
+    a, b = two
+    sam = signer(a, SAM)
+    payload = payload_for(qset, sam)
+    deactivate_member(b, signer(b, ALEX), find_member(load_register(b), SAM))
+    before = a.count()
+    assert_refused_and_log_verifies(
+        staffed_log.path,
+        a,
+        before,
+        lambda: write_decision(a, sam, payload, None, None),
+        "has been deactivated",
+    )
+
+
+def test_two_managers_cosigning_the_same_decision_at_once(staffed_log, two, qset):
+    a, b = two
+    sam = signer(a, SAM)
+    decision = write_decision(a, sam, payload_for(qset, sam), None, None).decision
+    # Both load the pending decision and unlock their keys...
+    record_a, record_b = load_decision(a, decision.seq), load_decision(b, decision.seq)
+    priya, alex = signer(a, PRIYA), signer(b, ALEX)
+    # ...Alex saves first; Priya's co-signature must not be added on top.
+    cosign_existing(b, record_b, alex, "agree", "")
+    before = a.count()
+    assert_refused_and_log_verifies(
+        staffed_log.path,
+        a,
+        before,
+        lambda: cosign_existing(a, record_a, priya, "disagree", "Not enough evidence."),
+        "has already been co-signed",
+    )
+    assert load_decision(a, decision.seq).status == "agreed"
+
+
+def test_two_windows_taking_the_same_decision_again_at_once(staffed_log, two, qset):
+    a, b = two
+    sam = signer(a, SAM)
+    old = write_decision(a, sam, payload_for(qset, sam), None, None).decision.seq
+    alex_b = signer(b, ALEX)
+    write_decision(b, alex_b, payload_for(qset, alex_b, revisits=old), None, None)
+    payload = payload_for(qset, sam, revisits=old)  # checked before the other window saved
+    before = a.count()
+    assert_refused_and_log_verifies(
+        staffed_log.path,
+        a,
+        before,
+        lambda: write_decision(a, sam, payload, None, None),
+        "has already been taken again",
+    )
+
+
+def test_two_windows_deactivating_the_last_two_managers_at_once(staffed_log, two):
+    a, b = two
+    alex, priya = signer(a, ALEX), signer(b, PRIYA)
+    # Each checked the register before the other wrote: two active managers.
+    alex_member = find_member(load_register(a), ALEX)
+    priya_member = find_member(load_register(a), PRIYA)
+    deactivate_member(b, priya, alex_member)
+    before = a.count()
+    with pytest.raises(InfoshareError):
+        deactivate_member(a, alex, priya_member)
+    assert a.count() == before
+    assert verify_path(staffed_log.path).ok
+
+
+def test_manager_deactivated_in_another_window_cannot_then_add_staff(staffed_log, two):
+    a, b = two
+    priya = signer(a, PRIYA)
+    deactivate_member(b, signer(b, ALEX), find_member(load_register(b), PRIYA))
+    before = a.count()
+    with pytest.raises(InfoshareError) as caught:
+        add_member(a, priya, "Kim Doe", "practitioner", "kim passphrase five")
+    assert "has been deactivated" in caught.value.message
+    assert a.count() == before
+    assert verify_path(staffed_log.path).ok
+
+
+def test_corrector_deactivated_in_another_window_before_the_correction_is_written(
+    staffed_log, two, qset
+):
+    from infoshare_cli.corrections import append_correction
+
+    a, b = two
+    sam = signer(a, SAM)
+    decision = write_decision(a, sam, payload_for(qset, sam), None, None).decision
+    record = load_decision(a, decision.seq)
+    deactivate_member(b, signer(b, ALEX), find_member(load_register(b), SAM))
+    before = a.count()
+    assert_refused_and_log_verifies(
+        staffed_log.path,
+        a,
+        before,
+        lambda: append_correction(a, record, sam, "The date.", "The 3rd.", "Typo."),
+        "has been deactivated",
+    )
