@@ -137,11 +137,20 @@ def ask_case_ref(asker, default: str = "") -> str:
 # --- deciding --------------------------------------------------------------------------
 
 
-def revisable(ledger: Ledger, revisits: int | None) -> DecisionRecord | None:
-    """The decision being taken again, if any; refuses one already taken again."""
+def revisable(
+    ledger: Ledger, revisits: int | None, case_ref: str | None = None
+) -> DecisionRecord | None:
+    """The decision being taken again, if any; refuses one already taken again, or (given
+    ``case_ref``) one about another case: it would mark another child's decision superseded."""
     if revisits is None:
         return None
     earlier = load_decision(ledger, revisits)
+    if case_ref is not None and _same_case(earlier, case_ref) is False:
+        raise InfoshareError(
+            f"Decision #{revisits} is about another case: a decision taken again keeps the "
+            "case reference of the one it takes again. Check the id and the case reference. "
+            "Nothing was written."
+        )
     if earlier.revisited_by:
         raise InfoshareError(
             f"Decision #{revisits} has already been taken again as "
@@ -149,6 +158,15 @@ def revisable(ledger: Ledger, revisits: int | None) -> DecisionRecord | None:
             "Nothing was written."
         )
     return earlier
+
+
+def _same_case(earlier: DecisionRecord, case_ref: str) -> bool | None:
+    """Is ``case_ref`` the earlier decision's case (ignoring case and spacing)?"""
+    try:
+        wanted = check_case_ref(case_ref).casefold()
+    except InfoshareError:
+        return None  # reported as a problem with the case reference itself
+    return " ".join(str(earlier.payload.get("case_ref", "")).split()).casefold() == wanted
 
 
 def interactive_decision(
@@ -161,7 +179,11 @@ def interactive_decision(
     """The whole interactive `decide`: decider, case, wizard, co-signature, one write."""
     earlier = revisable(ledger, revisits)
     decider = identify_decider(asker, ledger, read_passphrase)
-    case_ref = ask_case_ref(asker, default=earlier.payload.get("case_ref", "") if earlier else "")
+    if earlier is not None:  # the same case as the decision taken again, not asked
+        case_ref = check_case_ref(earlier.payload.get("case_ref", ""))
+        asker.say(f"Taking decision #{earlier.id} again, for case {case_ref}.")
+    else:
+        case_ref = ask_case_ref(asker)
     draft = Draft(case_ref, decider.staff_id, revisits=revisits)
     run_wizard(qset, draft, asker)
     payload = decision_payload(qset, draft)
@@ -238,7 +260,7 @@ def write_decision(
             problem = cosigner_problem(decider.staff_id, current_signer(register, cosigner))
             if problem:
                 raise InfoshareError(problem + " Nothing was written.")
-        revisable(ledger, payload.get("revisits"))
+        revisable(ledger, payload.get("revisits"), payload["case_ref"])
         decision = ledger.append("decision", decider.staff_id, payload, decider.sign)
         cosign = None
         if cosigner is not None and verdict is not None:

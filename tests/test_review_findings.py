@@ -192,3 +192,76 @@ def test_corrector_deactivated_in_another_window_before_the_correction_is_writte
         lambda: append_correction(a, record, sam, "The date.", "The 3rd.", "Typo."),
         "has been deactivated",
     )
+
+
+# --- a decision taken again stays with its case -------------------------------------------
+
+
+def test_revisit_about_another_case_is_refused_and_leaves_the_other_decision_alone(
+    staffed_log, cli, tmp_path
+):
+    from conftest import answers_file_data
+
+    def decide(case_ref, *extra):
+        path = tmp_path / "answers.yaml"
+        path.write_text(yaml.safe_dump(answers_file_data("share", case_ref=case_ref)))
+        return cli(
+            "decide",
+            "--answers",
+            path,
+            "--by",
+            SAM,
+            *extra,
+            input=PASSPHRASES[SAM] + "\n",
+            db=staffed_log.path,
+        )
+
+    assert decide("C-1042").exit_code == 0
+    before = staffed_log.count()
+    old = before  # the decision just written is the newest entry
+    result = decide("Z-77 Jones", "--revisits", str(old))
+    assert result.exit_code == 1, result.output
+    assert f"Decision #{old} is about another case" in result.output
+    assert "Nothing was written" in result.output
+    assert "Z-77" not in result.output and "C-1042" not in result.output
+    assert staffed_log.count() == before
+    with staffed_log.open() as ledger:
+        assert load_decision(ledger, old).status == "awaiting co-signature"
+    # the same case, however it is capitalised and spaced, is fine
+    assert decide(" c-1042 ", "--revisits", str(old)).exit_code == 0
+
+
+def test_write_decision_refuses_a_revisit_about_another_case(staffed_log, qset):
+    with staffed_log.open() as ledger:
+        sam = signer(ledger, SAM)
+        old = write_decision(ledger, sam, payload_for(qset, sam), None, None).decision.seq
+        payload = payload_for(qset, sam, revisits=old, case_ref="C-9999")
+        before = ledger.count()
+        with pytest.raises(InfoshareError, match="is about another case"):
+            write_decision(ledger, sam, payload, None, None)
+        assert ledger.count() == before
+
+
+def test_interactive_revisit_keeps_the_case_reference(staffed_log, qset):
+    from test_wizard_prompts import CONFIRM, SCREENS_BY_OUTCOME, cosign, drive, pick, typed
+
+    from infoshare_cli.decide_flow import interactive_decision
+
+    with staffed_log.open() as ledger:
+        sam = signer(ledger, SAM)
+        old = write_decision(ledger, sam, payload_for(qset, sam), None, None).decision.seq
+        steps = (
+            [
+                ("Who is taking this decision", pick(SAM)),
+                (f"Passphrase for {SAM}", typed(PASSPHRASES[SAM])),
+            ]
+            + SCREENS_BY_OUTCOME["do_not_share"]
+            + CONFIRM
+            + cosign("agree", "")
+        )
+        written, asker = drive(
+            steps, lambda a: interactive_decision(a, ledger, qset, a.password, revisits=old)
+        )
+        assert written.decision.payload["case_ref"] == "C-1042"
+        assert written.decision.payload["revisits"] == old
+        assert f"Taking decision #{old} again, for case C-1042" in asker.screen

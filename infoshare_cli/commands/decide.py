@@ -153,7 +153,7 @@ def _scripted(path: Path, qset, answers: Path, by, cosigner_name, revisit_id):
         draft = scripted.draft
         if revisit_id is not None:
             draft.revisits = revisit_id
-        revisable(ledger, draft.revisits)
+        revisable(ledger, draft.revisits, draft.case_ref)
         name = by or scripted.decided_by
         if not name:
             raise InfoshareError(
