@@ -6,7 +6,7 @@ it by id and hash and is shown with it everywhere. No terminal code.
 
 from __future__ import annotations
 
-from infoshare_cli.decisions import MAX_TEXT
+from infoshare_cli.decisions import CONTROL_MESSAGE, MAX_TEXT, has_control_characters
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.log import Entry, Ledger
 from infoshare_cli.records import DecisionRecord
@@ -35,6 +35,8 @@ def correction_payload(record: DecisionRecord, wrong: str, right: str, why: str)
             raise InfoshareError(
                 f"Keep {FIELDS[key]} under {MAX_TEXT:,} characters. Nothing was written."
             )
+        if has_control_characters(value):
+            raise InfoshareError(f"In {FIELDS[key]}, {CONTROL_MESSAGE}. Nothing was written.")
     return {"decision": record.id, "decision_hash": record.entry.hash, **cleaned}
 
 

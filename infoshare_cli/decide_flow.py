@@ -54,9 +54,10 @@ def setup_log(
     new_passphrase: Callable[[PassphraseReader, str], str],
 ) -> tuple[Ledger, Signer]:
     """Create the log and register the first manager. Nothing is left behind on failure."""
-    from infoshare_cli.staff import check_name
+    from infoshare_cli.staff import check_name, check_setting_name
 
     manager = check_name(manager)
+    setting = check_setting_name(setting)  # both before anyone types a passphrase
     passphrase = new_passphrase(read_passphrase, manager)
     ledger = Ledger.create(path)
     try:

@@ -6,6 +6,7 @@ makes of the answers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,19 @@ from infoshare_cli.questions import Answer, Part, QuestionSet, Route, answer_pro
 
 MAX_CASE_REF = 40
 MAX_TEXT = 4000
+# Control characters other than tab and line breaks (escape codes can clear or rewrite what
+# a reader sees on screen), and lone surrogates (not text at all: they cannot be stored).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_MESSAGE = (
+    "remove the control characters (such as escape codes) from the text; they cannot be "
+    "stored or shown safely"
+)
+
+
+def has_control_characters(text: str) -> bool:
+    return _CONTROL.search(text) is not None
+
+
 VERDICTS = ("agree", "disagree")
 
 CASE_REF_HELP = (
@@ -110,9 +124,12 @@ def _length_problems(qid: str, answer: Answer) -> list[str]:
                 texts.append(sub.reason)
                 if isinstance(sub.value, str):
                     texts.append(sub.value)
+    problems = []
     if any(len(t) > MAX_TEXT for t in texts):
-        return [f"'{qid}': keep each answer and reason under {MAX_TEXT:,} characters."]
-    return []
+        problems.append(f"'{qid}': keep each answer and reason under {MAX_TEXT:,} characters.")
+    if any(isinstance(t, str) and has_control_characters(t) for t in texts):
+        problems.append(f"'{qid}': {CONTROL_MESSAGE}.")
+    return problems
 
 
 # --- to and from the log's JSON ---------------------------------------------------------
@@ -173,6 +190,8 @@ def cosign_payload(decision_seq: int, decision_hash: str, verdict: str, comment:
         )
     if len(comment) > MAX_TEXT:
         raise InfoshareError(f"Keep the comment under {MAX_TEXT:,} characters.")
+    if has_control_characters(comment):
+        raise InfoshareError(f"In the comment, {CONTROL_MESSAGE}. Nothing was written.")
     return {
         "decision": decision_seq,
         "decision_hash": decision_hash,

@@ -166,6 +166,10 @@ def _validator(kind: str, back: bool) -> Callable[[str], bool | str]:
             return True
         if not value:
             return "Please type an answer." if kind != "reason" else "A reason is needed here."
+        from infoshare_cli.decisions import has_control_characters
+
+        if has_control_characters(value):
+            return "Remove the control characters (such as escape codes) from the text."
         if kind == "date":
             try:
                 date.fromisoformat(value)

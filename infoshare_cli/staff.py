@@ -74,6 +74,21 @@ def check_name(name: str) -> str:
     return cleaned
 
 
+MAX_SETTING_LENGTH = 200
+
+
+def check_setting_name(setting: str) -> str:
+    """The setting's name as it goes on every printable record ("Our setting" if empty)."""
+    cleaned = " ".join(setting.split())
+    if len(cleaned) > MAX_SETTING_LENGTH:
+        raise InfoshareError(
+            f"The setting's name may be at most {MAX_SETTING_LENGTH} characters long."
+        )
+    if not cleaned.isprintable():
+        raise InfoshareError("The setting's name may only contain printable characters.")
+    return cleaned or "Our setting"
+
+
 def check_role(role: str) -> str:
     if role not in ROLES:
         raise InfoshareError(f"The role must be one of: {', '.join(ROLES)} (not '{role}').")
@@ -249,14 +264,14 @@ def register_first_manager(
     """The first entries of a new log: the first manager (self-signed), then the setting."""
     if ledger.count():
         raise InfoshareError("This log already has entries; add staff with `infoshare staff add`.")
+    check_setting_name(setting)  # before anything is written
     payload, key = _register_payload(name, "manager", dsl, passphrase, None)
     staff_id = payload["staff_id"]
     entry = ledger.append("staff", staff_id, payload, lambda data: crypto.sign(key, data))
     register: dict[str, StaffMember] = {}
     apply_staff_entry(register, entry.seq, entry.payload)
     signer = Signer(register[staff_id], key)
-    setting_name = " ".join(setting.split()) or "Our setting"
-    ledger.append("setting", staff_id, {"name": setting_name}, signer.sign)
+    ledger.append("setting", staff_id, {"name": check_setting_name(setting)}, signer.sign)
     return signer
 
 
