@@ -17,7 +17,7 @@ from infoshare_cli.decisions import (
     cosign_payload,
     decision_payload,
 )
-from infoshare_cli.errors import InfoshareError
+from infoshare_cli.errors import Cancelled, InfoshareError
 from infoshare_cli.log import Entry, Ledger
 from infoshare_cli.questions import QuestionSet
 from infoshare_cli.records import DecisionRecord, load_decision
@@ -97,13 +97,21 @@ def offer_second_manager(asker, ledger: Ledger, signer: Signer, read_passphrase,
         "Every decision is co-signed by a second manager: the decision should never be made "
         "as an individual."
     )
-    while asker.confirm("Add another manager now? They co-sign decisions.", default=True):
-        name = asker.text("Their name?", help="They will type their own passphrase next.")
-        passphrase = new_passphrase(read_passphrase, name)
-        member = add_member(ledger, signer, name, "manager", passphrase)
-        asker.say(f"{member.name} is registered as a manager.")
-        if not asker.confirm("Add someone else?", default=False):
-            break
+    try:
+        while asker.confirm("Add another manager now? They co-sign decisions.", default=True):
+            name = asker.text("Their name?", help="They will type their own passphrase next.")
+            passphrase = new_passphrase(read_passphrase, name)
+            member = add_member(ledger, signer, name, "manager", passphrase)
+            asker.say(f"{member.name} is registered as a manager.")
+            if not asker.confirm("Add someone else?", default=False):
+                break
+    except (KeyboardInterrupt, EOFError):
+        # The log exists by now: "nothing was written" would not be true.
+        raise Cancelled(
+            "Stopped. The log is set up and the managers registered so far are kept; no "
+            "decision was taken. Add a manager with `infoshare staff add`, or run "
+            "`infoshare decide` when you are ready."
+        ) from None
 
 
 # --- who is deciding -------------------------------------------------------------------
