@@ -14,7 +14,13 @@ from typing import Any
 
 from infoshare_cli.decisions import Draft, draft_problems
 from infoshare_cli.errors import InfoshareError
-from infoshare_cli.questions import Answer, QuestionSet, QuestionSetError, load_marked_yaml
+from infoshare_cli.questions import (
+    Answer,
+    QuestionSet,
+    QuestionSetError,
+    load_marked_yaml,
+    mention,
+)
 
 MAX_BYTES = 256 * 1024
 FILE_KEYS = {"case_ref", "decided_by", "answers", "outcome_record", "revisits"}
@@ -85,7 +91,9 @@ def _build_draft(tree: Any, qset: QuestionSet, problems: list[str]) -> Draft | N
         return None
     for key in tree:
         if key not in FILE_KEYS:
-            problems.append(f"Unknown key '{key}'; the keys are {', '.join(sorted(FILE_KEYS))}.")
+            problems.append(
+                f"Unknown key '{mention(key)}'; the keys are {', '.join(sorted(FILE_KEYS))}."
+            )
     case_ref = tree.get("case_ref")
     if not isinstance(case_ref, str | int) or isinstance(case_ref, bool):
         problems.append("'case_ref' is missing: give the setting's case reference for the child.")
@@ -109,8 +117,8 @@ def _build_draft(tree: Any, qset: QuestionSet, problems: list[str]) -> Draft | N
         question = qset.questions.get(str(qid))
         if question is None:
             problems.append(
-                f"'{qid}' is not a question in {qset.name} {qset.version}; the questions are "
-                f"{', '.join(qset.questions)}."
+                f"'{mention(qid)}' is not a question in {qset.name} {qset.version}; the "
+                f"questions are {', '.join(qset.questions)}."
             )
             continue
         if question.type == "form":
@@ -118,7 +126,7 @@ def _build_draft(tree: Any, qset: QuestionSet, problems: list[str]) -> Draft | N
                 problems.append(f"'{qid}' needs a block with an answer for each of its parts.")
                 continue
             answers[qid] = Answer(
-                {str(k): _answer(v, f"{qid}.{k}", problems) for k, v in raw.items()}
+                {str(k): _answer(v, f"{qid}.{mention(k)}", problems) for k, v in raw.items()}
             )
         elif question.type != "review":
             answers[qid] = _answer(raw, str(qid), problems)
@@ -127,7 +135,7 @@ def _build_draft(tree: Any, qset: QuestionSet, problems: list[str]) -> Draft | N
     if not isinstance(record_node, Mapping):
         problems.append("'outcome_record' must be a block of key: value lines.")
     else:
-        record = {str(k): _answer(v, str(k), problems) for k, v in record_node.items()}
+        record = {str(k): _answer(v, mention(k), problems) for k, v in record_node.items()}
     return Draft(str(case_ref), str(decided_by or ""), answers, record, revisits)
 
 
@@ -138,7 +146,7 @@ def _answer(raw: Any, where: str, problems: list[str]) -> Answer:
         unknown = set(raw) - {"answer", "reason"}
         if unknown:
             problems.append(
-                f"'{where}': unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
+                f"'{where}': unknown key(s) {', '.join(sorted(mention(k) for k in unknown))}; "
                 "use 'answer' and 'reason'."
             )
         reason_raw = raw.get("reason", "")

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infoshare_cli.errors import InfoshareError
-from infoshare_cli.questions import Answer, Part, QuestionSet, Route, answer_problems, route
+from infoshare_cli.questions import (
+    Answer,
+    Part,
+    QuestionSet,
+    Route,
+    answer_problems,
+    mention,
+    route,
+)
 
 MAX_CASE_REF = 40
 MAX_TEXT = 4000
@@ -80,10 +88,10 @@ def draft_problems(qset: QuestionSet, draft: Draft) -> list[str]:
         problems.append(exc.message)
     for qid, answer in draft.answers.items():
         if qid not in qset.questions:
-            problems.append(f"There is no question '{qid}' in {qset.name} {qset.version}.")
+            problems.append(f"There is no question '{mention(qid)}' in {qset.name} {qset.version}.")
         else:
             problems += answer_problems(qset.questions[qid], answer)
-        problems += _length_problems(qid, answer)
+        problems += _length_problems(mention(qid), answer)
     if problems:
         return problems
     current = draft.route(qset)
@@ -108,7 +116,7 @@ def draft_problems(qset: QuestionSet, draft: Draft) -> list[str]:
     for pid in draft.outcome_record:
         if pid not in parts:
             problems.append(
-                f"'{pid}' is not something the outcome '{current.outcome}' records"
+                f"'{mention(pid)}' is not something the outcome '{current.outcome}' records"
                 + (f" (it records: {', '.join(parts)})." if parts else ".")
             )
     return problems

@@ -8,6 +8,7 @@ finds is listed with the file, the line and column where known, and what to fix.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +161,19 @@ class Route:
         return self.pending is None
 
 
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+
+
+def mention(value: Any) -> str:
+    """A key or value from someone's file, as an error message may repeat it.
+
+    Only a short plain word (a mistyped id like 'maybe') is repeated; anything else could be
+    a child's name or a note typed in the wrong place, and is shown as '…'.
+    """
+    text = str(value)
+    return text if _PLAIN_WORD.fullmatch(text) else "…"
+
+
 def chosen(question: Part, answer: Answer) -> tuple[Choice, ...]:
     """The choices an answer selects (empty for text, date and form questions)."""
     values = answer.value if question.type == "multiple" else (answer.value,)
@@ -223,7 +237,7 @@ def answer_problems(question: Part, answer: Answer) -> list[str]:
             else:
                 problems += answer_problems(part, sub)
         unknown = sorted(set(value) - {p.id for p in question.parts})
-        problems += [f"'{question.id}' has no part called '{k}'." for k in unknown]
+        problems += [f"'{question.id}' has no part called '{mention(k)}'." for k in unknown]
         return problems
     if question.type == "review":
         return []
@@ -240,7 +254,7 @@ def answer_problems(question: Part, answer: Answer) -> list[str]:
         return [f"'{question.id}' needs at least one choice."]
     allowed = [c.value for c in question.choices]
     problems = [
-        f"'{question.id}' has no choice '{v}'; choose from: {', '.join(allowed)}."
+        f"'{question.id}' has no choice '{mention(v)}'; choose from: {', '.join(allowed)}."
         for v in values
         if not isinstance(v, str) or question.choice(v) is None
     ]
@@ -975,6 +989,7 @@ __all__ = [
     "is_answered",
     "iter_paths",
     "load_question_set",
+    "mention",
     "parse_question_set",
     "route",
 ]
