@@ -243,7 +243,9 @@ def ask_verdict(asker, qset: QuestionSet, payload: dict) -> tuple[str, str]:
         comment = asker.text("Your comment (why you do not agree)", kind="reason")
     else:  # optional: Enter for none ("-" is still taken to mean none)
         comment = asker.text("Your comment (optional)", kind="optional")
-    return verdict, "" if comment.strip() == "-" else comment
+    if verdict == "agree" and comment.strip() == "-":
+        return verdict, ""  # a disagreement keeps its comment: it needs one
+    return verdict, comment
 
 
 def write_decision(

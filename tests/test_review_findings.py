@@ -459,3 +459,27 @@ def test_answers_file_errors_do_not_repeat_free_text(cli, staffed_log, tmp_path)
     data["answers"]["purpose"] = "maybe"
     assert "'purpose' has no choice 'maybe'" in decide(data).output
     assert staffed_log.count() == before
+
+
+def test_a_disagreement_with_a_dash_for_comment_is_not_lost_after_the_checklist(staffed_log, qset):
+    """'-' means 'no comment' for an agreement; for a disagreement (which needs a reason)
+    it turned into an empty comment, and the whole decision was refused after the checklist."""
+    from infoshare_cli.decide_flow import ask_verdict
+
+    class Asker:
+        def say(self, renderable):
+            pass
+
+        def select(self, message, choices, **kwargs):
+            return "disagree"
+
+        def text(self, message, **kwargs):
+            return "-"
+
+    with staffed_log.open() as ledger:
+        sam, priya = signer(ledger, SAM), signer(ledger, PRIYA)
+        payload = payload_for(qset, sam)
+        verdict = ask_verdict(Asker(), qset, payload)
+        written = write_decision(ledger, sam, payload, priya, verdict)
+        assert written.cosign.payload["verdict"] == "disagree"
+        assert written.cosign.payload["comment"] == "-"
