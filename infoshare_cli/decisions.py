@@ -37,6 +37,21 @@ def has_control_characters(text: str) -> bool:
     return _CONTROL.search(text) is not None
 
 
+def displayable(value: Any) -> Any:
+    """``value`` with control characters in every string replaced by U+FFFD, for showing.
+
+    New entries cannot hold them (they are refused when typed), but a log written by hand or
+    by an older version might: a record must never be able to rewrite the reader's screen.
+    """
+    if isinstance(value, str):
+        return _CONTROL.sub("\ufffd", value)
+    if isinstance(value, Mapping):
+        return {k: displayable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [displayable(v) for v in value]
+    return value
+
+
 VERDICTS = ("agree", "disagree")
 
 CASE_REF_HELP = (

@@ -175,17 +175,18 @@ def outcome_panel(qset: QuestionSet, payload: dict, status: str | None = None) -
 
 
 def draft_review(qset: QuestionSet, draft) -> Group:
-    from infoshare_cli.decisions import answer_to_json
+    from infoshare_cli.decisions import answer_to_json, displayable
 
     current = draft.route(qset)
     answers = {q: answer_to_json(draft.answers[q]) for q in current.path if q in draft.answers}
-    record = {k: answer_to_json(v) for k, v in draft.outcome_record.items()}
+    answers = displayable(answers)
+    record = displayable({k: answer_to_json(v) for k, v in draft.outcome_record.items()})
     payload = {
         "outcome": current.outcome,
         "basis": list(current.basis),
         "urgent": bool(current.alerts),
     }
-    title = Text.assemble(("Review the record", "bold"), f"   case {draft.case_ref}")
+    title = Text.assemble(("Review the record", "bold"), f"   case {displayable(draft.case_ref)}")
     return Group(
         Text(""), title, answers_table(qset, answers, record), outcome_panel(qset, payload)
     )
@@ -193,9 +194,10 @@ def draft_review(qset: QuestionSet, draft) -> Group:
 
 def decision_view(qset: QuestionSet, record, names: dict[str, str], verified: dict[int, bool]):
     """One decision in full: the trail, the outcome, the signatures, and what points at it."""
+    from infoshare_cli.decisions import displayable
     from infoshare_cli.records import local_time
 
-    payload = record.payload
+    payload = displayable(record.payload)
     qs = payload.get("question_set", {})
     head = Text.assemble(
         (f"Decision #{record.id}", "bold"),
@@ -227,12 +229,13 @@ def decision_view(qset: QuestionSet, record, names: dict[str, str], verified: di
         signatures.append(f"Co-signed by {who} on {local_time(cosign.recorded_at)}: {verdict}  ")
         signatures.append(label + "\n", style=style)
         if cosign.payload.get("comment"):
-            signatures.append(f"   “{cosign.payload['comment']}”\n", style="italic")
+            comment = displayable(cosign.payload["comment"])
+            signatures.append(f"   “{comment}”\n", style="italic")
     if not record.cosigns:
         signatures.append("Awaiting co-signature by a second manager.\n", style="yellow")
     for correction in record.corrections:
         who = names.get(correction.actor, correction.actor)
-        c = correction.payload
+        c = displayable(correction.payload)
         signatures.append(
             f"Corrected by {who} on {local_time(correction.recorded_at)}:\n", style="bold yellow"
         )

@@ -47,3 +47,23 @@ def test_a_mistyped_id_is_not_repeated_back(cli, staffed_log):
     assert result.exit_code == 1
     assert "That is not a decision id" in result.output
     assert "Jane" not in result.output
+
+
+def test_show_never_prints_control_characters_from_the_log(cli, staffed_log, tmp_path):
+    # New entries refuse control characters; a log written some other way must still be
+    # safe to read: an escape code must never reach the reader's terminal.
+    from infoshare_cli.log import Ledger
+
+    _decide(cli, staffed_log, tmp_path, "do_not_share", "C-ESC")
+    with Ledger.open(staffed_log.path) as ledger:
+        decision = next(ledger.entries(kinds=("decision",)))
+        payload = dict(decision.payload)
+        payload.pop("id")
+        payload["answers"]["purpose"]["reason"] = "Cleared \x1b[2J the screen"
+        ledger.append("decision", decision.actor, payload, lambda data: "not-a-signature")
+        new_id = ledger.head().seq
+    result = cli("show", str(new_id), db=staffed_log.path)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+    assert "Cleared \ufffd[2J the screen" in result.output
+    assert "signature does NOT verify" in result.output
