@@ -176,6 +176,12 @@ class GuardedCommand(TyperCommand):
                     "Nothing was changed. Run `infoshare verify` to check the log."
                 )
                 raise typer.Exit(1) from None
+            if isinstance(exc, BrokenPipeError):
+                # The reader went away (`infoshare log | head`): stop quietly, as other
+                # command-line tools do. Point stdout at devnull so the final flush is silent.
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                raise typer.Exit(1) from None
             if isinstance(exc, OSError):
                 if debug_enabled():
                     raise
