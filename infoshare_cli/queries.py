@@ -33,6 +33,8 @@ __all__ = [
     "export_entries",
     "get_review",
     "iter_decisions",
+    "flat_status",
+    "iter_flat_decisions",
     "make_filters",
     "month_counts",
     "overdue_decisions",
@@ -277,8 +279,18 @@ def _conditions(ledger: Ledger, filters: Filters) -> tuple[list[str], list[Any]]
     return where, params
 
 
+_ENTRY_COLUMNS = (
+    "e.seq, e.kind, e.recorded_at, e.actor, e.payload, e.prev_hash, e.hash, e.signature"
+)
+
+
 def _select(
-    ledger: Ledger, filters: Filters, extra_columns: str = "", only_id: int | None = None
+    ledger: Ledger,
+    filters: Filters,
+    extra_columns: str = "",
+    only_id: int | None = None,
+    columns: str = _ENTRY_COLUMNS,
+    status: str = STATUS_SQL,
 ) -> tuple[str, list[Any]]:
     where, params = _conditions(ledger, filters)
     if only_id is not None:
@@ -286,8 +298,7 @@ def _select(
         params.append(only_id)
     sql = f"""
         SELECT * FROM (
-            SELECT e.seq, e.kind, e.recorded_at, e.actor, e.payload, e.prev_hash, e.hash,
-                   e.signature, {STATUS_SQL} AS status {extra_columns}
+            SELECT {columns}, {status} AS status {extra_columns}
             FROM entries e WHERE {" AND ".join(where)}
         ) AS d
     """
@@ -295,6 +306,17 @@ def _select(
         sql += " WHERE d.status = ?"
         params.append(filters.status)
     return sql, params
+
+
+def _in_order(sql: str, params: list[Any], limit: int, newest_first: bool) -> str:
+    """``limit`` (0 = all) keeps the newest ``limit`` matches, whichever order they come in."""
+    if limit:
+        sql += " ORDER BY d.seq DESC LIMIT ?"
+        params.append(int(limit))
+        if not newest_first:  # the newest `limit`, told oldest first
+            sql = f"SELECT * FROM ({sql}) ORDER BY seq"
+        return sql
+    return sql + (" ORDER BY d.seq DESC" if newest_first else " ORDER BY d.seq")
 
 
 def iter_decisions(
@@ -315,13 +337,7 @@ def iter_decisions(
     filters = filters or Filters()
     names = names if names is not None else staff_names(ledger)
     sql, params = _select(ledger, filters, _REVIEW_COLUMNS)
-    if limit:
-        sql += " ORDER BY d.seq DESC LIMIT ?"
-        params.append(int(limit))
-        if not newest_first:  # the newest `limit`, told oldest first
-            sql = f"SELECT * FROM ({sql}) ORDER BY seq"
-    else:
-        sql += " ORDER BY d.seq DESC" if newest_first else " ORDER BY d.seq"
+    sql = _in_order(sql, params, limit, newest_first)
     cursor = ledger.conn.execute(sql, params)
     try:
         for row in cursor:
@@ -335,6 +351,71 @@ _COSIGNER_SQL = f"({_VALID_COSIGN.format(what='c.actor')})"
 _REVIEW_COLUMNS = (
     f", {_COSIGNER_SQL} AS cosigner, {_RELATED_SQL} AS related, {_REVISITED_BY_SQL} AS revisited_by"
 )
+
+
+# The CSV export shows each decision's own fields, its people and its answers, not the raw
+# ledger rows behind it, so it reads one flat row per decision instead of a review dict: its
+# co-signatures and corrections as compact JSON arrays of [seq, recorded_at, actor, payload
+# text], NULL when there are none (most decisions have no correction, nor any revisit). That
+# spares SQLite and Python every related entry's hash and signature. The status follows from
+# those three (see ``flat_status``), so SQLite works it out only to filter by it: that halves
+# the index lookups per decision.
+def _related_rows_sql(kind: str) -> str:
+    return f"""
+    (SELECT NULLIF(json_group_array(json_array(r.seq, r.recorded_at, r.actor, r.payload)), '[]')
+     FROM (SELECT r.seq, r.recorded_at, r.actor, r.payload FROM entries r
+           WHERE r.kind = '{kind}' AND json_extract(r.payload, '$.decision') = +e.seq
+           ORDER BY r.seq) AS r)
+    """
+
+
+_FLAT_COLUMNS = "e.seq, e.recorded_at, e.actor, e.payload, e.hash"
+_FLAT_EXTRA = (
+    f", {_related_rows_sql('cosign')} AS cosigns,"
+    f" {_related_rows_sql('correction')} AS corrections,"
+    f" NULLIF({_REVISITED_BY_SQL}, '[]') AS revisited_by"
+)
+
+
+def iter_flat_decisions(
+    ledger: Ledger, filters: Filters | None = None, *, limit: int = 0
+) -> Iterator[tuple]:
+    """The matching decisions, oldest first (the newest ``limit`` if given), as flat rows.
+
+    Each row is ``(seq, recorded_at, actor, payload text, hash, status or None,
+    co-signatures, corrections, revisited_by)``; the last three are JSON text or None (see
+    above). The same decisions, in the same order, as ``iter_decisions(newest_first=False)``;
+    the status is only there when filtering by it: :func:`flat_status` gives it.
+    """
+    filters = filters or Filters()
+    status = STATUS_SQL if filters.status is not None else "NULL"
+    sql, params = _select(ledger, filters, _FLAT_EXTRA, columns=_FLAT_COLUMNS, status=status)
+    sql = _in_order(sql, params, limit, newest_first=False)
+    cursor = ledger.conn.execute(sql, params)
+    try:
+        yield from cursor
+    finally:
+        with contextlib.suppress(sqlite3.ProgrammingError):  # the log was closed first
+            cursor.close()
+
+
+def flat_status(
+    actor: str, cosigns: list[tuple[str, dict[str, Any]]], corrected: bool, superseded: bool
+) -> tuple[str, str | None]:
+    """(status, co-signer's staff id or None) of a flat row, exactly as ``STATUS_SQL`` and
+    ``_COSIGNER_SQL`` give them; ``cosigns`` is [(actor, parsed payload)], oldest first."""
+    cosigner = verdict = None
+    for c_actor, body in reversed(cosigns):
+        if c_actor != actor and body.get("verdict") in ("agree", "disagree"):
+            cosigner, verdict = c_actor, body["verdict"]
+            break
+    if superseded:
+        return SUPERSEDED, cosigner
+    if corrected:
+        return CORRECTED, cosigner
+    if verdict is None:
+        return AWAITING, cosigner
+    return (AGREED if verdict == "agree" else NOT_AGREED), cosigner
 
 
 def get_review(ledger: Ledger, decision_id: int, with_entries: bool = True) -> dict[str, Any]:

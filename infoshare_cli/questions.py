@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from infoshare_cli.errors import InfoshareError
 
 MAX_FILE_BYTES = 256 * 1024
@@ -351,6 +349,32 @@ def load_question_set(path: str | Path | None = None) -> QuestionSet:
     return parse_question_set(data, str(p))
 
 
+# The built-in set's outcome labels, and the SHA-256 of the questions.yaml they were read from.
+# `infoshare log` needs nothing else from the question set: reading them from here saves it
+# importing yaml and building the whole set (~20 ms). They are used only while the shipped
+# file is byte for byte that one; a test checks them against the file (and prints the new
+# values when questions.yaml changes).
+BUILT_IN_OUTCOME_LABELS = (
+    "fd0e7858467e901d27508ec7a5ef8bfaa4050719788ec3387813e3a4ad621ad5",
+    {
+        "share": "Share",
+        "share_without_consent": "Share without consent",
+        "do_not_share": "Do not share",
+        "seek_advice": "Seek advice first",
+    },
+)
+
+
+def outcome_labels(path: str | Path | None = None) -> dict[str, str]:
+    """Outcome id -> label, for the set ``load_question_set(path)`` loads (and its errors)."""
+    if path is None:
+        text, _ = default_questions_text()
+        digest, labels = BUILT_IN_OUTCOME_LABELS
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() == digest:
+            return dict(labels)
+    return {oid: outcome.label for oid, outcome in load_question_set(path).outcomes.items()}
+
+
 def parse_question_set(data: bytes, source: str, *, built_in: bool = False) -> QuestionSet:
     """Parse and validate question-file bytes; ``source`` names the file in messages."""
     if len(data) > MAX_FILE_BYTES:
@@ -403,6 +427,8 @@ class _Marking:
     """Constructs MarkedDicts and MarkedLists; refuses duplicate keys and non-scalar keys."""
 
     def construct_mapping(self, node, deep=False):
+        import yaml
+
         seen: dict = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
@@ -428,10 +454,12 @@ class _Marking:
         return items
 
 
-class _MarkedLoader(_Marking, yaml.SafeLoader):
-    """SafeLoader that keeps line numbers, refuses duplicate keys and anchors/aliases."""
+class _NoAliases:
+    """With ``yaml.SafeLoader``: refuses anchors and aliases, saying where."""
 
     def compose_node(self, parent, index):
+        import yaml
+
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.MarkedYAMLError(
@@ -446,14 +474,15 @@ class _AliasFound(Exception):
     pass
 
 
-class _FastMarkedLoader(_Marking, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """The same, parsed by libyaml (about ten times faster than the pure-Python parser).
+class _AliasCheck:
+    """With libyaml's loader: raises _AliasFound for any alias.
 
     libyaml resolves an alias to the very node it names, so a node met twice is an alias.
-    Anything wrong is left to ``_MarkedLoader``, which says exactly what and where.
     """
 
     def get_single_data(self):
+        import yaml
+
         node = self.get_single_node()
         if node is None:
             return None
@@ -472,25 +501,58 @@ class _FastMarkedLoader(_Marking, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         return self.construct_document(node)
 
 
-for _loader in (_MarkedLoader, _FastMarkedLoader):
-    _loader.add_constructor("tag:yaml.org,2002:map", _Marking.construct_mapping)
-    _loader.add_constructor("tag:yaml.org,2002:seq", _Marking.construct_sequence)
+_LOADERS: dict[str, type] = {}
+
+
+def _loaders() -> dict[str, type]:
+    """The YAML loaders, made on first use (importing yaml costs ~10 ms, which `infoshare log`
+    does without: see ``outcome_labels``).
+
+    ``_MarkedLoader``: a SafeLoader that keeps line numbers and refuses duplicate keys and
+    anchors/aliases. ``_FastMarkedLoader``: the same, parsed by libyaml (about ten times
+    faster than the pure-Python parser); anything wrong is left to ``_MarkedLoader``, which
+    says exactly what and where.
+    """
+    if not _LOADERS:
+        import yaml
+
+        fast_base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        _LOADERS["_MarkedLoader"] = type(
+            "_MarkedLoader", (_Marking, _NoAliases, yaml.SafeLoader), {"__module__": __name__}
+        )
+        _LOADERS["_FastMarkedLoader"] = type(
+            "_FastMarkedLoader", (_Marking, _AliasCheck, fast_base), {"__module__": __name__}
+        )
+        for loader in _LOADERS.values():
+            loader.add_constructor("tag:yaml.org,2002:map", _Marking.construct_mapping)
+            loader.add_constructor("tag:yaml.org,2002:seq", _Marking.construct_sequence)
+    return _LOADERS
+
+
+def __getattr__(name: str) -> Any:  # `questions._MarkedLoader` still works
+    if name in ("_MarkedLoader", "_FastMarkedLoader"):
+        return _loaders()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _load_fast(text: str) -> Any:
     """The built-in set parsed by libyaml, or None to use the careful parser instead."""
+    import yaml
+
     if not getattr(yaml, "__with_libyaml__", False):
         return None
     try:
-        return yaml.load(text, Loader=_FastMarkedLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_loaders()["_FastMarkedLoader"])  # noqa: S506 - a SafeLoader
     except Exception:  # anything at all: the careful parser explains it
         return None
 
 
 def load_marked_yaml(text: str, source: str) -> Any:
     """``yaml.safe_load`` with positions kept; any failure becomes a QuestionSetError."""
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_MarkedLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_loaders()["_MarkedLoader"])  # noqa: S506 - a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}, line {mark.line + 1}, column {mark.column + 1}" if mark else source

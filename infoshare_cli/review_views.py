@@ -7,7 +7,7 @@ columns, so rows can be printed as they stream out of SQLite.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from rich import box
@@ -32,6 +32,12 @@ BAR_WIDTH = 24
 
 def outcome_label(qset: QuestionSet, outcome: str | None) -> Text:
     label = qset.outcomes[outcome].label if outcome in qset.outcomes else (outcome or "—")
+    return Text(label, style=OUTCOME_STYLES.get(outcome or "", ""))
+
+
+def labelled_outcome(labels: Mapping[str, str], outcome: str | None) -> Text:
+    """``outcome_label`` from the set's labels alone (see ``questions.outcome_labels``)."""
+    label = labels.get(outcome, outcome or "—")
     return Text(label, style=OUTCOME_STYLES.get(outcome or "", ""))
 
 
@@ -60,9 +66,11 @@ def _log_table(title: str | None, show_header: bool, id_width: int) -> Table:
 
 
 def decision_tables(
-    qset: QuestionSet, reviews: Iterable[dict[str, Any]], title: str, chunk: int = 50
+    labels: Mapping[str, str], reviews: Iterable[dict[str, Any]], title: str, chunk: int = 50
 ) -> Iterator[Table]:
-    """The decision list, ``chunk`` rows per table; the first table carries the header."""
+    """The decision list, ``chunk`` rows per table; the first table carries the header.
+
+    ``labels``: the question set's outcome labels (``questions.outcome_labels``)."""
     table: Table | None = None
     id_width = 4
     for review in reviews:
@@ -77,7 +85,7 @@ def decision_tables(
             f"#{review['id']}",
             local_time(review["recorded_at"]),
             review.get("case_ref") or "",
-            outcome_label(qset, review.get("outcome")),
+            labelled_outcome(labels, review.get("outcome")),
             status_text(status),
             review.get("decided_by") or "",
             review.get("cosigned_by") or "",

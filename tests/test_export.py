@@ -13,7 +13,7 @@ from datetime import date
 from html.parser import HTMLParser
 
 import pytest
-from conftest import ALEX, PASSPHRASES, SAM, StaffedLog
+from conftest import ALEX, PASSPHRASES, PRIYA, SAM, StaffedLog
 from review_support import SCRIPT, build_review_log, payload_for, signers
 
 from infoshare_cli import crypto
@@ -371,3 +371,81 @@ def test_formula_payloads_typed_into_the_log_are_neutralised_in_the_export(
     for row in body:
         for cell in row:
             assert not cell or cell.lstrip(" ")[0] not in FORMULA_STARTS
+
+
+# --- the export's fast CSV writer ---------------------------------------------------------------
+
+
+def _both_csvs(ledger, qset, filters, limit=0):
+    """The CSV written from review dicts and from flat rows, as bytes."""
+    from infoshare_cli.export import HashingWriter, write_csv_flat
+    from infoshare_cli.queries import iter_decisions, iter_flat_decisions, staff_names
+
+    outs = []
+    for flat in (False, True):
+        raw = io.BytesIO()
+        sink = HashingWriter(raw)
+        if flat:
+            rows = iter_flat_decisions(ledger, filters, limit=limit)
+            count = write_csv_flat(sink, rows, qset, staff_names(ledger))
+        else:
+            reviews = iter_decisions(
+                ledger, filters, limit=limit, newest_first=False, with_entries=True
+            )
+            count = write_csv(sink, reviews, qset)
+        outs.append((count, raw.getvalue()))
+    return outs
+
+
+def test_flat_csv_writer_matches_the_review_dict_writer_byte_for_byte(staffed_log):
+    """Every status, corrections, revisits, self co-signatures, several co-signatures, and
+    cells with quotes, line breaks, NUL, formula starts and unknown answers."""
+    from infoshare_cli.queries import make_filters
+
+    tricky = [*PAYLOADS, 'say "no"', "a\r\nb", "nul\x00here", "x\x00=1", "é ✓", "", "  -"]
+    with staffed_log.open() as ledger:
+        s = signers(ledger)
+        ids = []
+        for n, text in enumerate(tricky):
+            body = payload_for("do_not_share", f"C-{n % 3}")
+            body["answers"]["purpose"]["reason"] = text
+            if n % 4 == 1:
+                body["answers"]["not_in_the_set"] = {"answer": text, "reason": text}
+            if n % 5 == 2:
+                body["case_ref"] = text
+            if n % 6 == 3 and ids:
+                body["revisits"] = ids[-1]
+            who = (SAM, ALEX, PRIYA)[n % 3]
+            ids.append(ledger.append("decision", s[who].staff_id, body, s[who].sign).seq)
+            for k, (by, verdict) in enumerate([(who, "agree"), (ALEX, "disagree"), (PRIYA, "x")]):
+                if (n + k) % 3 == 0:
+                    cosign = {"decision": ids[-1], "decision_hash": "h", "verdict": verdict,
+                              "comment": text if k else ""}  # fmt: skip
+                    ledger.append("cosign", s[by].staff_id, cosign, s[by].sign)
+            if n % 7 == 4:
+                fix = {"decision": ids[-1], "wrong": text, "right": "r", "why": "w"}
+                ledger.append("correction", s[ALEX].staff_id, fix, s[ALEX].sign)
+        qset = load_question_set()
+        cases = [
+            make_filters(),
+            make_filters(status="awaiting"),
+            make_filters(status="agreed"),
+            make_filters(status="not-agreed"),
+            make_filters(status="superseded"),
+            make_filters(status="corrected"),
+            make_filters(case="C-1"),
+        ]
+        for filters in cases:
+            for limit in (0, 3):
+                (n_dicts, dicts), (n_flat, flat) = _both_csvs(ledger, qset, filters, limit)
+                assert n_dicts == n_flat
+                assert flat == dicts, (filters, limit)
+        (count, whole), _ = _both_csvs(ledger, qset, make_filters())
+        assert count == len(tricky) and b"\x00" in whole
+
+
+def test_flat_csv_writer_matches_on_the_review_log(review_log):
+    log, _ = review_log
+    with log.open() as ledger:
+        (n_dicts, dicts), (n_flat, flat) = _both_csvs(ledger, load_question_set(), None)
+    assert n_dicts == n_flat == 5 and flat == dicts

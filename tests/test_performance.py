@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from infoshare_cli import questions
@@ -93,3 +94,49 @@ def test_help_imports_little_beyond_typer():
 def test_reading_the_log_imports_neither_pydantic_nor_sqlite_utils(staffed_log):
     loaded = _modules_after("log", "--db", str(staffed_log.path))
     assert {"pydantic", "sqlite_utils", "cryptography", "questionary"} & loaded == set()
+
+
+def test_listing_the_log_reads_no_yaml_for_the_built_in_set(staffed_log):
+    loaded = _modules_after("log", "--db", str(staffed_log.path))
+    assert "yaml" not in loaded
+
+
+def test_built_in_outcome_labels_match_the_shipped_checklist():
+    qset = questions.load_question_set()
+    labels = {oid: outcome.label for oid, outcome in qset.outcomes.items()}
+    expected = (qset.sha256, labels)
+    assert expected == questions.BUILT_IN_OUTCOME_LABELS, (
+        "questions.yaml changed: set questions.BUILT_IN_OUTCOME_LABELS to " + repr(expected)
+    )
+    assert questions.outcome_labels() == labels
+
+
+def test_outcome_labels_of_another_file_come_from_that_file(tmp_path):
+    text, _ = questions.default_questions_text()
+    changed = tmp_path / "q.yaml"
+    changed.write_text(text.replace("label: Do not share", "label: Keep it"), encoding="utf-8")
+    assert questions.outcome_labels(changed)["do_not_share"] == "Keep it"
+
+
+def test_main_builds_only_the_command_run_and_puts_the_others_back(monkeypatch, capsys):
+    from infoshare_cli import cli
+
+    everything = [c.name for c in cli.app.registered_commands]
+    groups = [g.name for g in cli.app.registered_groups]
+    seen = []
+    real_call = type(cli.app).__call__
+
+    def spy(self, *args, **kwargs):
+        seen.append([c.name for c in self.registered_commands + self.registered_groups])
+        return real_call(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(cli.app), "__call__", spy)
+    monkeypatch.setenv("INFOSHARE_DEBUG", "")  # --debug sets it: put back afterwards
+    for argv, built in ((["--debug", "rules"], ["rules"]), (["--help", "rules"], None)):
+        monkeypatch.setattr(sys, "argv", ["infoshare", *argv])
+        with pytest.raises(SystemExit):
+            cli.main()
+        assert seen.pop() == (built or everything + groups)
+        assert [c.name for c in cli.app.registered_commands] == everything
+        assert [g.name for g in cli.app.registered_groups] == groups
+    assert "Commands" in capsys.readouterr().out

@@ -160,10 +160,10 @@ def _pager_console():
 
 
 def _print_log(ledger, questions, filters, reviews, count: int) -> None:
-    from infoshare_cli.questions import load_question_set
+    from infoshare_cli.questions import outcome_labels
     from infoshare_cli.review_views import decision_tables
 
-    qset = load_question_set(questions)
+    labels = outcome_labels(questions)  # all the list needs of the question set
     described = filters.describe()
     title = "Decisions, newest first" + (f" ({described})" if described else "")
     shown = 0
@@ -179,7 +179,7 @@ def _print_log(ledger, questions, filters, reviews, count: int) -> None:
             shown += 1
             yield review
 
-    tables = decision_tables(qset, counted(), title)
+    tables = decision_tables(labels, counted(), title)
     first = next(tables, None)
     if first is None:
         if ledger.conn.execute("SELECT 1 FROM entries WHERE kind = 'decision'").fetchone():
