@@ -36,7 +36,7 @@ from infoshare_cli.queries import (
     staff_names,
 )
 from infoshare_cli.questions import QuestionSet
-from infoshare_cli.staff import Signer, setting_name
+from infoshare_cli.staff import Signer, current_signer, load_register, setting_name
 
 FORMATS = ("csv", "json", "jsonl", "md", "html")
 FORMAT_VERSION = "infoshare-export/1"
@@ -772,7 +772,11 @@ def run_export(
             "head": header["head"],
             "excel": excel,
         }
-        entry = ledger.append("export", signer.staff_id, payload, signer.sign)
+        with ledger.batch():
+            # A large export takes a while: if another window deactivated the exporter or
+            # changed their passphrase meanwhile, the entry would break verify's rules.
+            current_signer(load_register(ledger), signer)
+            entry = ledger.append("export", signer.staff_id, payload, signer.sign)
         try:
             place(temp, path, force)
         except FileExistsError:

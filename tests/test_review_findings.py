@@ -483,3 +483,24 @@ def test_a_disagreement_with_a_dash_for_comment_is_not_lost_after_the_checklist(
         written = write_decision(ledger, sam, payload, priya, verdict)
         assert written.cosign.payload["verdict"] == "disagree"
         assert written.cosign.payload["comment"] == "-"
+
+
+def test_exporter_deactivated_in_another_window_while_the_export_is_written(
+    staffed_log, two, qset, tmp_path
+):
+    from infoshare_cli.export import run_export
+    from infoshare_cli.queries import make_filters
+
+    a, b = two
+    priya = signer(a, PRIYA)
+    deactivate_member(b, signer(b, ALEX), find_member(load_register(b), PRIYA))
+    before = a.count()
+    out = tmp_path / "export.csv"
+    assert_refused_and_log_verifies(
+        staffed_log.path,
+        a,
+        before,
+        lambda: run_export(a, priya, qset, fmt="csv", filters=make_filters(), path=out),
+        "has been deactivated in the meantime",
+    )
+    assert not out.exists()
