@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from infoshare_cli.decisions import displayable
 from infoshare_cli.questions import QuestionSet
 
 VERDICT_WORDS = {"agree": "agreed", "disagree": "did not agree"}
@@ -108,7 +109,8 @@ _MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
 def md(text: Any) -> str:
     """Typed text made inert in Markdown: specials escaped, each line kept a plain line."""
     lines = []
-    for n, line in enumerate(str(text if text is not None else "").splitlines() or [""]):
+    plain = displayable(str(text if text is not None else ""))
+    for n, line in enumerate(plain.splitlines() or [""]):
         line = _MD_SPECIAL.sub(r"\\\1", line)
         if n:  # a continuation line starts a Markdown line: no headings, lists or quotes
             line = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), line)
@@ -213,7 +215,8 @@ article { page-break-after: always; }
 
 def e(text: Any) -> str:
     """Escape for HTML text and attributes; keeps line breaks visible."""
-    return html.escape(str(text if text is not None else ""), quote=True).replace("\n", "<br>")
+    plain = displayable(str(text if text is not None else ""))
+    return html.escape(plain, quote=True).replace("\n", "<br>")
 
 
 def html_start(title: str) -> str:

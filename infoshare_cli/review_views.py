@@ -14,7 +14,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from infoshare_cli.decisions import AGREED, AWAITING, CORRECTED, NOT_AGREED, SUPERSEDED
+from infoshare_cli.decisions import AGREED, AWAITING, CORRECTED, NOT_AGREED, SUPERSEDED, displayable
 from infoshare_cli.questions import OUTCOMES, QuestionSet
 from infoshare_cli.records import age_text, local_time
 from infoshare_cli.views import OUTCOME_STYLES
@@ -74,6 +74,7 @@ def decision_tables(
     table: Table | None = None
     id_width = 4
     for review in reviews:
+        review = displayable(review)  # no control characters from the log reach the screen
         if table is None:
             id_width = max(4, len(str(review["id"])) + 1)
             table = _log_table(title, True, id_width)
@@ -97,7 +98,7 @@ def decision_tables(
 def case_chronology(qset: QuestionSet, case_ref: str, reviews: list[dict[str, Any]]) -> Table:
     """Every event about one case, oldest first: decisions, co-signatures, corrections."""
     events: list[tuple[str, int, Text]] = []
-    for r in reviews:
+    for r in map(displayable, reviews):
         text = Text.assemble(
             (f"Decision #{r['id']}", "bold"),
             f" by {r['decided_by']}: ",
@@ -123,8 +124,8 @@ def case_chronology(qset: QuestionSet, case_ref: str, reviews: list[dict[str, An
             line.append(f"\nWas: {c.get('wrong')}\nNow: {c.get('right')}\nWhy: {c.get('why')}")
             events.append((c["recorded_at"], c["id"], line))
     table = Table(
-        title=f"Case {case_ref}: {len(reviews)} decision{'s' if len(reviews) != 1 else ''}, "
-        "oldest first",
+        title=f"Case {displayable(case_ref)}: {len(reviews)} "
+        f"decision{'s' if len(reviews) != 1 else ''}, oldest first",
         title_justify="left",
         show_lines=True,
     )
@@ -194,7 +195,7 @@ def stats_tables(qset: QuestionSet, stats: dict[str, Any]) -> list[Any]:
                 f"#{d['id']}",
                 local_time(d["recorded_at"]),
                 age_text(d["recorded_at"]),
-                d.get("case_ref") or "",
+                displayable(d.get("case_ref") or ""),
                 d.get("decided_by") or "",
                 style="bold red",
             )
@@ -214,7 +215,7 @@ def exports_table(exports: Iterable[dict[str, Any]]) -> Table | None:
     table.add_column("File", overflow="fold", min_width=16)
     table.add_column("SHA-256", no_wrap=True)
     table.add_column("Filters", overflow="fold", min_width=7)
-    for x in exports:
+    for x in map(displayable, exports):
         filters = ", ".join(f"{k} {v}" for k, v in (x.get("filters") or {}).items() if v)
         table.add_row(
             f"#{x['id']}",

@@ -67,3 +67,25 @@ def test_show_never_prints_control_characters_from_the_log(cli, staffed_log, tmp
     assert "\x1b" not in result.output
     assert "Cleared \ufffd[2J the screen" in result.output
     assert "signature does NOT verify" in result.output
+
+
+def test_log_case_and_printable_records_never_carry_control_characters(cli, staffed_log, tmp_path):
+    from infoshare_cli.log import Ledger
+
+    _decide(cli, staffed_log, tmp_path, "do_not_share", "C-ESC")
+    with Ledger.open(staffed_log.path) as ledger:
+        payload = dict(next(ledger.entries(kinds=("decision",))).payload)
+        payload.pop("id")
+        payload["case_ref"] = "C-ESC\x1b[2J"
+        payload["answers"]["purpose"]["reason"] = "Cleared \x1b[2J the screen"
+        ledger.append("decision", "s-forged", payload, lambda data: "not-a-signature")
+        new_id = ledger.head().seq
+    for args in (("log",), ("case", "C-ESC\x1b[2J"), ("show", str(new_id), "--format", "md")):
+        result = cli(*args, db=staffed_log.path)
+        assert result.exit_code == 0, (args, result.output)
+        assert "\x1b" not in result.output, args
+    html_out = tmp_path / "record.html"
+    result = cli("show", str(new_id), "--format", "html", "--out", html_out, db=staffed_log.path)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in html_out.read_text(encoding="utf-8")
+    assert "Cleared \ufffd[2J the screen" in html_out.read_text(encoding="utf-8")
