@@ -162,28 +162,33 @@ def neutralise(cell: str) -> str:
     return cell
 
 
+# The columns every row starts with (the answers follow; "hash" is always last).
+_FIXED_COLUMNS = (
+    "id",
+    "recorded_at",
+    "recorded_local",
+    "case_ref",
+    "outcome",
+    "status",
+    "decided_by",
+    "cosigned_by",
+    "cosign_verdict",
+    "cosigned_at",
+    "cosign_comment",
+    "question_set",
+    "question_set_version",
+    "question_set_sha256",
+    "basis",
+    "immediate_danger",
+    "revisits",
+    "revisited_by",
+    "hash",
+)
+
+
 def csv_columns(qset: QuestionSet) -> list[str]:
     """Readable columns: one per answer and one per reason, form parts as ``question.part``."""
-    columns = [
-        "id",
-        "recorded_at",
-        "recorded_local",
-        "case_ref",
-        "outcome",
-        "status",
-        "decided_by",
-        "cosigned_by",
-        "cosign_verdict",
-        "cosigned_at",
-        "cosign_comment",
-        "question_set",
-        "question_set_version",
-        "question_set_sha256",
-        "basis",
-        "immediate_danger",
-        "revisits",
-        "revisited_by",
-    ]
+    columns = list(_FIXED_COLUMNS[:-1])  # "hash" goes last
     for qid, question in qset.questions.items():
         if question.type == "review":
             continue
@@ -337,27 +342,6 @@ _RISKY_FIRST = FORMULA_STARTS | {" "}  # neutralise() changes a cell only if it 
 _SEP = "\x00"  # joins a row's cells for the checks below; a cell holding it goes the slow way
 _RISKY_CELL = re.compile(_SEP + " *[" + re.escape("".join(sorted(FORMULA_STARTS))) + "]")
 _ROWS_PER_WRITE = 500
-_FIXED_COLUMNS = (
-    "id",
-    "recorded_at",
-    "recorded_local",
-    "case_ref",
-    "outcome",
-    "status",
-    "decided_by",
-    "cosigned_by",
-    "cosign_verdict",
-    "cosigned_at",
-    "cosign_comment",
-    "question_set",
-    "question_set_version",
-    "question_set_sha256",
-    "basis",
-    "immediate_danger",
-    "revisits",
-    "revisited_by",
-    "hash",
-)
 
 
 def _json_loader() -> Callable[[str], Any]:
