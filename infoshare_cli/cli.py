@@ -48,23 +48,29 @@ def root(
         os.environ["INFOSHARE_DEBUG"] = "1"
 
 
-app.command("decide")(decide_commands.decide)
-app.command("init")(decide_commands.init)
-app.command("pending")(decide_commands.pending)
-app.command("cosign")(decide_commands.cosign)
-app.command("show")(decide_commands.show)
-app.command("log")(review_commands.log)
-app.command("case")(review_commands.case)
-app.command("stats")(review_commands.stats)
-app.command("correct")(review_commands.correct)
-app.command("review")(review_commands.review)
-app.command("export")(export_commands.export)
-app.add_typer(staff_commands.app, name="staff")
-app.command("rules")(questions_commands.rules)
-app.add_typer(questions_commands.app, name="questions")
-app.command("verify")(integrity_commands.verify)
-app.command("anchor")(integrity_commands.anchor)
-app.command("backup")(integrity_commands.backup)
+# Short help for the command list (each command's own --help gives the full text), in the
+# order a newcomer meets them: deciding, co-signing, reading back, checking, setting up.
+COMMANDS = [
+    ("decide", decide_commands.decide, "Take a decision with the checklist. Start here."),
+    ("pending", decide_commands.pending, "Decisions awaiting co-signature."),
+    ("cosign", decide_commands.cosign, "Co-sign a decision: agree, or disagree and say why."),
+    ("show", decide_commands.show, "One decision in full, with its signatures."),
+    ("log", review_commands.log, "Decisions, newest first, with filters and search."),
+    ("case", review_commands.case, "Everything about one case, oldest first."),
+    ("review", review_commands.review, "Pick a recent decision from a list and read it."),
+    ("stats", review_commands.stats, "Decisions per month by outcome and status."),
+    ("correct", review_commands.correct, "Add a signed correction to a decision."),
+    ("export", export_commands.export, "Export decisions to CSV, JSON, Markdown or HTML."),
+    ("verify", integrity_commands.verify, "Prove the log has not been tampered with."),
+    ("anchor", integrity_commands.anchor, "A one-line statement of the log, to keep on paper."),
+    ("backup", integrity_commands.backup, "A safe, checked copy of the log."),
+    ("init", decide_commands.init, "Set up a new log and its first manager."),
+    ("rules", questions_commands.rules, "The golden rules and the critical criteria."),
+]
+for name, function, short_help in COMMANDS:
+    app.command(name, short_help=short_help)(function)
+app.add_typer(staff_commands.app, name="staff", short_help="Add, list or deactivate staff.")
+app.add_typer(questions_commands.app, name="questions", short_help="Check or draw a question file.")
 
 
 def _only_the_command_run(args: list[str]) -> list | None:
