@@ -14,10 +14,11 @@ from html.parser import HTMLParser
 
 import pytest
 from conftest import ALEX, PASSPHRASES, PRIYA, SAM, StaffedLog
+from csv_reference import write_csv
 from review_support import SCRIPT, build_review_log, payload_for, signers
 
 from infoshare_cli import crypto
-from infoshare_cli.export import FORMULA_STARTS, csv_columns, neutralise, write_csv
+from infoshare_cli.export import FORMULA_STARTS, csv_columns, neutralise
 from infoshare_cli.log import compute_hash
 from infoshare_cli.questions import load_question_set
 from infoshare_cli.records import signature_ok
