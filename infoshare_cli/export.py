@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from infoshare_cli import crypto, printable
+from infoshare_cli import printable
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.log import Entry, Ledger
 from infoshare_cli.private_files import create_private, place
@@ -36,6 +36,7 @@ from infoshare_cli.queries import (
     staff_names,
 )
 from infoshare_cli.questions import QuestionSet
+from infoshare_cli.records import KeyRing
 from infoshare_cli.staff import Signer, current_signer, load_register, setting_name
 
 FORMATS = ("csv", "json", "jsonl", "md", "html")
@@ -81,51 +82,6 @@ class HashingWriter:
         self.sha256.update(data)
         self._raw.write(data)
         return len(text)
-
-
-# --- checking signatures without the register ---------------------------------------------
-
-
-class KeyRing:
-    """Every signing key ever registered, with the seq from which it signs."""
-
-    def __init__(self, ledger: Ledger, upto_seq: int):
-        names: dict[str, str] = {}
-        self.keys: list[dict[str, Any]] = []
-        for entry in ledger.entries(kinds=("staff",)):
-            if entry.seq > upto_seq:
-                break
-            payload = entry.payload
-            staff_id = payload.get("staff_id")
-            if payload.get("action") == "register":
-                names[staff_id] = payload.get("name", "")
-            if payload.get("action") in ("register", "rekey") and payload.get("public_key"):
-                self.keys.append(
-                    {
-                        "staff_id": staff_id,
-                        "name": names.get(staff_id, ""),
-                        "public_key": payload["public_key"],
-                        "from_seq": entry.seq,
-                    }
-                )
-
-    def key_for(self, actor: str, seq: int) -> str | None:
-        """The key that signs ``actor``'s entry at ``seq`` (see docs/export-format.md)."""
-        best = None
-        for key in self.keys:
-            if key["staff_id"] != actor:
-                continue
-            if key["from_seq"] < seq or (key["from_seq"] == seq and best is None):
-                best = key["public_key"]
-        return best
-
-    def verifies(self, entry: Entry) -> bool:
-        key = self.key_for(entry.actor, entry.seq)
-        return (
-            key is not None
-            and entry.computed_hash() == entry.hash
-            and crypto.verify_signature(key, bytes.fromhex(entry.hash), entry.signature)
-        )
 
 
 def verified_map(keyring: KeyRing, review: dict[str, Any]) -> dict[int, bool]:

@@ -383,7 +383,7 @@ def show(
     corrections and links. --format md|html makes a printable record."""
     from infoshare_cli.log import Ledger
     from infoshare_cli.questions import load_question_set
-    from infoshare_cli.records import load_decision, parse_id, signature_ok, staff_names
+    from infoshare_cli.records import load_decision, parse_id, record_signatures, staff_names
 
     if out is not None and format is None:
         raise InfoshareError("--out goes with --format md or --format html.")
@@ -398,8 +398,7 @@ def show(
             show_printable(ledger, qset, record.id, format, out, force)
             return
         names = staff_names(ledger)
-        entries = [record.entry, *record.cosigns, *record.corrections]
-        verified = {e.seq: signature_ok(ledger, e) for e in entries}
+        verified = record_signatures(ledger, record)
     if json:
         import json as jsonlib
 

@@ -387,12 +387,11 @@ def _ask_correction(asker, ledger, questions, decision_id: int, texts: dict) -> 
 
 
 def _decision_renderable(ledger, qset, decision_id: int):
-    from infoshare_cli.records import load_decision, signature_ok, staff_names
+    from infoshare_cli.records import load_decision, record_signatures, staff_names
     from infoshare_cli.views import decision_view
 
     record = load_decision(ledger, decision_id)
-    entries = [record.entry, *record.cosigns, *record.corrections]
-    verified = {e.seq: signature_ok(ledger, e) for e in entries}
+    verified = record_signatures(ledger, record)
     return decision_view(qset, record, staff_names(ledger), verified)
 
 
@@ -400,13 +399,12 @@ def printable_record(ledger, qset, decision_id: int, fmt: str) -> str:
     """One decision as a printable Markdown or HTML record, with its signatures checked."""
     from infoshare_cli import printable
     from infoshare_cli.queries import get_review
-    from infoshare_cli.records import load_decision, signature_ok
+    from infoshare_cli.records import load_decision, record_signatures
     from infoshare_cli.staff import setting_name
 
     record = load_decision(ledger, decision_id)
     review = get_review(ledger, decision_id)
-    entries = [record.entry, *record.cosigns, *record.corrections]
-    verified = {e.seq: signature_ok(ledger, e) for e in entries}
+    verified = record_signatures(ledger, record)
     setting = setting_name(ledger)
     if fmt == "md":
         return printable.markdown_record(qset, review, setting=setting, verified=verified)
