@@ -39,21 +39,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from infoshare_cli import log as log_module
-from infoshare_cli.crypto import canonical_json
-from infoshare_cli.decisions import Draft, cosign_payload, decision_payload
-from infoshare_cli.log import GENESIS_HASH, Ledger, compute_hash
-from infoshare_cli.questions import Answer, QuestionSet, iter_paths, load_question_set
-from infoshare_cli.staff import (
-    Signer,
+from infoshare_cli.actions.staff import (
     add_member,
     change_passphrase,
     deactivate_member,
-    find_member,
-    load_register,
     register_first_manager,
     unlock,
 )
+from infoshare_cli.checklist.loading import load_question_set
+from infoshare_cli.domain.decisions import Draft, cosign_payload, decision_payload
+from infoshare_cli.domain.questions import QuestionSet
+from infoshare_cli.domain.routing import Answer, iter_paths
+from infoshare_cli.domain.staff import Signer, find_member
+from infoshare_cli.ledger import store as log_module
+from infoshare_cli.ledger.crypto import canonical_json
+from infoshare_cli.ledger.entries import GENESIS_HASH, compute_hash
+from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.reading.register import load_register
 
 PASSPHRASE = "benchmark passphrase"
 NEW_PASSPHRASE = "benchmark passphrase two"

@@ -225,7 +225,7 @@ def cached_log(n: int, rebuild: bool) -> Path:
 
 def _open_and_close(path: Path) -> None:
     """Apply any migration that landed since the log was built, before anything is timed."""
-    from infoshare_cli.log import Ledger
+    from infoshare_cli.ledger.store import Ledger
 
     Ledger.open(path).close()
 

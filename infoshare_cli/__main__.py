@@ -1,5 +1,5 @@
 """Allow ``python -m infoshare_cli``."""
 
-from infoshare_cli.cli import main
+from infoshare_cli.cli.main import main
 
 main()

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from infoshare_cli.log import Ledger
-from infoshare_cli.questions import load_question_set
-from infoshare_cli.staff import add_member, find_member, load_register, register_first_manager
+from infoshare_cli.actions.staff import add_member, register_first_manager
+from infoshare_cli.checklist.loading import load_question_set
+from infoshare_cli.domain.staff import find_member
+from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.reading.register import load_register
 
 ALEX, PRIYA, SAM, JO = "Alex Morgan", "Priya Shah", "Sam Lee", "Jo Baker"
 PASSPHRASES = {
@@ -110,7 +112,7 @@ def _build_template(path: Path) -> None:
         add_member(ledger, alex, PRIYA, "manager", PASSPHRASES[PRIYA], dsl=True)
         add_member(ledger, alex, SAM, "practitioner", PASSPHRASES[SAM])
         add_member(ledger, alex, JO, "manager", PASSPHRASES[JO])
-        from infoshare_cli.staff import deactivate_member
+        from infoshare_cli.actions.staff import deactivate_member
 
         deactivate_member(ledger, alex, find_member(load_register(ledger), JO))
 
@@ -139,7 +141,7 @@ def qset():
 @pytest.fixture
 def cli(monkeypatch):
     """Run `infoshare` in-process with typer's CliRunner; returns (exit_code, output)."""
-    from infoshare_cli.cli import app
+    from infoshare_cli.cli.main import app
 
     monkeypatch.delenv("INFOSHARE_DEBUG", raising=False)
     runner = CliRunner()

@@ -7,9 +7,9 @@ import csv
 from collections.abc import Iterable
 from typing import Any
 
-from infoshare_cli import printable
-from infoshare_cli.export import _cell, _CsvLayout, csv_columns, neutralise
-from infoshare_cli.questions import QuestionSet
+from infoshare_cli.domain.questions import QuestionSet
+from infoshare_cli.outputs import printable
+from infoshare_cli.outputs.csv_export import _cell, _CsvLayout, csv_columns, neutralise
 
 
 def _csv_cells(review: dict[str, Any], layout: _CsvLayout) -> list[str]:

@@ -14,9 +14,12 @@ from pathlib import Path
 from conftest import ALEX, PASSPHRASES, PRIYA, SAM, _build_template, answers_file_data
 from typer.testing import CliRunner
 
-from infoshare_cli import crypto
-from infoshare_cli.log import GENESIS_HASH, Ledger, compute_hash
-from infoshare_cli.staff import find_member, load_register, unlock
+from infoshare_cli.actions.staff import unlock
+from infoshare_cli.domain.staff import find_member
+from infoshare_cli.ledger import crypto
+from infoshare_cli.ledger.entries import GENESIS_HASH, compute_hash
+from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.reading.register import load_register
 
 TRIGGERS = ("entries_no_update", "entries_no_delete")
 
@@ -31,7 +34,7 @@ DECIDED_ENTRIES = 12
 
 
 def run_cli(db: Path, *args: str, input: str | None = None):
-    from infoshare_cli.cli import app
+    from infoshare_cli.cli.main import app
 
     return CliRunner().invoke(
         app, [str(a) for a in args], input=input, env={"INFOSHARE_DB": str(db)}
@@ -191,7 +194,7 @@ def _raw_entry(entry) -> dict:
 
 def spec_export(path: Path) -> dict:
     """An export of every decision, built by hand to the documented format (JSON shape)."""
-    from infoshare_cli.records import load_decision
+    from infoshare_cli.reading.records import load_decision
 
     with Ledger.open(path) as ledger:
         head = ledger.head()

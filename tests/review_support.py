@@ -12,14 +12,16 @@ from pathlib import Path
 
 from conftest import ALEX, PASSPHRASES, PRIYA, SAM, answers_file_data
 
-from infoshare_cli.answers_file import parse_answers
-from infoshare_cli.corrections import append_correction
-from infoshare_cli.decide_flow import write_decision
-from infoshare_cli.decisions import decision_payload
-from infoshare_cli.log import Ledger
-from infoshare_cli.questions import load_question_set
-from infoshare_cli.records import load_decision
-from infoshare_cli.staff import Signer, find_member, load_register, unlock
+from infoshare_cli.actions.corrections import append_correction
+from infoshare_cli.actions.deciding import write_decision
+from infoshare_cli.actions.staff import unlock
+from infoshare_cli.asking.answers_file import parse_answers
+from infoshare_cli.checklist.loading import load_question_set
+from infoshare_cli.domain.decisions import decision_payload
+from infoshare_cli.domain.staff import Signer, find_member
+from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.reading.records import load_decision
+from infoshare_cli.reading.register import load_register
 
 SCRIPT = "<script>alert('typed')</script>"
 

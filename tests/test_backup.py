@@ -13,9 +13,9 @@ from conftest import ALEX
 from ledger_attacks import Tamper, run_cli, signer_for
 from test_verify_crashes import WRITER, _env
 
-from infoshare_cli.crypto import _raw_private
-from infoshare_cli.log import Ledger
-from infoshare_cli.verify import verify_path
+from infoshare_cli.integrity.verify import verify_path
+from infoshare_cli.ledger.crypto import _raw_private
+from infoshare_cli.ledger.store import Ledger
 
 POSIX_ONLY = pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
 

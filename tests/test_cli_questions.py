@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from infoshare_cli import __version__
-from infoshare_cli.cli import app
-from infoshare_cli.questions import load_question_set
+from infoshare_cli.checklist.loading import load_question_set
+from infoshare_cli.cli.main import app
 
 WIDE = {"COLUMNS": "400", "NO_COLOR": "1"}
 
@@ -210,7 +210,7 @@ def test_python_m_broken_file_has_no_traceback(tmp_path):
 
 def test_importing_the_cli_stays_light():
     code = (
-        "import sys, infoshare_cli.cli; print(sorted(m for m in sys.modules "
+        "import sys, infoshare_cli.cli.main; print(sorted(m for m in sys.modules "
         "if m.split('.')[0] in ('questionary','sqlite_utils') or m=='rich.table'))"
     )
     proc = subprocess.run(

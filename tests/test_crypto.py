@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from infoshare_cli import crypto
 from infoshare_cli.errors import InfoshareError, WrongPassphrase
+from infoshare_cli.ledger import crypto
 
 PASSPHRASE = "correct horse battery staple"
 

@@ -17,11 +17,12 @@ from conftest import ALEX, PASSPHRASES, PRIYA, SAM, StaffedLog
 from csv_reference import write_csv
 from review_support import SCRIPT, build_review_log, payload_for, signers
 
-from infoshare_cli import crypto
-from infoshare_cli.export import FORMULA_STARTS, csv_columns, neutralise
-from infoshare_cli.log import compute_hash
-from infoshare_cli.questions import load_question_set
-from infoshare_cli.records import signature_ok
+from infoshare_cli.checklist.loading import load_question_set
+from infoshare_cli.ledger import crypto
+from infoshare_cli.ledger.entries import compute_hash
+from infoshare_cli.outputs.csv_export import csv_columns, neutralise
+from infoshare_cli.outputs.files import FORMULA_STARTS
+from infoshare_cli.reading.records import signature_ok
 
 PASS = PASSPHRASES[ALEX] + "\n"
 
@@ -379,8 +380,9 @@ def test_formula_payloads_typed_into_the_log_are_neutralised_in_the_export(
 
 def _both_csvs(ledger, qset, filters, limit=0):
     """The CSV written from review dicts and from flat rows, as bytes."""
-    from infoshare_cli.export import HashingWriter, write_csv_flat
-    from infoshare_cli.queries import iter_decisions, iter_flat_decisions, staff_names
+    from infoshare_cli.outputs.csv_export import write_csv_flat
+    from infoshare_cli.outputs.files import HashingWriter
+    from infoshare_cli.reading.queries import iter_decisions, iter_flat_decisions, staff_names
 
     outs = []
     for flat in (False, True):
@@ -401,7 +403,7 @@ def _both_csvs(ledger, qset, filters, limit=0):
 def test_flat_csv_writer_matches_the_review_dict_writer_byte_for_byte(staffed_log):
     """Every status, corrections, revisits, self co-signatures, several co-signatures, and
     cells with quotes, line breaks, NUL, formula starts and unknown answers."""
-    from infoshare_cli.queries import make_filters
+    from infoshare_cli.reading.filters import make_filters
 
     tricky = [*PAYLOADS, 'say "no"', "a\r\nb", "nul\x00here", "x\x00=1", "é ✓", "", "  -"]
     with staffed_log.open() as ledger:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from ledger_attacks import run_cli
 
 from infoshare_cli.errors import InfoshareError
-from infoshare_cli.verify import parse_anchor
+from infoshare_cli.integrity.anchors import parse_anchor
 
 FUZZ = settings(
     max_examples=25,

@@ -14,8 +14,8 @@ import pytest
 import yaml
 from conftest import ALEX, PASSPHRASES, PRIYA, SAM, answers_file_data
 
-from infoshare_cli.log import APPEND_ONLY_MESSAGE, GENESIS_HASH, compute_hash
-from infoshare_cli.records import signature_ok
+from infoshare_cli.ledger.entries import APPEND_ONLY_MESSAGE, GENESIS_HASH, compute_hash
+from infoshare_cli.reading.records import signature_ok
 
 INFOSHARE = Path(sys.executable).parent / ("infoshare.exe" if os.name == "nt" else "infoshare")
 

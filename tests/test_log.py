@@ -9,18 +9,18 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from infoshare_cli import crypto
 from infoshare_cli.errors import InfoshareError
-from infoshare_cli.log import (
+from infoshare_cli.ledger import crypto
+from infoshare_cli.ledger.entries import (
     APPEND_ONLY_MESSAGE,
     GENESIS_HASH,
     KINDS,
     Entry,
-    Ledger,
     compute_hash,
     entry_message,
-    migrations,
 )
+from infoshare_cli.ledger.schema import migrations
+from infoshare_cli.ledger.store import Ledger
 
 POSIX_ONLY = pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -473,8 +473,8 @@ def test_cosignatures_view(ledger, signer):
 _WORKER = textwrap.dedent(
     """
     import os, sys, time
-    from infoshare_cli import crypto
-    from infoshare_cli.log import Ledger
+    from infoshare_cli.ledger import crypto
+    from infoshare_cli.ledger.store import Ledger
 
     path, actor, go, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     key = crypto.generate_private_key()
@@ -531,8 +531,8 @@ def test_concurrent_appends_from_four_processes(tmp_path):
 def test_batch_appends_land_together_or_not_at_all(tmp_path):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from infoshare_cli import crypto
-    from infoshare_cli.log import Ledger
+    from infoshare_cli.ledger import crypto
+    from infoshare_cli.ledger.store import Ledger
 
     key = Ed25519PrivateKey.generate()
 

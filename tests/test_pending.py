@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import yaml
 from conftest import PASSPHRASES, SAM, answers_file_data
 
-import infoshare_cli.log as log_module
+import infoshare_cli.ledger.store as log_module
 
 
 def _decide(cli, staffed_log, tmp_path, outcome: str, case_ref: str):
@@ -52,7 +52,7 @@ def test_a_mistyped_id_is_not_repeated_back(cli, staffed_log):
 def test_show_never_prints_control_characters_from_the_log(cli, staffed_log, tmp_path):
     # New entries refuse control characters; a log written some other way must still be
     # safe to read: an escape code must never reach the reader's terminal.
-    from infoshare_cli.log import Ledger
+    from infoshare_cli.ledger.store import Ledger
 
     _decide(cli, staffed_log, tmp_path, "do_not_share", "C-ESC")
     with Ledger.open(staffed_log.path) as ledger:
@@ -70,7 +70,7 @@ def test_show_never_prints_control_characters_from_the_log(cli, staffed_log, tmp
 
 
 def test_log_case_and_printable_records_never_carry_control_characters(cli, staffed_log, tmp_path):
-    from infoshare_cli.log import Ledger
+    from infoshare_cli.ledger.store import Ledger
 
     _decide(cli, staffed_log, tmp_path, "do_not_share", "C-ESC")
     with Ledger.open(staffed_log.path) as ledger:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infoshare_cli import questions
-from infoshare_cli.verify import verify_path
+from infoshare_cli.checklist import loading as questions
+from infoshare_cli.checklist import marked_yaml
+from infoshare_cli.integrity.verify import verify_path
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -53,7 +54,7 @@ def _same_tree(a, b) -> bool:
 
 def test_fast_parse_of_the_built_in_set_equals_the_careful_one():
     text, source = questions.default_questions_text()
-    careful = yaml.load(text, Loader=questions._MarkedLoader)  # noqa: S506
+    careful = yaml.load(text, Loader=marked_yaml._MarkedLoader)  # noqa: S506
     fast = questions._load_fast(text)
     if yaml.__with_libyaml__:
         assert fast is not None
@@ -73,7 +74,7 @@ def _modules_after(*argv: str) -> set[str]:
     code = (
         "import sys\n"
         f"sys.argv = ['infoshare', *{list(argv)!r}]\n"
-        "from infoshare_cli.cli import main\n"
+        "from infoshare_cli.cli.main import main\n"
         "try:\n"
         "    main()\n"
         "except SystemExit:\n"
@@ -119,7 +120,7 @@ def test_outcome_labels_of_another_file_come_from_that_file(tmp_path):
 
 
 def test_main_builds_only_the_command_run_and_puts_the_others_back(monkeypatch, capsys):
-    from infoshare_cli import cli
+    from infoshare_cli.cli import main as cli
 
     everything = [c.name for c in cli.app.registered_commands]
     groups = [g.name for g in cli.app.registered_groups]

@@ -9,7 +9,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infoshare_cli.questions import QuestionSet, QuestionSetError, parse_question_set
+from infoshare_cli.checklist.loading import parse_question_set
+from infoshare_cli.domain.questions import QuestionSet, QuestionSetError
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

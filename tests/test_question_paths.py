@@ -10,14 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from infoshare_cli.questions import (
-    Answer,
-    QuestionSet,
-    answer_problems,
-    iter_paths,
-    load_question_set,
-    route,
-)
+from infoshare_cli.checklist.loading import load_question_set
+from infoshare_cli.domain.questions import QuestionSet
+from infoshare_cli.domain.routing import Answer, answer_problems, iter_paths, route
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -11,14 +11,9 @@ import re
 
 import pytest
 
+from infoshare_cli.checklist.loading import load_question_set, parse_question_set
+from infoshare_cli.domain.questions import MAX_FILE_BYTES, QuestionSet, QuestionSetError
 from infoshare_cli.errors import InfoshareError
-from infoshare_cli.questions import (
-    MAX_FILE_BYTES,
-    QuestionSet,
-    QuestionSetError,
-    load_question_set,
-    parse_question_set,
-)
 
 BASE = """\
 name: Tiny checklist

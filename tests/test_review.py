@@ -14,16 +14,10 @@ import pytest
 from conftest import ALEX, PASSPHRASES, PRIYA, SAM, StaffedLog
 from review_support import SCRIPT, build_review_log, payload_for
 
-from infoshare_cli.log import Ledger
-from infoshare_cli.queries import (
-    REVIEW_KEYS,
-    count_decisions,
-    iter_decisions,
-    make_filters,
-    overdue_decisions,
-    parse_day,
-)
-from infoshare_cli.records import load_decision
+from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.reading.filters import REVIEW_KEYS, make_filters, parse_day
+from infoshare_cli.reading.queries import count_decisions, iter_decisions, overdue_decisions
+from infoshare_cli.reading.records import load_decision
 
 WIDE = {"COLUMNS": "200"}
 
@@ -427,7 +421,7 @@ def test_an_older_log_gets_its_search_index_on_upgrade(review_log):
 
 
 def test_queries_use_the_indexes(review_log):
-    from infoshare_cli.queries import _select
+    from infoshare_cli.reading.queries import _select
 
     log, _ = review_log
     with log.open() as ledger:

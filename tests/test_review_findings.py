@@ -11,21 +11,16 @@ import pytest
 import yaml
 from conftest import ALEX, ANSWERS_BY_OUTCOME, PASSPHRASES, PRIYA, SAM
 
-from infoshare_cli.answers_file import parse_answers
-from infoshare_cli.decide_flow import cosign_existing, write_decision
-from infoshare_cli.decisions import decision_payload
+from infoshare_cli.actions.deciding import cosign_existing, write_decision
+from infoshare_cli.actions.staff import add_member, change_passphrase, deactivate_member, unlock
+from infoshare_cli.asking.answers_file import parse_answers
+from infoshare_cli.domain.decisions import decision_payload
+from infoshare_cli.domain.staff import find_member
 from infoshare_cli.errors import InfoshareError
-from infoshare_cli.log import Ledger
-from infoshare_cli.records import load_decision
-from infoshare_cli.staff import (
-    add_member,
-    change_passphrase,
-    deactivate_member,
-    find_member,
-    load_register,
-    unlock,
-)
-from infoshare_cli.verify import verify_path
+from infoshare_cli.integrity.verify import verify_path
+from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.reading.records import load_decision
+from infoshare_cli.reading.register import load_register
 
 
 @pytest.fixture
@@ -177,7 +172,7 @@ def test_manager_deactivated_in_another_window_cannot_then_add_staff(staffed_log
 def test_corrector_deactivated_in_another_window_before_the_correction_is_written(
     staffed_log, two, qset
 ):
-    from infoshare_cli.corrections import append_correction
+    from infoshare_cli.actions.corrections import append_correction
 
     a, b = two
     sam = signer(a, SAM)
@@ -245,7 +240,7 @@ def test_write_decision_refuses_a_revisit_about_another_case(staffed_log, qset):
 def test_interactive_revisit_keeps_the_case_reference(staffed_log, qset):
     from test_wizard_prompts import CONFIRM, SCREENS_BY_OUTCOME, cosign, drive, pick, typed
 
-    from infoshare_cli.decide_flow import interactive_decision
+    from infoshare_cli.asking.flows import interactive_decision
 
     with staffed_log.open() as ledger:
         sam = signer(ledger, SAM)
@@ -356,8 +351,8 @@ def test_tabs_and_line_breaks_in_a_reason_are_fine(cli, staffed_log, tmp_path):
 
 @pytest.mark.parametrize("text", CONTROL_TEXTS)
 def test_comments_and_corrections_with_control_characters_are_refused(staffed_log, text):
-    from infoshare_cli.corrections import correction_payload
-    from infoshare_cli.decisions import cosign_payload
+    from infoshare_cli.actions.corrections import correction_payload
+    from infoshare_cli.domain.decisions import cosign_payload
 
     with pytest.raises(InfoshareError, match="control characters"):
         cosign_payload(1, "0" * 64, "disagree", text)
@@ -371,7 +366,7 @@ def test_comments_and_corrections_with_control_characters_are_refused(staffed_lo
 
 
 def test_the_text_prompt_refuses_control_characters_as_it_is_typed():
-    from infoshare_cli.prompts import _validator
+    from infoshare_cli.asking.prompts import _validator
 
     for kind in ("text", "reason", "optional"):
         assert "control characters" in str(_validator(kind, back=True)("Mum \x1b[2J said"))
@@ -383,7 +378,7 @@ def test_the_text_prompt_refuses_control_characters_as_it_is_typed():
 
 @pytest.mark.parametrize("interrupt", [KeyboardInterrupt, EOFError])
 def test_ctrl_c_after_the_first_run_setup_does_not_claim_nothing_was_written(tmp_path, interrupt):
-    from infoshare_cli.decide_flow import interactive_setup
+    from infoshare_cli.asking.flows import interactive_setup
     from infoshare_cli.errors import Cancelled
 
     class Asker:
@@ -464,7 +459,7 @@ def test_answers_file_errors_do_not_repeat_free_text(cli, staffed_log, tmp_path)
 def test_a_disagreement_with_a_dash_for_comment_is_not_lost_after_the_checklist(staffed_log, qset):
     """'-' means 'no comment' for an agreement; for a disagreement (which needs a reason)
     it turned into an empty comment, and the whole decision was refused after the checklist."""
-    from infoshare_cli.decide_flow import ask_verdict
+    from infoshare_cli.asking.flows import ask_verdict
 
     class Asker:
         def say(self, renderable):
@@ -488,8 +483,8 @@ def test_a_disagreement_with_a_dash_for_comment_is_not_lost_after_the_checklist(
 def test_exporter_deactivated_in_another_window_while_the_export_is_written(
     staffed_log, two, qset, tmp_path
 ):
-    from infoshare_cli.export import run_export
-    from infoshare_cli.queries import make_filters
+    from infoshare_cli.actions.exporting import run_export
+    from infoshare_cli.reading.filters import make_filters
 
     a, b = two
     priya = signer(a, PRIYA)

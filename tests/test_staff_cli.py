@@ -508,7 +508,7 @@ def test_passphrase_change_refusals(cli, staffed_log):
 
 
 def _all_commands():
-    from infoshare_cli.cli import app
+    from infoshare_cli.cli.main import app
 
     root = typer.main.get_command(app)
 

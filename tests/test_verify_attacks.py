@@ -28,10 +28,11 @@ from ledger_attacks import (
     staff_id,
 )
 
-from infoshare_cli import crypto
-from infoshare_cli.decisions import cosign_payload
-from infoshare_cli.log import Ledger
-from infoshare_cli.verify import parse_anchor, verify_path
+from infoshare_cli.domain.decisions import cosign_payload
+from infoshare_cli.integrity.anchors import parse_anchor
+from infoshare_cli.integrity.verify import verify_path
+from infoshare_cli.ledger import crypto
+from infoshare_cli.ledger.store import Ledger
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +85,7 @@ def test_verify_does_not_trust_the_stored_hash_or_the_views(log):
     with Tamper(log) as conn:
         set_payload(conn, 7, lambda p: p.update(outcome="do_not_share"))
         r = row(conn, 7)
-        from infoshare_cli.log import compute_hash
+        from infoshare_cli.ledger.entries import compute_hash
 
         new = compute_hash(7, r["kind"], r["recorded_at"], r["actor"], r["payload"], r["prev_hash"])
         conn.execute("UPDATE entries SET hash = ? WHERE seq = 7", (new,))
@@ -371,7 +372,9 @@ def test_an_entry_signed_by_a_deactivated_manager(log):
     # Jo was deactivated at #6; her key still unseals, but she can no longer sign.
     from conftest import PASSPHRASES
 
-    from infoshare_cli.staff import find_member, load_register, unlock
+    from infoshare_cli.actions.staff import unlock
+    from infoshare_cli.domain.staff import find_member
+    from infoshare_cli.reading.register import load_register
 
     with Ledger.open(log) as ledger:
         jo = unlock(find_member(load_register(ledger), JO), PASSPHRASES[JO])

@@ -20,9 +20,9 @@ import pytest
 from conftest import ALEX, PRIYA
 from ledger_attacks import signer_for
 
-from infoshare_cli.crypto import _raw_private
-from infoshare_cli.log import Ledger
-from infoshare_cli.verify import verify_path
+from infoshare_cli.integrity.verify import verify_path
+from infoshare_cli.ledger.crypto import _raw_private
+from infoshare_cli.ledger.store import Ledger
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,8 +31,8 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from infoshare_cli import crypto
-    from infoshare_cli.log import Ledger
+    from infoshare_cli.ledger import crypto
+    from infoshare_cli.ledger.store import Ledger
 
     path, actor, go, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(sys.stdin.readline().strip()))

@@ -11,10 +11,11 @@ import json
 import pytest
 from ledger_attacks import build_decided_log, copy_log, run_cli, spec_export, write_export
 
-from infoshare_cli import crypto
 from infoshare_cli.errors import InfoshareError
-from infoshare_cli.log import compute_hash
-from infoshare_cli.verify import read_anchor, verify_export
+from infoshare_cli.integrity.anchors import read_anchor
+from infoshare_cli.integrity.exports import verify_export
+from infoshare_cli.ledger import crypto
+from infoshare_cli.ledger.entries import compute_hash
 
 
 @pytest.fixture(scope="module")

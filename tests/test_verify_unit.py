@@ -9,8 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infoshare_cli.errors import InfoshareError
-from infoshare_cli.log import compute_hash
-from infoshare_cli.verify import Head, anchor_for, entry_hash_fast, parse_anchor, verify_path
+from infoshare_cli.integrity.anchors import anchor_for, parse_anchor
+from infoshare_cli.integrity.report import Head
+from infoshare_cli.integrity.signatures import entry_hash_fast
+from infoshare_cli.integrity.verify import verify_path
+from infoshare_cli.ledger.entries import compute_hash
 
 # Any text SQLite can hand back (no lone surrogates: those cannot be stored as UTF-8).
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)

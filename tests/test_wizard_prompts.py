@@ -26,12 +26,13 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
-from infoshare_cli.decide_flow import NOBODY, interactive_decision
-from infoshare_cli.decisions import Draft, decision_payload
+from infoshare_cli.actions.deciding import NOBODY
+from infoshare_cli.asking.flows import interactive_decision
+from infoshare_cli.asking.prompts import QuestionaryAsker, _validator
+from infoshare_cli.asking.wizard import BACK, run_wizard
+from infoshare_cli.domain.decisions import Draft, decision_payload
 from infoshare_cli.errors import Cancelled, WrongPassphrase
-from infoshare_cli.prompts import QuestionaryAsker, _validator
-from infoshare_cli.records import load_decision
-from infoshare_cli.wizard import BACK, run_wizard
+from infoshare_cli.reading.records import load_decision
 
 ENTER, DOWN, SPACE, CTRL_C, CTRL_D, CTRL_U = "\r", "\x1b[B", " ", "\x03", "\x04", "\x15"
 CLOSE = object()  # close the input: the terminal went away

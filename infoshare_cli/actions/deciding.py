@@ -1,0 +1,160 @@
+"""Writing decisions and co-signatures: the log set up, a decision appended with its
+co-signature in one transaction, a later co-signature. Every rule is checked again under
+the write lock, since another window may have changed the log in the meantime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from infoshare_cli.actions.staff import register_first_manager
+from infoshare_cli.domain.decisions import (
+    check_case_ref,
+    cosign_payload,
+)
+from infoshare_cli.domain.staff import Signer, cosigner_problem, current_signer
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.ledger.entries import Entry
+from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.reading.records import DecisionRecord, load_decision
+from infoshare_cli.reading.register import load_register
+
+NOBODY = "__nobody__"
+PassphraseReader = Callable[[str], str]
+
+
+@dataclass
+class Written:
+    decision: Entry
+    cosign: Entry | None = None
+
+
+# --- setting up ------------------------------------------------------------------------
+
+
+def setup_log(
+    path: Path,
+    setting: str,
+    manager: str,
+    read_passphrase: PassphraseReader,
+    new_passphrase: Callable[[PassphraseReader, str], str],
+) -> tuple[Ledger, Signer]:
+    """Create the log and register the first manager. Nothing is left behind on failure."""
+    from infoshare_cli.domain.staff import check_name, check_setting_name
+
+    manager = check_name(manager)
+    setting = check_setting_name(setting)  # both before anyone types a passphrase
+    passphrase = new_passphrase(read_passphrase, manager)
+    ledger = Ledger.create(path)
+    try:
+        signer = register_first_manager(ledger, manager, passphrase, setting)
+    except BaseException:
+        ledger.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        raise
+    return ledger, signer
+
+
+# --- deciding --------------------------------------------------------------------------
+
+
+def revisable(
+    ledger: Ledger, revisits: int | None, case_ref: str | None = None
+) -> DecisionRecord | None:
+    """The decision being taken again, if any; refuses one already taken again, or (given
+    ``case_ref``) one about another case: it would mark another child's decision superseded."""
+    if revisits is None:
+        return None
+    earlier = load_decision(ledger, revisits)
+    if case_ref is not None and _same_case(earlier, case_ref) is False:
+        raise InfoshareError(
+            f"Decision #{revisits} is about another case: a decision taken again keeps the "
+            "case reference of the one it takes again. Check the id and the case reference. "
+            "Nothing was written."
+        )
+    if earlier.revisited_by:
+        raise InfoshareError(
+            f"Decision #{revisits} has already been taken again as "
+            f"#{earlier.revisited_by[-1]}; use --revisits {earlier.revisited_by[-1]}. "
+            "Nothing was written."
+        )
+    return earlier
+
+
+def _same_case(earlier: DecisionRecord, case_ref: str) -> bool | None:
+    """Is ``case_ref`` the earlier decision's case (ignoring case and spacing)?"""
+    try:
+        wanted = check_case_ref(case_ref).casefold()
+    except InfoshareError:
+        return None  # reported as a problem with the case reference itself
+    return " ".join(str(earlier.payload.get("case_ref", "")).split()).casefold() == wanted
+
+
+def write_decision(
+    ledger: Ledger,
+    decider: Signer,
+    payload: dict,
+    cosigner: Signer | None,
+    verdict: tuple[str, str] | None,
+) -> Written:
+    """Append the decision, and its co-signature if there is one, in one transaction."""
+    if cosigner is not None:
+        problem = cosigner_problem(decider.staff_id, cosigner.member)
+        if problem:
+            raise InfoshareError(problem)
+    if verdict is not None:
+        cosign_payload(0, "", *verdict)  # check the verdict before anything is written
+    with ledger.batch():
+        # Again under the write lock: the checklist took minutes, and another window may
+        # have changed the register or taken the same decision again in the meantime.
+        register = load_register(ledger)
+        current_signer(register, decider)
+        if cosigner is not None:
+            problem = cosigner_problem(decider.staff_id, current_signer(register, cosigner))
+            if problem:
+                raise InfoshareError(problem + " Nothing was written.")
+        revisable(ledger, payload.get("revisits"), payload["case_ref"])
+        decision = ledger.append("decision", decider.staff_id, payload, decider.sign)
+        cosign = None
+        if cosigner is not None and verdict is not None:
+            body = cosign_payload(decision.seq, decision.hash, *verdict)
+            cosign = ledger.append("cosign", cosigner.staff_id, body, cosigner.sign)
+    return Written(decision, cosign)
+
+
+def check_cosignable(record: DecisionRecord) -> None:
+    """Refuse a decision that was taken again, or that already has its co-signature."""
+    if record.revisited_by:
+        raise InfoshareError(
+            f"Decision #{record.id} has been taken again as #{record.revisited_by[-1]}; "
+            "co-sign that one instead. Nothing was written."
+        )
+    if record.verdict is not None:
+        raise InfoshareError(
+            f"Decision #{record.id} has already been co-signed ({record.status}). "
+            "Nothing was written."
+        )
+
+
+def cosign_existing(
+    ledger: Ledger,
+    record: DecisionRecord,
+    cosigner: Signer,
+    verdict: str,
+    comment: str,
+) -> Entry:
+    check_cosignable(record)
+    problem = cosigner_problem(record.entry.actor, cosigner.member)
+    if problem:
+        raise InfoshareError(problem)
+    body = cosign_payload(record.id, record.entry.hash, verdict, comment)
+    with ledger.batch():  # another window may have co-signed it, or changed the register
+        check_cosignable(load_decision(ledger, record.id))
+        member = current_signer(load_register(ledger), cosigner)
+        problem = cosigner_problem(record.entry.actor, member)
+        if problem:
+            raise InfoshareError(problem + " Nothing was written.")
+        return ledger.append("cosign", cosigner.staff_id, body, cosigner.sign)

@@ -1,0 +1,175 @@
+"""Running an export: the file written privately, then a signed ``export`` entry in the log."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from infoshare_cli.domain.questions import QuestionSet
+from infoshare_cli.domain.staff import Signer, current_signer
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.ledger.entries import Entry
+from infoshare_cli.ledger.private_files import create_private, place
+from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.outputs.csv_export import write_csv_flat
+from infoshare_cli.outputs.documents import WRITERS
+from infoshare_cli.outputs.files import FORMAT_VERSION, FORMATS, HashingWriter, check_destination
+from infoshare_cli.reading.filters import Filters
+from infoshare_cli.reading.queries import (
+    count_decisions,
+    iter_decisions,
+    iter_flat_decisions,
+    staff_names,
+)
+from infoshare_cli.reading.records import KeyRing
+from infoshare_cli.reading.register import load_register, setting_name
+
+# --- the export -------------------------------------------------------------------------
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    count: int
+    sha256: str
+    entry: Entry
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def run_export(
+    ledger: Ledger,
+    signer: Signer,
+    qset: QuestionSet,
+    *,
+    fmt: str,
+    filters: Filters,
+    path: Path,
+    force: bool = False,
+    excel: bool = False,
+    limit: int = 0,
+    on_row: Callable[[], None] | None = None,
+) -> ExportResult:
+    """Write the export file, then log it as a signed ``export`` entry.
+
+    The file is written under a temporary name and moved into place only once the export
+    entry is in the log, so there is never a finished export the log does not know about.
+    The decisions are read in one read transaction: a consistent snapshot, even while
+    others append.
+    """
+    if fmt not in FORMATS:
+        raise InfoshareError(f"Unknown format '{fmt}'. Use one of: {', '.join(FORMATS)}.")
+    if excel and fmt != "csv":
+        raise InfoshareError("--excel goes with --format csv.")
+    check_destination(path, force)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    conn = ledger.conn
+    try:
+        with create_private(temp) as raw:
+            sink = HashingWriter(raw)
+            if excel:
+                sink.write("\ufeff")
+            conn.execute("BEGIN")  # a read snapshot: the head and the rows agree
+            try:
+                head = ledger.head()
+                keyring = KeyRing(ledger, head.seq if head else 0)
+                names = staff_names(ledger)
+                header = {
+                    "format": FORMAT_VERSION,
+                    "setting": setting_name(ledger),
+                    "exported_at": _now(),
+                    "exported_by": signer.member.name,
+                    "filters": filters.as_dict(),
+                    "head": {"seq": head.seq, "hash": head.hash} if head else None,
+                    "public_keys": keyring.keys,
+                }
+                if fmt == "csv":  # flat rows: the CSV needs no review dicts (see above)
+                    rows = iter_flat_decisions(ledger, filters, limit=limit)
+                    count = write_csv_flat(sink, rows, qset, names, on_row)
+                else:
+                    reviews = _counted(
+                        iter_decisions(
+                            ledger,
+                            filters,
+                            limit=limit,
+                            newest_first=False,
+                            with_entries=True,
+                            names=names,
+                        ),
+                        on_row,
+                    )
+                    count = WRITERS[fmt](sink, reviews, header=header, qset=qset, keyring=keyring)
+            finally:
+                conn.execute("COMMIT")
+            raw.flush()
+            os.fsync(raw.fileno())
+        payload = {
+            "format": fmt,
+            "filters": filters.as_dict(),
+            "limit": limit,
+            "count": count,
+            "sha256": sink.sha256.hexdigest(),
+            "file": path.name,
+            "head": header["head"],
+            "excel": excel,
+        }
+        with ledger.batch():
+            # A large export takes a while: if another window deactivated the exporter or
+            # changed their passphrase meanwhile, the entry would break verify's rules.
+            current_signer(load_register(ledger), signer)
+            entry = ledger.append("export", signer.staff_id, payload, signer.sign)
+        try:
+            place(temp, path, force)
+        except FileExistsError:
+            raise InfoshareError(
+                f"{path} appeared while the export was being written, and was not "
+                f"overwritten. The export is logged as entry #{entry.seq}; run it again "
+                "with another --out name."
+            ) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    return ExportResult(path, count, payload["sha256"], entry)
+
+
+def _counted(reviews: Iterator[dict], on_row: Callable[[], None] | None) -> Iterator[dict]:
+    for review in reviews:
+        yield review
+        if on_row is not None:
+            on_row()
+
+
+def total_for_progress(ledger: Ledger, filters: Filters, limit: int) -> int:
+    total = count_decisions(ledger, filters)
+    return min(total, limit) if limit else total
+
+
+def write_private_file(path: Path, text: str, force: bool = False) -> None:
+    """Write a small file (a printable record) owner-only, never over another unasked."""
+    check_destination(path, force)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    try:
+        with create_private(temp) as raw:
+            raw.write(text.encode("utf-8"))
+        place(temp, path, force)
+    except FileExistsError:
+        raise InfoshareError(f"{path} already exists and was not overwritten.") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,169 @@
+"""Changing the staff register and proving who you are: unlock, register, add, deactivate, rekey."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from infoshare_cli.domain.staff import (
+    MAX_PASSPHRASE_ATTEMPTS,
+    Signer,
+    StaffMember,
+    active_managers,
+    apply_staff_entry,
+    check_name,
+    check_role,
+    check_setting_name,
+    current_signer,
+    require_active,
+    require_manager,
+)
+from infoshare_cli.errors import InfoshareError, WrongPassphrase
+from infoshare_cli.ledger import crypto
+from infoshare_cli.reading.register import load_register
+
+if TYPE_CHECKING:
+    from infoshare_cli.ledger.store import Ledger
+
+
+# --- proving who you are ----------------------------------------------------------------
+
+
+def unlock(member: StaffMember, passphrase: str) -> Signer:
+    """Check a passphrase by unsealing the member's key. Raises WrongPassphrase."""
+    key = crypto.unseal_private_key(member.sealed_key, passphrase)
+    if crypto.public_key_b64(key) != member.public_key:
+        raise InfoshareError(
+            f"The signing key stored for {member.name} does not match their registered key. "
+            "Run `infoshare verify`."
+        )
+    return Signer(member, key)
+
+
+def unlock_with_attempts(
+    member: StaffMember,
+    ask_passphrase: Callable[[str], str],
+    attempts: int = MAX_PASSPHRASE_ATTEMPTS,
+) -> Signer:
+    """Ask for a passphrase up to ``attempts`` times; the third wrong one ends the attempt."""
+    require_active(member)
+    for attempt in range(1, attempts + 1):
+        prompt = f"Passphrase for {member.name}"
+        if attempt > 1:
+            prompt += f" (try {attempt} of {attempts})"
+        try:
+            return unlock(member, ask_passphrase(prompt))
+        except WrongPassphrase:
+            continue
+    raise WrongPassphrase(
+        f"{attempts} wrong passphrases for {member.name}: the attempt has ended and nothing "
+        "was written."
+    )
+
+
+# --- changing the register --------------------------------------------------------------
+
+
+def new_staff_id() -> str:
+    return "s-" + secrets.token_hex(4)
+
+
+def _register_payload(name: str, role: str, dsl: bool, passphrase: str, by: str | None):
+    crypto.check_new_passphrase(passphrase)
+    key = crypto.generate_private_key()
+    staff_id = new_staff_id()
+    payload = {
+        "action": "register",
+        "staff_id": staff_id,
+        "name": check_name(name),
+        "role": check_role(role),
+        "dsl": bool(dsl),
+        "public_key": crypto.public_key_b64(key),
+        "sealed_key": crypto.seal_private_key(key, passphrase),
+        "by": by or staff_id,
+    }
+    return payload, key
+
+
+def register_first_manager(
+    ledger: Ledger, name: str, passphrase: str, setting: str, dsl: bool = False
+) -> Signer:
+    """The first entries of a new log: the first manager (self-signed), then the setting."""
+    if ledger.count():
+        raise InfoshareError("This log already has entries; add staff with `infoshare staff add`.")
+    check_setting_name(setting)  # before anything is written
+    payload, key = _register_payload(name, "manager", dsl, passphrase, None)
+    staff_id = payload["staff_id"]
+    entry = ledger.append("staff", staff_id, payload, lambda data: crypto.sign(key, data))
+    register: dict[str, StaffMember] = {}
+    apply_staff_entry(register, entry.seq, entry.payload)
+    signer = Signer(register[staff_id], key)
+    ledger.append("setting", staff_id, {"name": check_setting_name(setting)}, signer.sign)
+    return signer
+
+
+def check_new_name(register: dict[str, StaffMember], name: str) -> str:
+    """A clean name for someone new, refused if an active person already has it."""
+    cleaned = check_name(name)
+    if any(m.active and m.name.casefold() == cleaned.casefold() for m in register.values()):
+        raise InfoshareError(
+            f"Someone called '{cleaned}' is already registered. Use a name that tells them "
+            "apart (for example with an initial)."
+        )
+    return cleaned
+
+
+def add_member(
+    ledger: Ledger, by: Signer, name: str, role: str, passphrase: str, dsl: bool = False
+) -> StaffMember:
+    """Register a new person, authorised by an active manager."""
+    require_manager(by.member, "add staff")
+    cleaned = check_new_name(load_register(ledger), name)
+    payload, _ = _register_payload(cleaned, role, dsl, passphrase, by.staff_id)
+    with ledger.batch():  # checked again under the write lock: another window may have written
+        register = load_register(ledger)
+        require_manager(current_signer(register, by), "add staff")
+        check_new_name(register, cleaned)
+        entry = ledger.append("staff", by.staff_id, payload, by.sign)
+    apply_staff_entry(register, entry.seq, entry.payload)
+    return register[payload["staff_id"]]
+
+
+def check_can_deactivate(register: dict[str, StaffMember], member: StaffMember) -> None:
+    if not member.active:
+        raise InfoshareError(f"{member.name} is already deactivated.")
+    if member.is_manager and len(active_managers(register)) <= 1:
+        raise InfoshareError(
+            f"{member.name} is the only active manager; add another manager first."
+        )
+
+
+def deactivate_member(ledger: Ledger, by: Signer, member: StaffMember) -> None:
+    require_manager(by.member, "deactivate staff")
+    payload = {"action": "deactivate", "staff_id": member.staff_id, "by": by.staff_id}
+    with ledger.batch():  # checked under the write lock: another window may have written
+        register = load_register(ledger)
+        require_manager(current_signer(register, by), "deactivate staff")
+        check_can_deactivate(register, register.get(member.staff_id, member))
+        ledger.append("staff", by.staff_id, payload, by.sign)
+
+
+def change_passphrase(ledger: Ledger, signer: Signer, new_passphrase: str) -> None:
+    """A new key sealed with the new passphrase, announced by an entry signed with the old key.
+
+    Replacing the key (not only re-sealing it) means a passphrase someone learnt before
+    the change no longer unlocks any key that can sign.
+    """
+    crypto.check_new_passphrase(new_passphrase)
+    key = crypto.generate_private_key()
+    payload = {
+        "action": "rekey",
+        "staff_id": signer.staff_id,
+        "public_key": crypto.public_key_b64(key),
+        "sealed_key": crypto.seal_private_key(key, new_passphrase),
+        "by": signer.staff_id,
+    }
+    with ledger.batch():  # a change in another window since unlocking would break the chain
+        current_signer(load_register(ledger), signer)
+        ledger.append("staff", signer.staff_id, payload, signer.sign)

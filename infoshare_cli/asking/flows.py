@@ -1,0 +1,174 @@
+"""The interactive steps of `decide`, `init` and `cosign`: set-up, who is deciding, the co-signer.
+
+They take an asker (terminal prompts, or pipe input in tests) and a passphrase reader, and
+print only through the asker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from infoshare_cli.actions.deciding import (
+    NOBODY,
+    PassphraseReader,
+    Written,
+    revisable,
+    setup_log,
+    write_decision,
+)
+from infoshare_cli.actions.staff import add_member, unlock_with_attempts
+from infoshare_cli.asking.wizard import run_wizard
+from infoshare_cli.domain.decisions import (
+    CASE_REF_HELP,
+    Draft,
+    check_case_ref,
+    decision_payload,
+)
+from infoshare_cli.domain.questions import QuestionSet
+from infoshare_cli.domain.staff import Signer, StaffMember, cosigner_problem
+from infoshare_cli.errors import Cancelled, InfoshareError
+from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.reading.register import load_register
+
+
+def interactive_setup(asker, path: Path, read_passphrase, new_passphrase) -> Ledger:
+    """First run: offer to create the log, register the first manager, maybe a second."""
+    asker.say(
+        f"\nThere is no infoshare log on this computer yet (looked for {path}).\n"
+        "Setting one up takes a minute: the name of your setting, and you as its first "
+        "manager with a passphrase only you know."
+    )
+    if not asker.confirm("Set up the log now?", default=True):
+        raise InfoshareError(
+            "No log was set up. Run `infoshare init` when you are ready.", exit_code=1
+        )
+    setting = asker.text("What is your setting called?", help="For example: Little Acorns Nursery.")
+    manager = asker.text(
+        "Your name (you will be the first manager)?",
+        help="As colleagues know you; it is shown on every record you sign.",
+    )
+    ledger, signer = setup_log(path, setting, manager, read_passphrase, new_passphrase)
+    asker.say(f"The log is ready at {path}. {signer.member.name} is registered as a manager.")
+    offer_second_manager(asker, ledger, signer, read_passphrase, new_passphrase)
+    return ledger
+
+
+def offer_second_manager(asker, ledger: Ledger, signer: Signer, read_passphrase, new_passphrase):
+    asker.say(
+        "Every decision is co-signed by a second manager: the decision should never be made "
+        "as an individual."
+    )
+    try:
+        while asker.confirm("Add another manager now? They co-sign decisions.", default=True):
+            name = asker.text("Their name?", help="They will type their own passphrase next.")
+            passphrase = new_passphrase(read_passphrase, name)
+            member = add_member(ledger, signer, name, "manager", passphrase)
+            asker.say(f"{member.name} is registered as a manager.")
+            if not asker.confirm("Add someone else?", default=False):
+                break
+    except (KeyboardInterrupt, EOFError):
+        # The log exists by now: "nothing was written" would not be true.
+        raise Cancelled(
+            "Stopped. The log is set up and the managers registered so far are kept; no "
+            "decision was taken. Add a manager with `infoshare staff add`, or run "
+            "`infoshare decide` when you are ready."
+        ) from None
+
+
+# --- who is deciding -------------------------------------------------------------------
+
+
+def pick_person(asker, people: list[StaffMember], message: str, help: str, extra=()) -> str:
+    choices = [(m.staff_id, m.description) for m in people] + list(extra)
+    return asker.select(message, choices, help=help)
+
+
+def identify_decider(asker, ledger: Ledger, read_passphrase: PassphraseReader) -> Signer:
+    register = load_register(ledger)
+    active = [m for m in register.values() if m.active]
+    staff_id = pick_person(
+        asker,
+        active,
+        "Who is taking this decision?",
+        "Pick your own name. You will sign the decision with your passphrase.",
+    )
+    return unlock_with_attempts(register[staff_id], read_passphrase)
+
+
+def ask_case_ref(asker, default: str = "") -> str:
+    while True:
+        value = asker.text("Case reference for the child?", help=CASE_REF_HELP, default=default)
+        try:
+            return check_case_ref(value)
+        except InfoshareError as exc:
+            asker.say(exc.message)
+
+
+def interactive_decision(
+    asker,
+    ledger: Ledger,
+    qset: QuestionSet,
+    read_passphrase: PassphraseReader,
+    revisits: int | None = None,
+) -> Written:
+    """The whole interactive `decide`: decider, case, wizard, co-signature, one write."""
+    earlier = revisable(ledger, revisits)
+    decider = identify_decider(asker, ledger, read_passphrase)
+    if earlier is not None:  # the same case as the decision taken again, not asked
+        case_ref = check_case_ref(earlier.payload.get("case_ref", ""))
+        asker.say(f"Taking decision #{earlier.id} again, for case {case_ref}.")
+    else:
+        case_ref = ask_case_ref(asker)
+    draft = Draft(case_ref, decider.staff_id, revisits=revisits)
+    run_wizard(qset, draft, asker)
+    payload = decision_payload(qset, draft)
+    cosigner = choose_cosigner(asker, ledger, decider.staff_id, read_passphrase)
+    verdict = ask_verdict(asker, qset, payload) if cosigner else None
+    return write_decision(ledger, decider, payload, cosigner, verdict)
+
+
+def choose_cosigner(
+    asker, ledger: Ledger, decider_id: str, read_passphrase: PassphraseReader
+) -> Signer | None:
+    register = load_register(ledger)
+    eligible = [m for m in register.values() if cosigner_problem(decider_id, m) is None]
+    help_text = (
+        "The decision should never be made as an individual: a second manager reads the "
+        "record and co-signs it with their own passphrase."
+    )
+    if not eligible:
+        asker.say(
+            "No other manager is registered, so nobody can co-sign yet. The decision will be "
+            "saved as awaiting co-signature. Add a manager with `infoshare staff add`."
+        )
+        return None
+    staff_id = pick_person(
+        asker,
+        eligible,
+        "Co-signature: which manager is co-signing?",
+        help_text,
+        extra=[(NOBODY, "No manager is here now: save it as awaiting co-signature")],
+    )
+    if staff_id == NOBODY:
+        return None
+    return unlock_with_attempts(register[staff_id], read_passphrase)
+
+
+def ask_verdict(asker, qset: QuestionSet, payload: dict) -> tuple[str, str]:
+    from infoshare_cli.outputs.screens import answers_table, outcome_panel
+
+    asker.say(answers_table(qset, payload["answers"], payload.get("outcome_record")))
+    asker.say(outcome_panel(qset, payload))
+    verdict = asker.select(
+        "Do you agree with this decision?",
+        [("agree", "I agree"), ("disagree", "I do not agree")],
+        help="Read the record above. If you do not agree, say why: the practitioner can "
+        "then take the decision again.",
+    )
+    if verdict == "disagree":
+        comment = asker.text("Your comment (why you do not agree)", kind="reason")
+    else:  # optional: Enter for none ("-" is still taken to mean none)
+        comment = asker.text("Your comment (optional)", kind="optional")
+    if verdict == "agree" and comment.strip() == "-":
+        return verdict, ""  # a disagreement keeps its comment: it needs one
+    return verdict, comment

@@ -1,0 +1,226 @@
+"""Terminal prompts: the ``Asker`` the wizard and the decide flow talk to, using questionary.
+
+Every prompt uses ``unsafe_ask()`` so that Ctrl-C raises ``KeyboardInterrupt`` (the CLI
+turns it into one line: nothing was written), and prompt_toolkit raises ``EOFError`` when
+the input closes. Help text is printed above each question so it is always visible.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+import questionary
+from questionary import Choice, Separator
+from rich.console import Console
+from rich.panel import Panel
+from rich.text import Text
+
+from infoshare_cli.asking.wizard import BACK
+from infoshare_cli.errors import Cancelled
+
+BACK_LABEL = "← Back to the previous question"
+TEXT_BACK = "<"
+STYLE = questionary.Style(
+    [("qmark", "fg:#5f87ff bold"), ("question", "bold"), ("instruction", "fg:#808080 italic")]
+)
+
+
+class QuestionaryAsker:
+    """Asks on the terminal; prints help and notices with rich."""
+
+    def __init__(self, console: Console | None = None):
+        self.console = console or Console(highlight=False)
+
+    # -- output
+
+    def say(self, renderable: Any = "") -> None:
+        self.console.print(renderable)
+
+    def alert(self, text: str) -> None:
+        self.console.print(
+            Panel(
+                Text(text, style="bold"),
+                title="⚠  Act now",
+                border_style="bold red",
+                padding=(1, 2),
+            )
+        )
+
+    def note(self, text: str) -> None:
+        """A notice that is not urgent (the outcome so far, what is still missing)."""
+        self.console.print(Panel(Text(text), border_style="cyan", padding=(0, 1)))
+
+    def review(self, qset, draft) -> None:
+        from infoshare_cli.outputs.screens import draft_review
+
+        self.console.print(draft_review(qset, draft))
+
+    def _help(self, help: str) -> None:
+        if help:
+            self.console.print(Text(help, style="dim"))
+
+    # -- questions
+
+    def select(
+        self,
+        message: str,
+        choices: Sequence[tuple[str, str]],
+        *,
+        help: str = "",
+        default: str | None = None,
+        back: bool = False,
+    ) -> str:
+        self.console.print()
+        self._help(help)
+        items: list[Any] = [Choice(title=label, value=value) for value, label in choices]
+        if back:
+            items += [Separator(), Choice(title=BACK_LABEL, value=BACK)]
+        shortcuts = len(items) <= 36
+        return questionary.select(
+            message,
+            choices=items,
+            default=default if default in {v for v, _ in choices} else None,
+            use_shortcuts=shortcuts,
+            use_jk_keys=not shortcuts,
+            instruction="(arrow keys or number, then Enter)",
+            style=STYLE,
+        ).unsafe_ask()
+
+    def checkbox(
+        self,
+        message: str,
+        choices: Sequence[tuple[str, str]],
+        *,
+        help: str = "",
+        default: Sequence[str] = (),
+        back: bool = False,
+    ) -> list[str] | str:
+        self.console.print()
+        self._help(help)
+        items: list[Any] = [
+            Choice(title=label, value=value, checked=value in default) for value, label in choices
+        ]
+        if back:
+            items += [Separator(), Choice(title=BACK_LABEL, value=BACK)]
+        hint = "Move with the arrow keys, tick each one that applies with Space, then press Enter."
+        if back:
+            hint += f" To go back to the previous question, tick '{BACK_LABEL}' alone."
+        self.console.print(Text(hint, style="italic"))
+        picked = questionary.checkbox(
+            message,
+            choices=items,
+            instruction="(Space to tick, Enter when done)",
+            validate=lambda values: bool(values) or "Tick at least one.",
+            style=STYLE,
+        ).unsafe_ask()
+        return BACK if BACK in picked else picked
+
+    def text(
+        self,
+        message: str,
+        *,
+        help: str = "",
+        default: str = "",
+        back: bool = False,
+        kind: str = "text",
+    ) -> str:
+        self.console.print()
+        self._help(help)
+        # How to finish goes on its own line above, so the answer starts right after the
+        # question and a few sentences have the width of the terminal.
+        hints = {
+            "reason": "Type your reason; a few sentences are fine. Press Enter when done.",
+            "date": f"Type a date like {date.today().isoformat()}, then press Enter.",
+            "optional": "Type a comment, or leave it empty. Press Enter when done.",
+        }
+        hint = hints.get(kind, "Type your answer, then press Enter.")
+        if back:
+            hint += f" To go back to the previous question, type {TEXT_BACK} and press Enter."
+        self.console.print(Text(hint, style="italic"))
+        answer = questionary.text(
+            message,
+            default=default or "",
+            validate=_validator(kind, back),
+            style=STYLE,
+        ).unsafe_ask()
+        if back and answer.strip() == TEXT_BACK:
+            return BACK
+        return answer.strip()
+
+    def confirm(self, message: str, *, default: bool = True) -> bool:
+        return questionary.confirm(message, default=default, style=STYLE).unsafe_ask()
+
+    def password(self, message: str) -> str:
+        return questionary.password(message + ":", style=STYLE).unsafe_ask()
+
+
+def _validator(kind: str, back: bool) -> Callable[[str], bool | str]:
+    def validate(value: str) -> bool | str:
+        value = value.strip()
+        if back and value == TEXT_BACK:
+            return True
+        if not value and kind == "optional":
+            return True
+        if not value:
+            return "Please type an answer." if kind != "reason" else "A reason is needed here."
+        from infoshare_cli.domain.decisions import has_control_characters
+
+        if has_control_characters(value):
+            return "Remove the control characters (such as escape codes) from the text."
+        if kind == "date":
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                return "Write the date as year-month-day, for example 2026-11-26."
+        return True
+
+    return validate
+
+
+def read_passphrase_line(prompt: str) -> str:
+    """A passphrase from standard input when it is not a terminal (scripts and tests).
+
+    One passphrase per line; the prompt goes to standard error so it never mixes with
+    output a script reads.
+    """
+    print(f"{prompt}: ", end="", file=sys.stderr, flush=True)
+    line = sys.stdin.readline()
+    if not line:
+        raise Cancelled("No passphrase was given on standard input: nothing was written.")
+    print(file=sys.stderr)
+    return line.rstrip("\r\n")
+
+
+def passphrase_reader(asker: QuestionaryAsker | None = None) -> Callable[[str], str]:
+    """Hidden prompt on a terminal, else one line per passphrase from standard input.
+
+    Passphrases are never taken from arguments or the environment: those leak into
+    shell history and process lists.
+    """
+    if sys.stdin.isatty():
+        return (asker or QuestionaryAsker(Console(stderr=True))).password
+    return read_passphrase_line
+
+
+def ask_new_passphrase(ask: Callable[[str], str], whose: str) -> str:
+    """A new passphrase, typed twice, checked against the policy; three tries."""
+    from infoshare_cli.errors import InfoshareError
+    from infoshare_cli.ledger.crypto import check_new_passphrase
+
+    problem = ""
+    for _ in range(3):
+        first = ask(f"New passphrase for {whose} (at least 10 characters)")
+        try:
+            check_new_passphrase(first)
+        except InfoshareError as exc:
+            problem = exc.message
+            print(problem, file=sys.stderr)
+            continue
+        if ask("Type it again") == first:
+            return first
+        problem = "The two passphrases were not the same."
+        print(problem, file=sys.stderr)
+    raise InfoshareError(f"{problem} Nothing was written; please start again.")

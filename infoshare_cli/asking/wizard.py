@@ -1,0 +1,256 @@
+"""The wizard: asks a question set one question at a time, with Back and a review screen.
+
+It knows nothing of terminals or SQL. It talks to an ``Asker`` (questionary prompts in
+``prompts.py``, or anything with the same methods in tests) and fills in a ``Draft``; the
+outcome comes from the answers through ``questions.route``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, Protocol
+
+from infoshare_cli.domain.decisions import Draft, draft_problems, outcome_parts
+from infoshare_cli.domain.questions import Part, Question, QuestionSet
+from infoshare_cli.domain.routing import Answer
+from infoshare_cli.errors import Cancelled
+
+BACK = "__back__"
+CONFIRM, CHANGE, CANCEL = "confirm", "change", "cancel"
+OUTCOME_RECORD = "__outcome_record__"
+
+
+class Asker(Protocol):
+    """What the wizard needs from a user interface. ``BACK`` means "previous question"."""
+
+    def select(
+        self,
+        message: str,
+        choices: Sequence[tuple[str, str]],
+        *,
+        help: str = "",
+        default: str | None = None,
+        back: bool = False,
+    ) -> str: ...
+
+    def checkbox(
+        self,
+        message: str,
+        choices: Sequence[tuple[str, str]],
+        *,
+        help: str = "",
+        default: Sequence[str] = (),
+        back: bool = False,
+    ) -> list[str] | str: ...
+
+    def text(
+        self,
+        message: str,
+        *,
+        help: str = "",
+        default: str = "",
+        back: bool = False,
+        kind: str = "text",
+    ) -> str: ...
+
+    def alert(self, text: str) -> None: ...
+
+    # Optional: ``note(text)`` for notices that are not urgent; ``alert`` is used without it.
+
+    def review(self, qset: QuestionSet, draft: Draft) -> None: ...
+
+
+def run_wizard(qset: QuestionSet, draft: Draft, asker: Asker) -> Draft:
+    """Ask until the draft is complete and the practitioner confirms it on the review screen."""
+    remembered: dict[str, Answer] = {}
+    alerted = False
+    while True:
+        current = draft.route(qset)
+        if current.alerts and not alerted:
+            for alert in current.alerts:
+                asker.alert(alert)
+            alerted = True
+        qid = current.pending
+        if qid is not None and qset.questions[qid].type != "review":
+            question = qset.questions[qid]
+            answer = ask_question(asker, question, remembered.get(qid), back=bool(current.path))
+            if answer is None:  # Back: re-ask the previous question on the path
+                previous = current.path[-1]
+                remembered[previous] = draft.answers.pop(previous)
+                continue
+            draft.answers[qid] = answer
+            continue
+        # Every question is answered: the outcome may ask for details (seek advice).
+        if _ask_outcome_record(asker, qset, draft, current.outcome, remembered) is BACK:
+            previous = current.path[-1]
+            remembered[previous] = draft.answers.pop(previous)
+            continue
+        _drop_answers_off_path(qset, draft)
+        action, target = review_screen(asker, qset, draft)
+        if action == CONFIRM:
+            return draft
+        if action == CANCEL:
+            raise Cancelled("Cancelled at the review: nothing was written.")
+        if target == OUTCOME_RECORD:
+            for pid, answer in draft.outcome_record.items():
+                remembered[f"{OUTCOME_RECORD}.{pid}"] = answer
+            draft.outcome_record.clear()
+        elif target is not None:
+            remembered[target] = draft.answers.pop(target)
+
+
+def _drop_answers_off_path(qset: QuestionSet, draft: Draft) -> None:
+    current = draft.route(qset)
+    for qid in list(draft.answers):
+        if qid not in current.path:
+            del draft.answers[qid]
+    wanted = {p.id for p in outcome_parts(qset, current.outcome)}
+    for pid in list(draft.outcome_record):
+        if pid not in wanted:
+            del draft.outcome_record[pid]
+
+
+def _ask_outcome_record(asker, qset, draft, outcome, remembered) -> Any:
+    parts = [p for p in outcome_parts(qset, outcome) if p.id not in draft.outcome_record]
+    if not parts:
+        return None
+    label = qset.outcomes[outcome].label
+    _note(asker, f"Outcome so far: {label}. {qset.outcomes[outcome].description}")
+    defaults = {p.id: remembered.get(f"{OUTCOME_RECORD}.{p.id}") for p in parts}
+    answers = ask_parts(asker, parts, defaults, back=True)
+    if answers is None:
+        return BACK
+    draft.outcome_record.update(answers)
+    return None
+
+
+def _note(asker: Asker, text: str) -> None:
+    """A plain notice; ``alert`` is kept for what must be acted on now (call 999)."""
+    note = getattr(asker, "note", None)
+    (note or asker.alert)(text)
+
+
+def review_screen(asker: Asker, qset: QuestionSet, draft: Draft) -> tuple[str, str | None]:
+    """Show the whole record; confirm it, change an answer, or cancel."""
+    asker.review(qset, draft)
+    problems = draft_problems(qset, draft)
+    choices = [(CHANGE, "Change an answer"), (CANCEL, "Cancel: do not save this decision")]
+    if not problems:
+        choices.insert(0, (CONFIRM, "Confirm: this record is right, go on to signing"))
+    else:
+        _note(asker, "This record is not complete yet: " + " ".join(problems))
+    action = asker.select(
+        "Is this record right?",
+        choices,
+        help="Read every answer. Choose 'Change an answer' to correct one; the questions "
+        "that follow from it are asked again where needed.",
+    )
+    if action != CHANGE:
+        return action, None
+    current = draft.route(qset)
+    targets = [(qid, qset.questions[qid].text) for qid in current.path]
+    if draft.outcome_record:
+        targets.append((OUTCOME_RECORD, "The details of the outcome"))
+    target = asker.select("Which answer do you want to change?", targets, help="", back=True)
+    return (CHANGE, None) if target == BACK else (CHANGE, target)
+
+
+def ask_question(
+    asker: Asker, question: Question, previous: Answer | None, *, back: bool
+) -> Answer | None:
+    """Ask one question (and its reason where needed). None means Back."""
+    if question.type == "form":
+        defaults = previous.value if previous is not None else {}
+        parts = ask_parts(asker, question.parts, defaults, back=back, heading=question)
+        return None if parts is None else Answer(parts)
+    return ask_part(asker, question, previous, back=back)
+
+
+def ask_parts(
+    asker: Asker,
+    parts: Sequence[Part],
+    defaults: dict,
+    *,
+    back: bool,
+    heading: Question | None = None,
+) -> dict[str, Answer] | None:
+    """Ask several parts in turn; Back moves to the previous part, or out of the form."""
+    answers: dict[str, Answer] = {}
+    index = 0
+    while index < len(parts):
+        part = parts[index]
+        help_text = part.help
+        if heading is not None and index == 0:
+            help_text = f"{heading.text} {heading.help}\n\n{part.help}".strip()
+        shown = Part(
+            part.id,
+            part.text,
+            part.type,
+            help_text,
+            part.choices,
+            part.reason_required_for,
+            part.reason_prompt,
+        )
+        previous = answers.get(part.id) or (defaults or {}).get(part.id)
+        answer = ask_part(asker, shown, previous, back=back or index > 0)
+        if answer is None:
+            if index == 0:
+                return None
+            index -= 1
+            continue
+        answers[part.id] = answer
+        index += 1
+    return answers
+
+
+def ask_part(asker: Asker, part: Part, previous: Answer | None, *, back: bool) -> Answer | None:
+    shown = part
+    while True:
+        choices = [(c.value, c.label) for c in part.choices]
+        if part.type == "multiple":
+            default = list(previous.value) if previous else []
+            value: Any = asker.checkbox(
+                part.text, choices, help=shown.help, default=default, back=back
+            )
+            if value == BACK:
+                return None
+            values = tuple(value)
+            only = [c.value for c in part.choices if c.exclusive and c.value in values]
+            if only and len(values) > 1:  # re-ask now, before a reason is typed for it
+                label = next(c.label for c in part.choices if c.value == only[0])
+                problem = f"'{label}' cannot be ticked together with other choices."
+                shown = replace(part, help=f"{problem}\n\n{part.help}".strip())
+                previous = Answer(values)
+                continue
+            shown = part
+        elif part.type in ("text", "date"):
+            value = asker.text(
+                part.text,
+                help=part.help,
+                back=back,
+                kind=part.type,
+                default=previous.value if previous else "",
+            )
+            if value == BACK:
+                return None
+            return Answer(value.strip())
+        else:
+            default = previous.value if previous else None
+            value = asker.select(part.text, choices, help=part.help, default=default, back=back)
+            if value == BACK:
+                return None
+            values = (value,)
+        if not any(v in part.reason_required_for for v in values):
+            return Answer(values if part.type == "multiple" else values[0])
+        reason = asker.text(
+            part.reason_prompt,
+            help="A reason is needed for this answer: it is part of the record.",
+            default=previous.reason if previous else "",
+            back=True,
+            kind="reason",
+        )
+        if reason == BACK:
+            previous = Answer(values if part.type == "multiple" else values[0])
+            continue
+        return Answer(values if part.type == "multiple" else values[0], reason.strip())

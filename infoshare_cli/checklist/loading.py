@@ -1,0 +1,110 @@
+"""Loading a question file: the built-in ``questions.yaml`` or a setting's own, checked in full.
+
+Never raises anything but ``QuestionSetError``, whatever the file holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from infoshare_cli.checklist.marked_yaml import _load_fast, load_marked_yaml
+from infoshare_cli.checklist.validation import _Checker
+from infoshare_cli.domain.questions import MAX_FILE_BYTES, QuestionSet, QuestionSetError
+
+# --- loading ---------------------------------------------------------------------------
+
+
+def default_questions_text() -> tuple[str, str]:
+    """The shipped set (packaged with the code, so it is found from any working folder)."""
+    source = "questions.yaml (built in)"
+    try:  # next to this module in any ordinary install; importlib.resources costs ~5 ms
+        return Path(__file__).with_name("questions.yaml").read_bytes().decode("utf-8"), source
+    except OSError:  # e.g. installed as a zip file
+        from importlib import resources
+
+        resource = resources.files("infoshare_cli").joinpath("questions.yaml")
+        return resource.read_bytes().decode("utf-8"), source
+
+
+def load_question_set(path: str | Path | None = None) -> QuestionSet:
+    """Load and validate a question file, or the built-in set when ``path`` is None."""
+    if path is None:
+        text, source = default_questions_text()
+        return parse_question_set(text.encode("utf-8"), source, built_in=True)
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise QuestionSetError(
+                f"{p}: the file is {size:,} bytes; a question file may be at most "
+                f"{MAX_FILE_BYTES:,} bytes. Is this the right file?"
+            )
+        data = p.read_bytes()
+    except IsADirectoryError:
+        raise QuestionSetError(f"{p} is a folder; give the path of a question file.") from None
+    except FileNotFoundError:
+        raise QuestionSetError(f"No question file at {p}. Check the path.") from None
+    except PermissionError:
+        raise QuestionSetError(f"{p}: permission denied; cannot read the file.") from None
+    except OSError as exc:
+        raise QuestionSetError(f"{p}: cannot read the file ({exc.strerror}).") from None
+    return parse_question_set(data, str(p))
+
+
+# The built-in set's outcome labels, and the SHA-256 of the questions.yaml they were read from.
+# `infoshare log` needs nothing else from the question set: reading them from here saves it
+# importing yaml and building the whole set (~20 ms). They are used only while the shipped
+# file is byte for byte that one; a test checks them against the file (and prints the new
+# values when questions.yaml changes).
+BUILT_IN_OUTCOME_LABELS = (
+    "fd0e7858467e901d27508ec7a5ef8bfaa4050719788ec3387813e3a4ad621ad5",
+    {
+        "share": "Share",
+        "share_without_consent": "Share without consent",
+        "do_not_share": "Do not share",
+        "seek_advice": "Seek advice first",
+    },
+)
+
+
+def outcome_labels(path: str | Path | None = None) -> dict[str, str]:
+    """Outcome id -> label, for the set ``load_question_set(path)`` loads (and its errors)."""
+    if path is None:
+        text, _ = default_questions_text()
+        digest, labels = BUILT_IN_OUTCOME_LABELS
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() == digest:
+            return dict(labels)
+    return {oid: outcome.label for oid, outcome in load_question_set(path).outcomes.items()}
+
+
+def parse_question_set(data: bytes, source: str, *, built_in: bool = False) -> QuestionSet:
+    """Parse and validate question-file bytes; ``source`` names the file in messages."""
+    if len(data) > MAX_FILE_BYTES:
+        raise QuestionSetError(
+            f"{source}: the file is {len(data):,} bytes; a question file may be at most "
+            f"{MAX_FILE_BYTES:,} bytes."
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QuestionSetError(
+            f"{source}: the file is not UTF-8 text (bad byte at position {exc.start}). "
+            "Save it as UTF-8 and try again."
+        ) from None
+    # The built-in set (checked by the tests with both parsers) is parsed by libyaml: it is
+    # read by nearly every command, and the careful pure-Python parser takes ~20 ms.
+    tree = _load_fast(text) if built_in else None
+    checker = _Checker(source)
+    qset = checker.build(tree, hashlib.sha256(data).hexdigest()) if tree is not None else None
+    if tree is None or checker.problems:
+        tree = load_marked_yaml(text, source)
+        checker = _Checker(source)
+        qset = checker.build(tree, hashlib.sha256(data).hexdigest())
+    if checker.problems:
+        count = len(checker.problems)
+        raise QuestionSetError(
+            f"{source} has {count} problem{'s' if count > 1 else ''}:", problems=checker.problems
+        )
+    assert qset is not None
+    return qset

@@ -1,0 +1,447 @@
+"""`infoshare init`, `decide`, `pending`, `cosign` and `show`."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from infoshare_cli.cli.app import DbOption, JsonOption, QuestionsOption, resolve_db
+from infoshare_cli.errors import InfoshareError
+
+NO_TERMINAL = (
+    "This step asks questions on screen, but no terminal is attached. Run it in a terminal "
+    "window, or replay a decision from a file with `infoshare decide --answers FILE`."
+)
+
+
+def _require_terminal() -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise InfoshareError(NO_TERMINAL)
+
+
+def init(
+    setting: Annotated[
+        str | None, typer.Option(help="Your setting's name, e.g. 'Little Acorns Nursery'.")
+    ] = None,
+    manager: Annotated[
+        str | None, typer.Option(help="The first manager's name (you).", show_default=False)
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Set up a new log and register the first manager. Never overwrites an existing log."""
+    from infoshare_cli.actions.deciding import setup_log
+    from infoshare_cli.asking.flows import offer_second_manager
+    from infoshare_cli.asking.prompts import (
+        QuestionaryAsker,
+        ask_new_passphrase,
+        passphrase_reader,
+    )
+
+    path = resolve_db(db)
+    if path.exists():
+        raise InfoshareError(
+            f"There is already a log at {path}; infoshare never overwrites a log. "
+            "Use --db to set up a separate one."
+        )
+    interactive = sys.stdin.isatty()
+    asker = QuestionaryAsker()
+    if setting is None:
+        if not interactive:
+            raise InfoshareError("Give your setting's name with --setting NAME.")
+        setting = asker.text("What is your setting called?", help="For example: Little Acorns.")
+    if manager is None:
+        if not interactive:
+            raise InfoshareError("Give the first manager's name with --manager NAME.")
+        manager = asker.text("Your name (you will be the first manager)?")
+    read = passphrase_reader(asker)
+    ledger, signer = setup_log(path, setting, manager, read, ask_new_passphrase)
+    with ledger:
+        typer.echo(f"Set up a new log for {setting.strip()} at {path}")
+        typer.echo(f"{signer.member.name} is registered as a manager.")
+        if interactive:
+            offer_second_manager(asker, ledger, signer, read, ask_new_passphrase)
+        else:
+            typer.echo(
+                "Next: add a second manager to co-sign decisions, e.g. "
+                "`infoshare staff add --name NAME --role manager --by "
+                f'"{signer.member.name}"`.'
+            )
+
+
+def decide(
+    answers: Annotated[
+        Path | None,
+        typer.Option(
+            "--answers",
+            help="Replay a decision from a YAML or JSON file instead of asking the questions "
+            "(for records first taken on paper). See examples/answers.yaml.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="With --answers: who took the decision (their name).", show_default=False
+        ),
+    ] = None,
+    cosigner: Annotated[
+        str | None,
+        typer.Option(
+            "--cosigner",
+            help="With --answers: the manager co-signing now (they type their passphrase). "
+            "Without it the decision waits for co-signature.",
+            show_default=False,
+        ),
+    ] = None,
+    revisits: Annotated[
+        str | None,
+        typer.Option(
+            "--revisits",
+            help="Take an earlier decision again (after a disagreement, or once advice "
+            "arrives); the new record points at it.",
+            show_default=False,
+            metavar="ID",
+        ),
+    ] = None,
+    db: DbOption = None,
+    questions: QuestionsOption = None,
+) -> None:
+    """Take a decision: the checklist, then a second manager's co-signature. Start here."""
+    from infoshare_cli.checklist.loading import load_question_set
+    from infoshare_cli.reading.records import parse_id
+
+    path = resolve_db(db)
+    qset = load_question_set(questions)
+    revisit_id = parse_id(revisits) if revisits is not None else None
+    if answers is not None:
+        written = _scripted(path, qset, answers, by, cosigner, revisit_id)
+    else:
+        if by or cosigner:
+            raise InfoshareError("--by and --cosigner go with --answers FILE.")
+        written = _interactive(path, qset, revisit_id)
+    _print_result(path, qset, written)
+
+
+def _interactive(path: Path, qset, revisit_id):
+    from infoshare_cli.asking.flows import interactive_decision, interactive_setup
+    from infoshare_cli.asking.prompts import QuestionaryAsker, ask_new_passphrase
+    from infoshare_cli.ledger.store import Ledger
+
+    _require_terminal()
+    asker = QuestionaryAsker()
+    read = asker.password
+    if not path.exists():
+        ledger = interactive_setup(asker, path, read, ask_new_passphrase)
+    else:
+        ledger = Ledger.open(path)
+    with ledger:
+        return interactive_decision(asker, ledger, qset, read, revisit_id)
+
+
+def _scripted(path: Path, qset, answers: Path, by, cosigner_name, revisit_id):
+    from infoshare_cli.actions.deciding import revisable, write_decision
+    from infoshare_cli.actions.staff import unlock_with_attempts
+    from infoshare_cli.asking.answers_file import load_answers_file
+    from infoshare_cli.asking.prompts import passphrase_reader
+    from infoshare_cli.domain.decisions import cosign_payload, decision_payload
+    from infoshare_cli.domain.staff import cosigner_problem, find_member
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.register import load_register
+
+    scripted = load_answers_file(answers, qset)
+    with Ledger.open(path) as ledger:
+        draft = scripted.draft
+        if revisit_id is not None:
+            draft.revisits = revisit_id
+        revisable(ledger, draft.revisits, draft.case_ref)
+        name = by or scripted.decided_by
+        if not name:
+            raise InfoshareError(
+                "Say who took the decision: --by NAME (or decided_by in the file)."
+            )
+        register = load_register(ledger)
+        decider_member = find_member(register, name)
+        cosigner_member = find_member(register, cosigner_name) if cosigner_name else None
+        if cosigner_member is not None:
+            problem = cosigner_problem(decider_member.staff_id, cosigner_member)
+            if problem:
+                raise InfoshareError(problem + " Nothing was written.")
+        draft.decided_by = decider_member.staff_id
+        payload = decision_payload(qset, draft)
+        read = passphrase_reader()
+        decider = unlock_with_attempts(decider_member, read)
+        cosigner = verdict = None
+        if cosigner_member is not None:
+            cosigner = unlock_with_attempts(cosigner_member, read)
+            verdict = ("agree", "Co-signed when the paper record was entered.")
+            cosign_payload(0, "", *verdict)
+        return write_decision(ledger, decider, payload, cosigner, verdict)
+
+
+def _print_result(path: Path, qset, written) -> None:
+    from rich.panel import Panel
+    from rich.text import Text
+
+    from infoshare_cli.outputs.screens import console, outcome_text
+
+    payload = written.decision.payload
+    outcome = payload["outcome"]
+    text = Text.assemble(
+        (f"Saved as decision #{written.decision.seq}", "bold"),
+        f"  (case {payload['case_ref']})\nOutcome: ",
+        outcome_text(qset, outcome),
+    )
+    if written.cosign is None:
+        text.append("\nStatus: awaiting co-signature", style="yellow")
+        text.append(
+            f"\nNext: a second manager co-signs it with `infoshare cosign {written.decision.seq}`."
+            " It is not final until they agree."
+        )
+    elif written.cosign.payload["verdict"] == "agree":
+        text.append("\nStatus: agreed (co-signed)", style="green")
+        if outcome in qset.outcomes and qset.outcomes[outcome].next_steps:
+            text.append("\nNext: " + qset.outcomes[outcome].next_steps)
+    else:
+        text.append("\nStatus: not agreed by the co-signer", style="red")
+        text.append(
+            "\nNext: talk it through, then take the decision again with "
+            f"`infoshare decide --revisits {written.decision.seq}`."
+        )
+    text.append(f"\nRead it in full with `infoshare show {written.decision.seq}`.", style="dim")
+    console().print(Panel(text, title="Decision recorded", title_align="left"))
+
+
+def pending(
+    db: DbOption = None, questions: QuestionsOption = None, json: JsonOption = False
+) -> None:
+    """List decisions awaiting co-signature, oldest first, with their age."""
+    from datetime import UTC, datetime, timedelta
+
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.records import (
+        age_text,
+        local_time,
+        parse_time,
+        pending_decisions,
+        staff_names,
+    )
+
+    with Ledger.open(resolve_db(db)) as ledger:
+        records = pending_decisions(ledger)
+        names = staff_names(ledger)
+    if json:
+        import json as jsonlib
+
+        rows = [
+            {
+                "id": r.id,
+                "recorded_at": r.entry.recorded_at,
+                "case_ref": r.payload.get("case_ref"),
+                "outcome": r.payload.get("outcome"),
+                "decided_by": names.get(r.entry.actor, r.entry.actor),
+                "age": age_text(r.entry.recorded_at),
+            }
+            for r in records
+        ]
+        typer.echo(jsonlib.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not records:
+        typer.echo("Nothing is awaiting co-signature.")
+        return
+    from rich.table import Table
+
+    from infoshare_cli.checklist.loading import load_question_set
+    from infoshare_cli.outputs.screens import console, outcome_text
+
+    qset = load_question_set(questions)
+    overdue_before = datetime.now(UTC) - timedelta(days=2)
+    table = Table(title="Awaiting co-signature (oldest first)", title_justify="left")
+    for column in ("ID", "Recorded", "Age", "Case", "Outcome", "Decided by"):
+        table.add_column(column)
+    overdue = 0
+    for r in records:
+        late = parse_time(r.entry.recorded_at) < overdue_before
+        overdue += late
+        table.add_row(
+            str(r.id),
+            local_time(r.entry.recorded_at),
+            age_text(r.entry.recorded_at),
+            r.payload.get("case_ref", ""),
+            outcome_text(qset, r.payload.get("outcome")),
+            names.get(r.entry.actor, r.entry.actor),
+            style="bold red" if late else None,
+        )
+    console().print(table)
+    if overdue:
+        typer.echo(f"{overdue} waiting more than 2 days (in red): please co-sign them soon.")
+    typer.echo("Co-sign one with `infoshare cosign ID`.")
+
+
+def cosign(
+    decision_id: Annotated[str, typer.Argument(metavar="ID", help="The decision's id.")],
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="The co-signing manager's name (asked if not given).", show_default=False
+        ),
+    ] = None,
+    db: DbOption = None,
+    questions: QuestionsOption = None,
+) -> None:
+    """Co-sign a decision that is awaiting co-signature: agree, or disagree with a reason."""
+    from infoshare_cli.actions.deciding import check_cosignable, cosign_existing
+    from infoshare_cli.actions.staff import unlock_with_attempts
+    from infoshare_cli.asking.flows import ask_verdict, pick_person
+    from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
+    from infoshare_cli.checklist.loading import load_question_set
+    from infoshare_cli.domain.staff import cosigner_problem, find_member
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.records import load_decision, parse_id
+    from infoshare_cli.reading.register import load_register
+
+    qset = load_question_set(questions)
+    with Ledger.open(resolve_db(db)) as ledger:
+        record = load_decision(ledger, parse_id(decision_id))
+        check_cosignable(record)
+        register = load_register(ledger)
+        asker = QuestionaryAsker()
+        if by is not None:
+            member = find_member(register, by)
+        else:
+            if not (sys.stdin.isatty() and sys.stdout.isatty()):
+                raise InfoshareError(
+                    "Say which manager is co-signing with --by NAME (no terminal is attached "
+                    "to pick from a list). Nothing was written."
+                )
+            eligible = [
+                m for m in register.values() if cosigner_problem(record.entry.actor, m) is None
+            ]
+            if not eligible:
+                raise InfoshareError("No other active manager is registered to co-sign.")
+            member = register[pick_person(asker, eligible, "Which manager is co-signing?", "")]
+        problem = cosigner_problem(record.entry.actor, member)
+        if problem:
+            raise InfoshareError(problem + " Nothing was written.")
+        signer = unlock_with_attempts(member, passphrase_reader(asker))
+        if sys.stdin.isatty():
+            verdict, comment = ask_verdict(asker, qset, record.payload)
+        else:
+            verdict, comment = _verdict_from_stdin()
+        entry = cosign_existing(ledger, record, signer, verdict, comment)
+    word = "agreed" if verdict == "agree" else "did not agree"
+    typer.echo(f"Decision #{record.id}: {member.name} {word}. Saved as entry #{entry.seq}.")
+    if verdict != "agree":
+        typer.echo(f"Next: take the decision again with `infoshare decide --revisits {record.id}`.")
+
+
+def _verdict_from_stdin() -> tuple[str, str]:
+    """Scripted co-signature: a line 'agree' or 'disagree', then a comment line."""
+    from infoshare_cli.asking.prompts import read_passphrase_line
+
+    verdict = read_passphrase_line("agree or disagree").strip().lower()
+    if verdict not in ("agree", "disagree"):
+        raise InfoshareError("Type agree or disagree. Nothing was written.")
+    return verdict, read_passphrase_line("Comment").strip()
+
+
+def show(
+    decision_id: Annotated[str, typer.Argument(metavar="ID", help="The decision's id.")],
+    db: DbOption = None,
+    questions: QuestionsOption = None,
+    json: JsonOption = False,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="md or html: a printable record for the child's file, instead of the screen.",
+            show_default=False,
+            metavar="md|html",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="With --format: write the record to this file (readable only by you).",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --out: replace the file if it exists.")
+    ] = False,
+) -> None:
+    """Show one decision in full: every answer and reason, the outcome, the signatures,
+    corrections and links. --format md|html makes a printable record."""
+    from infoshare_cli.checklist.loading import load_question_set
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.records import (
+        load_decision,
+        parse_id,
+        record_signatures,
+        staff_names,
+    )
+
+    if out is not None and format is None:
+        raise InfoshareError("--out goes with --format md or --format html.")
+    if format is not None and json:
+        raise InfoshareError("Use either --json or --format, not both.")
+    qset = load_question_set(questions)
+    with Ledger.open(resolve_db(db)) as ledger:
+        record = load_decision(ledger, parse_id(decision_id))
+        if format is not None:
+            from infoshare_cli.cli.commands.review import show_printable
+
+            show_printable(ledger, qset, record.id, format, out, force)
+            return
+        names = staff_names(ledger)
+        verified = record_signatures(ledger, record)
+    if json:
+        import json as jsonlib
+
+        # The payload's own random "id" is the entry id; "id" here is the decision's number.
+        out = {
+            **_renamed_id(record.payload),
+            "id": record.id,
+            "recorded_at": record.entry.recorded_at,
+            "status": record.status,
+            "decided_by": names.get(record.entry.actor),
+            "signature_ok": verified[record.id],
+            "cosignatures": [
+                {
+                    **_renamed_id(c.payload),
+                    "seq": c.seq,
+                    "by": names.get(c.actor),
+                    "recorded_at": c.recorded_at,
+                    "signature_ok": verified[c.seq],
+                }
+                for c in record.cosigns
+            ],
+            "revisited_by": record.revisited_by,
+            "corrections": [
+                {
+                    **_renamed_id(c.payload),
+                    "seq": c.seq,
+                    "by": names.get(c.actor),
+                    "recorded_at": c.recorded_at,
+                    "signature_ok": verified[c.seq],
+                }
+                for c in record.corrections
+            ],
+        }
+        typer.echo(jsonlib.dumps(out, indent=2, ensure_ascii=False))
+        return
+    from infoshare_cli.outputs.screens import console, decision_view
+
+    console().print(decision_view(qset, record, names, verified))
+
+
+def _renamed_id(payload: dict) -> dict:
+    """A payload with its random entry id under "entry_id", so it cannot hide the seq."""
+    out = {k: v for k, v in payload.items() if k != "id"}
+    if "id" in payload:
+        out["entry_id"] = payload["id"]
+    return out

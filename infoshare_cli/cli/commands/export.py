@@ -1,0 +1,192 @@
+"""`infoshare export`: decisions to a file, for the office, and a signed note of it in the log."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from infoshare_cli.cli.app import DbOption, QuestionsOption, resolve_db
+from infoshare_cli.cli.commands.review import (
+    CaseOption,
+    OutcomeOption,
+    SearchOption,
+    SinceOption,
+    StatusOption,
+    UntilOption,
+)
+from infoshare_cli.errors import InfoshareError
+
+PROGRESS_FROM = 500  # decisions: below this an export is too quick for a progress bar
+
+
+def export(
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv (opens in Excel), json or jsonl (can be checked later without the "
+            "log), md or html (printable).",
+            metavar="FORMAT",
+        ),
+    ] = "csv",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="The file to write. Default: the setting's name and today's date, in the "
+            "current folder.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the file if it already exists.")
+    ] = False,
+    excel: Annotated[
+        bool,
+        typer.Option("--excel", help="CSV for Excel: adds the mark Excel needs to show accents."),
+    ] = False,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Your name: you sign the record of this export. Asked if not given.",
+            show_default=False,
+            metavar="NAME",
+        ),
+    ] = None,
+    case: CaseOption = None,
+    outcome: OutcomeOption = None,
+    status: StatusOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    decided_by: Annotated[
+        str | None,
+        typer.Option(
+            "--decided-by",
+            help="Only decisions taken by this person (their name).",
+            show_default=False,
+            metavar="NAME",
+        ),
+    ] = None,
+    search: SearchOption = None,
+    count: Annotated[
+        int,
+        typer.Option("-n", "--count", min=0, help="Only the newest N matching decisions (0: all)."),
+    ] = 0,
+    db: DbOption = None,
+    questions: QuestionsOption = None,
+) -> None:
+    """Export decisions to a file (readable only by you). The export is recorded in the log.
+
+    Exporting takes records about children off this computer, so you sign it with your
+    passphrase, and the log keeps who exported what, when, and a fingerprint of the file.
+    """
+    from infoshare_cli.actions.exporting import run_export
+    from infoshare_cli.actions.staff import unlock_with_attempts
+    from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
+    from infoshare_cli.checklist.loading import load_question_set
+    from infoshare_cli.domain.staff import find_member
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.outputs.files import FORMATS, check_destination, default_file_name
+    from infoshare_cli.reading.filters import make_filters
+    from infoshare_cli.reading.register import load_register, setting_name
+
+    fmt = format.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise InfoshareError(f"--format: use one of {', '.join(FORMATS)} (not '{format[:20]}').")
+    if excel and fmt != "csv":
+        raise InfoshareError("--excel goes with --format csv.")
+    filters = make_filters(
+        case=case,
+        outcome=outcome,
+        status=status,
+        since=since,
+        until=until,
+        by=decided_by,
+        search=search,
+    )
+    qset = load_question_set(questions)
+    with Ledger.open(resolve_db(db)) as ledger:
+        path = out if out is not None else Path(default_file_name(setting_name(ledger), fmt))
+        check_destination(path, force)  # before anyone types a passphrase
+        register = load_register(ledger)
+        asker = QuestionaryAsker()
+        if by is None:
+            if not sys.stdin.isatty():
+                raise InfoshareError("Give your name with --by NAME. Nothing was exported.")
+            from infoshare_cli.asking.flows import pick_person
+
+            active = [m for m in register.values() if m.active]
+            member = register[
+                pick_person(
+                    asker,
+                    active,
+                    "Who is exporting?",
+                    "Pick your own name. The log records who took records off this computer.",
+                )
+            ]
+        else:
+            member = find_member(register, by)
+        signer = unlock_with_attempts(member, passphrase_reader(asker))
+        with _progress(ledger, filters, count) as on_row:
+            result = run_export(
+                ledger,
+                signer,
+                qset,
+                fmt=fmt,
+                filters=filters,
+                path=path,
+                force=force,
+                excel=excel,
+                limit=count,
+                on_row=on_row,
+            )
+    plural = "" if result.count == 1 else "s"
+    typer.echo(f"Exported {result.count} decision{plural} to {result.path}")
+    typer.echo(f"SHA-256: {result.sha256}")
+    typer.echo(
+        f"Recorded in the log as entry #{result.entry.seq} (by {member.name}). "
+        "Only you can read the file: keep it safe and delete it when it is no longer needed."
+    )
+    if result.count == 0:
+        typer.echo("No decisions matched, so the file has no records.", err=True)
+
+
+class _progress:
+    """A progress bar on standard error for large exports, when someone is watching."""
+
+    def __init__(self, ledger, filters, limit: int):
+        self.ledger, self.filters, self.limit = ledger, filters, limit
+        self.bar = None
+
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            return None
+        from infoshare_cli.actions.exporting import total_for_progress
+
+        total = total_for_progress(self.ledger, self.filters, self.limit)
+        if total < PROGRESS_FROM:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self.bar = Progress(
+            "Exporting",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.bar.start()
+        task = self.bar.add_task("export", total=total)
+        return lambda: self.bar.advance(task)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False

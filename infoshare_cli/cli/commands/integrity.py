@@ -1,0 +1,257 @@
+"""`infoshare verify`, `anchor` and `backup`: proving the log is intact, and keeping it safe."""
+
+import json as jsonlib
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from infoshare_cli.cli.app import DbOption, JsonOption, resolve_db
+from infoshare_cli.errors import InfoshareError
+
+PROGRESS_FROM = 5000  # entries: smaller logs verify in a blink
+
+WHAT_TO_DO = (
+    "What to do: do not write to the log until this is understood. Keep the file exactly as "
+    "it is (it is evidence), tell your designated safeguarding lead and the chair, and "
+    "compare it with your latest backup (`infoshare verify --db BACKUP`)."
+)
+
+
+def _short(hash_text: str) -> str:
+    return hash_text[:16] + "…"
+
+
+def _progress():
+    """A rich progress bar on standard error when it is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from infoshare_cli.outputs.screens import console
+
+    bar = Progress(
+        "Checking the log",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    )
+    state = {"task": None}
+
+    def update(done: int, total: int) -> None:
+        if total < PROGRESS_FROM:
+            return
+        if state["task"] is None:
+            bar.start()
+            state["task"] = bar.add_task("verify", total=total)
+        bar.update(state["task"], completed=done)
+
+    return bar, update
+
+
+def verify(
+    db: DbOption = None,
+    json: JsonOption = False,
+    anchor: Annotated[
+        str | None,
+        typer.Option(
+            "--anchor",
+            help="An anchor printed earlier by `infoshare anchor` (or the path of an earlier "
+            "export): also prove the log still contains it and has only grown since.",
+            show_default=False,
+            metavar="TEXT",
+        ),
+    ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            "--export",
+            help="Check a JSON or JSONL export on its own, without the log.",
+            dir_okay=False,
+            show_default=False,
+            metavar="FILE",
+        ),
+    ] = None,
+) -> None:
+    """Prove nothing in the log was changed, removed, reordered or forged. Exit 0 only if so."""
+    from infoshare_cli.integrity.anchors import read_anchor
+    from infoshare_cli.integrity.exports import verify_export
+    from infoshare_cli.integrity.verify import verify_path
+
+    pinned = read_anchor(anchor) if anchor is not None else None
+    if export is not None:
+        if not export.is_file():
+            raise InfoshareError(f"There is no export file at {export}.")
+        report = verify_export(export, pinned)
+        _print_export(report, json)
+        raise typer.Exit(0 if report.ok else 1)
+
+    path = resolve_db(db)
+    bar, update = _progress()
+    try:
+        report = verify_path(path, anchor=pinned, progress=update)
+    finally:
+        if bar is not None:
+            bar.stop()
+    if json:
+        typer.echo(jsonlib.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_report(report)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _print_report(report) -> None:
+    from infoshare_cli.integrity.report import when_text
+
+    if report.ok:
+        typer.secho("✓ The log is intact.", fg="green", bold=True)
+        if report.head is None:
+            typer.echo("  It has no entries yet.")
+        else:
+            typer.echo(
+                f"  All {report.entries} entries checked, from #1 to #{report.head.seq}: every "
+                "hash, every link in the chain and every signature holds, staff changes and "
+                "co-signatures follow the rules, the safeguards against changes are in "
+                "place, and SQLite's own integrity check found nothing wrong."
+            )
+            when = when_text(report.head.recorded_at) or report.head.recorded_at
+            typer.echo(
+                f"  Newest entry: #{report.head.seq}, {when}, hash {_short(report.head.hash)}"
+            )
+        if report.anchor is not None:
+            typer.echo(f"  {report.anchor_note}")
+        else:
+            typer.secho(
+                "  To prove no newest entries were removed, check against your latest anchor: "
+                'infoshare verify --anchor "infoshare-anchor:…"',
+                dim=True,
+            )
+        return
+    typer.secho("✗ The log does NOT verify.", fg="red", bold=True, err=False)
+    problems = report.problems
+    if report.first_bad is not None:
+        typer.echo(f"  First bad entry: {report.first_bad.message}")
+        problems = problems[1:]
+    for problem in problems:
+        typer.echo(f"  {problem.message}")
+    if report.first_bad is not None and report.entries:
+        good = (report.first_bad.seq or 1) - 1
+        if good > 0:
+            typer.echo(f"  Entries #1 to #{good} check out.")
+    typer.echo(WHAT_TO_DO)
+
+
+def _print_export(report, json: bool) -> None:
+    if json:
+        typer.echo(jsonlib.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        return
+    head = report.head
+    if report.ok:
+        typer.secho("✓ The export is intact.", fg="green", bold=True)
+        plural = "" if report.decisions == 1 else "s"
+        typer.echo(
+            f"  {report.decisions} decision{plural} ({report.entries} signed entries): every hash "
+            f"and signature holds against the {report.keys} public keys the export lists."
+        )
+        if head is not None:
+            typer.echo(
+                f"  It was taken when the log's newest entry was #{head['seq']} (hash "
+                f"{_short(head['hash'])}); it can serve as an anchor for the log."
+            )
+        if report.anchor_note:
+            typer.echo(f"  {report.anchor_note}")
+        typer.secho(
+            "  The keys come from the export itself: to be sure they are the staff's real "
+            "keys, also check the log with `infoshare verify`.",
+            dim=True,
+        )
+        return
+    typer.secho("✗ The export does NOT verify.", fg="red", bold=True)
+    typer.echo(f"  First problem: {report.problems[0].message}")
+    for problem in report.problems[1:6]:
+        typer.echo(f"  {problem.message}")
+    if len(report.problems) > 6:
+        typer.echo(f"  …and {len(report.problems) - 6} more.")
+
+
+def anchor(db: DbOption = None, json: JsonOption = False) -> None:
+    """Print a short statement of the log as it is now, to keep outside the computer."""
+    from infoshare_cli.integrity.anchors import anchor_for
+    from infoshare_cli.integrity.verify import verify_path
+
+    path = resolve_db(db)
+    bar, update = _progress()
+    try:
+        report = verify_path(path, progress=update)
+    finally:
+        if bar is not None:
+            bar.stop()
+    if not report.ok:
+        raise InfoshareError(
+            "The log does not verify, so it cannot be anchored: "
+            + report.problems[0].message
+            + " Run `infoshare verify` for details."
+        )
+    pinned = anchor_for(report.head, report.entries)
+    if json:
+        out = {
+            "anchor": pinned.text,
+            "entries": pinned.count,
+            "head_hash": pinned.hash,
+            "date": pinned.date,
+        }
+        typer.echo(jsonlib.dumps(out, indent=2))
+        return
+    typer.echo(pinned.text)  # alone on standard output, so `$(infoshare anchor)` is the line
+    typer.echo(
+        f"\nThis line pins the log as it is today: {pinned.count} entries, the newest with the "
+        "hash above. Write it in your setting's paper register and sign it, print it, or "
+        "email it to the chair, so a copy lives outside this computer. Later, "
+        '`infoshare verify --anchor "<the line>"` proves the log still holds these entries, '
+        "unchanged, and has only grown since. Take a new anchor every month.",
+        err=True,
+    )
+
+
+def backup(
+    dest: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Where to write the copy (a file, or a folder). Default: beside the log, "
+            "named with today's date and time.",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace DEST if a file is already there.")
+    ] = False,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Copy the log safely, even while someone is using it, and check the copy."""
+    from infoshare_cli.actions.backup import backup_log
+
+    path = resolve_db(db)
+    result = backup_log(path, dest, force=force)
+    report = result.report
+    if json:
+        out = {"backup": str(result.path), "log_ok": result.source_ok, **report.to_json()}
+        typer.echo(jsonlib.dumps(out, indent=2, ensure_ascii=False))
+    elif result.source_ok:
+        head = f", newest #{report.head.seq} {_short(report.head.hash)}" if report.head else ""
+        typer.echo(f"Backed up {report.entries} entries to {result.path} (checked: intact{head}).")
+        typer.echo(
+            "Keep a copy away from this computer too (an encrypted USB stick, or your "
+            "setting's secure storage). README: 'Restoring from a backup'."
+        )
+    else:
+        typer.secho(
+            f"The backup was written to {result.path}, but the log itself does not verify: "
+            f"{report.problems[0].message} Run `infoshare verify`.",
+            fg="red",
+        )
+    if not result.source_ok:
+        raise typer.Exit(1)

@@ -1,0 +1,488 @@
+"""`infoshare log`, `case`, `stats`, `correct` and `review`: reading the log back.
+
+Thin: parse options, call ``queries`` (and ``corrections``), render with ``review_views``.
+Heavy imports stay inside the functions so that `infoshare --help` starts quickly.
+"""
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from infoshare_cli.cli.app import DbOption, JsonOption, QuestionsOption, resolve_db
+from infoshare_cli.errors import InfoshareError
+
+# --- the filters shared by `log` and `export` ------------------------------------------------
+
+CaseOption = Annotated[
+    str | None,
+    typer.Option("--case", help="Only this case reference, e.g. C-1042.", show_default=False),
+]
+OutcomeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--outcome",
+        help="Only this outcome: share, share-without-consent, do-not-share or seek-advice.",
+        show_default=False,
+    ),
+]
+StatusOption = Annotated[
+    str | None,
+    typer.Option(
+        "--status",
+        help="Only this status: awaiting, agreed, not-agreed, superseded or corrected.",
+        show_default=False,
+    ),
+]
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="Only decisions on or after this day, e.g. 2026-11-01, 01/11/2026 or '7 days ago'.",
+        show_default=False,
+        metavar="DATE",
+    ),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        help="Only decisions on or before this day (the whole day counts).",
+        show_default=False,
+        metavar="DATE",
+    ),
+]
+SearchOption = Annotated[
+    str | None,
+    typer.Option(
+        "-q",
+        "--search",
+        help="Only decisions whose reasons, comments, corrections or written answers contain "
+        "all these words (the start of a word is enough: 'bruis' finds 'bruising').",
+        show_default=False,
+        metavar="WORDS",
+    ),
+]
+
+
+def _count_option(default: int, what: str) -> Any:
+    return typer.Option("-n", "--count", min=0, help=what, show_default=default != 0)
+
+
+# --- log ---------------------------------------------------------------------------------
+
+
+def log(
+    case: CaseOption = None,
+    outcome: OutcomeOption = None,
+    status: StatusOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            "--decided-by",
+            help="Only decisions taken by this person (their name).",
+            show_default=False,
+            metavar="NAME",
+        ),
+    ] = None,
+    search: SearchOption = None,
+    count: Annotated[
+        int, _count_option(20, "How many decisions to show, newest first (0 for all).")
+    ] = 20,
+    exports: Annotated[
+        bool,
+        typer.Option("--exports", help="List the exports instead: who took records off, when."),
+    ] = False,
+    db: DbOption = None,
+    questions: QuestionsOption = None,
+    json: JsonOption = False,
+) -> None:
+    """List decisions, newest first. Filter by case, outcome, status, dates, person or words."""
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.filters import make_filters
+    from infoshare_cli.reading.queries import export_entries, iter_decisions
+
+    filters = make_filters(
+        case=case, outcome=outcome, status=status, since=since, until=until, by=by, search=search
+    )
+    with Ledger.open(resolve_db(db)) as ledger:
+        if exports:
+            if any(v is not None for v in filters.as_dict().values()):
+                raise InfoshareError("--exports lists every export; it takes no filters.")
+            rows = export_entries(ledger, limit=count)
+            if json:
+                _echo_json_array(rows)
+                return
+            _print_exports(rows)
+            return
+        # One more than asked for, to know whether to say there are more.
+        reviews = iter_decisions(ledger, filters, limit=count + 1 if count else 0)
+        if json:
+            _echo_json_array(_first(reviews, count))
+            return
+        _print_log(ledger, questions, filters, reviews, count)
+
+
+def _first(rows, count: int):
+    for n, row in enumerate(rows):
+        if count and n >= count:
+            return
+        yield row
+
+
+def _echo_json_array(rows) -> None:
+    """A JSON array written as it is read: memory stays flat however many rows."""
+    import json as jsonlib
+
+    out = sys.stdout
+    out.write("[")
+    n = 0
+    for row in rows:
+        out.write(("," if n else "") + "\n  " + jsonlib.dumps(row, ensure_ascii=False))
+        n += 1
+    out.write("\n]\n" if n else "]\n")
+    out.flush()
+
+
+def _pager_console():
+    """A console that pages long output like `git log` when writing to a terminal."""
+    from infoshare_cli.outputs.screens import console
+
+    con = console()
+    if not sys.stdout.isatty() or os.environ.get("INFOSHARE_NO_PAGER"):
+        return con, None
+    os.environ.setdefault("LESS", "FRX")  # quit if it fits on one screen, keep colours
+    return con, con.pager(styles=True)
+
+
+def _print_log(ledger, questions, filters, reviews, count: int) -> None:
+    from infoshare_cli.checklist.loading import outcome_labels
+    from infoshare_cli.outputs.review_tables import decision_tables
+
+    labels = outcome_labels(questions)  # all the list needs of the question set
+    described = filters.describe()
+    title = "Decisions, newest first" + (f" ({described})" if described else "")
+    shown = 0
+    more = False
+    con, pager = _pager_console()
+
+    def counted():
+        nonlocal shown, more
+        for review in reviews:
+            if count and shown >= count:
+                more = True
+                return
+            shown += 1
+            yield review
+
+    tables = decision_tables(labels, counted(), title)
+    first = next(tables, None)
+    if first is None:
+        if ledger.conn.execute("SELECT 1 FROM entries WHERE kind = 'decision'").fetchone():
+            typer.echo("No decisions match" + (f" ({described})." if described else "."))
+        else:
+            typer.echo("No decisions have been recorded yet. Take one with `infoshare decide`.")
+        return
+    with pager or _nothing():
+        con.print(first)
+        for table in tables:
+            con.print(table)
+        if more:
+            con.print(
+                f"Showing the newest {count}. See more with -n 0 (all) or narrow the list "
+                "with --case, --since or -q.",
+                style="dim",
+            )
+        con.print("Read one in full with `infoshare show ID`.", style="dim")
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _print_exports(rows) -> None:
+    from infoshare_cli.outputs.review_tables import exports_table
+    from infoshare_cli.outputs.screens import console
+
+    table = exports_table(rows)
+    if table is None:
+        typer.echo("Nothing has been exported from this log.")
+        return
+    console().print(table)
+
+
+# --- case --------------------------------------------------------------------------------
+
+
+def case(
+    case_ref: Annotated[
+        str, typer.Argument(metavar="REF", help="The case reference, e.g. C-1042.")
+    ],
+    db: DbOption = None,
+    questions: QuestionsOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Everything decided about one case, oldest first: decisions, co-signatures, corrections."""
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.filters import make_filters
+    from infoshare_cli.reading.queries import iter_decisions
+
+    filters = make_filters(case=case_ref)
+    with Ledger.open(resolve_db(db)) as ledger:
+        reviews = iter_decisions(ledger, filters, newest_first=False)
+        if json:
+            _echo_json_array(reviews)
+            return
+        reviews = list(reviews)  # one case: a handful of decisions
+    if not reviews:
+        raise InfoshareError(
+            f"No decisions about case {filters.case} are recorded. Check the reference; "
+            "`infoshare log` lists recent decisions with their cases."
+        )
+    from infoshare_cli.checklist.loading import load_question_set
+    from infoshare_cli.outputs.review_tables import case_chronology
+    from infoshare_cli.outputs.screens import console
+
+    console().print(case_chronology(load_question_set(questions), filters.case, reviews))
+
+
+# --- stats -------------------------------------------------------------------------------
+
+
+def stats(
+    since: SinceOption = None,
+    until: UntilOption = None,
+    db: DbOption = None,
+    questions: QuestionsOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Decisions per month by outcome and status, and co-signatures waiting too long."""
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.filters import make_filters
+    from infoshare_cli.reading.queries import month_counts, overdue_decisions
+
+    filters = make_filters(since=since, until=until)
+    months: dict[str, dict[str, Any]] = {}
+    totals: dict[str, Any] = {"total": 0, "by_outcome": {}, "by_status": {}}
+    with Ledger.open(resolve_db(db)) as ledger:
+        for month, outcome, status, n in month_counts(ledger, filters):
+            empty = {"month": month, "total": 0, "by_outcome": {}, "by_status": {}}
+            m = months.setdefault(month, empty)
+            for bucket in (m, totals):
+                bucket["total"] += n
+                bucket["by_outcome"][outcome] = bucket["by_outcome"].get(outcome, 0) + n
+                bucket["by_status"][status] = bucket["by_status"].get(status, 0) + n
+        overdue = overdue_decisions(ledger)
+    result = {"months": list(months.values()), "totals": totals, "overdue": overdue}
+    if json:
+        import json as jsonlib
+
+        typer.echo(jsonlib.dumps(result, indent=2, ensure_ascii=False))
+        return
+    if not totals["total"]:
+        typer.echo("No decisions recorded" + (" in that period." if since or until else " yet."))
+        return
+    from infoshare_cli.checklist.loading import load_question_set
+    from infoshare_cli.outputs.review_tables import stats_tables
+    from infoshare_cli.outputs.screens import console
+
+    con = console()
+    for part in stats_tables(load_question_set(questions), result):
+        con.print(part)
+
+
+# --- correct -----------------------------------------------------------------------------
+
+
+def correct(
+    decision_id: Annotated[str, typer.Argument(metavar="ID", help="The decision to correct.")],
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Your name (you sign the correction). Asked if not given.",
+            show_default=False,
+        ),
+    ] = None,
+    wrong: Annotated[
+        str | None, typer.Option("--wrong", help="What was wrong.", show_default=False)
+    ] = None,
+    right: Annotated[
+        str | None, typer.Option("--right", help="What is right.", show_default=False)
+    ] = None,
+    why: Annotated[
+        str | None, typer.Option("--why", help="Why it is being corrected.", show_default=False)
+    ] = None,
+    db: DbOption = None,
+    questions: QuestionsOption = None,
+) -> None:
+    """Correct a decision: say what was wrong, what is right and why. The original stays."""
+    from infoshare_cli.actions.corrections import append_correction, correction_payload
+    from infoshare_cli.actions.staff import unlock_with_attempts
+    from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
+    from infoshare_cli.domain.staff import find_member
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.records import load_decision, parse_id
+    from infoshare_cli.reading.register import load_register
+
+    terminal = sys.stdin.isatty() and sys.stdout.isatty()
+    with Ledger.open(resolve_db(db)) as ledger:
+        record = load_decision(ledger, parse_id(decision_id))
+        register = load_register(ledger)
+        asker = QuestionaryAsker()
+        if by is None:
+            if not terminal:
+                raise InfoshareError("Give your name with --by NAME. Nothing was written.")
+            from infoshare_cli.asking.flows import pick_person
+
+            active = [m for m in register.values() if m.active]
+            member = register[
+                pick_person(
+                    asker,
+                    active,
+                    "Who is making this correction?",
+                    "Pick your own name. You sign the correction with your passphrase.",
+                )
+            ]
+        else:
+            member = find_member(register, by)
+        texts = {"wrong": wrong, "right": right, "why": why}
+        if any(not (v or "").strip() for v in texts.values()):
+            if not terminal:
+                raise InfoshareError(
+                    "Say what was wrong, what is right and why, with --wrong, --right and "
+                    "--why. Nothing was written."
+                )
+            texts = _ask_correction(asker, ledger, questions, record.id, texts)
+        correction_payload(record, **texts)  # check it before asking for the passphrase
+        signer = unlock_with_attempts(member, passphrase_reader(asker))
+        entry = append_correction(ledger, record, signer, **texts)
+    typer.echo(
+        f"Decision #{record.id}: correction by {member.name} saved as entry #{entry.seq}. "
+        "The original is unchanged; the correction is shown with it everywhere."
+    )
+
+
+def _ask_correction(asker, ledger, questions, decision_id: int, texts: dict) -> dict:
+    from infoshare_cli.checklist.loading import load_question_set
+
+    asker.say(_decision_renderable(ledger, load_question_set(questions), decision_id))
+    prompts = {
+        "wrong": "What was wrong in this record?",
+        "right": "What is right?",
+        "why": "Why is it being corrected?",
+    }
+    out = dict(texts)
+    for key, message in prompts.items():
+        if not (out.get(key) or "").strip():
+            out[key] = asker.text(message, kind="reason")
+    return out
+
+
+# --- show helpers (used by `show`) -----------------------------------------------------------
+
+
+def _decision_renderable(ledger, qset, decision_id: int):
+    from infoshare_cli.outputs.screens import decision_view
+    from infoshare_cli.reading.records import load_decision, record_signatures, staff_names
+
+    record = load_decision(ledger, decision_id)
+    verified = record_signatures(ledger, record)
+    return decision_view(qset, record, staff_names(ledger), verified)
+
+
+def printable_record(ledger, qset, decision_id: int, fmt: str) -> str:
+    """One decision as a printable Markdown or HTML record, with its signatures checked."""
+    from infoshare_cli.outputs import printable
+    from infoshare_cli.reading.queries import get_review
+    from infoshare_cli.reading.records import load_decision, record_signatures
+    from infoshare_cli.reading.register import setting_name
+
+    record = load_decision(ledger, decision_id)
+    review = get_review(ledger, decision_id)
+    verified = record_signatures(ledger, record)
+    setting = setting_name(ledger)
+    if fmt == "md":
+        return printable.markdown_record(qset, review, setting=setting, verified=verified)
+    return printable.html_document(qset, review, setting=setting, verified=verified)
+
+
+def show_printable(ledger, qset, decision_id: int, fmt: str, out: Path | None, force: bool) -> None:
+    """`show --format md|html`: print the record, or write it owner-only with --out."""
+    fmt = fmt.lower()
+    if fmt not in ("md", "html"):
+        raise InfoshareError(f"--format: use md or html (not '{fmt[:20]}').")
+    text = printable_record(ledger, qset, decision_id, fmt)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    from infoshare_cli.actions.exporting import write_private_file
+
+    write_private_file(out, text, force)
+    typer.echo(f"Wrote decision #{decision_id} to {out} (readable only by you).", err=True)
+
+
+# --- review ------------------------------------------------------------------------------
+
+
+def review(
+    count: Annotated[
+        int, _count_option(30, "How many recent decisions to choose from (0 for all).")
+    ] = 30,
+    case: CaseOption = None,
+    db: DbOption = None,
+    questions: QuestionsOption = None,
+) -> None:
+    """Pick a recent decision from a list and read it in full. No ids to type."""
+    from infoshare_cli.asking.prompts import QuestionaryAsker
+    from infoshare_cli.checklist.loading import load_question_set
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.filters import make_filters
+    from infoshare_cli.reading.queries import iter_decisions
+    from infoshare_cli.reading.records import local_time
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise InfoshareError(
+            "`infoshare review` asks you to pick from a list, so it needs a terminal. "
+            "In a script, use `infoshare log` and `infoshare show ID`."
+        )
+    qset = load_question_set(questions)
+    filters = make_filters(case=case)
+    asker = QuestionaryAsker()
+    with Ledger.open(resolve_db(db)) as ledger:
+        choices = [
+            (
+                str(r["id"]),
+                f"#{r['id']}  {local_time(r['recorded_at'])}  {r.get('case_ref')}  "
+                f"{_label(qset, r.get('outcome'))}  ({r['status']})",
+            )
+            for r in iter_decisions(ledger, filters, limit=count)
+        ]
+        if not choices:
+            typer.echo("No decisions have been recorded yet. Take one with `infoshare decide`.")
+            return
+        done = "__done__"
+        while True:
+            picked = asker.select(
+                "Which decision do you want to read?",
+                [*choices, (done, "Done")],
+                help="Newest first. Use the arrow keys, then Enter.",
+            )
+            if picked == done:
+                return
+            asker.say(_decision_renderable(ledger, qset, int(picked)))
+            if not asker.confirm("Read another?", default=True):
+                return
+
+
+def _label(qset, outcome: str | None) -> str:
+    return qset.outcomes[outcome].label if outcome in qset.outcomes else (outcome or "")

@@ -1,0 +1,130 @@
+"""`infoshare staff add|list|deactivate|passphrase`: the register of who may decide and co-sign."""
+
+from typing import Annotated
+
+import typer
+
+from infoshare_cli.cli.app import DbOption, JsonOption, new_app, resolve_db
+
+app = new_app(
+    help="Manage the staff register. Adding or deactivating someone needs an active "
+    "manager's passphrase, and is itself recorded in the log."
+)
+
+ByOption = Annotated[
+    str,
+    typer.Option("--by", help="The manager authorising this (they type their passphrase)."),
+]
+
+
+def _authorise(ledger, register, by: str, read):
+    from infoshare_cli.actions.staff import unlock_with_attempts
+    from infoshare_cli.domain.staff import find_member, require_manager
+
+    manager = find_member(register, by)
+    require_manager(manager, "change the staff register")
+    return unlock_with_attempts(manager, read)
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Option("--name", help="Their name, as colleagues know them.")],
+    role: Annotated[
+        str,
+        typer.Option("--role", help="manager (can co-sign) or practitioner.", metavar="ROLE"),
+    ],
+    by: ByOption,
+    dsl: Annotated[
+        bool, typer.Option("--dsl", help="They are a designated safeguarding lead.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Register a member of staff. They then type their own new passphrase, twice."""
+    from infoshare_cli.actions.staff import add_member, check_new_name
+    from infoshare_cli.asking.prompts import ask_new_passphrase, passphrase_reader
+    from infoshare_cli.domain.staff import check_name, check_role
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.register import load_register
+
+    check_role(role)
+    name = check_name(name)
+    read = passphrase_reader()
+    with Ledger.open(resolve_db(db)) as ledger:
+        register = load_register(ledger)
+        check_new_name(register, name)  # before anyone types a passphrase
+        signer = _authorise(ledger, register, by, read)
+        passphrase = ask_new_passphrase(read, name)
+        member = add_member(ledger, signer, name, role, passphrase, dsl)
+    typer.echo(f"{member.description} is registered (added by {signer.member.name}).")
+
+
+@app.command("list")
+def list_staff(
+    db: DbOption = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include deactivated staff.")] = False,
+    json: JsonOption = False,
+) -> None:
+    """List the staff register."""
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.register import load_register
+
+    with Ledger.open(resolve_db(db)) as ledger:
+        people = [m for m in load_register(ledger).values() if all_ or m.active]
+    if json:
+        import json as jsonlib
+
+        rows = [{"name": m.name, "role": m.role, "dsl": m.dsl, "active": m.active} for m in people]
+        typer.echo(jsonlib.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    from infoshare_cli.outputs.screens import console
+
+    table = Table(title="Staff register", title_justify="left")
+    for column in ("Name", "Role", "Safeguarding lead", "Active"):
+        table.add_column(column)
+    for m in people:
+        table.add_row(m.name, m.role, "yes" if m.dsl else "", "yes" if m.active else "no")
+    console().print(table)
+
+
+@app.command("deactivate")
+def deactivate(
+    name: Annotated[str, typer.Argument(help="The person to deactivate.")],
+    by: ByOption,
+    db: DbOption = None,
+) -> None:
+    """Deactivate someone who has left: they can no longer sign. Their records stay."""
+    from infoshare_cli.actions.staff import check_can_deactivate, deactivate_member
+    from infoshare_cli.asking.prompts import passphrase_reader
+    from infoshare_cli.domain.staff import find_member
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.register import load_register
+
+    with Ledger.open(resolve_db(db)) as ledger:
+        register = load_register(ledger)
+        member = find_member(register, name)
+        check_can_deactivate(register, member)  # before anyone types a passphrase
+        signer = _authorise(ledger, register, by, passphrase_reader())
+        deactivate_member(ledger, signer, member)
+    typer.echo(f"{member.name} is deactivated (by {signer.member.name}).")
+
+
+@app.command("passphrase")
+def passphrase(
+    name: Annotated[str, typer.Argument(help="Your own name.")],
+    db: DbOption = None,
+) -> None:
+    """Change your own passphrase (type the old one, then the new one twice)."""
+    from infoshare_cli.actions.staff import change_passphrase, unlock_with_attempts
+    from infoshare_cli.asking.prompts import ask_new_passphrase, passphrase_reader
+    from infoshare_cli.domain.staff import find_member
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.register import load_register
+
+    read = passphrase_reader()
+    with Ledger.open(resolve_db(db)) as ledger:
+        member = find_member(load_register(ledger), name)
+        signer = unlock_with_attempts(member, read)
+        change_passphrase(ledger, signer, ask_new_passphrase(read, member.name))
+    typer.echo(f"The passphrase for {member.name} is changed. Use the new one from now on.")

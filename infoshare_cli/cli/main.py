@@ -1,0 +1,113 @@
+"""The `infoshare` command line: a thin layer that parses options and calls the core."""
+
+from typing import Annotated
+
+import typer
+
+from infoshare_cli import __version__
+from infoshare_cli.cli.app import explain_unexpected, new_app, print_error
+from infoshare_cli.cli.commands import decide as decide_commands
+from infoshare_cli.cli.commands import export as export_commands
+from infoshare_cli.cli.commands import integrity as integrity_commands
+from infoshare_cli.cli.commands import questions as questions_commands
+from infoshare_cli.cli.commands import review as review_commands
+from infoshare_cli.cli.commands import staff as staff_commands
+
+HELP = """Record decisions to share information about a child, co-signed by a second manager.
+
+New here? Run `infoshare decide`: the first time, it sets up the log and registers you as the
+first manager, then walks you through the checklist. `infoshare rules` shows the seven golden
+rules for information sharing.
+"""
+
+app = new_app(help=HELP, add_completion=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"infoshare {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show full technical details when something goes wrong."),
+    ] = False,
+) -> None:
+    if debug:
+        import os
+
+        os.environ["INFOSHARE_DEBUG"] = "1"
+
+
+# Short help for the command list (each command's own --help gives the full text), in the
+# order a newcomer meets them: deciding, co-signing, reading back, checking, setting up.
+COMMANDS = [
+    ("decide", decide_commands.decide, "Take a decision with the checklist. Start here."),
+    ("pending", decide_commands.pending, "Decisions awaiting co-signature."),
+    ("cosign", decide_commands.cosign, "Co-sign a decision: agree, or disagree and say why."),
+    ("show", decide_commands.show, "One decision in full, with its signatures."),
+    ("log", review_commands.log, "Decisions, newest first, with filters and search."),
+    ("case", review_commands.case, "Everything about one case, oldest first."),
+    ("review", review_commands.review, "Pick a recent decision from a list and read it."),
+    ("stats", review_commands.stats, "Decisions per month by outcome and status."),
+    ("correct", review_commands.correct, "Add a signed correction to a decision."),
+    ("export", export_commands.export, "Export decisions to CSV, JSON, Markdown or HTML."),
+    ("verify", integrity_commands.verify, "Prove the log has not been tampered with."),
+    ("anchor", integrity_commands.anchor, "A one-line statement of the log, to keep on paper."),
+    ("backup", integrity_commands.backup, "A safe, checked copy of the log."),
+    ("init", decide_commands.init, "Set up a new log and its first manager."),
+    ("rules", questions_commands.rules, "The golden rules and the critical criteria."),
+]
+for name, function, short_help in COMMANDS:
+    app.command(name, short_help=short_help)(function)
+app.add_typer(staff_commands.app, name="staff", short_help="Add, list or deactivate staff.")
+app.add_typer(questions_commands.app, name="questions", short_help="Check or draw a question file.")
+
+
+def _only_the_command_run(args: list[str]) -> list | None:
+    """Typer makes every command before parsing (~4 ms); keep only the one being run.
+
+    That is the first argument that is not an option (the root options take no value), if
+    it names a command and no help was asked for before it. Returns what to put back.
+    """
+    for arg in args:
+        if arg in ("-h", "--help", "--"):
+            return None
+        if arg.startswith("-"):
+            continue
+        commands = [c for c in app.registered_commands if c.name == arg]
+        groups = [g for g in app.registered_groups if g.name == arg]
+        if not commands and not groups:
+            return None
+        saved = [app.registered_commands[:], app.registered_groups[:]]
+        app.registered_commands[:], app.registered_groups[:] = commands, groups
+        return saved
+    return None
+
+
+def main() -> None:
+    """Console-script entry point: the last guard against a traceback on screen."""
+    import sys
+
+    from infoshare_cli.cli.app import debug_enabled
+
+    saved = _only_the_command_run(sys.argv[1:])
+    try:
+        app()
+    except Exception as exc:  # a bug: say so plainly, without personal data
+        if debug_enabled():
+            raise
+        print_error(explain_unexpected(exc))
+        raise SystemExit(1) from None
+    finally:
+        if saved is not None:
+            app.registered_commands[:], app.registered_groups[:] = saved

@@ -1,1 +1,0 @@
-"""One module per group of commands; ``infoshare_cli.cli`` puts them together."""

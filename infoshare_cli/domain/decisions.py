@@ -1,0 +1,237 @@
+"""A decision as data: the draft the wizard builds, its checks, and the payload it is logged as.
+
+Pure Python. The outcome is never chosen by hand: it is whatever ``questions.route``
+makes of the answers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from infoshare_cli.domain.questions import Part, QuestionSet
+from infoshare_cli.domain.routing import Answer, Route, answer_problems, mention, route
+from infoshare_cli.errors import InfoshareError
+
+MAX_CASE_REF = 40
+MAX_TEXT = 4000
+# Control characters other than tab and line breaks (escape codes can clear or rewrite what
+# a reader sees on screen), and lone surrogates (not text at all: they cannot be stored).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_MESSAGE = (
+    "remove the control characters (such as escape codes) from the text; they cannot be "
+    "stored or shown safely"
+)
+
+
+def has_control_characters(text: str) -> bool:
+    return _CONTROL.search(text) is not None
+
+
+def displayable(value: Any) -> Any:
+    """``value`` with control characters in every string replaced by U+FFFD, for showing.
+
+    New entries cannot hold them (they are refused when typed), but a log written by hand or
+    by an older version might: a record must never be able to rewrite the reader's screen.
+    """
+    if isinstance(value, str):
+        return _CONTROL.sub("\ufffd", value)
+    if isinstance(value, Mapping):
+        return {k: displayable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [displayable(v) for v in value]
+    return value
+
+
+VERDICTS = ("agree", "disagree")
+
+CASE_REF_HELP = (
+    "Use your setting's own case reference for the child (for example C-1042), "
+    "not the child's name: the log keeps as little personal data as it can."
+)
+
+
+@dataclass
+class Draft:
+    """A decision being taken: who, about which case, and the answers so far."""
+
+    case_ref: str
+    decided_by: str
+    answers: dict[str, Answer] = field(default_factory=dict)
+    outcome_record: dict[str, Answer] = field(default_factory=dict)
+    revisits: int | None = None
+
+    def route(self, qset: QuestionSet) -> Route:
+        return route(qset, self.answers)
+
+
+def check_case_ref(value: str) -> str:
+    cleaned = " ".join(str(value).split())
+    if not cleaned:
+        raise InfoshareError("The case reference cannot be empty. " + CASE_REF_HELP)
+    if len(cleaned) > MAX_CASE_REF:
+        raise InfoshareError(
+            f"The case reference may be at most {MAX_CASE_REF} characters long. " + CASE_REF_HELP
+        )
+    if not cleaned.isprintable():
+        raise InfoshareError("The case reference may only contain printable characters.")
+    return cleaned
+
+
+def outcome_parts(qset: QuestionSet, outcome: str | None) -> tuple[Part, ...]:
+    """Extra details an outcome records (who was asked for advice, and when)."""
+    if outcome is None or outcome not in qset.outcomes:
+        return ()
+    return qset.outcomes[outcome].record
+
+
+def draft_problems(qset: QuestionSet, draft: Draft) -> list[str]:
+    """Every reason the draft cannot be signed yet ([] when it is complete)."""
+    problems: list[str] = []
+    try:
+        check_case_ref(draft.case_ref)
+    except InfoshareError as exc:
+        problems.append(exc.message)
+    for qid, answer in draft.answers.items():
+        if qid not in qset.questions:
+            problems.append(f"There is no question '{mention(qid)}' in {qset.name} {qset.version}.")
+        else:
+            problems += answer_problems(qset.questions[qid], answer)
+        problems += _length_problems(mention(qid), answer)
+    if problems:
+        return problems
+    current = draft.route(qset)
+    if current.pending is not None and qset.questions[current.pending].type != "review":
+        problems.append(f"'{current.pending}' is not answered yet.")
+        return problems
+    off_path = [q for q in draft.answers if q not in current.path and q != current.pending]
+    for qid in off_path:
+        problems.append(
+            f"'{qid}' is answered, but the answers before it do not lead there "
+            f"({' -> '.join(current.path)}). Remove it, or change the earlier answer."
+        )
+    if current.outcome is None:
+        problems.append("The answers do not lead to an outcome.")
+    parts = {p.id: p for p in outcome_parts(qset, current.outcome)}
+    for pid, part in parts.items():
+        answer = draft.outcome_record.get(pid)
+        if answer is None:
+            problems.append(f"The outcome '{current.outcome}' needs '{pid}': {part.text}")
+        else:
+            problems += answer_problems(part, answer) + _length_problems(pid, answer)
+    for pid in draft.outcome_record:
+        if pid not in parts:
+            problems.append(
+                f"'{mention(pid)}' is not something the outcome '{current.outcome}' records"
+                + (f" (it records: {', '.join(parts)})." if parts else ".")
+            )
+    return problems
+
+
+def _length_problems(qid: str, answer: Answer) -> list[str]:
+    texts = [answer.reason]
+    if isinstance(answer.value, str):
+        texts.append(answer.value)
+    elif isinstance(answer.value, Mapping):
+        for sub in answer.value.values():
+            if isinstance(sub, Answer):
+                texts.append(sub.reason)
+                if isinstance(sub.value, str):
+                    texts.append(sub.value)
+    problems = []
+    if any(len(t) > MAX_TEXT for t in texts):
+        problems.append(f"'{qid}': keep each answer and reason under {MAX_TEXT:,} characters.")
+    if any(isinstance(t, str) and has_control_characters(t) for t in texts):
+        problems.append(f"'{qid}': {CONTROL_MESSAGE}.")
+    return problems
+
+
+# --- to and from the log's JSON ---------------------------------------------------------
+
+
+def answer_to_json(answer: Answer) -> dict[str, Any]:
+    value = answer.value
+    if isinstance(value, Mapping):
+        value = {k: answer_to_json(v) for k, v in value.items()}
+    elif isinstance(value, tuple | list):
+        value = list(value)
+    result: dict[str, Any] = {"answer": value}
+    if answer.reason.strip():
+        result["reason"] = answer.reason.strip()
+    return result
+
+
+def answer_from_json(data: Mapping[str, Any]) -> Answer:
+    value = data.get("answer")
+    if isinstance(value, Mapping):
+        value = {k: answer_from_json(v) for k, v in value.items()}
+    elif isinstance(value, list):
+        value = tuple(value)
+    return Answer(value, data.get("reason", ""))
+
+
+def decision_payload(qset: QuestionSet, draft: Draft) -> dict[str, Any]:
+    """What the log stores for a complete draft. Raises if the draft is not complete."""
+    problems = draft_problems(qset, draft)
+    if problems:
+        raise InfoshareError("The decision is not complete:", problems=problems)
+    current = draft.route(qset)
+    answers = {qid: answer_to_json(draft.answers[qid]) for qid in current.path}
+    if current.pending is not None:  # the final review question, confirmed by signing
+        answers[current.pending] = {"answer": "confirmed"}
+    payload: dict[str, Any] = {
+        "case_ref": check_case_ref(draft.case_ref),
+        "question_set": qset.identity,
+        "answers": answers,
+        "outcome": current.outcome,
+        "basis": list(current.basis),
+        "urgent": bool(current.alerts),
+    }
+    if draft.outcome_record:
+        payload["outcome_record"] = {k: answer_to_json(v) for k, v in draft.outcome_record.items()}
+    if draft.revisits is not None:
+        payload["revisits"] = int(draft.revisits)
+    return payload
+
+
+def cosign_payload(decision_seq: int, decision_hash: str, verdict: str, comment: str) -> dict:
+    if verdict not in VERDICTS:
+        raise InfoshareError(f"A co-signature must agree or disagree (not '{verdict}').")
+    comment = comment.strip()
+    if verdict == "disagree" and not comment:
+        raise InfoshareError(
+            "Say why you disagree: the comment is part of the record. Nothing was written."
+        )
+    if len(comment) > MAX_TEXT:
+        raise InfoshareError(f"Keep the comment under {MAX_TEXT:,} characters.")
+    if has_control_characters(comment):
+        raise InfoshareError(f"In the comment, {CONTROL_MESSAGE}. Nothing was written.")
+    return {
+        "decision": decision_seq,
+        "decision_hash": decision_hash,
+        "verdict": verdict,
+        "comment": comment,
+    }
+
+
+# --- status ----------------------------------------------------------------------------
+
+AWAITING = "awaiting co-signature"
+AGREED = "agreed"
+NOT_AGREED = "not agreed"
+SUPERSEDED = "superseded"
+CORRECTED = "corrected"
+STATUSES = (AWAITING, AGREED, NOT_AGREED, SUPERSEDED, CORRECTED)
+
+
+def decision_status(verdict: str | None, superseded: bool, corrected: bool) -> str:
+    """One word for where a decision stands. A later revisit outranks a correction."""
+    if superseded:
+        return SUPERSEDED
+    if corrected:
+        return CORRECTED
+    if verdict is None:
+        return AWAITING
+    return AGREED if verdict == "agree" else NOT_AGREED

@@ -1,0 +1,188 @@
+"""The staff register: who may decide and who may co-sign, and their signing keys.
+
+The register lives in the log itself, as signed ``staff`` entries: ``register``,
+``deactivate`` and ``rekey`` (a passphrase change, which also replaces the signing key).
+Each person has an Ed25519 key whose private half is sealed with their passphrase
+(Argon2id + AES-GCM, see ``crypto``): a passphrase is right when it unseals the key.
+No terminal code here; the CLI asks for names and passphrases and passes them in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.ledger import crypto
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+
+ROLES = ("manager", "practitioner")
+MAX_NAME_LENGTH = 80
+MAX_PASSPHRASE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    staff_id: str
+    name: str
+    role: str
+    dsl: bool
+    active: bool
+    public_key: str
+    sealed_key: dict
+    since_seq: int
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == "manager"
+
+    @property
+    def description(self) -> str:
+        extra = ", designated safeguarding lead" if self.dsl else ""
+        return f"{self.name} ({self.role}{extra})"
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A staff member whose passphrase has been checked: they can sign entries."""
+
+    member: StaffMember
+    private_key: Ed25519PrivateKey
+
+    @property
+    def staff_id(self) -> str:
+        return self.member.staff_id
+
+    def sign(self, data: bytes) -> str:
+        return crypto.sign(self.private_key, data)
+
+
+def check_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise InfoshareError("A name cannot be empty.")
+    if len(cleaned) > MAX_NAME_LENGTH:
+        raise InfoshareError(f"A name may be at most {MAX_NAME_LENGTH} characters long.")
+    if not cleaned.isprintable():
+        raise InfoshareError("A name may only contain printable characters.")
+    return cleaned
+
+
+MAX_SETTING_LENGTH = 200
+
+
+def check_setting_name(setting: str) -> str:
+    """The setting's name as it goes on every printable record ("Our setting" if empty)."""
+    cleaned = " ".join(setting.split())
+    if len(cleaned) > MAX_SETTING_LENGTH:
+        raise InfoshareError(
+            f"The setting's name may be at most {MAX_SETTING_LENGTH} characters long."
+        )
+    if not cleaned.isprintable():
+        raise InfoshareError("The setting's name may only contain printable characters.")
+    return cleaned or "Our setting"
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InfoshareError(f"The role must be one of: {', '.join(ROLES)} (not '{role}').")
+    return role
+
+
+# --- reading the register ---------------------------------------------------------------
+
+
+def apply_staff_entry(register: dict[str, StaffMember], seq: int, payload: dict) -> None:
+    """Fold one ``staff`` entry into a register (staff id -> member)."""
+    staff_id = payload["staff_id"]
+    action = payload["action"]
+    if action == "register":
+        register[staff_id] = StaffMember(
+            staff_id,
+            payload["name"],
+            payload["role"],
+            bool(payload.get("dsl", False)),
+            True,
+            payload["public_key"],
+            payload["sealed_key"],
+            seq,
+        )
+    elif action == "deactivate" and staff_id in register:
+        register[staff_id] = replace(register[staff_id], active=False, since_seq=seq)
+    elif action == "rekey" and staff_id in register:
+        register[staff_id] = replace(
+            register[staff_id],
+            public_key=payload["public_key"],
+            sealed_key=payload["sealed_key"],
+            since_seq=seq,
+        )
+
+
+def find_member(register: dict[str, StaffMember], name: str) -> StaffMember:
+    """The person with this name (ignoring case and extra spaces), or a clear error."""
+    wanted = " ".join(name.split()).casefold()
+    matches = [m for m in register.values() if m.name.casefold() == wanted]
+    active = [m for m in matches if m.active]
+    if active:
+        return active[0]
+    if matches:
+        return matches[0]
+    names = ", ".join(m.name for m in register.values() if m.active) or "nobody yet"
+    raise InfoshareError(
+        f"Nobody called '{name}' is registered. Registered staff: {names}. "
+        "Check the spelling, or see `infoshare staff list`."
+    )
+
+
+def active_managers(register: dict[str, StaffMember]) -> list[StaffMember]:
+    return [m for m in register.values() if m.active and m.is_manager]
+
+
+def require_active(member: StaffMember) -> None:
+    if not member.active:
+        raise InfoshareError(f"{member.name} has been deactivated and can no longer sign.")
+
+
+def current_signer(register: dict[str, StaffMember], signer: Signer) -> StaffMember:
+    """The signer as the register stands now; call it with the write lock held.
+
+    A key is unlocked minutes before it signs (after the checklist, say). If, meanwhile,
+    another window deactivated the person or changed their passphrase (a new key), the
+    entry would break the rules `verify` checks, so nothing is written.
+    """
+    member = register.get(signer.staff_id)
+    name = signer.member.name
+    if member is None or not member.active:
+        raise InfoshareError(
+            f"{name} has been deactivated in the meantime (in another window) and can no "
+            "longer sign. Nothing was written."
+        )
+    if member.public_key != signer.member.public_key:
+        raise InfoshareError(
+            f"The passphrase for {name} was changed in the meantime (in another window). "
+            "Nothing was written; please start again with the new passphrase."
+        )
+    return member
+
+
+def require_manager(member: StaffMember, doing: str) -> None:
+    require_active(member)
+    if not member.is_manager:
+        raise InfoshareError(f"Only a manager can {doing}; {member.name} is a {member.role}.")
+
+
+def cosigner_problem(decider_id: str, cosigner: StaffMember) -> str | None:
+    """Why this person cannot co-sign this decision, or None if they can."""
+    if cosigner.staff_id == decider_id:
+        return (
+            "The person who took the decision cannot co-sign it: the decision should never "
+            "be made as an individual. Ask a second manager."
+        )
+    if not cosigner.active:
+        return f"{cosigner.name} has been deactivated and cannot co-sign."
+    if not cosigner.is_manager:
+        return f"{cosigner.name} is a {cosigner.role}; only a manager can co-sign a decision."
+    return None

@@ -1,0 +1,139 @@
+"""Anchors: a short statement of the log's head, kept off the PC, that `verify` checks against."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.integrity.export_file import load_export
+from infoshare_cli.integrity.report import (
+    _HEX64,
+    ANCHOR_PREFIX,
+    ANCHOR_VERSION,
+    MIN_ANCHOR_HASH,
+    Anchor,
+    Head,
+    Problem,
+    Report,
+)
+
+# --- anchors --------------------------------------------------------------------------------
+
+
+def anchor_for(head: Head | None, count: int, today: date | None = None) -> Anchor:
+    """The anchor statement for a log whose newest entry is ``head``."""
+    if head is None:
+        raise InfoshareError("The log is empty: there is nothing to anchor yet.")
+    day = (today or datetime.now().astimezone().date()).isoformat()
+    return Anchor(count, head.hash, day)
+
+
+_ANCHOR_HELP = (
+    "An anchor looks like infoshare-anchor:v1:42:<64 letters and digits>:2026-11-26, exactly "
+    "as `infoshare anchor` printed it (or give the path of an earlier export)."
+)
+
+
+def parse_anchor(text: str) -> Anchor:
+    """Read an anchor as people copy it: spaces around it and capital letters are fine."""
+    if not isinstance(text, str):
+        raise InfoshareError("That is not an anchor. " + _ANCHOR_HELP)
+    cleaned = "".join(text.split()).lower()
+    parts = cleaned.split(":")
+    if len(parts) not in (4, 5) or parts[0] != ANCHOR_PREFIX:
+        raise InfoshareError("That is not an infoshare anchor. " + _ANCHOR_HELP)
+    if parts[1] != ANCHOR_VERSION:
+        raise InfoshareError(
+            "That anchor is from a version of infoshare this one does not know. " + _ANCHOR_HELP
+        )
+    count_text, hash_text = parts[2], parts[3]
+    if not count_text.isascii() or not count_text.isdigit() or len(count_text) > 15:
+        raise InfoshareError("The anchor's entry count is not a number. " + _ANCHOR_HELP)
+    count = int(count_text)
+    if count < 1:
+        raise InfoshareError("The anchor's entry count must be 1 or more. " + _ANCHOR_HELP)
+    if not re.fullmatch(f"[0-9a-f]{{{MIN_ANCHOR_HASH},64}}", hash_text):
+        raise InfoshareError(
+            f"The anchor's hash must be at least {MIN_ANCHOR_HASH} of the letters a-f and "
+            "digits that `infoshare anchor` printed. " + _ANCHOR_HELP
+        )
+    day = parts[4] if len(parts) == 5 and parts[4] else None
+    if day is not None:
+        try:
+            day = date.fromisoformat(day).isoformat() if len(day) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise InfoshareError("The anchor's date is not a date (YYYY-MM-DD). " + _ANCHOR_HELP)
+    return Anchor(count, hash_text, day)
+
+
+def read_anchor(text: str) -> Anchor:
+    """An anchor statement, or the head of an earlier export given by its path."""
+    stripped = text.strip() if isinstance(text, str) else ""
+    if stripped.lower().startswith(ANCHOR_PREFIX) or not stripped:
+        return parse_anchor(text)
+    path = Path(stripped)
+    try:
+        is_file = path.is_file()
+    except (OSError, ValueError):
+        is_file = False
+    if not is_file:
+        return parse_anchor(text)
+    export = load_export(path)
+    head = export.get("head")
+    if (
+        not isinstance(head, dict)
+        or type(head.get("seq")) is not int
+        or head["seq"] < 1
+        or not isinstance(head.get("hash"), str)
+        or not _HEX64.fullmatch(head["hash"])
+    ):
+        raise InfoshareError(f"The export {path.name} does not record the log's head.")
+    when = export.get("exported_at")
+    day = (
+        when[:10] if isinstance(when, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", when[:10]) else None
+    )
+    return Anchor(head["seq"], head["hash"], day, source=f"the export {path.name}")
+
+
+def check_anchor(report_entries: int, hash_at: Callable[[int], str | None], anchor: Anchor):
+    """(problem, note): does the log still hold the anchored entry, with that hash?"""
+    if report_entries < anchor.count:
+        return (
+            Problem(
+                "anchor",
+                f"the log has only {report_entries} entries, but {anchor.described} recorded "
+                f"{anchor.count}: entries have been removed from the end of the log, or an "
+                "older copy of it has been put back.",
+            ),
+            "",
+        )
+    stored = hash_at(anchor.count)
+    if not isinstance(stored, str) or not stored.startswith(anchor.hash):
+        return (
+            Problem(
+                "anchor",
+                f"entry #{anchor.count} no longer has the hash {anchor.described} recorded: "
+                "the log has been rewritten, or replaced by a different copy (such as an "
+                "older backup with new entries added since).",
+            ),
+            "",
+        )
+    grown = report_entries - anchor.count
+    return None, (
+        f"The log still contains {anchor.described} (entry #{anchor.count}, unchanged)"
+        + (f" and {grown} entries written since." if grown else ", and nothing since.")
+    )
+
+
+def _apply_anchor(conn: sqlite3.Connection, report: Report, anchor: Anchor) -> None:
+    def hash_at(seq: int) -> str | None:
+        row = conn.execute("SELECT hash FROM entries WHERE seq = ?", (seq,)).fetchone()
+        return row[0] if row else None
+
+    report.anchor_problem, report.anchor_note = check_anchor(report.entries, hash_at, anchor)

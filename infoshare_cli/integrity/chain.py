@@ -1,0 +1,261 @@
+"""The pass over the entries: numbering, the hash chain, staff rules and co-signature rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+
+from infoshare_cli.domain.staff import StaffMember, apply_staff_entry
+from infoshare_cli.integrity.report import Head, Problem
+from infoshare_cli.integrity.signatures import (
+    _Keys,
+    _signature_problem,
+    _Signatures,
+    entry_hash_fast,
+)
+from infoshare_cli.ledger.entries import GENESIS_HASH
+
+# --- the pass over the entries --------------------------------------------------------------
+
+
+class _Undecodable:
+    """A TEXT value that is not valid UTF-8 (only a damaged or doctored file has one)."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: bytes):
+        self.raw = raw
+
+
+def _text_factory(raw: bytes) -> object:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _Undecodable(raw)
+
+
+def _load_object(text: str) -> dict | None:
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+class _Pass:
+    """The state of one pass: the register as it stands, and the decisions seen so far."""
+
+    def __init__(self, signatures: _Signatures):
+        self.signatures = signatures
+        self.keys = _Keys()
+        self.register: dict[str, StaffMember] = {}
+        self.decisions: dict[int, tuple[str, str]] = {}  # seq -> (hash, actor)
+        self.expected = 1
+        self.prev_hash = GENESIS_HASH
+        self.head: Head | None = None
+
+    # Each check returns a Problem for this entry, or None.
+
+    def entry(self, row: tuple) -> Problem | None:
+        seq, kind, recorded_at, actor, payload, prev_hash, stored_hash, signature = row
+        if type(seq) is not int:
+            return Problem("fields", "its number is not a whole number.", None)
+        texts = (kind, recorded_at, actor, payload, prev_hash, stored_hash, signature)
+        if not all(type(t) is str for t in texts):
+            where = kind if type(kind) is str else None
+            return Problem(
+                "fields",
+                "some of its fields are not text (the file was edited outside infoshare).",
+                seq,
+                where,
+                recorded_at if type(recorded_at) is str else None,
+            )
+
+        def problem(code: str, detail: str) -> Problem:
+            return Problem(code, detail, seq, kind, recorded_at)
+
+        if seq != self.expected:
+            if seq > self.expected:
+                gap = (
+                    f"entries #{self.expected} to #{seq - 1} are"
+                    if seq - 1 > self.expected
+                    else f"entry #{self.expected} is"
+                )
+                before = f"#{self.expected - 1}" if self.expected > 1 else "the start"
+                return Problem(
+                    "missing",
+                    f"it is missing: the log goes from {before} straight to #{seq}, so {gap} "
+                    "gone — deleted after it was written.",
+                    self.expected,
+                )
+            return problem("order", "it is numbered out of sequence (numbering starts at 1).")
+
+        digest = entry_hash_fast(seq, kind, recorded_at, actor, payload, prev_hash)
+        if digest.hex() != stored_hash:
+            return problem(
+                "hash",
+                "its contents do not match its hash — it was changed after it was written.",
+            )
+        if prev_hash != self.prev_hash:
+            before = f"entry #{seq - 1}" if seq > 1 else "the start of the log"
+            return problem(
+                "chain",
+                f"it does not follow on from {before} (the link between them is broken) — "
+                "entries were changed, removed, inserted or reordered.",
+            )
+
+        parsed: dict | None = None
+        if kind in ("staff", "cosign", "correction"):
+            parsed = _load_object(payload)
+            if parsed is None:
+                return problem("fields", "its contents are not readable JSON.")
+
+        found = self._signer_and_rules(seq, kind, actor, parsed, stored_hash, problem)
+        if isinstance(found, Problem):
+            return found
+        name, key = found
+        self.signatures.add((seq, kind, recorded_at, name, key, signature, digest))
+
+        if kind == "staff":
+            try:
+                apply_staff_entry(self.register, seq, parsed)  # type: ignore[arg-type]
+            except (KeyError, TypeError, AttributeError):
+                return problem("fields", "its staff details are incomplete.")
+        elif kind == "decision":
+            self.decisions[seq] = (stored_hash, actor)
+
+        self.expected = seq + 1
+        self.prev_hash = stored_hash
+        self.head = Head(seq, stored_hash, recorded_at)
+        return None
+
+    def _signer_and_rules(self, seq, kind, actor, payload, stored_hash, problem):
+        """Who signed, and with which key; or the Problem with it."""
+        member = self.register.get(actor)
+        if kind == "staff":
+            action = payload.get("action")
+            staff_id = payload.get("staff_id")
+            by = payload.get("by")
+            if action == "register" and staff_id == actor and seq == 1:
+                # The very first entry: the first manager registers themselves.
+                if payload.get("role") != "manager":
+                    return problem("rule", "the first person registered is not a manager.")
+                return str(payload.get("name", actor)), self.keys.get(payload.get("public_key"))
+            if by is not None and by != actor:
+                return problem(
+                    "rule", "it says it was authorised by one person but is signed by another."
+                )
+            if action not in ("register", "deactivate", "rekey"):
+                return problem("rule", "it is a kind of staff change infoshare does not make.")
+            if member is None:
+                return self._unknown_signer(actor, problem)
+            if not member.active:
+                return self._deactivated_signer(member, problem)
+            if action == "rekey":
+                if staff_id != actor:
+                    return problem(
+                        "rule",
+                        "it replaces someone's signing key, but is not signed by that person's "
+                        "own key — a signing key was replaced.",
+                    )
+            elif not member.is_manager:
+                return problem(
+                    "rule",
+                    f"it changes the staff register, but {member.name} who signed it is a "
+                    f"{member.role}; only an active manager can.",
+                )
+            if action == "register" and staff_id in self.register:
+                return problem(
+                    "rule",
+                    "it registers again someone who is already registered — a signing key was "
+                    "replaced.",
+                )
+            if action == "deactivate" and staff_id not in self.register:
+                return problem("rule", "it deactivates someone who was never registered.")
+            return member.name, self.keys.get(member.public_key)
+
+        if member is None:
+            if seq == 1:
+                return problem("rule", "the log does not begin by registering its first manager.")
+            return self._unknown_signer(actor, problem)
+        if not member.active:
+            return self._deactivated_signer(member, problem)
+        if kind == "cosign":
+            rule = self._cosign_problem(member, payload, problem)
+            if rule is not None:
+                return rule
+        elif kind == "correction" and "decision" in payload:
+            target = payload.get("decision")
+            if type(target) is not int or target not in self.decisions:
+                return problem("rule", "it corrects a decision that is not earlier in the log.")
+        return member.name, self.keys.get(member.public_key)
+
+    def _cosign_problem(self, member: StaffMember, payload: dict, problem) -> Problem | None:
+        target = payload.get("decision")
+        if type(target) is not int or target not in self.decisions:
+            return problem("rule", "it co-signs a decision that is not earlier in the log.")
+        decision_hash, decided_by = self.decisions[target]
+        if payload.get("decision_hash") != decision_hash:
+            return problem(
+                "rule",
+                f"it co-signs decision #{target}, but names a different version of it (the "
+                "decision's hash does not match) — one of them was changed.",
+            )
+        if member.staff_id == decided_by:
+            return problem(
+                "rule",
+                f"decision #{target} is co-signed by the person who took it; a decision is "
+                "never made by one person alone.",
+            )
+        if not member.is_manager:
+            return problem(
+                "rule",
+                f"decision #{target} is co-signed by {member.name}, a {member.role}; only a "
+                "manager can co-sign.",
+            )
+        return None
+
+    def _unknown_signer(self, actor: str, problem) -> Problem:
+        return problem(
+            "signer",
+            "it is signed by someone who is not in the staff register at that point "
+            f"(staff id '{actor[:20]}').",
+        )
+
+    def _deactivated_signer(self, member: StaffMember, problem) -> Problem:
+        return problem(
+            "signer",
+            f"it is signed by {member.name}, who had been deactivated (entry "
+            f"#{member.since_seq}) and could no longer sign.",
+        )
+
+
+def check_entries(
+    rows: Iterable[tuple],
+    *,
+    progress: Callable[[int], None] | None = None,
+    threads: int | None = None,
+) -> tuple[int, Head | None, Problem | None]:
+    """Check entry rows in seq order; returns (entries checked, head, first bad entry)."""
+    signatures = _Signatures(threads)
+    state = _Pass(signatures)
+    checked = 0
+    structural: Problem | None = None
+    try:
+        for row in rows:
+            structural = state.entry(row)
+            if structural is not None:
+                break
+            checked += 1
+            if progress is not None and checked % 1024 == 0:
+                progress(checked)
+            if signatures.failure is not None:
+                break
+    finally:
+        failure = signatures.finish()
+    first_bad = structural
+    if failure is not None and (first_bad is None or (first_bad.seq or 0) > failure[0]):
+        first_bad = _signature_problem(failure)
+    if progress is not None:
+        progress(checked)
+    return checked, state.head, first_bad

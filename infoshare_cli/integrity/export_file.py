@@ -1,0 +1,54 @@
+"""Reading a JSON or JSONL export file into one dict, for `verify --export` and anchors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from infoshare_cli.errors import InfoshareError
+
+
+def load_export(path: Path) -> dict:
+    """An export as one dict (JSONL is folded into the JSON shape). Raises InfoshareError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InfoshareError(f"{path.name} is not an infoshare export (it is not text).") from None
+    except OSError as exc:
+        raise InfoshareError(f"Could not read {path}: {exc.strerror}.") from None
+    not_export = InfoshareError(
+        f"{path.name} is not an infoshare export (JSON or JSONL from `infoshare export`)."
+    )
+    try:
+        whole = json.loads(text)
+    except (ValueError, RecursionError):
+        whole = None
+    if isinstance(whole, dict):
+        whole.setdefault("_jsonl", False)
+        return whole
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise not_export
+    try:
+        records = [json.loads(line) for line in lines]
+    except (ValueError, RecursionError):
+        raise not_export from None
+    if not all(isinstance(r, dict) for r in records) or records[0].get("type") != "header":
+        raise not_export
+    export = {k: v for k, v in records[0].items() if k != "type"}
+    export["decisions"] = []
+    footer = None
+    for i, record in enumerate(records[1:], start=2):
+        kind = record.get("type")
+        if kind == "decision":
+            if footer is not None:
+                export["_misplaced"] = i
+            export["decisions"].append({k: v for k, v in record.items() if k != "type"})
+        elif kind == "footer" and footer is None:
+            footer = record
+        else:
+            export["_misplaced"] = i
+    export["count"] = footer.get("count") if footer else None
+    export["_jsonl"] = True
+    export["_footer"] = footer is not None
+    return export

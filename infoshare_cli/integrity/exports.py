@@ -1,0 +1,351 @@
+"""Checking an export file (JSON or JSONL) against its own signatures and an anchor."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.integrity.anchors import check_anchor
+from infoshare_cli.integrity.chain import _load_object
+from infoshare_cli.integrity.export_file import load_export
+from infoshare_cli.integrity.report import _HEX64, EXPORT_FORMAT, Anchor, Problem
+from infoshare_cli.integrity.signatures import _Keys, _signature_ok, entry_hash_fast
+
+# --- checking an export ---------------------------------------------------------------------
+
+
+@dataclass
+class ExportReport:
+    path: str
+    decisions: int = 0
+    entries: int = 0
+    keys: int = 0
+    head: dict | None = None
+    exported_at: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    anchor: Anchor | None = None
+    anchor_note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_bad(self) -> Problem | None:
+        return self.problems[0] if self.problems else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "export": self.path,
+            "decisions": self.decisions,
+            "entries": self.entries,
+            "public_keys": self.keys,
+            "head": self.head,
+            "exported_at": self.exported_at,
+            "first_bad_entry": self.first_bad.to_json() if self.first_bad else None,
+            "anchor": (
+                {"text": self.anchor.text, "ok": self.ok, "message": self.anchor_note}
+                if self.anchor
+                else None
+            ),
+            "problems": [p.message for p in self.problems],
+        }
+
+
+_DECISION_FIELDS = (
+    "case_ref",
+    "outcome",
+    "answers",
+    "basis",
+    "urgent",
+    "revisits",
+    "outcome_record",
+    "question_set",
+)
+_ENTRY_FIELDS = ("seq", "kind", "recorded_at", "actor", "payload", "prev_hash", "hash", "signature")
+
+
+def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) -> ExportReport:
+    """Check an export on its own: hashes, signatures with its keys, head, counts, links."""
+    path = Path(path)
+    data = load_export(path)
+    report = ExportReport(str(path), anchor=anchor)
+    problems = report.problems
+    if data.get("format") != EXPORT_FORMAT:
+        raise InfoshareError(
+            f"{path.name} is not an infoshare export this version can check (its format is "
+            f"not {EXPORT_FORMAT})."
+        )
+    report.exported_at = (
+        data.get("exported_at") if isinstance(data.get("exported_at"), str) else None
+    )
+
+    head = data.get("head")
+    head_ok = (
+        isinstance(head, dict)
+        and type(head.get("seq")) is int
+        and head["seq"] >= 0
+        and isinstance(head.get("hash"), str)
+        and bool(_HEX64.fullmatch(head["hash"]))
+    )
+    if head_ok:
+        report.head = {"seq": head["seq"], "hash": head["hash"]}
+    else:
+        problems.append(
+            Problem("head", "the export does not record the log's head (its newest entry).")
+        )
+
+    keys = _Keys()
+    key_table: dict[str, list[tuple[int, str, str]]] = {}  # staff id -> [(from_seq, key, name)]
+    public_keys = data.get("public_keys")
+    if not isinstance(public_keys, list):
+        problems.append(Problem("keys", "the export does not list the staff's public keys."))
+        public_keys = []
+    for item in public_keys:
+        if not (
+            isinstance(item, dict)
+            and isinstance(item.get("staff_id"), str)
+            and isinstance(item.get("public_key"), str)
+            and type(item.get("from_seq")) is int
+        ):
+            problems.append(Problem("keys", "one of the export's public keys is incomplete."))
+            continue
+        name = item.get("name") if isinstance(item.get("name"), str) else item["staff_id"]
+        key_table.setdefault(item["staff_id"], []).append(
+            (item["from_seq"], item["public_key"], name)
+        )
+    report.keys = sum(len(v) for v in key_table.values())
+    for entries in key_table.values():
+        entries.sort()
+
+    decisions = data.get("decisions")
+    if not isinstance(decisions, list):
+        problems.append(Problem("decisions", "the export has no list of decisions."))
+        decisions = []
+    report.decisions = len(decisions)
+    count = data.get("count")
+    if data.get("_jsonl") and not data.get("_footer"):
+        problems.append(
+            Problem("count", "the export's last line (its footer) is missing: it was cut short.")
+        )
+    elif data.get("_misplaced"):
+        problems.append(
+            Problem("count", f"line {data['_misplaced']} of the export is out of place.")
+        )
+    elif count != len(decisions):
+        problems.append(
+            Problem(
+                "count",
+                f"the export says it holds {count} decisions but has {len(decisions)}: "
+                "decisions were removed from it or added to it.",
+            )
+        )
+
+    seen: dict[int, tuple] = {}
+    entry_problems: list[Problem] = []
+    for index, decision in enumerate(decisions, start=1):
+        entry_problems += _export_decision(
+            index, decision, keys, key_table, head if head_ok else None, seen
+        )
+    # Adjacent entries must link up, as in the log itself.
+    for seq in sorted(seen):
+        if seq - 1 in seen and seen[seq][5] != seen[seq - 1][6]:
+            entry_problems.append(
+                Problem(
+                    "chain",
+                    f"it does not follow on from entry #{seq - 1} (the link between them is "
+                    "broken).",
+                    seq,
+                    seen[seq][1],
+                    seen[seq][2],
+                )
+            )
+    report.entries = len(seen)
+    entry_problems.sort(key=lambda p: p.seq if p.seq is not None else -1)
+    problems += entry_problems
+    if anchor is not None and head_ok:
+        _export_anchor(report, anchor, head, seen)
+    return report
+
+
+def _export_anchor(report: ExportReport, anchor: Anchor, head: dict, seen: dict) -> None:
+    def hash_at(seq: int) -> str | None:
+        if seq == head["seq"]:
+            return head["hash"]
+        return seen[seq][6] if seq in seen else None
+
+    if anchor.count < head["seq"] and anchor.count not in seen:
+        report.anchor_note = (
+            f"The export was taken at entry #{head['seq']}, after {anchor.described} "
+            f"(entry #{anchor.count}); the anchored entry itself is not in the export, so "
+            "check the log with `infoshare verify --anchor`."
+        )
+        return
+    problem, note = check_anchor(head["seq"], hash_at, anchor)
+    if problem is not None:
+        report.problems.append(problem)
+    report.anchor_note = note
+
+
+def _key_for(key_table: dict, actor: str, seq: int) -> tuple[str | None, str]:
+    """The signing key for ``actor`` at entry ``seq``: greatest from_seq < seq."""
+    best = None
+    for from_seq, key, name in key_table.get(actor, ()):
+        if from_seq < seq:
+            best = (key, name)
+        else:
+            break
+    return best if best else (None, actor[:20])
+
+
+def _export_decision(
+    index: int,
+    decision: object,
+    keys: _Keys,
+    key_table: dict,
+    head: dict | None,
+    seen: dict[int, tuple],
+) -> list[Problem]:
+    if not isinstance(decision, dict):
+        return [Problem("fields", f"decision number {index} in the export is not a record.")]
+    raw_entries = decision.get("entries")
+    if not isinstance(raw_entries, list) or not raw_entries:
+        return [
+            Problem(
+                "fields",
+                f"decision number {index} in the export carries no signed entries, so it "
+                "cannot be checked.",
+            )
+        ]
+    found: list[Problem] = []
+    rows: list[tuple] = []
+    for raw in raw_entries:
+        row = tuple(raw.get(f) for f in _ENTRY_FIELDS) if isinstance(raw, dict) else (None,) * 8
+        seq, kind, recorded_at, actor, payload, prev_hash, stored_hash, signature = row
+        if type(seq) is not int or not all(
+            isinstance(v, str)
+            for v in (kind, recorded_at, actor, payload, prev_hash, stored_hash, signature)
+        ):
+            found.append(
+                Problem(
+                    "fields",
+                    f"an entry of decision number {index} in the export is incomplete.",
+                    seq if type(seq) is int else None,
+                )
+            )
+            continue
+
+        def problem(code: str, detail: str, _s=seq, _k=kind, _r=recorded_at) -> Problem:
+            return Problem(code, detail, _s, _k, _r)
+
+        digest = entry_hash_fast(seq, kind, recorded_at, actor, payload, prev_hash)
+        if digest.hex() != stored_hash:
+            found.append(
+                problem(
+                    "hash",
+                    "its contents do not match its hash — it was changed after it was written.",
+                )
+            )
+            continue
+        if seq in seen and seen[seq] != row:
+            found.append(problem("duplicate", "it appears twice in the export, differently."))
+            continue
+        seen[seq] = row
+        if head is not None:
+            if seq > head["seq"]:
+                found.append(
+                    problem("head", "it is newer than the head the export records — it was added.")
+                )
+                continue
+            if seq == head["seq"] and stored_hash != head["hash"]:
+                found.append(
+                    problem("head", "it is the head the export records, with a different hash.")
+                )
+                continue
+        key_text, name = _key_for(key_table, actor, seq)
+        if key_text is None:
+            found.append(
+                problem("signer", "its signer has no public key in the export before this entry.")
+            )
+            continue
+        if not _signature_ok(keys.get(key_text), signature, digest):
+            found.append(
+                problem(
+                    "signature",
+                    f"its signature does not match {name}'s key as listed in the export — it was "
+                    "changed and re-sealed, or signed by someone else.",
+                )
+            )
+            continue
+        rows.append(row)
+    if found:
+        return found
+    return _export_decision_fields(index, decision, rows, key_table)
+
+
+def _export_decision_fields(
+    index: int, decision: dict, rows: list[tuple], key_table: dict
+) -> list[Problem]:
+    """The readable fields of a decision must say what its signed entries say."""
+    main = [r for r in rows if r[1] == "decision"]
+    if len(main) != 1:
+        return [
+            Problem(
+                "fields",
+                f"decision number {index} in the export does not carry exactly one signed "
+                "decision entry.",
+            )
+        ]
+    seq, kind, recorded_at, actor, payload_text, _prev, decision_hash, _sig = main[0]
+
+    def problem(detail: str, row: tuple = main[0]) -> Problem:
+        return Problem("fields", detail, row[0], row[1], row[2])
+
+    payload = _load_object(payload_text)
+    if payload is None:
+        return [problem("its contents are not readable JSON.")]
+    found: list[Problem] = []
+    if decision.get("id") != seq:
+        found.append(problem(f"it is shown in the export as decision #{decision.get('id')}."))
+    if "recorded_at" in decision and decision["recorded_at"] != recorded_at:
+        found.append(problem("the time shown for it in the export is not the time it was signed."))
+    for name in _DECISION_FIELDS:
+        if name in decision and decision[name] != payload.get(name):
+            found.append(
+                problem(
+                    f"its '{name}' as shown in the export differs from what was signed — the "
+                    "export was edited."
+                )
+            )
+    names = {sid: entries[-1][2] for sid, entries in key_table.items() if entries}
+    decided_by = decision.get("decided_by")
+    if isinstance(decided_by, str) and actor in names and decided_by not in (names[actor], actor):
+        found.append(problem("the export names someone else as the person who took it."))
+    for row in rows:
+        if row[1] not in ("cosign", "correction"):
+            continue
+        body = _load_object(row[4])
+        if body is None or body.get("decision") != seq:
+            found.append(problem(f"entry #{row[0]} does not belong to this decision.", row))
+        elif row[1] == "cosign":
+            if body.get("decision_hash") != decision_hash:
+                found.append(
+                    problem(
+                        "it co-signs a different version of the decision (the decision's hash "
+                        "does not match) — one of them was changed.",
+                        row,
+                    )
+                )
+            elif row[3] == actor:
+                found.append(
+                    problem(
+                        "the decision is co-signed by the person who took it; a decision is "
+                        "never made by one person alone.",
+                        row,
+                    )
+                )
+    return found

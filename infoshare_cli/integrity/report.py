@@ -1,0 +1,191 @@
+"""Proving the log is intact: one streaming pass over every entry, and anchors.
+
+``verify_ledger`` recomputes every entry's hash from its stored fields (the stored hash is
+never trusted), checks the numbering from 1 and the chain of ``prev_hash`` links from
+``GENESIS_HASH``, checks every signature against the signer's key *as registered in the log
+at that point* (the staff register is folded as the pass goes), checks that staff changes
+and co-signatures follow the rules the tool enforces when it writes them, checks that the
+append-only triggers and the rest of the schema are as the tool made them, and runs SQLite's
+``PRAGMA integrity_check``. It reports the *first* bad entry in plain words.
+
+Signatures are checked in batches on a small thread pool (the Ed25519 library releases the
+GIL), so the pass runs about as fast as a bare loop of Ed25519 verifications, or faster.
+
+``verify_export`` checks a JSON/JSONL export (docs/export-format.md) on its own, without the
+database. Anchors (``infoshare-anchor:v1:<count>:<hash>:<date>``) pin the head of the log so
+that truncation and rollback, which a chain alone cannot reveal, are detected later.
+
+Pure: no terminal code. The CLI renders a :class:`Report`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from infoshare_cli.integrity.exports import ExportReport
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+ANCHOR_PREFIX = "infoshare-anchor"
+ANCHOR_VERSION = "v1"
+MIN_ANCHOR_HASH = 16  # hex digits: enough when an anchor is copied by hand from paper
+EXPORT_FORMAT = "infoshare-export/1"
+
+_BATCH = 256  # signatures per batch handed to the pool
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+_KIND_WORDS = {
+    "setting": "the setting's details",
+    "staff": "a staff change",
+    "decision": "a decision",
+    "cosign": "a co-signature",
+    "correction": "a correction",
+    "export": "a record of an export",
+}
+
+
+# --- findings -------------------------------------------------------------------------------
+
+
+def when_text(recorded_at: object) -> str | None:
+    """A stored UTC time shown in local time, or None if it is not a time at all."""
+    if not isinstance(recorded_at, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(recorded_at.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            return None
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that does not hold. ``seq`` is None for the file as a whole."""
+
+    code: str  # hash, chain, missing, order, fields, signature, signer, rule, schema, ...
+    detail: str  # plain words, completing "Entry #n (...): "
+    seq: int | None = None
+    kind: str | None = None
+    recorded_at: str | None = None
+
+    @property
+    def message(self) -> str:
+        if self.seq is None:
+            return self.detail[:1].upper() + self.detail[1:]
+        about = [_KIND_WORDS.get(self.kind or "", "an entry of an unknown kind")]
+        when = when_text(self.recorded_at)
+        if when:
+            about.append(when)
+        if self.kind is None:
+            return f"Entry #{self.seq}: {self.detail}"
+        return f"Entry #{self.seq} ({', '.join(about)}): {self.detail}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "kind": self.kind,
+            "recorded_at": self.recorded_at,
+            "problem": self.code,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    hash: str
+    recorded_at: str
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A statement of the log's head: the first ``count`` entries end with ``hash``."""
+
+    count: int
+    hash: str  # lowercase hex: all 64 digits, or at least MIN_ANCHOR_HASH of them
+    date: str | None = None  # YYYY-MM-DD, for people
+    source: str = "the anchor"
+
+    @property
+    def text(self) -> str:
+        return f"{ANCHOR_PREFIX}:{ANCHOR_VERSION}:{self.count}:{self.hash}:{self.date or ''}"
+
+    @property
+    def described(self) -> str:
+        return f"{self.source} of {self.date}" if self.date else self.source
+
+
+@dataclass
+class Report:
+    """The result of checking a log."""
+
+    path: str
+    entries: int = 0
+    head: Head | None = None
+    first_bad: Problem | None = None
+    schema: list[Problem] = field(default_factory=list)
+    integrity: list[str] = field(default_factory=list)  # [] when integrity_check says ok
+    anchor: Anchor | None = None
+    anchor_problem: Problem | None = None
+    anchor_note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.first_bad is None
+            and not self.schema
+            and not self.integrity
+            and self.anchor_problem is None
+        )
+
+    @property
+    def problems(self) -> list[Problem]:
+        found = [self.first_bad] if self.first_bad else []
+        found += self.schema
+        found += [Problem("integrity", f"SQLite's integrity check: {m}") for m in self.integrity]
+        if self.anchor_problem:
+            found.append(self.anchor_problem)
+        return found
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "log": self.path,
+            "entries": self.entries,
+            "head": (
+                {
+                    "seq": self.head.seq,
+                    "hash": self.head.hash,
+                    "recorded_at": self.head.recorded_at,
+                }
+                if self.head
+                else None
+            ),
+            "first_bad_entry": self.first_bad.to_json() if self.first_bad else None,
+            "schema_problems": [p.to_json() for p in self.schema],
+            "integrity_check": "ok" if not self.integrity else self.integrity,
+            "anchor": (
+                {
+                    "text": self.anchor.text,
+                    "ok": self.anchor_problem is None,
+                    "message": (
+                        self.anchor_problem.message if self.anchor_problem else self.anchor_note
+                    ),
+                }
+                if self.anchor
+                else None
+            ),
+            "problems": [p.message for p in self.problems],
+        }
+
+
+def iter_problem_lines(report: Report | ExportReport) -> Iterator[str]:
+    for p in report.problems:
+        yield p.message

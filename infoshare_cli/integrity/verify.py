@@ -1,0 +1,90 @@
+"""Checking a whole log: the entries, the schema, SQLite's own integrity check and anchors."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+
+from infoshare_cli.integrity.anchors import _apply_anchor
+from infoshare_cli.integrity.chain import _text_factory, check_entries
+from infoshare_cli.integrity.report import Anchor, Head, Report
+from infoshare_cli.integrity.schema import _integrity, _schema_problems
+from infoshare_cli.ledger.store import Ledger
+
+# --- checking a log -------------------------------------------------------------------------
+
+
+def verify_ledger(
+    ledger: Ledger,
+    *,
+    anchor: Anchor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    threads: int | None = None,
+) -> Report:
+    """Check everything about an open log, in one read transaction (a consistent snapshot)."""
+    conn = ledger.db.conn
+    report = Report(str(ledger.path), anchor=anchor)
+    old_factory = conn.text_factory
+    conn.text_factory = _text_factory
+    began = False
+    try:
+        if not conn.in_transaction:
+            conn.execute("BEGIN")
+            began = True
+        total = conn.execute("SELECT max(seq) FROM entries").fetchone()[0] or 0
+        tick = None
+        if progress is not None:
+            progress(0, total)
+
+            def tick(done: int) -> None:
+                progress(done, total)
+
+        cursor = conn.execute(
+            "SELECT seq, kind, recorded_at, actor, payload, prev_hash, hash, signature "
+            "FROM entries ORDER BY seq"
+        )
+        try:
+            checked, head, first_bad = check_entries(cursor, progress=tick, threads=threads)
+        finally:
+            cursor.close()
+        report.first_bad = first_bad
+        report.head = head
+        report.entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+        if first_bad is not None and report.entries:
+            report.head = _stored_head(conn)
+        report.schema = _schema_problems(conn)
+        report.integrity = _integrity(conn)
+        if anchor is not None:
+            _apply_anchor(conn, report, anchor)
+    finally:
+        if began and conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.text_factory = old_factory
+    return report
+
+
+def _stored_head(conn: sqlite3.Connection) -> Head | None:
+    row = conn.execute(
+        "SELECT seq, hash, recorded_at FROM entries ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    if row is None or not all(isinstance(v, str) for v in row[1:]):
+        return None
+    return Head(*row)
+
+
+def verify_path(
+    path: str | os.PathLike[str],
+    *,
+    anchor: Anchor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    threads: int | None = None,
+) -> Report:
+    """Open a log read-only and check it. A file SQLite cannot read is a finding too."""
+    with Ledger.open(path, readonly=True) as ledger:
+        try:
+            return verify_ledger(ledger, anchor=anchor, progress=progress, threads=threads)
+        except sqlite3.DatabaseError as exc:
+            report = Report(str(path), anchor=anchor)
+            report.integrity = [f"SQLite cannot read the file ({str(exc)[:120]})"]
+            return report

@@ -1,0 +1,289 @@
+"""The log's schema and its migrations: the entries table, views, indexes and triggers."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from infoshare_cli.ledger.entries import APPEND_ONLY_MESSAGE, MIGRATION_SET
+
+if TYPE_CHECKING:
+    import sqlite_utils
+    from sqlite_utils.migrations import Migrations
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+MIGRATIONS_TABLE = "_sqlite_migrations"  # where sqlite-utils records applied migrations
+
+
+class _Migrations:
+    """The log's schema migrations, registered as with sqlite-utils' ``Migrations``.
+
+    Registering them and reading which are applied need no sqlite-utils, whose import costs
+    ~70 ms on every command: the real ``Migrations`` is only built when something else is
+    asked of it (applying a migration, ``pending``, ``applied``...), and everything else is
+    passed on to it.
+    """
+
+    migrations_table = MIGRATIONS_TABLE
+
+    def __init__(self, name: str):
+        self.name = name
+        self._registered: list[tuple[str, Callable, bool]] = []
+        self._real: Migrations | None = None
+
+    def __call__(self, *, name: str | None = None, transactional: bool = True) -> Callable:
+        def inner(fn: Callable) -> Callable:
+            if self._real is not None:
+                raise RuntimeError("migrations are registered when infoshare_cli.log is imported")
+            self._registered.append((name or fn.__name__, fn, transactional))
+            return fn
+
+        return inner
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _, _ in self._registered]
+
+    def applied_names(self, conn: sqlite3.Connection) -> list[str]:
+        """Names of this set's applied migrations, oldest first (read with plain SQL)."""
+        exists = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (MIGRATIONS_TABLE,)
+        ).fetchone()
+        if not exists:
+            return []
+        rows = conn.execute(
+            f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY rowid",
+            (self.name,),
+        )
+        return [name for (name,) in rows]
+
+    def pending_names(self, conn: sqlite3.Connection) -> list[str]:
+        applied = set(self.applied_names(conn))
+        return [name for name in self.names if name not in applied]
+
+    def real(self) -> Migrations:
+        if self._real is None:
+            from sqlite_utils.migrations import Migrations
+
+            real = Migrations(self.name)
+            for name, fn, transactional in self._registered:
+                real(name=name, transactional=transactional)(fn)
+            self._real = real
+        return self._real
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__") or attr in ("_registered", "_real", "name"):
+            raise AttributeError(attr)
+        return getattr(self.real(), attr)
+
+    def __repr__(self) -> str:
+        return f"<Migrations {self.name!r}: [{', '.join(self.names)}]>"
+
+
+migrations = _Migrations(MIGRATION_SET)
+
+
+def _latest_staff_field(expr: str, alias: str) -> str:
+    """Subquery: the newest non-null ``expr`` among a staff member's entries."""
+    return (
+        f"(SELECT {expr} FROM s WHERE s.staff_id = ids.staff_id AND {expr} IS NOT NULL"
+        f" ORDER BY s.seq DESC LIMIT 1) AS {alias}"
+    )
+
+
+_SCHEMA_0001 = [
+    """
+    CREATE TABLE entries (
+        seq INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        signature TEXT NOT NULL
+    )
+    """,
+    f"""
+    CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
+    BEGIN
+        SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}');
+    END
+    """,
+    f"""
+    CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+    BEGIN
+        SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}');
+    END
+    """,
+    "CREATE INDEX entries_kind ON entries(kind)",
+    # Co-signatures and corrections point at a decision by its seq; a decision may revisit
+    # an earlier one. Not partial indexes: SQLite would only use a partial index WHERE kind
+    # IN (...) for queries repeating that exact IN, not for kind = 'cosign'. Queries must
+    # compare the expression with a value that has no affinity (e.g. `= +d.seq`, `= ?`, `= 5`),
+    # else SQLite cannot use these indexes; references must then be JSON integers.
+    "CREATE INDEX entries_decision_ref ON entries(kind, json_extract(payload, '$.decision'))",
+    "CREATE INDEX entries_revisits ON entries(kind, json_extract(payload, '$.revisits'))",
+    # staff: the current state of each staff member, folded from their 'staff' entries.
+    # Each column is the newest value any of their entries gave it, so a 'deactivate' entry
+    # need only carry staff_id. active is 0 after a 'deactivate' unless a later entry sets
+    # "active" again; 1 if never stated. since_seq is the seq of their newest staff entry,
+    # registered_at the time of their first.
+    f"""
+    CREATE VIEW staff AS
+    WITH s AS (
+        SELECT seq, recorded_at, payload, json_extract(payload, '$.staff_id') AS staff_id
+        FROM entries WHERE kind = 'staff'
+    ),
+    ids AS (
+        SELECT staff_id, max(seq) AS since_seq, min(seq) AS first_seq
+        FROM s WHERE staff_id IS NOT NULL GROUP BY staff_id
+    )
+    SELECT
+        ids.staff_id AS staff_id,
+        {_latest_staff_field("json_extract(s.payload, '$.name')", "name")},
+        {_latest_staff_field("json_extract(s.payload, '$.role')", "role")},
+        {_latest_staff_field("json_extract(s.payload, '$.dsl')", "dsl")},
+        COALESCE((
+            SELECT CASE WHEN json_extract(s.payload, '$.action') = 'deactivate' THEN 0
+                        ELSE json_extract(s.payload, '$.active') END
+            FROM s WHERE s.staff_id = ids.staff_id
+              AND (json_extract(s.payload, '$.active') IS NOT NULL
+                   OR json_extract(s.payload, '$.action') = 'deactivate')
+            ORDER BY s.seq DESC LIMIT 1
+        ), 1) AS active,
+        {_latest_staff_field("json_extract(s.payload, '$.public_key')", "public_key")},
+        ids.since_seq AS since_seq,
+        (SELECT s.recorded_at FROM s WHERE s.seq = ids.first_seq) AS registered_at
+    FROM ids
+    ORDER BY ids.first_seq
+    """,
+    # decisions: one row per decision. status, first rule that applies:
+    #   'superseded'            a later decision has payload.revisits = this decision_id;
+    #                           (revisits and a cosign's decision are JSON integers);
+    #   'agreed' / 'not agreed' the newest co-signature with verdict agree / disagree, by
+    #                           someone other than the person who made the decision;
+    #   'awaiting co-signature' otherwise.
+    # Corrections do not change the status; they are shown alongside the decision.
+    """
+    CREATE VIEW decisions AS
+    SELECT
+        d.seq AS decision_id,
+        d.recorded_at AS recorded_at,
+        d.actor AS decided_by,
+        json_extract(d.payload, '$.case_ref') AS case_ref,
+        json_extract(d.payload, '$.outcome') AS outcome,
+        json_extract(d.payload, '$.revisits') AS revisits,
+        CASE
+            WHEN EXISTS (
+                SELECT 1 FROM entries n
+                WHERE n.kind = 'decision' AND json_extract(n.payload, '$.revisits') = +d.seq
+                  AND n.seq > d.seq
+            ) THEN 'superseded'
+            ELSE COALESCE((
+                SELECT CASE json_extract(c.payload, '$.verdict')
+                           WHEN 'agree' THEN 'agreed' ELSE 'not agreed' END
+                FROM entries c
+                WHERE c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = +d.seq
+                  AND c.actor <> d.actor
+                  AND json_extract(c.payload, '$.verdict') IN ('agree', 'disagree')
+                ORDER BY c.seq DESC LIMIT 1
+            ), 'awaiting co-signature')
+        END AS status
+    FROM entries d
+    WHERE d.kind = 'decision'
+    ORDER BY d.seq
+    """,
+    """
+    CREATE VIEW cosignatures AS
+    SELECT
+        seq,
+        json_extract(payload, '$.decision') AS decision,
+        actor AS cosigned_by,
+        json_extract(payload, '$.verdict') AS verdict,
+        json_extract(payload, '$.comment') AS comment,
+        recorded_at
+    FROM entries
+    WHERE kind = 'cosign'
+    ORDER BY seq
+    """,
+]
+
+
+@migrations(name="0001_ledger")
+def _migration_0001_ledger(db: sqlite_utils.Database) -> None:
+    for statement in _SCHEMA_0001:
+        db.execute(statement)
+
+
+# 0002_search: full-text search over what people typed, and a case-reference index.
+#
+# decision_text holds one row per decision, co-signature and correction (rowid = the entry's
+# seq; `decision` = the decision it is about), with the free text of its payload: reasons,
+# comments, what was wrong / right / why, text answers and the case reference. Choice values
+# ("yes", "not_sought") are left out: they are not words anyone searches for. An AFTER
+# INSERT trigger keeps it in step, so every writer feeds it inside its own transaction; it
+# never touches `entries`, so the append-only triggers are unaffected. It is derived data,
+# not part of the record: `verify` does not rely on it.
+_SEARCH_KINDS = "('decision', 'cosign', 'correction')"
+
+
+def _search_row_select(alias: str) -> str:
+    return f"""
+    SELECT {alias}.seq,
+        CASE {alias}.kind WHEN 'decision' THEN {alias}.seq
+             ELSE json_extract({alias}.payload, '$.decision') END,
+        (SELECT group_concat(t.value, char(10)) FROM json_tree({alias}.payload) AS t
+         WHERE t.type = 'text'
+           AND (t.key IN ('reason', 'comment', 'wrong', 'right', 'why', 'case_ref')
+                OR (t.key = 'answer' AND t.value GLOB '*[^a-z0-9_]*')))
+    """
+
+
+_SCHEMA_0002 = [
+    """
+    CREATE VIRTUAL TABLE decision_text USING fts5(
+        decision UNINDEXED, body, tokenize = 'porter unicode61 remove_diacritics 2'
+    )
+    """,
+    f"""
+    CREATE TRIGGER entries_feed_search AFTER INSERT ON entries
+    WHEN new.kind IN {_SEARCH_KINDS} AND json_valid(new.payload)
+    BEGIN
+        INSERT INTO decision_text(rowid, decision, body) {_search_row_select("new")};
+    END
+    """,
+    f"""
+    INSERT INTO decision_text(rowid, decision, body) {_search_row_select("e")}
+    FROM entries e WHERE e.kind IN {_SEARCH_KINDS} AND json_valid(e.payload)
+    """,
+    # `infoshare case REF` and `--case`: compare with `= ? COLLATE NOCASE` to use it.
+    "CREATE INDEX entries_case_ref ON entries(kind, json_extract(payload, '$.case_ref') "
+    "COLLATE NOCASE)",
+]
+
+
+@migrations(name="0002_search")
+def _migration_0002_search(db: sqlite_utils.Database) -> None:
+    for statement in _SCHEMA_0002:
+        db.execute(statement)
+
+
+_SCHEMA_0003 = [
+    # INSERT OR REPLACE on an existing seq or hash deletes the old row without firing DELETE
+    # triggers (recursive_triggers is off by default), so refuse such an insert up front.
+    f"""
+    CREATE TRIGGER entries_no_replace BEFORE INSERT ON entries
+    WHEN EXISTS (SELECT 1 FROM entries WHERE seq = NEW.seq OR hash = NEW.hash)
+    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END
+    """,
+]
+
+
+@migrations(name="0003_no_replace")
+def _migration_0003_no_replace(db: sqlite_utils.Database) -> None:
+    for statement in _SCHEMA_0003:
+        db.execute(statement)

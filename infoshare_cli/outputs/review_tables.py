@@ -1,0 +1,236 @@
+"""Rich renderers for reviewing the log: the decision list, a case's chronology, statistics.
+
+They take review dicts (see :mod:`infoshare_cli.queries`) and return renderables; the
+commands print them. Long lists are drawn as a series of tables with the same fixed
+columns, so rows can be printed as they stream out of SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from infoshare_cli.domain.decisions import (
+    AGREED,
+    AWAITING,
+    CORRECTED,
+    NOT_AGREED,
+    SUPERSEDED,
+    displayable,
+)
+from infoshare_cli.domain.questions import OUTCOMES, QuestionSet
+from infoshare_cli.outputs.screens import OUTCOME_STYLES
+from infoshare_cli.reading.records import age_text, local_time
+
+STATUS_STYLES = {
+    AWAITING: "yellow",
+    AGREED: "green",
+    NOT_AGREED: "bold red",
+    SUPERSEDED: "dim",
+    CORRECTED: "magenta",
+}
+BAR = "█"
+BAR_WIDTH = 24
+
+
+def outcome_label(qset: QuestionSet, outcome: str | None) -> Text:
+    label = qset.outcomes[outcome].label if outcome in qset.outcomes else (outcome or "—")
+    return Text(label, style=OUTCOME_STYLES.get(outcome or "", ""))
+
+
+def labelled_outcome(labels: Mapping[str, str], outcome: str | None) -> Text:
+    """``outcome_label`` from the set's labels alone (see ``questions.outcome_labels``)."""
+    label = labels.get(outcome, outcome or "—")
+    return Text(label, style=OUTCOME_STYLES.get(outcome or "", ""))
+
+
+def status_text(status: str) -> Text:
+    return Text(status, style=STATUS_STYLES.get(status, ""))
+
+
+def _log_table(title: str | None, show_header: bool, id_width: int) -> Table:
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD if show_header else box.SIMPLE,
+        show_header=show_header,
+        show_edge=False,
+        pad_edge=False,
+        expand=True,  # the same widths for every chunk: fixed columns plus shares of the rest
+    )
+    table.add_column("ID", justify="right", width=id_width, no_wrap=True)
+    table.add_column("Recorded", width=16, no_wrap=True)
+    table.add_column("Case", ratio=2, overflow="fold")
+    table.add_column("Outcome", ratio=3, overflow="fold")
+    table.add_column("Status", ratio=3, overflow="fold")
+    table.add_column("Decided by", ratio=2, overflow="fold")
+    table.add_column("Co-signed by", ratio=2, overflow="fold")
+    return table
+
+
+def decision_tables(
+    labels: Mapping[str, str], reviews: Iterable[dict[str, Any]], title: str, chunk: int = 50
+) -> Iterator[Table]:
+    """The decision list, ``chunk`` rows per table; the first table carries the header.
+
+    ``labels``: the question set's outcome labels (``questions.outcome_labels``)."""
+    table: Table | None = None
+    id_width = 4
+    for review in reviews:
+        review = displayable(review)  # no control characters from the log reach the screen
+        if table is None:
+            id_width = max(4, len(str(review["id"])) + 1)
+            table = _log_table(title, True, id_width)
+        elif table.row_count >= chunk:
+            yield table
+            table = _log_table(None, False, id_width)
+        status = review["status"]
+        table.add_row(
+            f"#{review['id']}",
+            local_time(review["recorded_at"]),
+            review.get("case_ref") or "",
+            labelled_outcome(labels, review.get("outcome")),
+            status_text(status),
+            review.get("decided_by") or "",
+            review.get("cosigned_by") or "",
+        )
+    if table is not None:
+        yield table
+
+
+def case_chronology(qset: QuestionSet, case_ref: str, reviews: list[dict[str, Any]]) -> Table:
+    """Every event about one case, oldest first: decisions, co-signatures, corrections."""
+    events: list[tuple[str, int, Text]] = []
+    for r in map(displayable, reviews):
+        text = Text.assemble(
+            (f"Decision #{r['id']}", "bold"),
+            f" by {r['decided_by']}: ",
+            outcome_label(qset, r.get("outcome")),
+        )
+        if r.get("basis"):
+            text.append(f" ({'; '.join(r['basis'])})", style="dim")
+        if r.get("revisits"):
+            text.append(f"\nTakes decision #{r['revisits']} again.")
+        if r.get("urgent"):
+            text.append("\nA child was in immediate danger.", style="bold red")
+        text.append("\nNow: ")
+        text.append_text(status_text(r["status"]))
+        events.append((r["recorded_at"], r["id"], text))
+        for c in r.get("cosignatures", []):
+            verdict = "agreed" if c.get("verdict") == "agree" else "did NOT agree"
+            line = Text(f"Co-signed #{r['id']}: {c['by']} {verdict}")
+            if c.get("comment"):
+                line.append(f"\n“{c['comment']}”", style="italic")
+            events.append((c["recorded_at"], c["id"], line))
+        for c in r.get("corrections", []):
+            line = Text(f"Correction to #{r['id']} by {c['by']}", style="magenta")
+            line.append(f"\nWas: {c.get('wrong')}\nNow: {c.get('right')}\nWhy: {c.get('why')}")
+            events.append((c["recorded_at"], c["id"], line))
+    table = Table(
+        title=f"Case {displayable(case_ref)}: {len(reviews)} "
+        f"decision{'s' if len(reviews) != 1 else ''}, oldest first",
+        title_justify="left",
+        show_lines=True,
+    )
+    table.add_column("When", no_wrap=True)
+    table.add_column("What happened")
+    for when, _, text in sorted(events, key=lambda event: (event[0], event[1])):
+        table.add_row(local_time(when), text)
+    return table
+
+
+def _bar(count: int, biggest: int) -> Text:
+    width = round(BAR_WIDTH * count / biggest) if biggest else 0
+    return Text(BAR * max(width, 1 if count else 0), style="cyan")
+
+
+STATUS_ORDER = (AWAITING, AGREED, NOT_AGREED, SUPERSEDED, CORRECTED)
+
+
+def stats_tables(qset: QuestionSet, stats: dict[str, Any]) -> list[Any]:
+    months = stats["months"]
+    biggest = max((m["total"] for m in months), default=0)
+    by_outcome = Table(title="Decisions per month, by outcome", title_justify="left")
+    by_outcome.add_column("Month", no_wrap=True)
+    by_outcome.add_column("Total", justify="right")
+    by_outcome.add_column("", no_wrap=True)
+    for outcome in OUTCOMES:
+        by_outcome.add_column(outcome_label(qset, outcome), justify="right")
+    for m in months:
+        by_outcome.add_row(
+            m["month"],
+            str(m["total"]),
+            _bar(m["total"], biggest),
+            *[str(m["by_outcome"].get(o, 0) or "") for o in OUTCOMES],
+        )
+    totals = stats["totals"]
+    by_outcome.add_section()
+    by_outcome.add_row(
+        "All",
+        str(totals["total"]),
+        "",
+        *[str(totals["by_outcome"].get(o, 0)) for o in OUTCOMES],
+        style="bold",
+    )
+    by_status = Table(title="Decisions per month, by status", title_justify="left")
+    by_status.add_column("Month", no_wrap=True)
+    for status in STATUS_ORDER:
+        by_status.add_column(status_text(status), justify="right")
+    for m in months:
+        by_status.add_row(m["month"], *[str(m["by_status"].get(s, 0) or "") for s in STATUS_ORDER])
+    by_status.add_section()
+    by_status.add_row(
+        "All", *[str(totals["by_status"].get(s, 0)) for s in STATUS_ORDER], style="bold"
+    )
+    parts: list[Any] = [by_outcome, by_status]
+    overdue = stats["overdue"]
+    if overdue:
+        late = Table(
+            title=f"Awaiting co-signature for more than 2 days ({len(overdue)})",
+            title_justify="left",
+            title_style="bold red",
+            border_style="red",
+        )
+        for column in ("ID", "Recorded", "Waiting", "Case", "Decided by"):
+            late.add_column(column)
+        for d in overdue:
+            late.add_row(
+                f"#{d['id']}",
+                local_time(d["recorded_at"]),
+                age_text(d["recorded_at"]),
+                displayable(d.get("case_ref") or ""),
+                d.get("decided_by") or "",
+                style="bold red",
+            )
+        parts.append(late)
+        parts.append(Text("Co-sign them with `infoshare cosign ID`.", style="red"))
+    else:
+        parts.append(Text("Nothing has been awaiting co-signature for more than 2 days.", "green"))
+    return parts
+
+
+def exports_table(exports: Iterable[dict[str, Any]]) -> Table | None:
+    table = Table(title="Exports: who took records off this computer", title_justify="left")
+    table.add_column("Entry", no_wrap=True)
+    table.add_column("When", no_wrap=True)
+    table.add_column("By")
+    table.add_column("Decisions", justify="right")
+    table.add_column("File", overflow="fold", min_width=16)
+    table.add_column("SHA-256", no_wrap=True)
+    table.add_column("Filters", overflow="fold", min_width=7)
+    for x in map(displayable, exports):
+        filters = ", ".join(f"{k} {v}" for k, v in (x.get("filters") or {}).items() if v)
+        table.add_row(
+            f"#{x['id']}",
+            local_time(x["recorded_at"]),
+            x.get("exported_by") or "",
+            str(x.get("count")),
+            x.get("file") or "",
+            (x.get("sha256") or "")[:8] + "…",
+            filters or "all",
+        )
+    return table if table.row_count else None

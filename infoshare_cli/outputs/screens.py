@@ -1,0 +1,248 @@
+"""Rich renderers for people. Imported only by commands that print something rich."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.text import Text
+from rich.tree import Tree
+
+if TYPE_CHECKING:
+    from infoshare_cli.domain.questions import QuestionSet
+
+OUTCOME_STYLES = {
+    "share": "bold green",
+    "share_without_consent": "bold yellow",
+    "do_not_share": "bold red",
+    "seek_advice": "bold cyan",
+}
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False)
+
+
+def outcome_text(qset: QuestionSet, outcome: str | None) -> Text:
+    if outcome is None:
+        return Text("no outcome yet", style="dim")
+    label = qset.outcomes[outcome].label if outcome in qset.outcomes else outcome
+    return Text(label, style=OUTCOME_STYLES.get(outcome, "bold"))
+
+
+def question_tree(qset: QuestionSet) -> Tree:
+    """The flow as a tree: question -> answer -> next question or outcome.
+
+    A question reached a second time (``recorded`` is reached from many answers) is drawn
+    in full once and referred to by id afterwards, so the tree stays readable.
+    """
+    root = Tree(
+        Text.assemble((qset.name, "bold"), f"  version {qset.version}\n", (qset.guidance, "dim"))
+    )
+    drawn: set[str] = set()
+
+    def add_question(parent: Tree, qid: str, outcome: str | None) -> None:
+        question = qset.questions[qid]
+        label = Text.assemble((f"{qid}", "bold cyan"), ": ", question.text)
+        if qid in drawn:
+            parent.add(Text.assemble(("→ ", "dim"), (qid, "cyan"), (" (see above)", "dim")))
+            return
+        drawn.add(qid)
+        node = parent.add(label)
+        if question.type == "form":
+            parts = ", ".join(part.id for part in question.parts)
+            node.add(Text(f"asks together: {parts}", style="dim"))
+        if question.choices and question.type != "review":
+            for choice in question.choices:
+                branch = node.add(_choice_label(qset, question, choice))
+                nxt = choice.next or question.next
+                if nxt:
+                    add_question(branch, nxt, choice.outcome or outcome)
+        elif question.next:
+            add_question(node, question.next, outcome)
+        else:
+            node.add(Text("end: the record is co-signed by a second manager", style="dim"))
+
+    add_question(root, qset.start, None)
+    return root
+
+
+def _choice_label(qset: QuestionSet, question, choice) -> Text:
+    text = Text.assemble(("“", "dim"), choice.label, ("”", "dim"))
+    if choice.value in question.reason_required_for:
+        text.append("  (reason required)", style="dim italic")
+    if choice.outcome:
+        text.append("  ⇒ ")
+        text.append_text(outcome_text(qset, choice.outcome))
+    if choice.basis:
+        text.append(f"  [{choice.basis}]", style="dim")
+    if choice.alert:
+        text.append("  ⚠ urgent: call 999 / Children's Social Care first", style="bold red")
+    return text
+
+
+def rules_view(qset: QuestionSet) -> Group:
+    from rich.table import Table
+
+    rules = Table.grid(padding=(0, 1))
+    rules.add_column(justify="right", style="bold")
+    rules.add_column()
+    for number, rule in enumerate(qset.golden_rules, 1):
+        rules.add_row(f"{number}.", Text.assemble((rule.title, "bold"), "\n", rule.text, "\n"))
+    criteria = Table.grid(padding=(0, 1))
+    criteria.add_column(justify="right", style="bold")
+    criteria.add_column()
+    for number, choice in enumerate(qset.critical_criteria, 1):
+        criteria.add_row(f"{number}.", choice.label)
+    note = Text(
+        "The decision is never made by one person alone: a second manager co-signs it.",
+        style="italic",
+    )
+    return Group(
+        Panel(rules, title=f"The golden rules — {escape(qset.guidance)}", title_align="left"),
+        Panel(
+            Group(criteria, Text(""), note),
+            title="The critical criteria for sharing without consent",
+            title_align="left",
+        ),
+    )
+
+
+# --- decisions ------------------------------------------------------------------------
+
+
+def answer_text(part, answer_json: dict | None) -> str:
+    """An answer as words, from the log's JSON form ({"answer": ..., "reason": ...})."""
+    if answer_json is None:
+        return "—"
+    value = answer_json.get("answer")
+    if part is None:
+        return value if isinstance(value, str) else ", ".join(map(str, value or []))
+    if isinstance(value, dict):
+        return ""
+    values = value if isinstance(value, list) else [value]
+    labels = []
+    for v in values:
+        choice = part.choice(v) if hasattr(part, "choice") else None
+        labels.append(choice.label if choice else str(v))
+    return "; ".join(labels)
+
+
+def answers_table(qset: QuestionSet, answers: dict, record: dict | None = None):
+    """Question | Answer | Reason, with form parts indented under their question."""
+    from rich.table import Table
+
+    table = Table(show_header=True, header_style="bold", expand=True, show_lines=False)
+    table.add_column("Question", ratio=3)
+    table.add_column("Answer", ratio=3)
+    table.add_column("Reason", ratio=3, style="italic")
+    order = {qid: index for index, qid in enumerate(qset.questions)}
+    # The log stores answers as canonical JSON (keys sorted); show them in asking order.
+    for qid, answer in sorted(answers.items(), key=lambda item: order.get(item[0], len(order))):
+        question = qset.questions.get(qid)
+        text = question.text if question else qid
+        if question is not None and question.type == "form":
+            table.add_row(Text(text, style="bold"), "", "")
+            for part in question.parts:
+                sub = (answer.get("answer") or {}).get(part.id)
+                table.add_row(
+                    "   " + part.text, answer_text(part, sub), (sub or {}).get("reason", "")
+                )
+            continue
+        if question is not None and question.type == "review":
+            continue
+        table.add_row(text, answer_text(question, answer), answer.get("reason", ""))
+    for pid, answer in (record or {}).items():
+        table.add_row(f"({pid})", answer_text(None, answer), answer.get("reason", ""))
+    return table
+
+
+def outcome_panel(qset: QuestionSet, payload: dict, status: str | None = None) -> Panel:
+    outcome = payload.get("outcome")
+    body = Text.assemble("Outcome: ", outcome_text(qset, outcome))
+    if payload.get("basis"):
+        body.append("\nBasis: " + "; ".join(payload["basis"]))
+    if payload.get("urgent"):
+        body.append("\nA child was in immediate danger when this was recorded.", style="bold red")
+    if status:
+        body.append(f"\nStatus: {status}")
+    description = qset.outcomes[outcome].description if outcome in qset.outcomes else ""
+    if description:
+        body.append("\n" + description, style="dim")
+    return Panel(body, border_style=OUTCOME_STYLES.get(outcome, "white"), expand=True)
+
+
+def draft_review(qset: QuestionSet, draft) -> Group:
+    from infoshare_cli.domain.decisions import answer_to_json, displayable
+
+    current = draft.route(qset)
+    answers = {q: answer_to_json(draft.answers[q]) for q in current.path if q in draft.answers}
+    answers = displayable(answers)
+    record = displayable({k: answer_to_json(v) for k, v in draft.outcome_record.items()})
+    payload = {
+        "outcome": current.outcome,
+        "basis": list(current.basis),
+        "urgent": bool(current.alerts),
+    }
+    title = Text.assemble(("Review the record", "bold"), f"   case {displayable(draft.case_ref)}")
+    return Group(
+        Text(""), title, answers_table(qset, answers, record), outcome_panel(qset, payload)
+    )
+
+
+def decision_view(qset: QuestionSet, record, names: dict[str, str], verified: dict[int, bool]):
+    """One decision in full: the trail, the outcome, the signatures, and what points at it."""
+    from infoshare_cli.domain.decisions import displayable
+    from infoshare_cli.reading.records import local_time
+
+    payload = displayable(record.payload)
+    qs = payload.get("question_set", {})
+    head = Text.assemble(
+        (f"Decision #{record.id}", "bold"),
+        f"   case {payload.get('case_ref', '')}   {local_time(record.entry.recorded_at)}\n",
+        (f"Question set: {qs.get('name', '?')} version {qs.get('version', '?')}", "dim"),
+    )
+    if qs.get("sha256") and qs.get("sha256") != qset.sha256:
+        head.append(
+            "\n(recorded under a different question set file; wording shown is today's)",
+            style="dim",
+        )
+    if payload.get("revisits"):
+        head.append(f"\nTakes decision #{payload['revisits']} again.")
+    parts: list = [
+        head,
+        answers_table(qset, payload.get("answers", {}), payload.get("outcome_record")),
+        outcome_panel(qset, payload, record.status),
+    ]
+    signatures = Text()
+    mark = {True: ("✔ signature verifies", "green"), False: ("✘ signature does NOT verify", "red")}
+    who = names.get(record.entry.actor, record.entry.actor)
+    label, style = mark[verified.get(record.id, False)]
+    signatures.append(f"Decided by {who}  ")
+    signatures.append(label + "\n", style=style)
+    for cosign in record.cosigns:
+        who = names.get(cosign.actor, cosign.actor)
+        verdict = "agreed" if cosign.payload.get("verdict") == "agree" else "did NOT agree"
+        label, style = mark[verified.get(cosign.seq, False)]
+        signatures.append(f"Co-signed by {who} on {local_time(cosign.recorded_at)}: {verdict}  ")
+        signatures.append(label + "\n", style=style)
+        if cosign.payload.get("comment"):
+            comment = displayable(cosign.payload["comment"])
+            signatures.append(f"   “{comment}”\n", style="italic")
+    if not record.cosigns:
+        signatures.append("Awaiting co-signature by a second manager.\n", style="yellow")
+    for correction in record.corrections:
+        who = names.get(correction.actor, correction.actor)
+        c = displayable(correction.payload)
+        signatures.append(
+            f"Corrected by {who} on {local_time(correction.recorded_at)}:\n", style="bold yellow"
+        )
+        for key, title in (("wrong", "What was wrong"), ("right", "What is right"), ("why", "Why")):
+            if c.get(key):
+                signatures.append(f"   {title}: {c[key]}\n")
+    for later in record.revisited_by:
+        signatures.append(f"Taken again as decision #{later}.\n", style="bold")
+    parts.append(Panel(signatures, title="Signatures and links", title_align="left"))
+    return Group(*parts)

@@ -1,0 +1,397 @@
+"""Decisions out of the log in SQL: newest first, filtered, streamed one at a time.
+
+A decision comes out as a *review dict* with stable keys, shared by ``log --json``,
+``case --json`` and the JSON/JSONL exports (see docs/export-format.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from infoshare_cli.domain.decisions import (
+    AGREED,
+    AWAITING,
+    CORRECTED,
+    NOT_AGREED,
+    SUPERSEDED,
+)
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.ledger.entries import Entry
+from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.reading.filters import OVERDUE_AFTER, Filters, _utc_bound, fts_query
+
+# --- SQL --------------------------------------------------------------------------------
+
+# Co-signatures and corrections are found with `json_extract(payload, '$.decision') = +e.seq`
+# and revisits with `... '$.revisits') = +e.seq`: the unary + strips the column's affinity so
+# SQLite uses the log's expression indexes (see log.py).
+_VALID_COSIGN = """
+    SELECT {what} FROM entries c
+    WHERE c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = +e.seq
+      AND c.actor <> e.actor AND json_extract(c.payload, '$.verdict') IN ('agree', 'disagree')
+    ORDER BY c.seq DESC LIMIT 1
+"""
+# The same rule as decisions.decision_status: a revisit outranks a correction, which
+# outranks the co-signature.
+STATUS_SQL = f"""
+    CASE
+        WHEN EXISTS (SELECT 1 FROM entries n WHERE n.kind = 'decision'
+                     AND json_extract(n.payload, '$.revisits') = +e.seq AND n.seq > e.seq)
+            THEN '{SUPERSEDED}'
+        WHEN EXISTS (SELECT 1 FROM entries k WHERE k.kind = 'correction'
+                     AND json_extract(k.payload, '$.decision') = +e.seq)
+            THEN '{CORRECTED}'
+        ELSE COALESCE(({
+    _VALID_COSIGN.format(
+        what="CASE json_extract(c.payload, '$.verdict') "
+        f"WHEN 'agree' THEN '{AGREED}' ELSE '{NOT_AGREED}' END"
+    )
+}), '{AWAITING}')
+    END
+"""
+_RELATED_SQL = """
+    (SELECT json_group_array(json_array(r.seq, r.kind, r.recorded_at, r.actor, r.payload,
+                                        r.prev_hash, r.hash, r.signature))
+     FROM (SELECT * FROM entries r
+           WHERE r.kind IN ('cosign', 'correction')
+             AND json_extract(r.payload, '$.decision') = +e.seq
+           ORDER BY r.seq) AS r)
+"""
+_REVISITED_BY_SQL = """
+    (SELECT json_group_array(n.seq) FROM (
+        SELECT n.seq FROM entries n WHERE n.kind = 'decision'
+          AND json_extract(n.payload, '$.revisits') = +e.seq AND n.seq > e.seq
+        ORDER BY n.seq) AS n)
+"""
+
+
+def _conditions(ledger: Ledger, filters: Filters) -> tuple[list[str], list[Any]]:
+    where = ["e.kind = 'decision'"]
+    params: list[Any] = []
+    if filters.case is not None:
+        where.append("json_extract(e.payload, '$.case_ref') = ? COLLATE NOCASE")
+        params.append(filters.case)
+    if filters.outcome is not None:
+        where.append("json_extract(e.payload, '$.outcome') = ?")
+        params.append(filters.outcome)
+    if filters.since is not None:
+        where.append("e.recorded_at >= ?")
+        params.append(_utc_bound(filters.since))
+    if filters.until is not None:  # the whole of that day
+        where.append("e.recorded_at < ?")
+        params.append(_utc_bound(filters.until + timedelta(days=1)))
+    if filters.by is not None:
+        ids = staff_ids_named(ledger, filters.by)
+        where.append(f"e.actor IN ({', '.join('?' * len(ids))})")
+        params.extend(ids)
+    if filters.search is not None:
+        where.append("e.seq IN (SELECT decision FROM decision_text WHERE decision_text MATCH ?)")
+        params.append(fts_query(filters.search))
+    return where, params
+
+
+_ENTRY_COLUMNS = (
+    "e.seq, e.kind, e.recorded_at, e.actor, e.payload, e.prev_hash, e.hash, e.signature"
+)
+
+
+def _select(
+    ledger: Ledger,
+    filters: Filters,
+    extra_columns: str = "",
+    only_id: int | None = None,
+    columns: str = _ENTRY_COLUMNS,
+    status: str = STATUS_SQL,
+) -> tuple[str, list[Any]]:
+    where, params = _conditions(ledger, filters)
+    if only_id is not None:
+        where.append("e.seq = ?")
+        params.append(only_id)
+    sql = f"""
+        SELECT * FROM (
+            SELECT {columns}, {status} AS status {extra_columns}
+            FROM entries e WHERE {" AND ".join(where)}
+        ) AS d
+    """
+    if filters.status is not None:
+        sql += " WHERE d.status = ?"
+        params.append(filters.status)
+    return sql, params
+
+
+def _in_order(sql: str, params: list[Any], limit: int, newest_first: bool) -> str:
+    """``limit`` (0 = all) keeps the newest ``limit`` matches, whichever order they come in."""
+    if limit:
+        sql += " ORDER BY d.seq DESC LIMIT ?"
+        params.append(int(limit))
+        if not newest_first:  # the newest `limit`, told oldest first
+            sql = f"SELECT * FROM ({sql}) ORDER BY seq"
+        return sql
+    return sql + (" ORDER BY d.seq DESC" if newest_first else " ORDER BY d.seq")
+
+
+def iter_decisions(
+    ledger: Ledger,
+    filters: Filters | None = None,
+    *,
+    limit: int = 0,
+    newest_first: bool = True,
+    with_entries: bool = False,
+    names: dict[str, str] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Review dicts for the decisions that match, streamed from SQLite.
+
+    ``limit`` (0 = all) keeps the newest ``limit`` matches, whichever order they come in.
+    ``with_entries`` adds ``entries``: the raw ledger rows behind each decision, as the
+    JSON/JSONL exports carry them.
+    """
+    filters = filters or Filters()
+    names = names if names is not None else staff_names(ledger)
+    sql, params = _select(ledger, filters, _REVIEW_COLUMNS)
+    sql = _in_order(sql, params, limit, newest_first)
+    cursor = ledger.conn.execute(sql, params)
+    try:
+        for row in cursor:
+            yield _review(row, names, with_entries)
+    finally:
+        with contextlib.suppress(sqlite3.ProgrammingError):  # the log was closed first
+            cursor.close()
+
+
+_COSIGNER_SQL = f"({_VALID_COSIGN.format(what='c.actor')})"
+_REVIEW_COLUMNS = (
+    f", {_COSIGNER_SQL} AS cosigner, {_RELATED_SQL} AS related, {_REVISITED_BY_SQL} AS revisited_by"
+)
+
+
+# The CSV export shows each decision's own fields, its people and its answers, not the raw
+# ledger rows behind it, so it reads one flat row per decision instead of a review dict: its
+# co-signatures and corrections as compact JSON arrays of [seq, recorded_at, actor, payload
+# text], NULL when there are none (most decisions have no correction, nor any revisit). That
+# spares SQLite and Python every related entry's hash and signature. The status follows from
+# those three (see ``flat_status``), so SQLite works it out only to filter by it: that halves
+# the index lookups per decision.
+def _related_rows_sql(kind: str) -> str:
+    return f"""
+    (SELECT NULLIF(json_group_array(json_array(r.seq, r.recorded_at, r.actor, r.payload)), '[]')
+     FROM (SELECT r.seq, r.recorded_at, r.actor, r.payload FROM entries r
+           WHERE r.kind = '{kind}' AND json_extract(r.payload, '$.decision') = +e.seq
+           ORDER BY r.seq) AS r)
+    """
+
+
+_FLAT_COLUMNS = "e.seq, e.recorded_at, e.actor, e.payload, e.hash"
+_FLAT_EXTRA = (
+    f", {_related_rows_sql('cosign')} AS cosigns,"
+    f" {_related_rows_sql('correction')} AS corrections,"
+    f" NULLIF({_REVISITED_BY_SQL}, '[]') AS revisited_by"
+)
+
+
+def iter_flat_decisions(
+    ledger: Ledger, filters: Filters | None = None, *, limit: int = 0
+) -> Iterator[tuple]:
+    """The matching decisions, oldest first (the newest ``limit`` if given), as flat rows.
+
+    Each row is ``(seq, recorded_at, actor, payload text, hash, status or None,
+    co-signatures, corrections, revisited_by)``; the last three are JSON text or None (see
+    above). The same decisions, in the same order, as ``iter_decisions(newest_first=False)``;
+    the status is only there when filtering by it: :func:`flat_status` gives it.
+    """
+    filters = filters or Filters()
+    status = STATUS_SQL if filters.status is not None else "NULL"
+    sql, params = _select(ledger, filters, _FLAT_EXTRA, columns=_FLAT_COLUMNS, status=status)
+    sql = _in_order(sql, params, limit, newest_first=False)
+    cursor = ledger.conn.execute(sql, params)
+    try:
+        yield from cursor
+    finally:
+        with contextlib.suppress(sqlite3.ProgrammingError):  # the log was closed first
+            cursor.close()
+
+
+def flat_status(
+    actor: str, cosigns: list[tuple[str, dict[str, Any]]], corrected: bool, superseded: bool
+) -> tuple[str, str | None]:
+    """(status, co-signer's staff id or None) of a flat row, exactly as ``STATUS_SQL`` and
+    ``_COSIGNER_SQL`` give them; ``cosigns`` is [(actor, parsed payload)], oldest first."""
+    cosigner = verdict = None
+    for c_actor, body in reversed(cosigns):
+        if c_actor != actor and body.get("verdict") in ("agree", "disagree"):
+            cosigner, verdict = c_actor, body["verdict"]
+            break
+    if superseded:
+        return SUPERSEDED, cosigner
+    if corrected:
+        return CORRECTED, cosigner
+    if verdict is None:
+        return AWAITING, cosigner
+    return (AGREED if verdict == "agree" else NOT_AGREED), cosigner
+
+
+def get_review(ledger: Ledger, decision_id: int, with_entries: bool = True) -> dict[str, Any]:
+    """One decision's review dict, or a clear error if there is no such decision."""
+    sql, params = _select(ledger, Filters(), _REVIEW_COLUMNS, only_id=decision_id)
+    row = ledger.conn.execute(sql, params).fetchone()
+    if row is None:
+        from infoshare_cli.reading.records import load_decision
+
+        load_decision(ledger, decision_id)  # raises the usual "no decision #N" message
+        raise InfoshareError(f"There is no decision #{decision_id} in this log.")
+    return _review(row, staff_names(ledger), with_entries)
+
+
+def count_decisions(ledger: Ledger, filters: Filters | None = None) -> int:
+    sql, params = _select(ledger, filters or Filters())
+    return ledger.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+
+
+def _review(row: tuple, names: dict[str, str], with_entries: bool) -> dict[str, Any]:
+    decision = Entry(*row[:8])
+    status, cosigner, related_json, revisited_json = row[8:12]
+    related = [Entry(*r) for r in json.loads(related_json or "[]")]
+    payload = decision.payload
+    cosigns = [e for e in related if e.kind == "cosign"]
+    corrections = [e for e in related if e.kind == "correction"]
+    review: dict[str, Any] = {
+        "id": decision.seq,
+        "recorded_at": decision.recorded_at,
+        "case_ref": payload.get("case_ref"),
+        "outcome": payload.get("outcome"),
+        "status": status,
+        "decided_by": names.get(decision.actor, decision.actor),
+        "cosigned_by": names.get(cosigner, cosigner) if cosigner else None,
+        "question_set": payload.get("question_set", {}),
+        # Exactly as signed (a "reason" only where one was given), so an export can be
+        # checked field by field against its entries.
+        "answers": payload.get("answers", {}),
+        "basis": payload.get("basis", []),
+        "urgent": bool(payload.get("urgent", False)),
+        "revisits": payload.get("revisits"),
+        "revisited_by": json.loads(revisited_json or "[]"),
+        "outcome_record": payload.get("outcome_record"),
+        "cosignatures": [
+            {
+                "id": c.seq,
+                "recorded_at": c.recorded_at,
+                "by": names.get(c.actor, c.actor),
+                "verdict": c.payload.get("verdict"),
+                "comment": c.payload.get("comment") or None,
+            }
+            for c in cosigns
+        ],
+        "corrections": [
+            {
+                "id": c.seq,
+                "recorded_at": c.recorded_at,
+                "by": names.get(c.actor, c.actor),
+                "wrong": c.payload.get("wrong"),
+                "right": c.payload.get("right"),
+                "why": c.payload.get("why"),
+            }
+            for c in corrections
+        ],
+    }
+    if with_entries:
+        review["entries"] = [entry_dict(e) for e in [decision, *related]]
+    return review
+
+
+def entry_dict(entry: Entry) -> dict[str, Any]:
+    """A ledger row as the exports carry it; ``payload`` is the stored canonical JSON text."""
+    return {
+        "seq": entry.seq,
+        "kind": entry.kind,
+        "recorded_at": entry.recorded_at,
+        "actor": entry.actor,
+        "payload": entry.payload_text,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+        "signature": entry.signature,
+    }
+
+
+# --- staff ------------------------------------------------------------------------------
+
+
+def staff_names(ledger: Ledger) -> dict[str, str]:
+    """Staff id -> name, for everyone ever registered (read from the ``staff`` view)."""
+    return {sid: name for sid, name in ledger.conn.execute("SELECT staff_id, name FROM staff")}
+
+
+def staff_ids_named(ledger: Ledger, name: str) -> list[str]:
+    names = staff_names(ledger)
+    wanted = " ".join(name.split()).casefold()
+    ids = [sid for sid, n in names.items() if n.casefold() == wanted]
+    if not ids:
+        known = ", ".join(sorted(set(names.values()))) or "nobody yet"
+        raise InfoshareError(
+            f"Nobody called '{name[:80]}' is registered. Registered staff: {known}."
+        )
+    return ids
+
+
+# --- statistics -------------------------------------------------------------------------
+
+
+def month_counts(ledger: Ledger, filters: Filters | None = None) -> Iterator[tuple]:
+    """(month 'YYYY-MM' in local time, outcome, status, count), oldest month first."""
+    sql, params = _select(ledger, filters or Filters())
+    sql = f"""
+        SELECT strftime('%Y-%m', recorded_at, 'localtime') AS month,
+               json_extract(payload, '$.outcome') AS outcome, status, count(*)
+        FROM ({sql}) GROUP BY month, outcome, status ORDER BY month, outcome, status
+    """
+    yield from ledger.conn.execute(sql, params)
+
+
+def overdue_decisions(
+    ledger: Ledger, now: datetime | None = None, older_than: timedelta = OVERDUE_AFTER
+) -> list[dict[str, Any]]:
+    """Decisions awaiting co-signature for longer than ``older_than``, oldest first."""
+    cutoff = ((now or datetime.now(UTC)) - older_than).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    names = staff_names(ledger)
+    sql, params = _select(ledger, Filters(status=AWAITING))
+    sql += " AND d.recorded_at < ? ORDER BY d.seq"
+    rows = ledger.conn.execute(sql, [*params, cutoff])
+    return [
+        {
+            "id": row[0],
+            "recorded_at": row[2],
+            "case_ref": json.loads(row[4]).get("case_ref"),
+            "decided_by": names.get(row[3], row[3]),
+        }
+        for row in rows
+    ]
+
+
+# --- exports ----------------------------------------------------------------------------
+
+
+def export_entries(ledger: Ledger, limit: int = 0) -> Iterator[dict[str, Any]]:
+    """The log's ``export`` entries, newest first: who took what off the system, and when."""
+    names = staff_names(ledger)
+    sql = "SELECT seq, recorded_at, actor, payload FROM entries WHERE kind = 'export' "
+    sql += "ORDER BY seq DESC" + (" LIMIT ?" if limit else "")
+    cursor = ledger.conn.execute(sql, [limit] if limit else [])
+    try:
+        for seq, recorded_at, actor, payload_text in cursor:
+            payload = json.loads(payload_text)
+            yield {
+                "id": seq,
+                "recorded_at": recorded_at,
+                "exported_by": names.get(actor, actor),
+                "format": payload.get("format"),
+                "count": payload.get("count"),
+                "file": payload.get("file"),
+                "sha256": payload.get("sha256"),
+                "filters": payload.get("filters", {}),
+            }
+    finally:
+        with contextlib.suppress(sqlite3.ProgrammingError):
+            cursor.close()

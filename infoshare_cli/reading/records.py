@@ -1,0 +1,179 @@
+"""Reading decisions back out of the log: one decision with everything that points at it.
+
+No terminal code: views render these records, commands fetch them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from time import localtime as _localtime
+from typing import Any
+
+from infoshare_cli.domain.decisions import decision_status
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.ledger import crypto
+from infoshare_cli.ledger.entries import Entry
+from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.reading.register import load_register
+
+
+@dataclass
+class DecisionRecord:
+    entry: Entry
+    cosigns: list[Entry] = field(default_factory=list)
+    corrections: list[Entry] = field(default_factory=list)
+    revisited_by: list[int] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        return self.entry.seq
+
+    @property
+    def payload(self) -> dict:
+        return self.entry.payload
+
+    @property
+    def verdict(self) -> str | None:
+        valid = [c for c in self.cosigns if c.actor != self.entry.actor]
+        return valid[-1].payload.get("verdict") if valid else None
+
+    @property
+    def status(self) -> str:
+        return decision_status(self.verdict, bool(self.revisited_by), bool(self.corrections))
+
+
+def parse_id(text: str | int) -> int:
+    """A decision id as people type it: 42 or #42."""
+    cleaned = str(text).strip().lstrip("#")
+    # isascii: str.isdigit() is also true of '²' and other digits int() refuses.
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 12 or int(cleaned) < 1:
+        raise InfoshareError(
+            # The typed text is not repeated: it could be a child's name typed by mistake.
+            "That is not a decision id. Ids are whole numbers such as 42, as shown by "
+            "`infoshare pending` or `infoshare log`."
+        )
+    return int(cleaned)
+
+
+def load_decision(ledger: Ledger, decision_id: int) -> DecisionRecord:
+    entry = ledger.get(decision_id)
+    if entry is None:
+        raise InfoshareError(
+            f"There is no decision #{decision_id} in this log. "
+            "See `infoshare pending` or `infoshare log` for decision ids."
+        )
+    if entry.kind != "decision":
+        raise InfoshareError(
+            f"Entry #{decision_id} is a {entry.kind} entry, not a decision. "
+            "See `infoshare pending` or `infoshare log` for decision ids."
+        )
+    record = DecisionRecord(entry)
+    sql = (
+        "SELECT seq FROM entries WHERE kind = ? AND json_extract(payload, '$.decision') = ? "
+        "ORDER BY seq"
+    )
+    for kind, target in (("cosign", record.cosigns), ("correction", record.corrections)):
+        for (seq,) in ledger.conn.execute(sql, [kind, decision_id]).fetchall():
+            target.append(ledger.get(seq))
+    rows = ledger.conn.execute(
+        "SELECT seq FROM entries WHERE kind = 'decision' "
+        "AND json_extract(payload, '$.revisits') = ? ORDER BY seq",
+        [decision_id],
+    ).fetchall()
+    record.revisited_by = [seq for (seq,) in rows]
+    return record
+
+
+def pending_decisions(ledger: Ledger) -> list[DecisionRecord]:
+    """Decisions with no co-signature yet and not taken again, oldest first."""
+    rows = ledger.conn.execute(
+        "SELECT seq FROM entries d WHERE kind = 'decision' AND NOT EXISTS ("
+        " SELECT 1 FROM entries c WHERE c.kind = 'cosign' AND c.actor <> d.actor"
+        " AND json_extract(c.payload, '$.decision') = +d.seq)"
+        " ORDER BY seq"
+    ).fetchall()
+    records = [load_decision(ledger, seq) for (seq,) in rows]
+    return [r for r in records if not r.revisited_by]
+
+
+class KeyRing:
+    """Every signing key ever registered, with the seq from which it signs."""
+
+    def __init__(self, ledger: Ledger, upto_seq: int):
+        names: dict[str, str] = {}
+        self.keys: list[dict[str, Any]] = []
+        for entry in ledger.entries(kinds=("staff",)):
+            if entry.seq > upto_seq:
+                break
+            payload = entry.payload
+            staff_id = payload.get("staff_id")
+            if payload.get("action") == "register":
+                names[staff_id] = payload.get("name", "")
+            if payload.get("action") in ("register", "rekey") and payload.get("public_key"):
+                self.keys.append(
+                    {
+                        "staff_id": staff_id,
+                        "name": names.get(staff_id, ""),
+                        "public_key": payload["public_key"],
+                        "from_seq": entry.seq,
+                    }
+                )
+
+    def key_for(self, actor: str, seq: int) -> str | None:
+        """The key that signs ``actor``'s entry at ``seq`` (see docs/export-format.md)."""
+        best = None
+        for key in self.keys:
+            if key["staff_id"] != actor:
+                continue
+            if key["from_seq"] < seq or (key["from_seq"] == seq and best is None):
+                best = key["public_key"]
+        return best
+
+    def verifies(self, entry: Entry) -> bool:
+        key = self.key_for(entry.actor, entry.seq)
+        return (
+            key is not None
+            and entry.computed_hash() == entry.hash
+            and crypto.verify_signature(key, bytes.fromhex(entry.hash), entry.signature)
+        )
+
+
+def signature_ok(ledger: Ledger, entry: Entry) -> bool:
+    """Does the entry's signature verify with its signer's key as registered at the time?"""
+    return KeyRing(ledger, entry.seq).verifies(entry)
+
+
+def record_signatures(ledger: Ledger, record: DecisionRecord) -> dict[int, bool]:
+    """Whether each entry of a decision (it, its co-signatures, corrections) verifies."""
+    entries = [record.entry, *record.cosigns, *record.corrections]
+    keyring = KeyRing(ledger, max(e.seq for e in entries))
+    return {e.seq: keyring.verifies(e) for e in entries}
+
+
+def staff_names(ledger: Ledger) -> dict[str, str]:
+    return {sid: m.name for sid, m in load_register(ledger).items()}
+
+
+def age_text(recorded_at: str, now: datetime | None = None) -> str:
+    """How long ago, in words: '3 days', '5 hours', 'just now'."""
+    then = parse_time(recorded_at)
+    seconds = int(((now or datetime.now(UTC)) - then).total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return "just now"
+
+
+def parse_time(recorded_at: str) -> datetime:
+    return datetime.fromisoformat(recorded_at.replace("Z", "+00:00"))
+
+
+def local_time(recorded_at: str) -> str:
+    """UTC as stored, shown in the computer's local time (as ``astimezone()`` gives it).
+
+    ``time.localtime`` directly, and no strftime: an export calls this for every decision.
+    """
+    t = _localtime(parse_time(recorded_at).timestamp())
+    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d} {t.tm_hour:02d}:{t.tm_min:02d}"

@@ -1,0 +1,24 @@
+"""Reading the staff register and the setting's name out of the log."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from infoshare_cli.domain.staff import StaffMember, apply_staff_entry
+
+if TYPE_CHECKING:
+    from infoshare_cli.ledger.store import Ledger
+
+
+def load_register(ledger: Ledger) -> dict[str, StaffMember]:
+    """Everyone ever registered, in the order they were added, as they are now."""
+    register: dict[str, StaffMember] = {}
+    for entry in ledger.entries(kinds=("staff",)):
+        apply_staff_entry(register, entry.seq, entry.payload)
+    return register
+
+
+def setting_name(ledger: Ledger) -> str:
+    for entry in ledger.entries(kinds=("setting",)):
+        return entry.payload.get("name", "")
+    return ""
