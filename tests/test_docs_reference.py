@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from cogapp import Cog
@@ -26,3 +27,32 @@ def test_reference_matches_the_help_the_tool_prints():
         f"docs/reference.md is out of date with the commands' --help ({FIX}).\n"
         f"{out.getvalue()}{err.getvalue()}"
     )
+
+
+def _headings(path: Path) -> set[str]:
+    """The anchors GitHub makes for a Markdown file's headings (outside code blocks)."""
+    anchors, fenced = set(), False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("#"):
+            title = line.lstrip("#").strip().lower()
+            anchors.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+    return anchors
+
+
+def test_links_between_the_readme_and_docs_lead_somewhere():
+    root = REFERENCE.parent.parent
+    broken = []
+    for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        text = re.sub(r"<!--.*?-->", "", page.read_text(encoding="utf-8"), flags=re.S)
+        for link in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", link):
+                continue
+            target, _, anchor = link.partition("#")
+            path = (page.parent / target).resolve() if target else page
+            if not path.exists():
+                broken.append(f"{page.name}: {link} (no such file)")
+            elif anchor and path.suffix == ".md" and anchor not in _headings(path):
+                broken.append(f"{page.name}: {link} (no such heading)")
+    assert not broken, "Broken links:\n" + "\n".join(broken)
