@@ -120,10 +120,22 @@ def test_every_outcome_is_reachable(qset):
 # --- the shipped file ----------------------------------------------------------------------
 
 
-def test_root_and_packaged_question_files_are_byte_identical():
-    root = (REPO / "questions.yaml").read_bytes()
-    packaged = (REPO / "infoshare_cli" / "questions.yaml").read_bytes()
-    assert root == packaged, "questions.yaml and infoshare_cli/questions.yaml must be kept in step"
+def test_the_wheel_carries_the_one_questions_yaml(tmp_path):
+    """One questions.yaml, at the top of the project; the built wheel holds it in the package."""
+    import subprocess
+    import sys
+    import zipfile
+
+    assert not (REPO / "infoshare_cli" / "questions.yaml").exists()
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = tmp_path.glob("infoshare-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        assert zf.read("infoshare_cli/questions.yaml") == (REPO / "questions.yaml").read_bytes()
 
 
 def test_root_file_loads_to_the_same_set_as_the_built_in(qset):

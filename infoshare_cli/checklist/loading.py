@@ -16,15 +16,20 @@ from infoshare_cli.domain.questions import MAX_FILE_BYTES, QuestionSet, Question
 
 
 def default_questions_text() -> tuple[str, str]:
-    """The shipped set (packaged with the code, so it is found from any working folder)."""
-    source = "questions.yaml (built in)"
-    try:  # next to this module in any ordinary install; importlib.resources costs ~5 ms
-        return Path(__file__).with_name("questions.yaml").read_bytes().decode("utf-8"), source
-    except OSError:  # e.g. installed as a zip file
-        from importlib import resources
+    """The shipped set: the project's one ``questions.yaml``.
 
-        resource = resources.files("infoshare_cli").joinpath("questions.yaml")
-        return resource.read_bytes().decode("utf-8"), source
+    The wheel carries it inside the package (hatchling's ``force-include``), read through
+    ``importlib.resources``; a source checkout (the tests, an editable install) has it at
+    the top of the project, where it is kept.
+    """
+    from importlib import resources
+
+    source = "questions.yaml (built in)"
+    try:
+        data = resources.files("infoshare_cli").joinpath("questions.yaml").read_bytes()
+    except OSError:
+        data = (Path(__file__).resolve().parents[2] / "questions.yaml").read_bytes()
+    return data.decode("utf-8"), source
 
 
 def load_question_set(path: str | Path | None = None) -> QuestionSet:
