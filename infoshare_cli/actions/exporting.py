@@ -27,8 +27,8 @@ from infoshare_cli.reading.queries import (
     iter_flat_decisions,
     staff_names,
 )
-from infoshare_cli.reading.records import KeyRing
 from infoshare_cli.reading.register import load_register, setting_name
+from infoshare_cli.reading.trust import KeyRing
 
 # --- the export -------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 
-from infoshare_cli.domain.staff import StaffMember, apply_staff_entry
+from infoshare_cli.domain.signing import Broken, Rulebook
 from infoshare_cli.integrity.report import Head, Problem
 from infoshare_cli.integrity.signatures import (
     _Keys,
@@ -48,7 +48,7 @@ class _Pass:
     def __init__(self, signatures: _Signatures):
         self.signatures = signatures
         self.keys = _Keys()
-        self.register: dict[str, StaffMember] = {}
+        self.rules = Rulebook()
         self.decisions: dict[int, tuple[str, str]] = {}  # seq -> (hash, actor)
         self.expected = 1
         self.prev_hash = GENESIS_HASH
@@ -110,15 +110,15 @@ class _Pass:
             if parsed is None:
                 return problem("fields", "its contents are not readable JSON.")
 
-        found = self._signer_and_rules(seq, kind, actor, parsed, stored_hash, problem)
-        if isinstance(found, Problem):
-            return found
-        name, key = found
-        self.signatures.add((seq, kind, recorded_at, name, key, signature, digest))
+        found = self.rules.signer(seq, kind, actor, parsed, self.decisions)
+        if isinstance(found, Broken):
+            return problem(found.code, found.detail)
+        key = self.keys.get(found.public_key)
+        self.signatures.add((seq, kind, recorded_at, found.name, key, signature, digest))
 
         if kind == "staff":
             try:
-                apply_staff_entry(self.register, seq, parsed)  # type: ignore[arg-type]
+                self.rules.apply(seq, parsed)  # type: ignore[arg-type]
             except (KeyError, TypeError, AttributeError):
                 return problem("fields", "its staff details are incomplete.")
         elif kind == "decision":
@@ -128,106 +128,6 @@ class _Pass:
         self.prev_hash = stored_hash
         self.head = Head(seq, stored_hash, recorded_at)
         return None
-
-    def _signer_and_rules(self, seq, kind, actor, payload, stored_hash, problem):
-        """Who signed, and with which key; or the Problem with it."""
-        member = self.register.get(actor)
-        if kind == "staff":
-            action = payload.get("action")
-            staff_id = payload.get("staff_id")
-            by = payload.get("by")
-            if action == "register" and staff_id == actor and seq == 1:
-                # The very first entry: the first manager registers themselves.
-                if payload.get("role") != "manager":
-                    return problem("rule", "the first person registered is not a manager.")
-                return str(payload.get("name", actor)), self.keys.get(payload.get("public_key"))
-            if by is not None and by != actor:
-                return problem(
-                    "rule", "it says it was authorised by one person but is signed by another."
-                )
-            if action not in ("register", "deactivate", "rekey"):
-                return problem("rule", "it is a kind of staff change infoshare does not make.")
-            if member is None:
-                return self._unknown_signer(actor, problem)
-            if not member.active:
-                return self._deactivated_signer(member, problem)
-            if action == "rekey":
-                if staff_id != actor:
-                    return problem(
-                        "rule",
-                        "it replaces someone's signing key, but is not signed by that person's "
-                        "own key — a signing key was replaced.",
-                    )
-            elif not member.is_manager:
-                return problem(
-                    "rule",
-                    f"it changes the staff register, but {member.name} who signed it is a "
-                    f"{member.role}; only an active manager can.",
-                )
-            if action == "register" and staff_id in self.register:
-                return problem(
-                    "rule",
-                    "it registers again someone who is already registered — a signing key was "
-                    "replaced.",
-                )
-            if action == "deactivate" and staff_id not in self.register:
-                return problem("rule", "it deactivates someone who was never registered.")
-            return member.name, self.keys.get(member.public_key)
-
-        if member is None:
-            if seq == 1:
-                return problem("rule", "the log does not begin by registering its first manager.")
-            return self._unknown_signer(actor, problem)
-        if not member.active:
-            return self._deactivated_signer(member, problem)
-        if kind == "cosign":
-            rule = self._cosign_problem(member, payload, problem)
-            if rule is not None:
-                return rule
-        elif kind == "correction" and "decision" in payload:
-            target = payload.get("decision")
-            if type(target) is not int or target not in self.decisions:
-                return problem("rule", "it corrects a decision that is not earlier in the log.")
-        return member.name, self.keys.get(member.public_key)
-
-    def _cosign_problem(self, member: StaffMember, payload: dict, problem) -> Problem | None:
-        target = payload.get("decision")
-        if type(target) is not int or target not in self.decisions:
-            return problem("rule", "it co-signs a decision that is not earlier in the log.")
-        decision_hash, decided_by = self.decisions[target]
-        if payload.get("decision_hash") != decision_hash:
-            return problem(
-                "rule",
-                f"it co-signs decision #{target}, but names a different version of it (the "
-                "decision's hash does not match) — one of them was changed.",
-            )
-        if member.staff_id == decided_by:
-            return problem(
-                "rule",
-                f"decision #{target} is co-signed by the person who took it; a decision is "
-                "never made by one person alone.",
-            )
-        if not member.is_manager:
-            return problem(
-                "rule",
-                f"decision #{target} is co-signed by {member.name}, a {member.role}; only a "
-                "manager can co-sign.",
-            )
-        return None
-
-    def _unknown_signer(self, actor: str, problem) -> Problem:
-        return problem(
-            "signer",
-            "it is signed by someone who is not in the staff register at that point "
-            f"(staff id '{actor[:20]}').",
-        )
-
-    def _deactivated_signer(self, member: StaffMember, problem) -> Problem:
-        return problem(
-            "signer",
-            f"it is signed by {member.name}, who had been deactivated (entry "
-            f"#{member.since_seq}) and could no longer sign.",
-        )
 
 
 def check_entries(

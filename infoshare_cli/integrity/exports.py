@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infoshare_cli.domain.signing import in_force
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.integrity.anchors import check_anchor
 from infoshare_cli.integrity.chain import _load_object
@@ -116,11 +117,11 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
             continue
         name = item.get("name") if isinstance(item.get("name"), str) else item["staff_id"]
         key_table.setdefault(item["staff_id"], []).append(
-            (item["from_seq"], item["public_key"], name)
+            (item["from_seq"], (item["public_key"], name))
         )
     report.keys = sum(len(v) for v in key_table.values())
     for entries in key_table.values():
-        entries.sort()
+        entries.sort(key=lambda pair: pair[0])
 
     decisions = data.get("decisions")
     if not isinstance(decisions, list):
@@ -192,14 +193,9 @@ def _export_anchor(report: ExportReport, anchor: Anchor, head: dict, seen: dict)
 
 
 def _key_for(key_table: dict, actor: str, seq: int) -> tuple[str | None, str]:
-    """The signing key for ``actor`` at entry ``seq``: greatest from_seq < seq."""
-    best = None
-    for from_seq, key, name in key_table.get(actor, ()):
-        if from_seq < seq:
-            best = (key, name)
-        else:
-            break
-    return best if best else (None, actor[:20])
+    """The signing key for ``actor`` at entry ``seq``, by the one rule (``signing.in_force``)."""
+    found = in_force(key_table.get(actor, ()), seq)
+    return found if found is not None else (None, actor[:20])
 
 
 def _export_decision(
@@ -321,7 +317,7 @@ def _export_decision_fields(
                     "export was edited."
                 )
             )
-    names = {sid: entries[-1][2] for sid, entries in key_table.items() if entries}
+    names = {sid: entries[-1][1][1] for sid, entries in key_table.items() if entries}
     decided_by = decision.get("decided_by")
     if isinstance(decided_by, str) and actor in names and decided_by not in (names[actor], actor):
         found.append(problem("the export names someone else as the person who took it."))

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.entries import Entry
-from infoshare_cli.reading.records import KeyRing
+from infoshare_cli.reading.trust import KeyRing
 
 FORMATS = ("csv", "json", "jsonl", "md", "html")
 FORMAT_VERSION = "infoshare-export/1"
@@ -66,18 +66,18 @@ class HashingWriter:
 
 
 def verified_map(keyring: KeyRing, review: dict[str, Any]) -> dict[int, bool]:
-    return {
-        e["seq"]: keyring.verifies(
-            Entry(
-                e["seq"],
-                e["kind"],
-                e["recorded_at"],
-                e["actor"],
-                e["payload"],
-                e["prev_hash"],
-                e["hash"],
-                e["signature"],
-            )
+    """Whether each entry of one exported decision passes the checks ``verify`` makes."""
+    entries = [
+        Entry(
+            e["seq"],
+            e["kind"],
+            e["recorded_at"],
+            e["actor"],
+            e["payload"],
+            e["prev_hash"],
+            e["hash"],
+            e["signature"],
         )
         for e in review.get("entries", [])
-    }
+    ]
+    return {seq: problem is None for seq, problem in keyring.check_record(entries).items()}

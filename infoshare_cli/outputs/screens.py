@@ -192,7 +192,36 @@ def draft_review(qset: QuestionSet, draft) -> Group:
     )
 
 
-def decision_view(qset: QuestionSet, record, names: dict[str, str], verified: dict[int, bool]):
+def failing_panel(record, problems: dict[int, str | None]) -> Panel | None:
+    """A plain red warning naming each entry of a decision that fails verify's checks."""
+    from infoshare_cli.domain.decisions import displayable
+    from infoshare_cli.reading.trust import describe_problem
+
+    entries = [record.entry, *record.cosigns, *record.corrections]
+    lines = [
+        describe_problem(e.seq, e.kind, displayable(problems[e.seq]))
+        for e in entries
+        if problems.get(e.seq)
+    ]
+    if not lines:
+        return None
+    text = Text(
+        "This decision FAILS the checks `infoshare verify` makes. Do not rely on it: run "
+        "`infoshare verify` and tell the person responsible for the log.\n",
+        style="bold red",
+    )
+    for line in lines:
+        text.append(f"- {line}\n", style="red")
+    return Panel(text, title="Warning", title_align="left", border_style="red")
+
+
+def decision_view(
+    qset: QuestionSet,
+    record,
+    names: dict[str, str],
+    verified: dict[int, bool],
+    problems: dict[int, str | None] | None = None,
+):
     """One decision in full: the trail, the outcome, the signatures, and what points at it."""
     from infoshare_cli.domain.decisions import displayable
     from infoshare_cli.reading.records import local_time
@@ -211,7 +240,9 @@ def decision_view(qset: QuestionSet, record, names: dict[str, str], verified: di
         )
     if payload.get("revisits"):
         head.append(f"\nTakes decision #{payload['revisits']} again.")
+    warning = failing_panel(record, problems) if problems else None
     parts: list = [
+        *([warning] if warning is not None else []),
         head,
         answers_table(qset, payload.get("answers", {}), payload.get("outcome_record")),
         outcome_panel(qset, payload, record.status),

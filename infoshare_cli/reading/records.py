@@ -8,14 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import localtime as _localtime
-from typing import Any
 
 from infoshare_cli.domain.decisions import decision_status
 from infoshare_cli.errors import InfoshareError
-from infoshare_cli.ledger import crypto
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.register import load_register
+from infoshare_cli.reading.trust import KeyRing
 
 
 @dataclass
@@ -97,58 +96,28 @@ def pending_decisions(ledger: Ledger) -> list[DecisionRecord]:
     return [r for r in records if not r.revisited_by]
 
 
-class KeyRing:
-    """Every signing key ever registered, with the seq from which it signs."""
-
-    def __init__(self, ledger: Ledger, upto_seq: int):
-        names: dict[str, str] = {}
-        self.keys: list[dict[str, Any]] = []
-        for entry in ledger.entries(kinds=("staff",)):
-            if entry.seq > upto_seq:
-                break
-            payload = entry.payload
-            staff_id = payload.get("staff_id")
-            if payload.get("action") == "register":
-                names[staff_id] = payload.get("name", "")
-            if payload.get("action") in ("register", "rekey") and payload.get("public_key"):
-                self.keys.append(
-                    {
-                        "staff_id": staff_id,
-                        "name": names.get(staff_id, ""),
-                        "public_key": payload["public_key"],
-                        "from_seq": entry.seq,
-                    }
-                )
-
-    def key_for(self, actor: str, seq: int) -> str | None:
-        """The key that signs ``actor``'s entry at ``seq`` (see docs/export-format.md)."""
-        best = None
-        for key in self.keys:
-            if key["staff_id"] != actor:
-                continue
-            if key["from_seq"] < seq or (key["from_seq"] == seq and best is None):
-                best = key["public_key"]
-        return best
-
-    def verifies(self, entry: Entry) -> bool:
-        key = self.key_for(entry.actor, entry.seq)
-        return (
-            key is not None
-            and entry.computed_hash() == entry.hash
-            and crypto.verify_signature(key, bytes.fromhex(entry.hash), entry.signature)
-        )
-
-
 def signature_ok(ledger: Ledger, entry: Entry) -> bool:
-    """Does the entry's signature verify with its signer's key as registered at the time?"""
-    return KeyRing(ledger, entry.seq).verifies(entry)
+    """Would ``verify`` accept this entry's signature and signer, as things stood then?"""
+    entries = [entry]
+    if entry.kind in ("cosign", "correction"):
+        target = entry.payload.get("decision")
+        decision = ledger.get(target) if type(target) is int else None
+        if decision is not None and decision.kind == "decision":
+            entries.insert(0, decision)
+    return KeyRing(ledger, entry.seq).check_record(entries)[entry.seq] is None
+
+
+def record_problems(ledger: Ledger, record: DecisionRecord) -> dict[int, str | None]:
+    """Each entry of a decision (it, its co-signatures, corrections): None if it passes the
+    checks ``verify`` makes, else why not (see :mod:`infoshare_cli.reading.trust`)."""
+    entries = [record.entry, *record.cosigns, *record.corrections]
+    keyring = KeyRing(ledger, max(e.seq for e in entries))
+    return keyring.check_record(entries)
 
 
 def record_signatures(ledger: Ledger, record: DecisionRecord) -> dict[int, bool]:
-    """Whether each entry of a decision (it, its co-signatures, corrections) verifies."""
-    entries = [record.entry, *record.cosigns, *record.corrections]
-    keyring = KeyRing(ledger, max(e.seq for e in entries))
-    return {e.seq: keyring.verifies(e) for e in entries}
+    """Whether each entry of a decision passes the checks ``verify`` makes."""
+    return {seq: problem is None for seq, problem in record_problems(ledger, record).items()}
 
 
 def staff_names(ledger: Ledger) -> dict[str, str]:

@@ -381,7 +381,7 @@ def show(
     from infoshare_cli.reading.records import (
         load_decision,
         parse_id,
-        record_signatures,
+        record_problems,
         staff_names,
     )
 
@@ -398,9 +398,12 @@ def show(
             show_printable(ledger, qset, record.id, format, out, force)
             return
         names = staff_names(ledger)
-        verified = record_signatures(ledger, record)
+        problems = record_problems(ledger, record)
+        verified = {seq: problem is None for seq, problem in problems.items()}
     if json:
         import json as jsonlib
+
+        from infoshare_cli.reading.trust import describe_problem
 
         # The payload's own random "id" is the entry id; "id" here is the decision's number.
         out = {
@@ -431,12 +434,20 @@ def show(
                 }
                 for c in record.corrections
             ],
+            "checks_ok": all(problem is None for problem in problems.values()),
+            "problems": [
+                describe_problem(seq, kind, problems[seq])
+                for seq, kind in [
+                    (e.seq, e.kind) for e in (record.entry, *record.cosigns, *record.corrections)
+                ]
+                if problems[seq]
+            ],
         }
         typer.echo(jsonlib.dumps(out, indent=2, ensure_ascii=False))
         return
     from infoshare_cli.outputs.screens import console, decision_view
 
-    console().print(decision_view(qset, record, names, verified))
+    console().print(decision_view(qset, record, names, verified, problems))
 
 
 def _renamed_id(payload: dict) -> dict:

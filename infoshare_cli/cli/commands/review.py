@@ -393,11 +393,12 @@ def _ask_correction(asker, ledger, questions, decision_id: int, texts: dict) -> 
 
 def _decision_renderable(ledger, qset, decision_id: int):
     from infoshare_cli.outputs.screens import decision_view
-    from infoshare_cli.reading.records import load_decision, record_signatures, staff_names
+    from infoshare_cli.reading.records import load_decision, record_problems, staff_names
 
     record = load_decision(ledger, decision_id)
-    verified = record_signatures(ledger, record)
-    return decision_view(qset, record, staff_names(ledger), verified)
+    problems = record_problems(ledger, record)
+    verified = {seq: problem is None for seq, problem in problems.items()}
+    return decision_view(qset, record, staff_names(ledger), verified, problems)
 
 
 def printable_record(ledger, qset, decision_id: int, fmt: str) -> str:

@@ -1,0 +1,245 @@
+"""The signing rules, written once: who may sign what, and with which key at each entry.
+
+``verify`` (integrity/chain.py), the readers (``show``, ``log``, ``case``, ``stats``,
+printable records, exports: reading/trust.py) and the export checker all ask these
+rules, so a reader can never call a signature valid that ``verify`` would reject.
+
+The rules, entry by entry, in the order of the log:
+
+- Entry #1 is the first manager registering themselves; it is signed with the key it
+  registers. Every other entry is signed by someone already in the register.
+- A key signs the entries *after* the one that put it in force (a ``register`` or a
+  ``rekey``): :func:`in_force`. A ``rekey`` is signed with the person's previous key.
+- The signer is active (not deactivated before the entry).
+- Staff changes (``register``, ``deactivate``) are signed by an active manager; a
+  ``rekey`` by the person themselves. Nobody is registered twice; only the registered are
+  deactivated. A staff entry's ``by`` names its signer.
+- A co-signature is by an active manager other than the person who took the decision,
+  and names an earlier decision by its hash. A correction points at an earlier decision.
+
+Pure Python: no SQL, no crypto library. Checking the signature itself (Ed25519) is the
+caller's job, with the key this module names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from infoshare_cli.domain.staff import StaffMember, apply_staff_entry
+
+T = TypeVar("T")
+
+STAFF_ACTIONS = ("register", "deactivate", "rekey")
+
+
+@dataclass(frozen=True)
+class SignedBy:
+    """Who must have signed an entry, and the key (base64 text, as registered) to check."""
+
+    name: str
+    public_key: object
+
+
+@dataclass(frozen=True)
+class Broken:
+    """A signing rule the entry breaks: ``code`` is ``rule`` or ``signer``."""
+
+    code: str
+    detail: str
+
+
+def in_force(history: Sequence[tuple[int, T]], seq: int) -> T | None:
+    """The item of ``history`` (``(from_seq, item)``, oldest first) in force at entry ``seq``.
+
+    The one put in force by the newest entry *before* ``seq``: an entry that registers or
+    replaces a key is itself signed with the key before it.
+    """
+    for from_seq, item in reversed(history):
+        if from_seq < seq:
+            return item
+    return None
+
+
+class Rulebook:
+    """The staff register as it stood at every point, and the rules each entry must meet.
+
+    Feed it the staff entries that passed, in order (:meth:`apply`); then ask
+    :meth:`signer` about any entry, of any kind, at any later point.
+    """
+
+    def __init__(self) -> None:
+        # staff id -> [(seq of the entry that made this state, the member in that state)]
+        self.timeline: dict[str, list[tuple[int, StaffMember]]] = {}
+        self.register: dict[str, StaffMember] = {}
+
+    def member_at(self, staff_id: str, seq: int) -> StaffMember | None:
+        """The person as the register stood just before entry ``seq``."""
+        states = self.timeline.get(staff_id)
+        if not states:
+            return None
+        if states[-1][0] < seq:  # the usual case, and the only one in verify's single pass
+            return states[-1][1]
+        return in_force(states, seq)
+
+    def key_in_force(self, staff_id: str, seq: int) -> str | None:
+        member = self.member_at(staff_id, seq)
+        return member.public_key if member is not None else None
+
+    def key_history(self) -> list[dict]:
+        """Every signing key ever registered, with the seq from which it signs (oldest first)."""
+        keys = []
+        for staff_id, states in self.timeline.items():
+            name = states[0][1].name
+            previous = None
+            for seq, member in states:
+                if member.public_key != previous:
+                    keys.append(
+                        {
+                            "staff_id": staff_id,
+                            "name": name,
+                            "public_key": member.public_key,
+                            "from_seq": seq,
+                        }
+                    )
+                    previous = member.public_key
+        keys.sort(key=lambda k: k["from_seq"])
+        return keys
+
+    def apply(self, seq: int, payload: dict) -> None:
+        """Fold a staff entry that passed its checks into the register.
+
+        Raises KeyError, TypeError or AttributeError if the payload is incomplete.
+        """
+        staff_id = payload["staff_id"]
+        if not isinstance(staff_id, str):
+            raise TypeError("staff_id is not text")
+        apply_staff_entry(self.register, seq, payload)
+        if staff_id in self.register:
+            self.timeline.setdefault(staff_id, []).append((seq, self.register[staff_id]))
+
+    def signer(
+        self,
+        seq: int,
+        kind: str,
+        actor: str,
+        payload: dict | None,
+        decisions: Mapping[int, tuple[str, str]] | None = None,
+    ) -> SignedBy | Broken:
+        """Who signed entry ``seq`` and with which key; or the rule it breaks.
+
+        ``payload`` is the parsed payload (required for staff, cosign and correction
+        entries). ``decisions`` maps earlier decisions' seq to (hash, actor); a co-signature
+        or correction must point at one of them.
+        """
+        member = self.member_at(actor, seq)
+        if kind == "staff":
+            return self._staff_signer(seq, actor, payload or {}, member)
+        if member is None:
+            if seq == 1:
+                return Broken("rule", "the log does not begin by registering its first manager.")
+            return _unknown_signer(actor)
+        if not member.active:
+            return _deactivated_signer(member)
+        decisions = decisions or {}
+        if kind == "cosign":
+            broken = _cosign_problem(seq, member, payload or {}, decisions)
+            if broken is not None:
+                return broken
+        elif kind == "correction" and payload is not None and "decision" in payload:
+            target = payload.get("decision")
+            if type(target) is not int or target >= seq or target not in decisions:
+                return Broken("rule", "it corrects a decision that is not earlier in the log.")
+        return SignedBy(member.name, member.public_key)
+
+    def _staff_signer(
+        self, seq: int, actor: str, payload: dict, member: StaffMember | None
+    ) -> SignedBy | Broken:
+        action = payload.get("action")
+        staff_id = payload.get("staff_id")
+        by = payload.get("by")
+        if action == "register" and staff_id == actor and seq == 1:
+            # The very first entry: the first manager registers themselves.
+            if payload.get("role") != "manager":
+                return Broken("rule", "the first person registered is not a manager.")
+            return SignedBy(str(payload.get("name", actor)), payload.get("public_key"))
+        if by is not None and by != actor:
+            return Broken(
+                "rule", "it says it was authorised by one person but is signed by another."
+            )
+        if action not in STAFF_ACTIONS:
+            return Broken("rule", "it is a kind of staff change infoshare does not make.")
+        if not isinstance(staff_id, str):
+            return Broken("rule", "it does not name the staff member it changes.")
+        if member is None:
+            return _unknown_signer(actor)
+        if not member.active:
+            return _deactivated_signer(member)
+        if action == "rekey":
+            if staff_id != actor:
+                return Broken(
+                    "rule",
+                    "it replaces someone's signing key, but is not signed by that person's "
+                    "own key — a signing key was replaced.",
+                )
+        elif not member.is_manager:
+            return Broken(
+                "rule",
+                f"it changes the staff register, but {member.name} who signed it is a "
+                f"{member.role}; only an active manager can.",
+            )
+        known = self.member_at(staff_id, seq) is not None
+        if action == "register" and known:
+            return Broken(
+                "rule",
+                "it registers again someone who is already registered — a signing key was "
+                "replaced.",
+            )
+        if action == "deactivate" and not known:
+            return Broken("rule", "it deactivates someone who was never registered.")
+        return SignedBy(member.name, member.public_key)
+
+
+def _cosign_problem(
+    seq: int, member: StaffMember, payload: dict, decisions: Mapping[int, tuple[str, str]]
+) -> Broken | None:
+    target = payload.get("decision")
+    if type(target) is not int or target >= seq or target not in decisions:
+        return Broken("rule", "it co-signs a decision that is not earlier in the log.")
+    decision_hash, decided_by = decisions[target]
+    if payload.get("decision_hash") != decision_hash:
+        return Broken(
+            "rule",
+            f"it co-signs decision #{target}, but names a different version of it (the "
+            "decision's hash does not match) — one of them was changed.",
+        )
+    if member.staff_id == decided_by:
+        return Broken(
+            "rule",
+            f"decision #{target} is co-signed by the person who took it; a decision is "
+            "never made by one person alone.",
+        )
+    if not member.is_manager:
+        return Broken(
+            "rule",
+            f"decision #{target} is co-signed by {member.name}, a {member.role}; only a "
+            "manager can co-sign.",
+        )
+    return None
+
+
+def _unknown_signer(actor: str) -> Broken:
+    return Broken(
+        "signer",
+        "it is signed by someone who is not in the staff register at that point "
+        f"(staff id '{str(actor)[:20]}').",
+    )
+
+
+def _deactivated_signer(member: StaffMember) -> Broken:
+    return Broken(
+        "signer",
+        f"it is signed by {member.name}, who had been deactivated (entry "
+        f"#{member.since_seq}) and could no longer sign.",
+    )

@@ -1,0 +1,183 @@
+"""Readers trust only what `verify` accepts: attacks on a real log, seen by `show`.
+
+Each test forges something in a copy of a real log (made through the real commands) the
+way someone holding the file could, then reads it back with `show` (screen, --json and the
+printable record) and checks that the forgery is marked as failing, exactly where `verify`
+rejects it. One rulebook (domain/signing.py) serves both.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import ALEX, PRIYA, SAM
+from ledger_attacks import (
+    DECIDED_ENTRIES,
+    build_decided_log,
+    copy_log,
+    run_cli,
+    signer_for,
+    staff_id,
+)
+
+from infoshare_cli.domain.decisions import cosign_payload
+from infoshare_cli.integrity.verify import verify_path
+from infoshare_cli.ledger import crypto
+from infoshare_cli.ledger.store import Ledger
+
+FAKE_SEALED = {"kdf": "argon2id", "note": "never unsealed: the attacker holds the key"}
+
+
+@pytest.fixture(scope="module")
+def _decided_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("decided") / "log.sqlite3"
+    build_decided_log(path)
+    return copy_log(path, path.parent / "template.sqlite3")
+
+
+@pytest.fixture
+def log(_decided_template, tmp_path):
+    return copy_log(_decided_template, tmp_path / "log.sqlite3")
+
+
+def show_json(log, decision: int) -> dict:
+    result = run_cli(log, "show", str(decision), "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def verify_first_bad(log):
+    report = verify_path(log)
+    assert not report.ok
+    return report.first_bad
+
+
+def cosign_body(log, decision: int, verdict: str = "disagree") -> dict:
+    with Ledger.open(log) as ledger:
+        target = ledger.get(decision)
+    return cosign_payload(target.seq, target.hash, verdict, "I do not agree at all.")
+
+
+def forge_manager(log, *, claimed_signer: str) -> tuple[str, object]:
+    """Append a staff entry registering 'Mallory' as a manager, with a key the attacker
+    holds, claiming to be signed by ``claimed_signer`` but signed with the attacker's key."""
+    attacker = crypto.generate_private_key()
+    mallory = "s-ma11047e"
+    by = staff_id(log, claimed_signer)
+    body = {
+        "action": "register",
+        "staff_id": mallory,
+        "name": "Mallory Fake",
+        "role": "manager",
+        "dsl": False,
+        "public_key": crypto.public_key_b64(attacker),
+        "sealed_key": FAKE_SEALED,
+        "by": by,
+    }
+    with Ledger.open(log) as ledger:
+        ledger.append("staff", by, body, lambda m: crypto.sign(attacker, m))
+    return mallory, attacker
+
+
+def test_a_healthy_log_shows_every_signature_as_passing(log):
+    for decision in (7, 9, 10):
+        shown = show_json(log, decision)
+        assert shown["checks_ok"] is True and shown["problems"] == []
+        assert shown["signature_ok"] is True
+        assert all(c["signature_ok"] for c in shown["cosignatures"])
+
+
+def test_a_forged_manager_cannot_co_sign_in_show(log):
+    # The attack the issue names: a staff row and key added without a manager's valid
+    # signature, then a co-signature with that key. show used to say it verifies.
+    mallory, attacker = forge_manager(log, claimed_signer=ALEX)
+    with Ledger.open(log) as ledger:
+        forged = ledger.append(
+            "cosign", mallory, cosign_body(log, 7), lambda m: crypto.sign(attacker, m)
+        )
+    bad = verify_first_bad(log)
+    assert (bad.seq, bad.code) == (DECIDED_ENTRIES + 1, "signature")
+
+    shown = show_json(log, 7)
+    by_seq = {c["seq"]: c for c in shown["cosignatures"]}
+    assert by_seq[forged.seq]["signature_ok"] is False
+    assert by_seq[8]["signature_ok"] is True  # Priya's real co-signature, before the forgery
+    assert shown["checks_ok"] is False
+    assert any(
+        f"staff entry #{DECIDED_ENTRIES + 1} does not verify" in p for p in shown["problems"]
+    )
+
+    screen = run_cli(log, "show", "7")
+    assert screen.exit_code == 0
+    assert "FAILS the checks" in screen.stdout
+    assert f"Entry #{forged.seq} (a co-signature) fails" in " ".join(screen.stdout.split())
+
+    printable = run_cli(log, "show", "7", "--format", "md")
+    assert "SIGNATURE DOES NOT VERIFY" in printable.stdout
+
+
+def test_a_forged_passphrase_change_is_not_used_by_show(log):
+    # A "rekey" of Priya to a key the attacker holds, signed by the attacker's key (not
+    # Priya's previous one), then a co-signature "by Priya" with it.
+    attacker = crypto.generate_private_key()
+    priya = staff_id(log, PRIYA)
+    body = {"action": "rekey", "staff_id": priya, "by": priya, "sealed_key": FAKE_SEALED,
+            "public_key": crypto.public_key_b64(attacker)}  # fmt: skip
+    with Ledger.open(log) as ledger:
+        rekey = ledger.append("staff", priya, body, lambda m: crypto.sign(attacker, m))
+        forged = ledger.append(
+            "cosign", priya, cosign_body(log, 10), lambda m: crypto.sign(attacker, m)
+        )
+    assert verify_first_bad(log).seq == rekey.seq
+
+    shown = show_json(log, 10)
+    by_seq = {c["seq"]: c for c in shown["cosignatures"]}
+    assert by_seq[11]["signature_ok"] is True
+    assert by_seq[forged.seq]["signature_ok"] is False
+    assert shown["checks_ok"] is False
+
+
+def test_a_practitioner_adding_a_manager_is_refused_by_show(log):
+    # An insider: Sam's real key, but a practitioner may not change the register. The
+    # signature itself is genuine; the rule is broken, so the new "manager" signs nothing.
+    sam = signer_for(log, SAM)
+    key = crypto.generate_private_key()
+    body = {"action": "register", "staff_id": "s-0ddba11", "name": "Sam's Friend",
+            "role": "manager", "dsl": False, "public_key": crypto.public_key_b64(key),
+            "sealed_key": FAKE_SEALED, "by": sam.staff_id}  # fmt: skip
+    with Ledger.open(log) as ledger:
+        staff = ledger.append("staff", sam.staff_id, body, sam.sign)
+        forged = ledger.append(
+            "cosign", "s-0ddba11", cosign_body(log, 7), lambda m: crypto.sign(key, m)
+        )
+    bad = verify_first_bad(log)
+    assert (bad.seq, bad.code) == (staff.seq, "rule")
+
+    shown = show_json(log, 7)
+    assert {c["seq"]: c["signature_ok"] for c in shown["cosignatures"]}[forged.seq] is False
+    assert any("Sam Lee who signed it is a practitioner" in p for p in shown["problems"])
+
+
+def test_a_real_practitioner_co_signature_fails_in_show(log):
+    # Sam's genuine signature on a co-signature: verify rejects the rule (only managers
+    # co-sign), so show must not call it valid either.
+    sam = signer_for(log, SAM)
+    with Ledger.open(log) as ledger:
+        forged = ledger.append("cosign", sam.staff_id, cosign_body(log, 10), sam.sign)
+    bad = verify_first_bad(log)
+    assert (bad.seq, bad.code) == (forged.seq, "rule")
+    shown = show_json(log, 10)
+    assert {c["seq"]: c["signature_ok"] for c in shown["cosignatures"]}[forged.seq] is False
+    assert any("only a manager can co-sign" in p for p in shown["problems"])
+
+
+def test_an_edited_decision_is_marked_in_show(log):
+    from ledger_attacks import Tamper, set_payload
+
+    with Tamper(log) as conn:
+        set_payload(conn, 9, lambda p: p.update(outcome="share"))
+    assert verify_first_bad(log).seq == 9
+    shown = show_json(log, 9)
+    assert shown["signature_ok"] is False
+    assert any("changed after it was written" in p for p in shown["problems"])
