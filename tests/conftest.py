@@ -1,126 +1,51 @@
 """Shared fixtures: real SQLite logs in temporary folders, staff with known passphrases,
-and answers that lead to each outcome."""
+and a clean, fixed environment for every test.
+
+The helpers the test files share live in ``tests/support/`` (importable as ``support.*``).
+"""
 
 from __future__ import annotations
 
-import copy
+import os
 import shutil
-from dataclasses import dataclass
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from infoshare_cli.actions.staff import add_member, register_first_manager
-from infoshare_cli.checklist.loading import load_question_set
-from infoshare_cli.domain.staff import find_member
-from infoshare_cli.ledger.store import Ledger
-from infoshare_cli.reading.register import load_register
+# The tests folder on sys.path, so that ``import support.people`` works however pytest
+# was started (from the repository root, from tests/, or with another import mode).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-ALEX, PRIYA, SAM, JO = "Alex Morgan", "Priya Shah", "Sam Lee", "Jo Baker"
-PASSPHRASES = {
-    ALEX: "alex passphrase one",  # first manager
-    PRIYA: "priya passphrase two",  # second manager: co-signs
-    SAM: "sam passphrase three",  # practitioner
-    JO: "jo passphrase four",  # manager, deactivated
-}
-SETTING = "Little Acorns Nursery"
+from support.people import StaffedLog, build_staffed_log  # noqa: E402
 
-# Answers (in the scripted-file shape) that lead to each outcome of the shipped set.
-RIGHT_WAY = {
-    "necessary": "yes",
-    "relevant": "yes",
-    "adequate": "yes",
-    "accurate": "yes",
-    "timely": "yes",
-    "secure": "yes",
-    "what": "Dated observations of bruising and the body map.",
-    "recipient": "Children's Social Care front door",
-    "recipient_role": "Duty social worker",
-    "method": "referral_form",
-    "shared_on": "2026-11-26",
-    "parent_told": {"answer": "no", "reason": "Social care asked us not to tell them yet."},
-}
-ANSWERS_BY_OUTCOME = {
-    "share": {
-        "urgent": "no",
-        "purpose": "yes",
-        "identifiable": "yes",
-        "confidential": "yes",
-        "consent": "given",
-        "right_way": RIGHT_WAY,
-    },
-    "share_without_consent": {
-        "urgent": "no",
-        "purpose": "yes",
-        "identifiable": "yes",
-        "confidential": "yes",
-        "consent": {"answer": "refused", "reason": "Parent refused when asked on Monday."},
-        "statutory": "no",
-        "public_interest": {
-            "answer": ["evidence_of_harm"],
-            "reason": "Repeated unexplained bruising, recorded three times.",
-        },
-        "right_way": RIGHT_WAY,
-    },
-    "do_not_share": {
-        "urgent": "no",
-        "purpose": {"answer": "no", "reason": "The request was out of curiosity only."},
-    },
-    "seek_advice": {
-        "urgent": "no",
-        "purpose": {"answer": "not_sure", "reason": "Unclear whether the concern is enough."},
-    },
-}
-SEEK_ADVICE_RECORD = {
-    "advisor": "Duty social worker, Children's Social Care",
-    "asked_on": "2026-11-26",
-    "advice": "not yet",
-}
+from infoshare_cli.checklist.loading import load_question_set  # noqa: E402
+
+TERMINAL_COLUMNS, TERMINAL_LINES = "100", "40"
 
 
-def answers_file_data(outcome: str, case_ref: str = "C-1042", by: str = SAM) -> dict:
-    data = {
-        "case_ref": case_ref,
-        "decided_by": by,
-        "answers": copy.deepcopy(ANSWERS_BY_OUTCOME[outcome]),
-    }
-    if outcome == "seek_advice":
-        data["outcome_record"] = dict(SEEK_ADVICE_RECORD)
-    return data
-
-
-@dataclass
-class StaffedLog:
-    """A log with Alex (first manager), Priya (manager), Sam (practitioner) and Jo
-    (a manager since deactivated)."""
-
-    path: Path
-
-    def open(self) -> Ledger:
-        return Ledger.open(self.path)
-
-    def count(self) -> int:
-        with self.open() as ledger:
-            return ledger.count()
-
-
-def _build_template(path: Path) -> None:
-    ledger = Ledger.create(path)
-    with ledger:
-        alex = register_first_manager(ledger, ALEX, PASSPHRASES[ALEX], SETTING)
-        add_member(ledger, alex, PRIYA, "manager", PASSPHRASES[PRIYA], dsl=True)
-        add_member(ledger, alex, SAM, "practitioner", PASSPHRASES[SAM])
-        add_member(ledger, alex, JO, "manager", PASSPHRASES[JO])
-        from infoshare_cli.actions.staff import deactivate_member
-
-        deactivate_member(ledger, alex, find_member(load_register(ledger), JO))
+@pytest.fixture(scope="session", autouse=True)
+def _plain_environment():
+    """Every test starts from the same environment, whatever the shell running pytest has
+    exported: no INFOSHARE_* setting (INFOSHARE_DEBUG would turn refusals into
+    tracebacks, INFOSHARE_DB would point at someone's real log) and a terminal of a
+    fixed size (rich and the screens wrap at COLUMNS). Session-wide, so that the logs the
+    session fixtures build are made in the same environment; a test that changes the
+    environment does so with its own ``monkeypatch``, which puts it back."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("INFOSHARE_"):
+                patch.delenv(name)
+        patch.setenv("COLUMNS", TERMINAL_COLUMNS)
+        patch.setenv("LINES", TERMINAL_LINES)
+        yield
 
 
 @pytest.fixture(scope="session")
 def _template_log(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "log.sqlite3"
-    _build_template(path)
+    build_staffed_log(path)
     return path
 
 
@@ -139,11 +64,10 @@ def qset():
 
 
 @pytest.fixture
-def cli(monkeypatch):
+def cli():
     """Run `infoshare` in-process with typer's CliRunner; returns (exit_code, output)."""
     from infoshare_cli.cli.main import app
 
-    monkeypatch.delenv("INFOSHARE_DEBUG", raising=False)
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None, db: Path | None = None):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import PASSPHRASES, PRIYA, SAM, answers_file_data
+from support.people import PASSPHRASES, PRIYA, SAM, answers_file_data
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUTCOMES = ("share", "share_without_consent", "do_not_share", "seek_advice")
@@ -410,4 +410,51 @@ def test_oversized_answers_file(cli, staffed_log, tmp_path):
     result = decide(cli, staffed_log, path)
     assert result.exit_code == 1
     assert "an answers file may be at most 262,144 bytes" in result.output
+    assert staffed_log.count() == before
+
+
+# --- errors do not repeat free text typed in the wrong place ------------------------------
+
+
+def test_answers_file_errors_do_not_repeat_free_text(cli, staffed_log, tmp_path):
+    path = tmp_path / "answers.yaml"
+
+    def decide(data):
+        path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        return cli(
+            "decide",
+            "--answers",
+            path,
+            "--by",
+            SAM,
+            input=PASSPHRASES[SAM] + "\n",
+            db=staffed_log.path,
+        )
+
+    before = staffed_log.count()
+    data = answers_file_data("share")
+    data["answers"]["public interest Jane"] = "yes"
+    data["answers"]["right_way"]["Jane Smith"] = "yes"
+    data["Jane Smith's mum"] = "x"
+    data["outcome_record"] = {"Jane Smith": "x"}
+    data["answers"]["identifiable"] = {"answer": "yes", "Jane's reason": "x"}
+    result = decide(data)
+    assert result.exit_code == 1, result.output
+    assert "Jane" not in result.output
+    assert "Unknown key '…'" in result.output
+
+    data = answers_file_data("share")
+    data["answers"]["purpose"] = "Yes, to protect Jane Smith"  # a note where a choice goes
+    data["answers"]["right_way"]["Jane Smith"] = "yes"
+    data["outcome_record"] = {"Jane Smith": "x"}
+    result = decide(data)
+    assert result.exit_code == 1, result.output
+    assert "Jane" not in result.output
+    assert "'purpose' has no choice '…'; choose from: yes, no, not_sure." in result.output
+    assert "'right_way' has no part called '…'." in result.output
+
+    # a plain mistyped word is still repeated, to help find it
+    data = answers_file_data("share")
+    data["answers"]["purpose"] = "maybe"
+    assert "'purpose' has no choice 'maybe'" in decide(data).output
     assert staffed_log.count() == before

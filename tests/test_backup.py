@@ -9,9 +9,9 @@ import sys
 import time
 
 import pytest
-from conftest import ALEX
-from ledger_attacks import Tamper, run_cli, signer_for
-from test_verify_crashes import WRITER, _env
+from support.ledger_attacks import Tamper, run_cli, signer_for
+from support.people import ALEX
+from support.writer_process import WRITER, writer_env
 
 from infoshare_cli.integrity.verify import verify_path
 from infoshare_cli.ledger.crypto import _raw_private
@@ -93,7 +93,7 @@ def test_backup_while_another_process_writes(staffed_log, tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(),
+        env=writer_env(),
     )
     proc.stdin.write(_raw_private(signer.private_key).hex() + "\n")
     proc.stdin.flush()

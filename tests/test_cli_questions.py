@@ -124,7 +124,7 @@ def test_show_draws_every_question_and_outcome(runner):
     assert out.startswith("Information sharing checklist  version 2018.1")
     for qid, question in qset.questions.items():
         assert f"{qid}: {question.text}" in out
-    # the labels written in questions.yaml for the four outcomes of DESIGN.md
+    # the labels written in questions.yaml for its four outcomes
     for label in ("Share", "Share without consent", "Do not share", "Seek advice first"):
         assert f"⇒ {label}\n" in out or f"⇒ {label}  " in out, label
     assert "⚠ urgent: call 999" in out

@@ -12,7 +12,13 @@ import json
 
 import pytest
 import yaml
-from conftest import ALEX, JO, PASSPHRASES, PRIYA, SAM, answers_file_data
+from support.people import ALEX, JO, PASSPHRASES, PRIYA, SAM, answers_file_data, payload_by, signer
+from support.prompt_driver import CONFIRM, SCREENS_BY_OUTCOME, cosign, drive, pick, typed
+
+from infoshare_cli.actions.deciding import write_decision
+from infoshare_cli.asking.flows import ask_verdict, interactive_decision
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.reading.records import load_decision
 
 WRONG = "not the passphrase at all"
 
@@ -563,3 +569,96 @@ def test_cosign_without_by_and_without_a_terminal_says_to_give_by(log):
     result = log.run("cosign", str(decision), input=lines(PASSPHRASES[PRIYA], "agree", "ok"))
     refused(result, "Say which manager is co-signing with --by NAME")
     assert log.count() == before
+
+
+# --- a decision taken again stays with its case -------------------------------------------
+
+
+def test_revisit_about_another_case_is_refused_and_leaves_the_other_decision_alone(
+    staffed_log, cli, tmp_path
+):
+    def decide(case_ref, *extra):
+        path = tmp_path / "answers.yaml"
+        path.write_text(yaml.safe_dump(answers_file_data("share", case_ref=case_ref)))
+        return cli(
+            "decide",
+            "--answers",
+            path,
+            "--by",
+            SAM,
+            *extra,
+            input=PASSPHRASES[SAM] + "\n",
+            db=staffed_log.path,
+        )
+
+    assert decide("C-1042").exit_code == 0
+    before = staffed_log.count()
+    old = before  # the decision just written is the newest entry
+    result = decide("Z-77 Jones", "--revisits", str(old))
+    assert result.exit_code == 1, result.output
+    assert f"Decision #{old} is about another case" in result.output
+    assert "Nothing was written" in result.output
+    assert "Z-77" not in result.output and "C-1042" not in result.output
+    assert staffed_log.count() == before
+    with staffed_log.open() as ledger:
+        assert load_decision(ledger, old).status == "awaiting co-signature"
+    # the same case, however it is capitalised and spaced, is fine
+    assert decide(" c-1042 ", "--revisits", str(old)).exit_code == 0
+
+
+def test_write_decision_refuses_a_revisit_about_another_case(staffed_log, qset):
+    with staffed_log.open() as ledger:
+        sam = signer(ledger, SAM)
+        old = write_decision(ledger, sam, payload_by(qset, sam), None, None).decision.seq
+        payload = payload_by(qset, sam, revisits=old, case_ref="C-9999")
+        before = ledger.count()
+        with pytest.raises(InfoshareError, match="is about another case"):
+            write_decision(ledger, sam, payload, None, None)
+        assert ledger.count() == before
+
+
+def test_interactive_revisit_keeps_the_case_reference(staffed_log, qset):
+    with staffed_log.open() as ledger:
+        sam = signer(ledger, SAM)
+        old = write_decision(ledger, sam, payload_by(qset, sam), None, None).decision.seq
+        steps = (
+            [
+                ("Who is taking this decision", pick(SAM)),
+                (f"Passphrase for {SAM}", typed(PASSPHRASES[SAM])),
+            ]
+            + SCREENS_BY_OUTCOME["do_not_share"]
+            + CONFIRM
+            + cosign("agree", "")
+        )
+        written, asker = drive(
+            steps, lambda a: interactive_decision(a, ledger, qset, a.password, revisits=old)
+        )
+        assert written.decision.payload["case_ref"] == "C-1042"
+        assert written.decision.payload["revisits"] == old
+        assert f"Taking decision #{old} again, for case C-1042" in asker.screen
+
+
+# --- a disagreement needs a reason -----------------------------------------------------------
+
+
+def test_a_disagreement_with_a_dash_for_comment_is_not_lost_after_the_checklist(staffed_log, qset):
+    """'-' means 'no comment' for an agreement; for a disagreement (which needs a reason)
+    it turned into an empty comment, and the whole decision was refused after the checklist."""
+
+    class Asker:
+        def say(self, renderable):
+            pass
+
+        def select(self, message, choices, **kwargs):
+            return "disagree"
+
+        def text(self, message, **kwargs):
+            return "-"
+
+    with staffed_log.open() as ledger:
+        sam, priya = signer(ledger, SAM), signer(ledger, PRIYA)
+        payload = payload_by(qset, sam)
+        verdict = ask_verdict(Asker(), qset, payload)
+        written = write_decision(ledger, sam, payload, priya, verdict)
+        assert written.cosign.payload["verdict"] == "disagree"
+        assert written.cosign.payload["comment"] == "-"

@@ -13,9 +13,9 @@ from datetime import date
 from html.parser import HTMLParser
 
 import pytest
-from conftest import ALEX, PASSPHRASES, PRIYA, SAM, StaffedLog
-from csv_reference import write_csv
-from review_support import SCRIPT, build_review_log, payload_for, signers
+from support.csv_reference import write_csv
+from support.people import ALEX, PASSPHRASES, PRIYA, SAM, StaffedLog
+from support.review_log import SCRIPT, build_review_log, payload_for, signers
 
 from infoshare_cli.checklist.loading import load_question_set
 from infoshare_cli.ledger import crypto

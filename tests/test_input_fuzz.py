@@ -8,10 +8,10 @@ import json
 
 import pytest
 import yaml
-from conftest import PASSPHRASES, PRIYA, SAM, answers_file_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_attacks import run_cli
+from support.ledger_attacks import run_cli
+from support.people import PASSPHRASES, PRIYA, SAM, answers_file_data
 
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.integrity.anchors import parse_anchor

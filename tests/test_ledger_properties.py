@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ALEX, PASSPHRASES, PRIYA, SAM, answers_file_data
+from support.people import ALEX, PASSPHRASES, PRIYA, SAM, answers_file_data
 
 from infoshare_cli.ledger.entries import APPEND_ONLY_MESSAGE, GENESIS_HASH, compute_hash
 from infoshare_cli.reading.records import signature_ok

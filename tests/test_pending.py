@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import yaml
-from conftest import PASSPHRASES, SAM, answers_file_data
+from support.people import PASSPHRASES, SAM, answers_file_data
 
 import infoshare_cli.ledger.store as log_module
 

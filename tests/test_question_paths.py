@@ -1,7 +1,9 @@
-"""Every way through the shipped checklist, checked against DESIGN.md's routing table.
+"""Every way through the shipped checklist, checked against the routing written out here.
 
-The expected outcomes below are written out by hand from the table in DESIGN.md section 1
-("The checklist: the policy's eight questions"); they are not derived from the code.
+The expected outcomes below are written out by hand from the key questions of HM
+Government's "Information sharing: advice for practitioners providing safeguarding
+services" (July 2018), which the setting's information-sharing policy cites and the shipped
+questions.yaml follows; they are not derived from the code.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ SWC = "share_without_consent"
 DNS = "do_not_share"
 SEEK = "seek_advice"
 
-# DESIGN.md's routing table: the decision questions' answers (urgent, right_way and recorded
+# The routing of the key questions: the decision questions' answers (urgent, right_way and recorded
 # excluded) and the outcome each way leads to. 17 ways.
 DECISIONS: list[tuple[tuple[tuple[str, str], ...], str]] = [
     ((("purpose", "no"),), DNS),
@@ -359,7 +361,7 @@ def reason_needed(problems: list[str]) -> bool:
     return any("needs a reason" in p for p in problems)
 
 
-# (question, answer value) pairs; True where DESIGN/questions.yaml require a reason.
+# (question, answer value) pairs; True where the shipped questions.yaml requires a reason.
 REASON_RULES = [
     ("urgent", "yes", False),
     ("urgent", "no", False),

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from conftest import ALEX, PASSPHRASES, PRIYA, SAM, StaffedLog
-from review_support import SCRIPT, build_review_log, payload_for
+from support.people import ALEX, PASSPHRASES, PRIYA, SAM, StaffedLog
+from support.review_log import SCRIPT, build_review_log, payload_for
 
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.filters import REVIEW_KEYS, make_filters, parse_day

@@ -10,7 +10,7 @@ import stat
 import pytest
 import typer
 import yaml
-from conftest import ALEX, JO, PASSPHRASES, PRIYA, SAM, answers_file_data
+from support.people import ALEX, JO, PASSPHRASES, PRIYA, SAM, answers_file_data
 
 POSIX_ONLY = pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
 NEW = "a brand new passphrase"

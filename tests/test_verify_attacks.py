@@ -12,8 +12,7 @@ import json
 import shutil
 
 import pytest
-from conftest import ALEX, JO, PRIYA, SAM, _build_template
-from ledger_attacks import (
+from support.ledger_attacks import (
     DECIDED_ENTRIES,
     TRIGGERS,
     Tamper,
@@ -27,6 +26,7 @@ from ledger_attacks import (
     signer_for,
     staff_id,
 )
+from support.people import ALEX, JO, PRIYA, SAM, build_staffed_log
 
 from infoshare_cli.domain.decisions import cosign_payload
 from infoshare_cli.integrity.anchors import parse_anchor
@@ -293,7 +293,7 @@ def test_truncate_the_newest_entries_is_caught_by_an_anchor(log):
 def test_restoring_an_older_backup_is_caught_by_an_anchor(log, tmp_path):
     old = tmp_path / "old-backup.sqlite3"
     assert run_cli(log, "backup", old).exit_code == 0
-    from ledger_attacks import decide
+    from support.ledger_attacks import decide
 
     decide(log, tmp_path, "share", SAM, PRIYA, case="C-2001")
     anchor = anchor_of(log)
@@ -317,8 +317,8 @@ def test_restoring_an_older_backup_is_caught_by_an_anchor(log, tmp_path):
 def test_a_whole_new_log_with_new_keys_is_only_caught_by_an_anchor(log, tmp_path):
     anchor = anchor_of(log)
     forged = tmp_path / "forged.sqlite3"
-    _build_template(forged)  # same people, new keys, every entry validly signed
-    from ledger_attacks import decide
+    build_staffed_log(forged)  # same people, new keys, every entry validly signed
+    from support.ledger_attacks import decide
 
     decide(forged, tmp_path, "share", SAM, PRIYA)
     decide(forged, tmp_path, "do_not_share", SAM, PRIYA)
@@ -370,7 +370,7 @@ def test_a_co_signature_of_something_that_is_not_a_decision(log):
 
 def test_an_entry_signed_by_a_deactivated_manager(log):
     # Jo was deactivated at #6; her key still unseals, but she can no longer sign.
-    from conftest import PASSPHRASES
+    from support.people import PASSPHRASES
 
     from infoshare_cli.actions.staff import unlock
     from infoshare_cli.domain.staff import find_member

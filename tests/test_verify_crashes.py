@@ -12,49 +12,17 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
-from conftest import ALEX, PRIYA
-from ledger_attacks import signer_for
+from support.ledger_attacks import signer_for
+from support.people import ALEX, PRIYA
+from support.writer_process import WRITER, writer_env
 
 from infoshare_cli.integrity.verify import verify_path
 from infoshare_cli.ledger.crypto import _raw_private
 from infoshare_cli.ledger.store import Ledger
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-# Appends signed entries in a loop; prints "seq hash" once each append has committed.
-WRITER = textwrap.dedent(
-    """
-    import sys, time
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from infoshare_cli.ledger import crypto
-    from infoshare_cli.ledger.store import Ledger
-
-    path, actor, go, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(sys.stdin.readline().strip()))
-    sign = lambda m: crypto.sign(key, m)
-    with Ledger.open(path) as ledger:
-        print("ready", flush=True)
-        deadline = time.monotonic() + 30
-        while go != "-" and not __import__("os").path.exists(go):
-            if time.monotonic() > deadline:
-                sys.exit("never started")
-            time.sleep(0.002)
-        for i in range(count):
-            entry = ledger.append("decision", actor, {"case_ref": f"W-{i}", "n": i}, sign)
-            print(entry.seq, entry.hash, flush=True)
-    """
-)
-
-
-def _env():
-    return dict(
-        os.environ, PYTHONPATH=os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])
-    )
 
 
 def _start_writer(path: Path, signer, go: str, count: int) -> subprocess.Popen:
@@ -64,7 +32,7 @@ def _start_writer(path: Path, signer, go: str, count: int) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(),
+        env=writer_env(),
     )
     proc.stdin.write(_raw_private(signer.private_key).hex() + "\n")
     proc.stdin.flush()

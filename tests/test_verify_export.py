@@ -9,7 +9,7 @@ import copy
 import json
 
 import pytest
-from ledger_attacks import build_decided_log, copy_log, run_cli, spec_export, write_export
+from support.ledger_attacks import build_decided_log, copy_log, run_cli, spec_export, write_export
 
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.integrity.anchors import read_anchor
@@ -153,7 +153,7 @@ def test_export_json_output(tmp_path, data):
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
 def test_a_real_export_verifies_and_an_edited_one_does_not(exported, tmp_path, fmt):
-    from conftest import ALEX, PASSPHRASES
+    from support.people import ALEX, PASSPHRASES
 
     log_path = copy_log(exported[0], tmp_path / "log.sqlite3")
     out = tmp_path / f"real.{fmt}"

@@ -10,8 +10,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import ALEX, PASSPHRASES, PRIYA, SAM, answers_file_data
-
 from infoshare_cli.actions.corrections import append_correction
 from infoshare_cli.actions.deciding import write_decision
 from infoshare_cli.actions.staff import unlock
@@ -22,6 +20,7 @@ from infoshare_cli.domain.staff import Signer, find_member
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.records import load_decision
 from infoshare_cli.reading.register import load_register
+from support.people import ALEX, PASSPHRASES, PRIYA, SAM, answers_file_data
 
 SCRIPT = "<script>alert('typed')</script>"
 

@@ -11,7 +11,6 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from conftest import ALEX, PASSPHRASES, PRIYA, SAM, _build_template, answers_file_data
 from typer.testing import CliRunner
 
 from infoshare_cli.actions.staff import unlock
@@ -20,6 +19,7 @@ from infoshare_cli.ledger import crypto
 from infoshare_cli.ledger.entries import GENESIS_HASH, compute_hash
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.register import load_register
+from support.people import ALEX, PASSPHRASES, PRIYA, SAM, answers_file_data, build_staffed_log
 
 TRIGGERS = ("entries_no_update", "entries_no_delete")
 
@@ -54,7 +54,7 @@ def decide(db: Path, tmp: Path, outcome: str, by: str, cosigner: str | None, cas
 
 
 def build_decided_log(path: Path) -> None:
-    _build_template(path)
+    build_staffed_log(path)
     tmp = path.parent
     decide(path, tmp, "share", SAM, PRIYA)
     decide(path, tmp, "do_not_share", SAM, None)

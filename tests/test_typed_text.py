@@ -1,0 +1,122 @@
+"""What people type: the setting's name, reasons, text answers, comments and corrections.
+Control characters (escape codes that could rewrite a reader's screen, NUL, bells) are
+refused before anything is written; tabs, line breaks and any language's letters are fine.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from support.people import (
+    ALEX,
+    PASSPHRASES,
+    SAM,
+    answers_file_data,
+)
+
+from infoshare_cli.actions.corrections import correction_payload
+from infoshare_cli.asking.prompts import _validator
+from infoshare_cli.domain.decisions import cosign_payload
+from infoshare_cli.errors import InfoshareError
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "Acorns\udcff",  # an undecodable byte on the command line: crashed after the passphrases
+        "Acorns\x1b[31m red",  # an escape code, shown later on every printable record
+        "A" * 201,
+    ],
+)
+def test_init_refuses_an_unusable_setting_name_before_anything_is_written(cli, tmp_path, setting):
+    db = tmp_path / "log.sqlite3"
+    result = cli(
+        "init",
+        "--setting",
+        setting,
+        "--manager",
+        ALEX,
+        input=PASSPHRASES[ALEX] + "\n" + PASSPHRASES[ALEX] + "\n",
+        db=db,
+    )
+    assert result.exit_code == 1, result.output
+    assert "The setting's name" in result.output
+    assert "Something went wrong" not in result.output
+    assert "New passphrase" not in result.output  # refused before anyone types one
+    assert not db.exists()
+
+
+CONTROL_TEXTS = [
+    "Mum said \x1b[2J no",  # clears the reader's screen when shown
+    "Mum said no\x1b[1A\x1b[2KShare: agreed",  # rewrites the line above on screen
+    "nul \x00 byte",
+    "bell \x07",
+    "C1 control \x9b31m",
+]
+
+
+@pytest.mark.parametrize("text", CONTROL_TEXTS)
+def test_reasons_and_text_answers_with_control_characters_are_refused(
+    cli, staffed_log, tmp_path, text
+):
+
+    data = answers_file_data("share_without_consent")
+    data["answers"]["consent"]["reason"] = text
+    data["answers"]["right_way"]["what"] = text
+    path = tmp_path / "answers.json"
+
+    path.write_text(json.dumps(data), encoding="utf-8")
+    before = staffed_log.count()
+    result = cli(
+        "decide",
+        "--answers",
+        path,
+        "--by",
+        SAM,
+        input=PASSPHRASES[SAM] + "\n",
+        db=staffed_log.path,
+    )
+    assert result.exit_code == 1, result.output
+    assert "'consent': remove the control characters" in result.output
+    assert "'right_way': remove the control characters" in result.output
+    assert "Mum" not in result.output and "byte" not in result.output
+    assert staffed_log.count() == before
+
+
+def test_tabs_and_line_breaks_in_a_reason_are_fine(cli, staffed_log, tmp_path):
+
+    data = answers_file_data("share_without_consent")
+    data["answers"]["consent"]["reason"] = "First line.\n\tSecond line.\r\nThird, accentué, 子."
+    path = tmp_path / "answers.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = cli(
+        "decide",
+        "--answers",
+        path,
+        "--by",
+        SAM,
+        input=PASSPHRASES[SAM] + "\n",
+        db=staffed_log.path,
+    )
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("text", CONTROL_TEXTS)
+def test_comments_and_corrections_with_control_characters_are_refused(staffed_log, text):
+    with pytest.raises(InfoshareError, match="control characters"):
+        cosign_payload(1, "0" * 64, "disagree", text)
+    with staffed_log.open() as ledger:
+        record = type("R", (), {"id": 1, "entry": ledger.get(1)})()
+        for field in ("wrong", "right", "why"):
+            texts = {"wrong": "The date.", "right": "The 3rd.", "why": "Typo."} | {field: text}
+            with pytest.raises(InfoshareError, match="control characters") as caught:
+                correction_payload(record, **texts)
+            assert "Mum" not in caught.value.message
+
+
+def test_the_text_prompt_refuses_control_characters_as_it_is_typed():
+    for kind in ("text", "reason", "optional"):
+        assert "control characters" in str(_validator(kind, back=True)("Mum \x1b[2J said"))
+        assert _validator(kind, back=True)("Two\tcolumns") is True
