@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ALEX, PRIYA, SAM
-from ledger_attacks import (
+from support.ledger_attacks import (
     DECIDED_ENTRIES,
     build_decided_log,
     copy_log,
@@ -20,6 +19,7 @@ from ledger_attacks import (
     signer_for,
     staff_id,
 )
+from support.people import ALEX, PRIYA, SAM
 
 from infoshare_cli.domain.decisions import cosign_payload
 from infoshare_cli.integrity.verify import verify_path
@@ -173,7 +173,7 @@ def test_a_real_practitioner_co_signature_fails_in_show(log):
 
 
 def test_an_edited_decision_is_marked_in_show(log):
-    from ledger_attacks import Tamper, set_payload
+    from support.ledger_attacks import Tamper, set_payload
 
     with Tamper(log) as conn:
         set_payload(conn, 9, lambda p: p.update(outcome="share"))
