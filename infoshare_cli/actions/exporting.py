@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.domain.staff import Signer, current_signer
@@ -57,13 +58,15 @@ def run_export(
     excel: bool = False,
     limit: int = 0,
     on_row: Callable[[], None] | None = None,
+    template: Any = None,
 ) -> ExportResult:
     """Write the export file, then log it as a signed ``export`` entry.
 
     The file is written under a temporary name and moved into place only once the export
     entry is in the log, so there is never a finished export the log does not know about.
     The decisions are read in one read transaction: a consistent snapshot, even while
-    others append.
+    others append. ``template`` is a setting's own page template for md or html (a
+    :class:`~infoshare_cli.outputs.templating.Printable`); the built-in one if None.
     """
     if fmt not in FORMATS:
         raise InfoshareError(f"Unknown format '{fmt}'. Use one of: {', '.join(FORMATS)}.")
@@ -106,7 +109,9 @@ def run_export(
                         ),
                         on_row,
                     )
-                    count = WRITERS[fmt](sink, reviews, header=header, qset=qset, keyring=keyring)
+                    count = WRITERS[fmt](
+                        sink, reviews, header=header, qset=qset, keyring=keyring, template=template
+                    )
             finally:
                 conn.execute("COMMIT")
             raw.flush()

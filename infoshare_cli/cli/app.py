@@ -239,6 +239,17 @@ QuestionsOption = Annotated[
         dir_okay=False,
     ),
 ]
+TemplateOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--template",
+        help="With --format md or html: your setting's own template (Jinja2), for example "
+        "with your letterhead. See docs/templates.md. Default: the built-in one.",
+        show_default=False,
+        dir_okay=False,
+        metavar="FILE",
+    ),
+]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON for scripts instead of tables for people.")
 ]

@@ -1,15 +1,46 @@
-"""Markdown and HTML exports: one printable record per decision."""
+"""Printable documents: one decision (``show --format md|html``) or an export of many.
+
+Both are the page template of their format (:mod:`infoshare_cli.outputs.templating`),
+the built-in one or the setting's own, filled with :func:`printable.printed_decision`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.outputs import printable
 from infoshare_cli.outputs.files import HashingWriter, verified_map
 from infoshare_cli.outputs.json_export import write_json, write_jsonl
 
-# --- Markdown and HTML ------------------------------------------------------------------
+
+def _page(fmt: str, template: Any) -> Any:
+    from infoshare_cli.outputs.templating import Printable
+
+    return template if template is not None else Printable(fmt)
+
+
+def printable_record(
+    qset: QuestionSet,
+    review: dict[str, Any],
+    fmt: str,
+    *,
+    setting: str,
+    verified: dict[int, bool] | None = None,
+    template: Any = None,
+) -> str:
+    """One decision as a whole Markdown or HTML document, for the child's file."""
+    from infoshare_cli.outputs.templating import render_page
+
+    decision = printable.printed_decision(qset, review, setting=setting, verified=verified)
+    pieces, _ = render_page(
+        _page(fmt, template),
+        [decision],
+        setting=setting,
+        title=f"{setting}: information sharing decision #{review['id']}",
+    )
+    return "".join(pieces)
 
 
 def _summary_lines(header: dict) -> list[tuple[str, str]]:
@@ -22,45 +53,50 @@ def _summary_lines(header: dict) -> list[tuple[str, str]]:
     ]
 
 
-def write_md(
-    sink: HashingWriter, reviews: Iterable[dict], header: dict, qset: QuestionSet, keyring, **_
+def _write_document(
+    fmt: str,
+    sink: HashingWriter,
+    reviews: Iterable[dict],
+    header: dict,
+    qset: QuestionSet,
+    keyring,
+    template: Any = None,
 ) -> int:
-    md = printable.md
-    sink.write(f"# {md(header['setting'])}: information sharing decisions\n\n")
-    for key, value in _summary_lines(header):
-        sink.write(f"- **{key}:** {md(value)}\n")
-    n = 0
-    for review in reviews:
-        verified = verified_map(keyring, review)
-        record = printable.markdown_record(
-            qset, review, setting=header["setting"], verified=verified, level=2
-        )
-        sink.write("\n---\n\n" + record)
-        n += 1
-    sink.write(f"\n---\n\n{n} decision{'s' if n != 1 else ''} exported.\n")
-    return n
+    from infoshare_cli.outputs.templating import render_page
+
+    setting = header["setting"]
+
+    def decisions() -> Iterator[printable.PrintedDecision]:
+        for review in reviews:
+            verified = verified_map(keyring, review)
+            yield printable.printed_decision(qset, review, setting=setting, verified=verified)
+
+    pieces, counted = render_page(
+        _page(fmt, template),
+        decisions(),
+        setting=setting,
+        title=f"{setting}: information sharing decisions",
+        summary=_summary_lines(header),
+    )
+    buffered: list[str] = []
+    size = 0
+    for piece in pieces:  # written in blocks: a large export is thousands of small pieces
+        buffered.append(piece)
+        size += len(piece)
+        if size >= 1 << 16:
+            sink.write("".join(buffered))
+            buffered.clear()
+            size = 0
+    sink.write("".join(buffered))
+    return counted.count
 
 
-def write_html(
-    sink: HashingWriter, reviews: Iterable[dict], header: dict, qset: QuestionSet, keyring, **_
-) -> int:
-    e = printable.e
-    title = f"{header['setting']}: information sharing decisions"
-    sink.write(printable.html_start(title))
-    sink.write(f"<header>\n<h1>{e(title)}</h1>\n<table>\n")
-    for key, value in _summary_lines(header):
-        sink.write(f"<tr><th>{e(key)}</th><td>{e(value)}</td></tr>\n")
-    sink.write("</table>\n</header>\n")
-    n = 0
-    for review in reviews:
-        verified = verified_map(keyring, review)
-        sink.write(
-            printable.html_record(qset, review, setting=header["setting"], verified=verified)
-        )
-        n += 1
-    sink.write(f"<footer><p>{n} decision{'s' if n != 1 else ''} exported.</p></footer>\n")
-    sink.write(printable.HTML_END)
-    return n
+def write_md(sink, reviews, header, qset, keyring, template=None, **_) -> int:
+    return _write_document("md", sink, reviews, header, qset, keyring, template)
+
+
+def write_html(sink, reviews, header, qset, keyring, template=None, **_) -> int:
+    return _write_document("html", sink, reviews, header, qset, keyring, template)
 
 
 WRITERS: dict[str, Callable[..., int]] = {

@@ -1,9 +1,10 @@
-"""Printable records for a child's file: one decision as Markdown or HTML.
+"""Printable records for a child's file: what one decision shows, in words.
 
-Works from the review dict of :mod:`infoshare_cli.queries` and the question set (for the
-wording of questions and answers). Everything a person typed is escaped: ``html.escape``
-for HTML, backslash escapes for Markdown, so a reason can never become markup or a script.
-Pure text: no terminal, no SQL.
+:func:`printed_decision` turns the review dict of :mod:`infoshare_cli.reading.queries` and
+the question set (for the wording of questions and answers) into plain fields for the
+templates of :mod:`infoshare_cli.outputs.templating`. :func:`md` and :func:`e` are the
+escaping every value goes through there: backslash escapes for Markdown, ``html.escape`` for
+HTML, so a reason can never become markup or a script. Pure text: no terminal, no SQL.
 """
 
 from __future__ import annotations
@@ -118,76 +119,13 @@ def md(text: Any) -> str:
     return "  \n".join(lines)
 
 
-def markdown_record(
-    qset: QuestionSet,
-    review: dict[str, Any],
-    *,
-    setting: str,
-    verified: dict[int, bool] | None = None,
-    level: int = 1,
-) -> str:
-    h = "#" * level
-    qs = review.get("question_set") or {}
-    out = [
-        f"{h} Information sharing decision #{review['id']}",
-        "",
-        f"- **Setting:** {md(setting)}",
-        f"- **Case reference:** {md(review.get('case_ref'))}",
-        f"- **Recorded:** {md(local_time(review['recorded_at']))}",
-        f"- **Question set:** {md(qs.get('name', '?'))}, version {md(qs.get('version', '?'))}",
-        f"- **Status:** {md(review.get('status'))}",
-        "",
-        f"{h}# Outcome: {md(outcome_label(qset, review.get('outcome')))}",
-        "",
-    ]
-    if review.get("basis"):
-        out += [f"**Basis:** {md('; '.join(review['basis']))}", ""]
-    if review.get("urgent"):
-        out += ["**A child was in immediate danger when this was recorded.**", ""]
-    out += [f"{h}# Questions and answers", ""]
-    for row in answer_rows(qset, review):
-        indent = "    " * row.level
-        answer = f": {md(row.answer)}" if row.answer else ""
-        out.append(f"{indent}- **{md(row.question)}**{answer}")
-        if row.reason:
-            out.append(f"{indent}  *Reason:* {md(row.reason)}")
-    extra = list(record_rows(qset, review))
-    if extra:
-        out += ["", f"{h}# Advice", ""]
-        for row in extra:
-            out.append(f"- **{md(row.question)}**: {md(row.answer)}")
-    out += ["", f"{h}# Signatures", ""]
-    out += [_md_signature(f"Decided by {review['decided_by']}", review["id"], verified)]
-    for c in review.get("cosignatures", []):
-        verdict = VERDICT_WORDS.get(c.get("verdict"), c.get("verdict"))
-        line = f"Co-signed by {c['by']} on {local_time(c['recorded_at'])}: {verdict}"
-        out.append(_md_signature(line, c["id"], verified))
-        if c.get("comment"):
-            out.append(f"  *Comment:* {md(c['comment'])}")
-    if not review.get("cosignatures"):
-        out.append("- Awaiting co-signature by a second manager.")
-    corrections = review.get("corrections") or []
-    if corrections:
-        out += ["", f"{h}# Corrections", ""]
-        for c in corrections:
-            out.append(
-                _md_signature(
-                    f"Correction #{c['id']} by {c['by']} on {local_time(c['recorded_at'])}",
-                    c["id"],
-                    verified,
-                )
-            )
-            for key, title in CORRECTION_PARTS:
-                out.append(f"  - *{title}:* {md(c.get(key))}")
-    links = _links(review)
-    if links:
-        out += ["", f"{h}# Links", ""] + [f"- {md(link)}" for link in links]
-    return "\n".join(out) + "\n"
+# --- HTML -------------------------------------------------------------------------------
 
 
-def _md_signature(text: str, seq: int, verified: dict[int, bool] | None) -> str:
-    word = signature_word(verified, seq)
-    return f"- {md(text)}" + (f" — {word}" if word else "")
+def e(text: Any) -> str:
+    """Escape for HTML text and attributes; keeps line breaks visible."""
+    plain = displayable(str(text if text is not None else ""))
+    return html.escape(plain, quote=True).replace("\n", "<br>")
 
 
 def _links(review: dict[str, Any]) -> list[str]:
@@ -198,125 +136,88 @@ def _links(review: dict[str, Any]) -> list[str]:
     return links
 
 
-# --- HTML -------------------------------------------------------------------------------
-
-STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 50em; margin: 2em auto; color: #111;
-       line-height: 1.4; }
-h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.5em; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 1px solid #999; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
-td.part { padding-left: 2em; } .reason { font-style: italic; }
-.bad { color: #a00; font-weight: bold; } .ok { color: #060; }
-article { page-break-after: always; }
-@media print { body { margin: 0; } }
-"""
+# --- one decision, for the templates ------------------------------------------------------
 
 
-def e(text: Any) -> str:
-    """Escape for HTML text and attributes; keeps line breaks visible."""
-    plain = displayable(str(text if text is not None else ""))
-    return html.escape(plain, quote=True).replace("\n", "<br>")
+@dataclass(frozen=True)
+class Signature:
+    """A signed entry: who and when in words, and whether its signature verifies."""
+
+    text: str
+    word: str  # "", "signature verifies" or "SIGNATURE DOES NOT VERIFY"
+    ok: bool
+    comment: str = ""
 
 
-def html_start(title: str) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-    )
+@dataclass(frozen=True)
+class Correction:
+    heading: str
+    word: str
+    ok: bool
+    parts: tuple[tuple[str, str], ...]  # (what was wrong / what is right / why, the text)
 
 
-HTML_END = "</body>\n</html>\n"
+@dataclass(frozen=True)
+class PrintedDecision:
+    """Everything a printable record shows of one decision, as text (not yet escaped)."""
+
+    id: int
+    setting: str
+    case_ref: str
+    recorded: str
+    question_set: str
+    question_set_version: str
+    status: str
+    outcome: str
+    basis: str
+    urgent: bool
+    answers: tuple[Row, ...]
+    advice: tuple[Row, ...]
+    signatures: tuple[Signature, ...]
+    awaiting: bool
+    corrections: tuple[Correction, ...]
+    links: tuple[str, ...]
 
 
-def html_record(
+def _signature(text: str, seq: int, verified: dict[int, bool] | None, comment: str = ""):
+    word = signature_word(verified, seq)
+    return Signature(text, word, bool(word and verified and verified.get(seq)), comment)
+
+
+def printed_decision(
     qset: QuestionSet,
     review: dict[str, Any],
     *,
     setting: str,
     verified: dict[int, bool] | None = None,
-) -> str:
-    """One decision as an HTML <article> (wrap it with :func:`html_document`)."""
+) -> PrintedDecision:
     qs = review.get("question_set") or {}
-    out = [
-        "<article>",
-        f"<h1>Information sharing decision #{e(review['id'])}</h1>",
-        "<table>",
-    ]
-    for key, value in (
-        ("Setting", setting),
-        ("Case reference", review.get("case_ref")),
-        ("Recorded", local_time(review["recorded_at"])),
-        ("Question set", f"{qs.get('name', '?')}, version {qs.get('version', '?')}"),
-        ("Status", review.get("status")),
-        ("Outcome", outcome_label(qset, review.get("outcome"))),
-        ("Basis", "; ".join(review.get("basis") or []) or "—"),
-    ):
-        out.append(f"<tr><th>{e(key)}</th><td>{e(value)}</td></tr>")
-    out.append("</table>")
-    if review.get("urgent"):
-        out.append('<p class="bad">A child was in immediate danger when this was recorded.</p>')
-    out += [
-        "<h2>Questions and answers</h2>",
-        "<table>",
-        "<tr><th>Question</th><th>Answer</th><th>Reason</th></tr>",
-    ]
-    for row in answer_rows(qset, review):
-        cls = ' class="part"' if row.level else ""
-        out.append(
-            f"<tr><td{cls}>{e(row.question)}</td><td>{e(row.answer)}</td>"
-            f'<td class="reason">{e(row.reason)}</td></tr>'
-        )
-    out.append("</table>")
-    extra = list(record_rows(qset, review))
-    if extra:
-        out += ["<h2>Advice</h2>", "<table>"]
-        for row in extra:
-            out.append(f"<tr><th>{e(row.question)}</th><td>{e(row.answer)}</td></tr>")
-        out.append("</table>")
-    out += ["<h2>Signatures</h2>", "<ul>"]
-    out.append(_html_signature(f"Decided by {review['decided_by']}", review["id"], verified))
+    signatures = [_signature(f"Decided by {review['decided_by']}", review["id"], verified)]
     for c in review.get("cosignatures", []):
         verdict = VERDICT_WORDS.get(c.get("verdict"), c.get("verdict"))
         text = f"Co-signed by {c['by']} on {local_time(c['recorded_at'])}: {verdict}"
-        comment = f' <span class="reason">“{e(c["comment"])}”</span>' if c.get("comment") else ""
-        out.append(_html_signature(text, c["id"], verified, comment))
-    if not review.get("cosignatures"):
-        out.append("<li>Awaiting co-signature by a second manager.</li>")
-    out.append("</ul>")
-    corrections = review.get("corrections") or []
-    if corrections:
-        out += ["<h2>Corrections</h2>"]
-        for c in corrections:
-            heading = f"Correction #{c['id']} by {c['by']} on {local_time(c['recorded_at'])}"
-            out.append(f"<p>{e(heading)} {_html_word(verified, c['id'])}</p><table>")
-            for key, title in (
-                ("wrong", "What was wrong"),
-                ("right", "What is right"),
-                ("why", "Why"),
-            ):
-                out.append(f"<tr><th>{e(title)}</th><td>{e(c.get(key))}</td></tr>")
-            out.append("</table>")
-    links = _links(review)
-    if links:
-        out += ["<h2>Links</h2>", "<ul>"] + [f"<li>{e(link)}</li>" for link in links] + ["</ul>"]
-    out.append("</article>")
-    return "\n".join(out) + "\n"
-
-
-def _html_word(verified: dict[int, bool] | None, seq: int) -> str:
-    word = signature_word(verified, seq)
-    if not word:
-        return ""
-    cls = "ok" if verified and verified.get(seq) else "bad"
-    return f'<span class="{cls}">({e(word)})</span>'
-
-
-def _html_signature(text: str, seq: int, verified, extra: str = "") -> str:
-    return f"<li>{e(text)} {_html_word(verified, seq)}{extra}</li>"
-
-
-def html_document(qset: QuestionSet, review: dict[str, Any], *, setting: str, verified=None):
-    title = f"{setting}: information sharing decision #{review['id']}"
-    body = html_record(qset, review, setting=setting, verified=verified)
-    return html_start(title) + body + HTML_END
+        signatures.append(_signature(text, c["id"], verified, c.get("comment") or ""))
+    corrections = []
+    for c in review.get("corrections") or []:
+        heading = f"Correction #{c['id']} by {c['by']} on {local_time(c['recorded_at'])}"
+        sig = _signature(heading, c["id"], verified)
+        parts = tuple((title, c.get(key) or "") for key, title in CORRECTION_PARTS)
+        corrections.append(Correction(heading, sig.word, sig.ok, parts))
+    return PrintedDecision(
+        id=review["id"],
+        setting=setting,
+        case_ref=review.get("case_ref") or "",
+        recorded=local_time(review["recorded_at"]),
+        question_set=str(qs.get("name", "?")),
+        question_set_version=str(qs.get("version", "?")),
+        status=review.get("status") or "",
+        outcome=outcome_label(qset, review.get("outcome")),
+        basis="; ".join(review.get("basis") or []),
+        urgent=bool(review.get("urgent")),
+        answers=tuple(answer_rows(qset, review)),
+        advice=tuple(record_rows(qset, review)),
+        signatures=tuple(signatures),
+        awaiting=not review.get("cosignatures"),
+        corrections=tuple(corrections),
+        links=tuple(_links(review)),
+    )

@@ -6,7 +6,13 @@ from typing import Annotated
 
 import typer
 
-from infoshare_cli.cli.app import DbOption, JsonOption, QuestionsOption, resolve_db
+from infoshare_cli.cli.app import (
+    DbOption,
+    JsonOption,
+    QuestionsOption,
+    TemplateOption,
+    resolve_db,
+)
 from infoshare_cli.errors import InfoshareError
 
 NO_TERMINAL = (
@@ -373,6 +379,7 @@ def show(
     force: Annotated[
         bool, typer.Option("--force", help="With --out: replace the file if it exists.")
     ] = False,
+    template: TemplateOption = None,
 ) -> None:
     """Show one decision in full: every answer and reason, the outcome, the signatures,
     corrections and links. --format md|html makes a printable record."""
@@ -387,6 +394,8 @@ def show(
 
     if out is not None and format is None:
         raise InfoshareError("--out goes with --format md or --format html.")
+    if template is not None and format is None:
+        raise InfoshareError("--template goes with --format md or --format html.")
     if format is not None and json:
         raise InfoshareError("Use either --json or --format, not both.")
     qset = load_question_set(questions)
@@ -395,7 +404,7 @@ def show(
         if format is not None:
             from infoshare_cli.cli.commands.review import show_printable
 
-            show_printable(ledger, qset, record.id, format, out, force)
+            show_printable(ledger, qset, record.id, format, out, force, template)
             return
         names = staff_names(ledger)
         problems = record_problems(ledger, record)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from infoshare_cli.cli.app import DbOption, QuestionsOption, resolve_db
+from infoshare_cli.cli.app import DbOption, QuestionsOption, TemplateOption, resolve_db
 from infoshare_cli.cli.commands.review import (
     CaseOption,
     OutcomeOption,
@@ -77,6 +77,7 @@ def export(
         int,
         typer.Option("-n", "--count", min=0, help="Only the newest N matching decisions (0: all)."),
     ] = 0,
+    template: TemplateOption = None,
     db: DbOption = None,
     questions: QuestionsOption = None,
 ) -> None:
@@ -100,6 +101,11 @@ def export(
         raise InfoshareError(f"--format: use one of {', '.join(FORMATS)} (not '{format[:20]}').")
     if excel and fmt != "csv":
         raise InfoshareError("--excel goes with --format csv.")
+    page = None
+    if template is not None:
+        from infoshare_cli.outputs.templating import Printable
+
+        page = Printable(fmt, template)  # a broken template is found before any passphrase
     filters = make_filters(
         case=case,
         outcome=outcome,
@@ -144,6 +150,7 @@ def export(
                 excel=excel,
                 limit=count,
                 on_row=on_row,
+                template=page,
             )
     plural = "" if result.count == 1 else "s"
     typer.echo(f"Exported {result.count} decision{plural} to {result.path}")

@@ -401,9 +401,9 @@ def _decision_renderable(ledger, qset, decision_id: int):
     return decision_view(qset, record, staff_names(ledger), verified, problems)
 
 
-def printable_record(ledger, qset, decision_id: int, fmt: str) -> str:
+def printable_record(ledger, qset, decision_id: int, fmt: str, template=None) -> str:
     """One decision as a printable Markdown or HTML record, with its signatures checked."""
-    from infoshare_cli.outputs import printable
+    from infoshare_cli.outputs.documents import printable_record as document
     from infoshare_cli.reading.queries import get_review
     from infoshare_cli.reading.records import load_decision, record_signatures
     from infoshare_cli.reading.register import setting_name
@@ -412,17 +412,26 @@ def printable_record(ledger, qset, decision_id: int, fmt: str) -> str:
     review = get_review(ledger, decision_id)
     verified = record_signatures(ledger, record)
     setting = setting_name(ledger)
-    if fmt == "md":
-        return printable.markdown_record(qset, review, setting=setting, verified=verified)
-    return printable.html_document(qset, review, setting=setting, verified=verified)
+    return document(qset, review, fmt, setting=setting, verified=verified, template=template)
 
 
-def show_printable(ledger, qset, decision_id: int, fmt: str, out: Path | None, force: bool) -> None:
+def show_printable(
+    ledger,
+    qset,
+    decision_id: int,
+    fmt: str,
+    out: Path | None,
+    force: bool,
+    template: Path | None = None,
+) -> None:
     """`show --format md|html`: print the record, or write it owner-only with --out."""
     fmt = fmt.lower()
     if fmt not in ("md", "html"):
         raise InfoshareError(f"--format: use md or html (not '{fmt[:20]}').")
-    text = printable_record(ledger, qset, decision_id, fmt)
+    from infoshare_cli.outputs.templating import Printable
+
+    page = Printable(fmt, template)
+    text = printable_record(ledger, qset, decision_id, fmt, page)
     if out is None:
         sys.stdout.write(text)
         return
