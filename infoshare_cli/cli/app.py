@@ -247,7 +247,6 @@ TemplateOption = Annotated[
         "with your letterhead. See docs/templates.md. Default: the built-in one.",
         show_default=False,
         dir_okay=False,
-        metavar="FILE",
     ),
 ]
 JsonOption = Annotated[
