@@ -601,7 +601,7 @@ def test_revisit_about_another_case_is_refused_and_leaves_the_other_decision_alo
     assert "Z-77" not in result.output and "C-1042" not in result.output
     assert staffed_log.count() == before
     with staffed_log.open() as ledger:
-        assert load_decision(ledger, old).status == "awaiting co-signature"
+        assert load_decision(ledger, old).status.label() == "awaiting co-signature"
     # the same case, however it is capitalised and spaced, is fine
     assert decide(" c-1042 ", "--revisits", str(old)).exit_code == 0
 

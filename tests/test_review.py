@@ -68,7 +68,10 @@ def test_log_json_has_the_stable_keys_and_right_statuses(cli, review_log):
     for row in rows:
         assert set(REVIEW_KEYS) <= set(row)
     by_id = {r["id"]: r for r in rows}
-    assert by_id[ids["agreed_corrected"]]["status"] == "corrected"
+    # A correction is a flag beside the state, never a state of its own.
+    assert by_id[ids["agreed_corrected"]]["status"] == "agreed"
+    assert by_id[ids["agreed_corrected"]]["corrected"] is True
+    assert by_id[ids["awaiting"]]["corrected"] is False
     assert by_id[ids["awaiting"]]["status"] == "awaiting co-signature"
     assert by_id[ids["superseded"]]["status"] == "superseded"
     assert by_id[ids["revisit"]]["status"] == "agreed"
@@ -91,7 +94,8 @@ def test_sql_status_agrees_with_the_record_status(review_log):
     log, ids = review_log
     with log.open() as ledger:
         for review in iter_decisions(ledger):
-            assert review["status"] == load_decision(ledger, review["id"]).status
+            status = load_decision(ledger, review["id"]).status
+            assert (review["status"], review["corrected"]) == (status.state, status.corrected)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +109,7 @@ def test_sql_status_agrees_with_the_record_status(review_log):
         (("--status", "not-agreed"), ["not_agreed"]),
         (("--status", "superseded"), ["superseded"]),
         (("--status", "corrected"), ["agreed_corrected"]),
-        (("--status", "agreed"), ["revisit"]),
+        (("--status", "agreed"), ["revisit", "agreed_corrected"]),  # corrected stays agreed
         (("--by", ALEX), ["revisit"]),
         (("--by", "sam lee", "--case", "C-1042"), ["superseded", "agreed_corrected"]),
         (("-q", "unexplain"), ["agreed_corrected"]),  # a reason: 'unexplained bruising'
@@ -313,7 +317,7 @@ def test_stats_counts(cli, review_log):
         "seek_advice": 1,
     }
     assert totals["by_status"] == {
-        "agreed": 1,
+        "agreed": 2,  # one of them corrected: still agreed
         "awaiting co-signature": 1,
         "corrected": 1,
         "not agreed": 1,
@@ -343,7 +347,7 @@ def test_correct_appends_a_signed_correction_and_keeps_the_original(cli, review_
     with log.open() as ledger:
         assert ledger.get(target) == before
         record = load_decision(ledger, target)
-        assert record.status == "corrected"
+        assert record.status.label() == "agreed, corrected"
         assert record.corrections[-1].payload["right"] == "DSL"
         assert record.corrections[-1].payload["decision_hash"] == before.hash
     assert log_json(cli, log.path, "--status", "corrected", "--case", "C-1042")[0]["id"] == target

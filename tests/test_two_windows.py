@@ -114,7 +114,7 @@ def test_two_managers_cosigning_the_same_decision_at_once(staffed_log, two, qset
         lambda: cosign_existing(a, record_a, priya, "disagree", "Not enough evidence."),
         "has already been co-signed",
     )
-    assert load_decision(a, decision.seq).status == "agreed"
+    assert load_decision(a, decision.seq).status.label() == "agreed"
 
 
 def test_two_windows_taking_the_same_decision_again_at_once(staffed_log, two, qset):

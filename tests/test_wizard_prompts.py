@@ -85,7 +85,7 @@ def test_each_outcome_through_the_real_prompts(staffed_log, qset, outcome):
     assert written.cosign.payload["comment"] == ""  # an agreeing comment may be left empty
     with staffed_log.open() as ledger:
         record = load_decision(ledger, written.decision.seq)
-        assert record.status == "agreed"
+        assert record.status.label() == "agreed"
         assert [c.seq for c in record.cosigns] == [written.cosign.seq]
         assert ledger.get(written.decision.seq).payload == payload
     assert "Outcome" in asker.screen  # the review was shown
@@ -378,7 +378,7 @@ def test_deferring_the_cosignature(staffed_log, qset):
     assert staffed_log.count() == before + 1
     with staffed_log.open() as ledger:
         record = load_decision(ledger, written.decision.seq)
-    assert record.status == "awaiting co-signature"
+    assert record.status.label() == "awaiting co-signature"
     assert record.cosigns == []
 
 
@@ -403,6 +403,6 @@ def test_cosigner_disagrees_with_a_comment(staffed_log, qset):
     assert written.cosign.payload["comment"] == "Talk to the DSL first; share it."
     assert written.cosign.payload["decision"] == written.decision.seq
     with staffed_log.open() as ledger:
-        assert load_decision(ledger, written.decision.seq).status == "not agreed"
+        assert load_decision(ledger, written.decision.seq).status.label() == "not agreed"
     # the co-signer read the record before answering
     assert asker.screen.count("curiosity") >= 2

@@ -134,7 +134,7 @@ def check_cosignable(record: DecisionRecord) -> None:
         )
     if record.verdict is not None:
         raise InfoshareError(
-            f"Decision #{record.id} has already been co-signed ({record.status}). "
+            f"Decision #{record.id} has already been co-signed ({record.status.label()}). "
             "Nothing was written."
         )
 

@@ -214,24 +214,3 @@ def cosign_payload(decision_seq: int, decision_hash: str, verdict: str, comment:
         "verdict": verdict,
         "comment": comment,
     }
-
-
-# --- status ----------------------------------------------------------------------------
-
-AWAITING = "awaiting co-signature"
-AGREED = "agreed"
-NOT_AGREED = "not agreed"
-SUPERSEDED = "superseded"
-CORRECTED = "corrected"
-STATUSES = (AWAITING, AGREED, NOT_AGREED, SUPERSEDED, CORRECTED)
-
-
-def decision_status(verdict: str | None, superseded: bool, corrected: bool) -> str:
-    """One word for where a decision stands. A later revisit outranks a correction."""
-    if superseded:
-        return SUPERSEDED
-    if corrected:
-        return CORRECTED
-    if verdict is None:
-        return AWAITING
-    return AGREED if verdict == "agree" else NOT_AGREED

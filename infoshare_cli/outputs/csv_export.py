@@ -221,7 +221,7 @@ def write_csv_flat(
         cells[i_case] = v if type(v) is str else cell(v)
         v = payload.get("outcome")
         cells[i_outcome] = v if type(v) is str else cell(v)
-        cells[i_status] = status
+        cells[i_status] = status.state
         cells[i_by] = decided_by if type(decided_by) is str else cell(decided_by)
         if cosigner:
             v = names.get(cosigner, cosigner)

@@ -14,15 +14,9 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from infoshare_cli.domain.decisions import (
-    AGREED,
-    AWAITING,
-    CORRECTED,
-    NOT_AGREED,
-    SUPERSEDED,
-    displayable,
-)
+from infoshare_cli.domain.decisions import displayable
 from infoshare_cli.domain.questions import OUTCOMES, QuestionSet
+from infoshare_cli.domain.status import AGREED, AWAITING, CORRECTED, NOT_AGREED, SUPERSEDED
 from infoshare_cli.outputs.screens import OUTCOME_STYLES
 from infoshare_cli.reading.records import age_text, local_time
 
@@ -48,8 +42,17 @@ def labelled_outcome(labels: Mapping[str, str], outcome: str | None) -> Text:
     return Text(label, style=OUTCOME_STYLES.get(outcome or "", ""))
 
 
-def status_text(status: str) -> Text:
-    return Text(status, style=STATUS_STYLES.get(status, ""))
+def status_text(status: str, corrected: bool = False) -> Text:
+    """The state in its colour, with ', corrected' after it where a correction points at it."""
+    text = Text(status, style=STATUS_STYLES.get(status, ""))
+    if corrected:
+        text.append(", ")
+        text.append(CORRECTED, style=STATUS_STYLES[CORRECTED])
+    return text
+
+
+def review_status(review: Mapping[str, Any]) -> Text:
+    return status_text(review["status"], bool(review.get("corrected")))
 
 
 def _log_table(title: str | None, show_header: bool, id_width: int) -> Table:
@@ -88,13 +91,12 @@ def decision_tables(
         elif table.row_count >= chunk:
             yield table
             table = _log_table(None, False, id_width)
-        status = review["status"]
         table.add_row(
             f"#{review['id']}",
             local_time(review["recorded_at"]),
             review.get("case_ref") or "",
             labelled_outcome(labels, review.get("outcome")),
-            status_text(status),
+            review_status(review),
             review.get("decided_by") or "",
             review.get("cosigned_by") or "",
         )
@@ -118,7 +120,7 @@ def case_chronology(qset: QuestionSet, case_ref: str, reviews: list[dict[str, An
         if r.get("urgent"):
             text.append("\nA child was in immediate danger.", style="bold red")
         text.append("\nNow: ")
-        text.append_text(status_text(r["status"]))
+        text.append_text(review_status(r))
         events.append((r["recorded_at"], r["id"], text))
         for c in r.get("cosignatures", []):
             verdict = "agreed" if c.get("verdict") == "agree" else "did NOT agree"

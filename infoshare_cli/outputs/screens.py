@@ -245,7 +245,7 @@ def decision_view(
         *([warning] if warning is not None else []),
         head,
         answers_table(qset, payload.get("answers", {}), payload.get("outcome_record")),
-        outcome_panel(qset, payload, record.status),
+        outcome_panel(qset, payload, record.status.label()),
     ]
     signatures = Text()
     mark = {True: ("✔ signature verifies", "green"), False: ("✘ signature does NOT verify", "red")}

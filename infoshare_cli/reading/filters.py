@@ -16,12 +16,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from infoshare_cli.domain.decisions import (
-    AWAITING,
-    NOT_AGREED,
-    STATUSES,
-)
 from infoshare_cli.domain.questions import OUTCOMES
+from infoshare_cli.domain.status import AWAITING, CORRECTED, NOT_AGREED, STATES
 from infoshare_cli.errors import InfoshareError
 
 REVIEW_KEYS = (
@@ -30,6 +26,7 @@ REVIEW_KEYS = (
     "case_ref",
     "outcome",
     "status",
+    "corrected",
     "decided_by",
     "cosigned_by",
     "question_set",
@@ -110,7 +107,7 @@ def parse_day(text: str, option: str = "--since", today: date | None = None) -> 
     )
 
 
-_STATUS_WORDS = {s.replace(" ", "-"): s for s in STATUSES} | {
+_STATUS_WORDS = {s.replace(" ", "-"): s for s in (*STATES, CORRECTED)} | {
     "awaiting": AWAITING,
     "pending": AWAITING,
     "waiting": AWAITING,

@@ -11,18 +11,23 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from infoshare_cli.domain.decisions import (
-    AGREED,
+from infoshare_cli.domain.status import (
     AWAITING,
     CORRECTED,
-    NOT_AGREED,
     SUPERSEDED,
+    VERDICT_STATES,
+    Status,
+    decision_status,
+    standing_cosignature,
 )
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.store import Ledger
+
+if TYPE_CHECKING:
+    from infoshare_cli.reading.records import DecisionRecord
 from infoshare_cli.reading.filters import OVERDUE_AFTER, Filters, _utc_bound, fts_query
 
 # --- SQL --------------------------------------------------------------------------------
@@ -30,28 +35,29 @@ from infoshare_cli.reading.filters import OVERDUE_AFTER, Filters, _utc_bound, ft
 # Co-signatures and corrections are found with `json_extract(payload, '$.decision') = +e.seq`
 # and revisits with `... '$.revisits') = +e.seq`: the unary + strips the column's affinity so
 # SQLite uses the log's expression indexes (see log.py).
-_VALID_COSIGN = """
-    SELECT {what} FROM entries c
+# SQL generated from domain.status, so the filter can never disagree with the rule; a test
+# checks it and the `decisions` view against the domain over every combination.
+_VERDICTS_SQL = ", ".join(f"'{v}'" for v in VERDICT_STATES)
+_VALID_COSIGN = f"""
+    SELECT {{what}} FROM entries c
     WHERE c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = +e.seq
-      AND c.actor <> e.actor AND json_extract(c.payload, '$.verdict') IN ('agree', 'disagree')
+      AND c.actor <> e.actor AND json_extract(c.payload, '$.verdict') IN ({_VERDICTS_SQL})
     ORDER BY c.seq DESC LIMIT 1
 """
-# The same rule as decisions.decision_status: a revisit outranks a correction, which
-# outranks the co-signature.
-STATUS_SQL = f"""
+_VERDICT_STATE_SQL = (
+    "CASE json_extract(c.payload, '$.verdict') "
+    + " ".join(f"WHEN '{v}' THEN '{s}'" for v, s in VERDICT_STATES.items())
+    + " END"
+)
+_SUPERSEDED_SQL = """EXISTS (SELECT 1 FROM entries n WHERE n.kind = 'decision'
+                     AND json_extract(n.payload, '$.revisits') = +e.seq AND n.seq > e.seq)"""
+CORRECTED_SQL = """EXISTS (SELECT 1 FROM entries k WHERE k.kind = 'correction'
+                     AND json_extract(k.payload, '$.decision') = +e.seq)"""
+# domain.status.decision_state: a revisit outranks the co-signature.
+STATE_SQL = f"""
     CASE
-        WHEN EXISTS (SELECT 1 FROM entries n WHERE n.kind = 'decision'
-                     AND json_extract(n.payload, '$.revisits') = +e.seq AND n.seq > e.seq)
-            THEN '{SUPERSEDED}'
-        WHEN EXISTS (SELECT 1 FROM entries k WHERE k.kind = 'correction'
-                     AND json_extract(k.payload, '$.decision') = +e.seq)
-            THEN '{CORRECTED}'
-        ELSE COALESCE(({
-    _VALID_COSIGN.format(
-        what="CASE json_extract(c.payload, '$.verdict') "
-        f"WHEN 'agree' THEN '{AGREED}' ELSE '{NOT_AGREED}' END"
-    )
-}), '{AWAITING}')
+        WHEN {_SUPERSEDED_SQL} THEN '{SUPERSEDED}'
+        ELSE COALESCE(({_VALID_COSIGN.format(what=_VERDICT_STATE_SQL)}), '{AWAITING}')
     END
 """
 _RELATED_SQL = """
@@ -106,9 +112,14 @@ def _select(
     extra_columns: str = "",
     only_id: int | None = None,
     columns: str = _ENTRY_COLUMNS,
-    status: str = STATUS_SQL,
+    status: str = STATE_SQL,
+    with_corrected: bool = False,
 ) -> tuple[str, list[Any]]:
     where, params = _conditions(ledger, filters)
+    if with_corrected:
+        extra_columns += f", {CORRECTED_SQL} AS corrected"
+    if filters.status == CORRECTED:  # a flag, not a state: filtered inside
+        where.append(CORRECTED_SQL)
     if only_id is not None:
         where.append("e.seq = ?")
         params.append(only_id)
@@ -118,7 +129,7 @@ def _select(
             FROM entries e WHERE {" AND ".join(where)}
         ) AS d
     """
-    if filters.status is not None:
+    if filters.status is not None and filters.status != CORRECTED:
         sql += " WHERE d.status = ?"
         params.append(filters.status)
     return sql, params
@@ -204,7 +215,7 @@ def iter_flat_decisions(
     the status is only there when filtering by it: :func:`flat_status` gives it.
     """
     filters = filters or Filters()
-    status = STATUS_SQL if filters.status is not None else "NULL"
+    status = STATE_SQL if filters.status is not None else "NULL"
     sql, params = _select(ledger, filters, _FLAT_EXTRA, columns=_FLAT_COLUMNS, status=status)
     sql = _in_order(sql, params, limit, newest_first=False)
     cursor = ledger.conn.execute(sql, params)
@@ -217,21 +228,12 @@ def iter_flat_decisions(
 
 def flat_status(
     actor: str, cosigns: list[tuple[str, dict[str, Any]]], corrected: bool, superseded: bool
-) -> tuple[str, str | None]:
-    """(status, co-signer's staff id or None) of a flat row, exactly as ``STATUS_SQL`` and
-    ``_COSIGNER_SQL`` give them; ``cosigns`` is [(actor, parsed payload)], oldest first."""
-    cosigner = verdict = None
-    for c_actor, body in reversed(cosigns):
-        if c_actor != actor and body.get("verdict") in ("agree", "disagree"):
-            cosigner, verdict = c_actor, body["verdict"]
-            break
-    if superseded:
-        return SUPERSEDED, cosigner
-    if corrected:
-        return CORRECTED, cosigner
-    if verdict is None:
-        return AWAITING, cosigner
-    return (AGREED if verdict == "agree" else NOT_AGREED), cosigner
+) -> tuple[Status, str | None]:
+    """(status, co-signer's staff id or None) of a flat row, by domain.status's rule;
+    ``cosigns`` is [(actor, parsed payload)], oldest first."""
+    standing = standing_cosignature(actor, cosigns)
+    cosigner, verdict = standing if standing else (None, None)
+    return decision_status(verdict, superseded, corrected), cosigner
 
 
 def get_review(ledger: Ledger, decision_id: int, with_entries: bool = True) -> dict[str, Any]:
@@ -264,6 +266,7 @@ def _review(row: tuple, names: dict[str, str], with_entries: bool) -> dict[str, 
         "case_ref": payload.get("case_ref"),
         "outcome": payload.get("outcome"),
         "status": status,
+        "corrected": bool(corrections),
         "decided_by": names.get(decision.actor, decision.actor),
         "cosigned_by": names.get(cosigner, cosigner) if cosigner else None,
         "question_set": payload.get("question_set", {}),
@@ -340,14 +343,25 @@ def staff_ids_named(ledger: Ledger, name: str) -> list[str]:
 
 
 def month_counts(ledger: Ledger, filters: Filters | None = None) -> Iterator[tuple]:
-    """(month 'YYYY-MM' in local time, outcome, status, count), oldest month first."""
-    sql, params = _select(ledger, filters or Filters())
+    """(month 'YYYY-MM' in local time, outcome, state, corrected, count), oldest month first."""
+    sql, params = _select(ledger, filters or Filters(), with_corrected=True)
     sql = f"""
         SELECT strftime('%Y-%m', recorded_at, 'localtime') AS month,
-               json_extract(payload, '$.outcome') AS outcome, status, count(*)
-        FROM ({sql}) GROUP BY month, outcome, status ORDER BY month, outcome, status
+               json_extract(payload, '$.outcome') AS outcome, status, corrected, count(*)
+        FROM ({sql}) GROUP BY month, outcome, status, corrected
+        ORDER BY month, outcome, status, corrected
     """
-    yield from ledger.conn.execute(sql, params)
+    for month, outcome, state, corrected, n in ledger.conn.execute(sql, params):
+        yield month, outcome, state, bool(corrected), n
+
+
+def pending_decisions(ledger: Ledger) -> list[DecisionRecord]:
+    """Decisions awaiting co-signature (domain.status), oldest first."""
+    from infoshare_cli.reading.records import load_decision
+
+    sql, params = _select(ledger, Filters(status=AWAITING))
+    rows = ledger.conn.execute(sql + " ORDER BY d.seq", params).fetchall()
+    return [load_decision(ledger, row[0]) for row in rows]
 
 
 def overdue_decisions(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import localtime as _localtime
 
-from infoshare_cli.domain.decisions import decision_status
+from infoshare_cli.domain.status import Status, decision_status, standing_cosignature
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.store import Ledger
@@ -34,11 +34,13 @@ class DecisionRecord:
 
     @property
     def verdict(self) -> str | None:
-        valid = [c for c in self.cosigns if c.actor != self.entry.actor]
-        return valid[-1].payload.get("verdict") if valid else None
+        standing = standing_cosignature(
+            self.entry.actor, ((c.actor, c.payload) for c in self.cosigns)
+        )
+        return standing[1] if standing else None
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         return decision_status(self.verdict, bool(self.revisited_by), bool(self.corrections))
 
 
@@ -82,18 +84,6 @@ def load_decision(ledger: Ledger, decision_id: int) -> DecisionRecord:
     ).fetchall()
     record.revisited_by = [seq for (seq,) in rows]
     return record
-
-
-def pending_decisions(ledger: Ledger) -> list[DecisionRecord]:
-    """Decisions with no co-signature yet and not taken again, oldest first."""
-    rows = ledger.conn.execute(
-        "SELECT seq FROM entries d WHERE kind = 'decision' AND NOT EXISTS ("
-        " SELECT 1 FROM entries c WHERE c.kind = 'cosign' AND c.actor <> d.actor"
-        " AND json_extract(c.payload, '$.decision') = +d.seq)"
-        " ORDER BY seq"
-    ).fetchall()
-    records = [load_decision(ledger, seq) for (seq,) in rows]
-    return [r for r in records if not r.revisited_by]
 
 
 def signature_ok(ledger: Ledger, entry: Entry) -> bool:

@@ -226,13 +226,8 @@ def pending(
     from datetime import UTC, datetime, timedelta
 
     from infoshare_cli.ledger.store import Ledger
-    from infoshare_cli.reading.records import (
-        age_text,
-        local_time,
-        parse_time,
-        pending_decisions,
-        staff_names,
-    )
+    from infoshare_cli.reading.queries import pending_decisions
+    from infoshare_cli.reading.records import age_text, local_time, parse_time, staff_names
 
     with Ledger.open(resolve_db(db)) as ledger:
         records = pending_decisions(ledger)
@@ -419,7 +414,8 @@ def show(
             **_renamed_id(record.payload),
             "id": record.id,
             "recorded_at": record.entry.recorded_at,
-            "status": record.status,
+            "status": record.status.state,
+            "corrected": record.status.corrected,
             "decided_by": names.get(record.entry.actor),
             "signature_ok": verified[record.id],
             "cosignatures": [

@@ -274,13 +274,15 @@ def stats(
     months: dict[str, dict[str, Any]] = {}
     totals: dict[str, Any] = {"total": 0, "by_outcome": {}, "by_status": {}}
     with Ledger.open(resolve_db(db)) as ledger:
-        for month, outcome, status, n in month_counts(ledger, filters):
+        for month, outcome, status, corrected, n in month_counts(ledger, filters):
             empty = {"month": month, "total": 0, "by_outcome": {}, "by_status": {}}
             m = months.setdefault(month, empty)
             for bucket in (m, totals):
                 bucket["total"] += n
                 bucket["by_outcome"][outcome] = bucket["by_outcome"].get(outcome, 0) + n
                 bucket["by_status"][status] = bucket["by_status"].get(status, 0) + n
+                if corrected:  # a flag beside the state, counted on its own
+                    bucket["by_status"]["corrected"] = bucket["by_status"].get("corrected", 0) + n
         overdue = overdue_decisions(ledger)
     result = {"months": list(months.values()), "totals": totals, "overdue": overdue}
     if json:

@@ -1,0 +1,191 @@
+"""One status rule, held everywhere it is written down.
+
+``domain.status`` defines a decision's state (awaiting, agreed, not agreed, superseded) and
+keeps "corrected" apart as a flag. The SQL that filters by state, the ``decisions`` view
+in the log's schema, the flat rows of the CSV export, ``pending`` and the overdue list of
+``stats`` must all agree with it. This builds a real log holding every combination of
+co-signatures, revisits and corrections, and checks each reader against the domain.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+
+import pytest
+from support.people import ALEX, PRIYA, SAM, build_staffed_log
+from support.review_log import payload_for, signers
+
+from infoshare_cli.actions.corrections import append_correction
+from infoshare_cli.domain.decisions import cosign_payload
+from infoshare_cli.domain.status import (
+    AGREED,
+    AWAITING,
+    NOT_AGREED,
+    SUPERSEDED,
+    Status,
+    decision_status,
+    standing_cosignature,
+)
+from infoshare_cli.reading.filters import Filters, parse_status
+from infoshare_cli.reading.queries import (
+    iter_decisions,
+    overdue_decisions,
+    pending_decisions,
+)
+from infoshare_cli.reading.records import load_decision
+
+# Who co-signs, in order, and with which verdict. "self" is the decider signing their own
+# decision (the tool refuses it, an older or hand-made log may hold it): it never counts.
+COSIGNINGS = {
+    "none": [],
+    "self": [("self", "agree")],
+    "agree": [("other", "agree")],
+    "disagree": [("other", "disagree")],
+    "agree_then_disagree": [("other", "agree"), ("third", "disagree")],
+    "disagree_then_self": [("other", "disagree"), ("self", "agree")],
+}
+EXPECTED_STATE = {
+    "none": AWAITING,
+    "self": AWAITING,
+    "agree": AGREED,
+    "disagree": NOT_AGREED,
+    "agree_then_disagree": NOT_AGREED,
+    "disagree_then_self": NOT_AGREED,
+}
+COMBINATIONS = list(itertools.product(COSIGNINGS, (False, True), (False, True)))
+
+
+@pytest.fixture(scope="module")
+def every_combination(tmp_path_factory):
+    """A log with one decision per (co-signings, superseded, corrected); returns the path
+    and {decision id: (co-signings, superseded, corrected)}."""
+    path = tmp_path_factory.mktemp("status") / "log.sqlite3"
+    build_staffed_log(path)
+    from infoshare_cli.ledger.store import Ledger
+
+    made = {}
+    with Ledger.open(path) as ledger:
+        people = signers(ledger)
+        decider = people[SAM]
+        others = {"self": decider, "other": people[PRIYA], "third": people[ALEX]}
+        for n, (cosigning, superseded, corrected) in enumerate(COMBINATIONS):
+            payload = payload_for("do_not_share", f"C-{n}")
+            decision = ledger.append("decision", decider.staff_id, payload, decider.sign)
+            for who, verdict in COSIGNINGS[cosigning]:
+                signer = others[who]
+                body = cosign_payload(decision.seq, decision.hash, verdict, "A comment.")
+                ledger.append("cosign", signer.staff_id, body, signer.sign)
+            if corrected:
+                record = load_decision(ledger, decision.seq)
+                append_correction(ledger, record, people[PRIYA], "the date", "26 Nov", "typo")
+            if superseded:
+                again = {**payload_for("do_not_share", f"C-{n}"), "revisits": decision.seq}
+                ledger.append("decision", decider.staff_id, again, decider.sign)
+            made[decision.seq] = (cosigning, superseded, corrected)
+    return path, made
+
+
+def expected(cosigning: str, superseded: bool, corrected: bool) -> Status:
+    return Status(SUPERSEDED if superseded else EXPECTED_STATE[cosigning], corrected)
+
+
+def test_the_domain_rule_over_every_combination():
+    for cosigning, superseded, corrected in COMBINATIONS:
+        who = {"self": "sam", "other": "priya", "third": "alex"}
+        cosigns = [(who[w], {"verdict": v}) for w, v in COSIGNINGS[cosigning]]
+        standing = standing_cosignature("sam", cosigns)
+        verdict = standing[1] if standing else None
+        status = decision_status(verdict, superseded, corrected)
+        assert status == expected(cosigning, superseded, corrected), cosigning
+
+
+def test_a_correction_never_changes_the_state():
+    assert decision_status(None, False, True).state == AWAITING
+    assert decision_status(None, False, True).awaiting
+    assert decision_status("agree", False, True).label() == "agreed, corrected"
+    assert decision_status("disagree", True, True).state == SUPERSEDED
+
+
+def test_records_sql_view_and_flat_rows_agree(every_combination):
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.queries import flat_status, iter_flat_decisions
+
+    path, made = every_combination
+    with Ledger.open(path) as ledger:
+        # the record (show, cosign) and the review dict (log, case, exports)
+        for review in iter_decisions(ledger):
+            if review["id"] not in made:
+                continue  # a decision taken again
+            want = expected(*made[review["id"]])
+            assert load_decision(ledger, review["id"]).status == want
+            assert (review["status"], review["corrected"]) == (want.state, want.corrected)
+        # the view in the log's own schema, for anyone reading the file with SQLite
+        view = dict(ledger.conn.execute("SELECT decision_id, status FROM decisions"))
+        for seq, combination in made.items():
+            assert view[seq] == expected(*combination).state
+        # the flat rows the CSV export is written from
+        import json
+
+        for row in iter_flat_decisions(ledger):
+            if row[0] not in made:
+                continue
+            cosigns = [(c[2], json.loads(c[3])) for c in json.loads(row[6] or "[]")]
+            corrected = bool(json.loads(row[7] or "[]"))
+            superseded = bool(json.loads(row[8] or "[]"))
+            status, _ = flat_status(row[2], cosigns, corrected, superseded)
+            assert status == expected(*made[row[0]])
+
+
+@pytest.mark.parametrize("word", ["awaiting", "agreed", "not-agreed", "superseded", "corrected"])
+def test_every_filter_finds_exactly_the_domain_matches(every_combination, word):
+    from infoshare_cli.ledger.store import Ledger
+
+    path, made = every_combination
+    wanted = parse_status(word)
+    with Ledger.open(path) as ledger:
+        found = {r["id"] for r in iter_decisions(ledger, Filters(status=wanted))} & set(made)
+    if word == "corrected":
+        should = {seq for seq, c in made.items() if c[2]}
+    else:
+        should = {seq for seq, c in made.items() if expected(*c).state == wanted}
+    assert found == should and should
+
+
+def test_pending_and_overdue_list_a_corrected_decision_nobody_has_cosigned(every_combination):
+    """The issue's example: corrected but never co-signed is awaiting everywhere."""
+    from datetime import UTC, datetime, timedelta
+
+    from infoshare_cli.ledger.store import Ledger
+
+    path, made = every_combination
+    awaiting = {seq for seq, c in made.items() if expected(*c).awaiting}
+    corrected_awaiting = {seq for seq in awaiting if made[seq][2]}
+    assert corrected_awaiting
+    with Ledger.open(path) as ledger:
+        assert {r.id for r in pending_decisions(ledger)} & set(made) == awaiting
+        later = datetime.now(UTC) + timedelta(days=3)
+        overdue = {d["id"] for d in overdue_decisions(ledger, now=later)} & set(made)
+        assert overdue == awaiting
+
+
+def test_the_csv_status_column_is_the_state(every_combination, cli):
+    path, made = every_combination
+    out = path.parent / "out.csv"
+    result = cli(
+        "export",
+        "--format",
+        "csv",
+        "--out",
+        out,
+        "--by",
+        PRIYA,
+        input="priya passphrase two\n",
+        db=path,
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    by_id = {int(r["id"]): r for r in rows}
+    for seq, combination in made.items():
+        assert by_id[seq]["status"] == expected(*combination).state
