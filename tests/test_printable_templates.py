@@ -14,8 +14,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ALEX, PASSPHRASES, StaffedLog
-from review_support import SCRIPT, build_review_log
+from support.people import ALEX, PASSPHRASES, StaffedLog
+from support.review_log import SCRIPT, build_review_log
 
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.outputs.documents import printable_record
