@@ -181,3 +181,107 @@ def test_an_edited_decision_is_marked_in_show(log):
     shown = show_json(log, 9)
     assert shown["signature_ok"] is False
     assert any("changed after it was written" in p for p in shown["problems"])
+
+
+# --- log, case, stats and export ------------------------------------------------------------
+
+
+def forge_a_co_signature(log):
+    """Mallory (a forged staff row) co-signs #9, which Sam took and Alex later agreed."""
+    mallory, attacker = forge_manager(log, claimed_signer=ALEX)
+    with Ledger.open(log) as ledger:
+        return ledger.append(
+            "cosign", mallory, cosign_body(log, 9), lambda m: crypto.sign(attacker, m)
+        )
+
+
+def test_log_marks_a_decision_resting_on_a_forgery(log):
+    forge_a_co_signature(log)
+    rows = {r["id"]: r for r in json.loads(run_cli(log, "log", "--json").stdout)}
+    assert rows[9]["checks_ok"] is False
+    assert rows[7]["checks_ok"] is True and rows[10]["checks_ok"] is True
+    assert any("fails the checks verify makes" in p for p in rows[9]["problems"])
+
+    screen = run_cli(log, "log")
+    text = " ".join(screen.stdout.split())
+    assert "FAILS" in text.split("Read one in full")[0]  # in the row itself
+    assert "1 decision shown here FAILS the checks `infoshare verify` makes: #9." in text
+
+
+def test_log_names_an_edited_decision(log):
+    from ledger_attacks import Tamper, set_payload
+
+    with Tamper(log) as conn:
+        set_payload(conn, 10, lambda p: p.update(outcome="share"))
+    rows = {r["id"]: r for r in json.loads(run_cli(log, "log", "--json").stdout)}
+    assert rows[10]["checks_ok"] is False and rows[7]["checks_ok"] is True
+
+
+def test_case_marks_the_failing_decision(log):
+    forge_a_co_signature(log)
+    rows = {r["id"]: r for r in json.loads(run_cli(log, "case", "C-1042", "--json").stdout)}
+    assert rows[9]["checks_ok"] is False and rows[7]["checks_ok"] is True
+    screen = " ".join(run_cli(log, "case", "C-1042").stdout.split())
+    assert "FAILS CHECKS" in screen and "FAILS the checks `infoshare verify` makes: #9" in screen
+
+
+def test_stats_names_a_forged_staff_register(log):
+    forge_manager(log, claimed_signer=ALEX)
+    result = run_cli(log, "stats", "--json")
+    assert json.loads(result.stdout)["staff_register_fails_at"] == DECIDED_ENTRIES + 1
+    screen = " ".join(run_cli(log, "stats").stdout.split())
+    assert f"Staff entry #{DECIDED_ENTRIES + 1} fails the checks" in screen
+
+
+def test_export_refuses_a_log_that_fails_verify(log, tmp_path):
+    from conftest import PASSPHRASES
+
+    forge_a_co_signature(log)
+    for fmt in ("csv", "json", "jsonl", "md", "html"):
+        out = tmp_path / f"export.{fmt}"
+        result = run_cli(
+            log, "export", "--format", fmt, "--by", ALEX, "--out", out,
+            input=PASSPHRASES[ALEX] + "\n",
+        )  # fmt: skip
+        assert result.exit_code == 1, result.output
+        assert "Nothing was exported: this log fails `infoshare verify`" in result.output
+        assert f"Entry #{DECIDED_ENTRIES + 1}" in result.output
+        assert not out.exists()
+
+
+def test_export_with_allow_unverified_carries_the_warning(log, tmp_path):
+    from conftest import PASSPHRASES
+
+    forge_a_co_signature(log)
+    for fmt in ("csv", "json", "md", "html"):
+        out = tmp_path / f"export.{fmt}"
+        result = run_cli(
+            log, "export", "--format", fmt, "--by", ALEX, "--out", out, "--allow-unverified",
+            input=PASSPHRASES[ALEX] + "\n",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert "the log fails `infoshare verify`" in result.output
+        text = out.read_text(encoding="utf-8")
+        assert "This export was taken from a log that FAILS" in text[:2000], fmt
+        if fmt == "json":
+            assert json.loads(text)["warning"].startswith("This export was taken from a log")
+    with Ledger.open(log) as ledger:
+        assert ledger.head().kind == "export" and ledger.head().payload["unverified"] is True
+
+
+def test_the_fast_signature_path_agrees_with_the_public_api():
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from infoshare_cli.ledger.crypto import _public_key_loader
+
+    key = crypto.generate_private_key()
+    public = crypto.public_key_b64(key)
+    message = b"x" * 32
+    good = crypto.sign(key, message)
+    bad = crypto.sign(crypto.generate_private_key(), message)
+    assert crypto.verify_signature(public, message, good) is True
+    assert crypto.verify_signature(public, message, bad) is False
+    assert crypto.verify_signature(public, b"y" * 32, good) is False
+    raw = key.public_key().public_bytes_raw()
+    assert _public_key_loader()(raw).public_bytes_raw() == raw
+    assert Ed25519PublicKey.from_public_bytes(raw) == _public_key_loader()(raw)

@@ -59,8 +59,13 @@ def run_export(
     limit: int = 0,
     on_row: Callable[[], None] | None = None,
     template: Any = None,
+    unverified: str | None = None,
 ) -> ExportResult:
     """Write the export file, then log it as a signed ``export`` entry.
+
+    ``unverified``: the warning an export from a log that fails ``verify`` carries (only
+    when the person exporting asked for it with --allow-unverified): at the top of every
+    format, and noted in the logged entry.
 
     The file is written under a temporary name and moved into place only once the export
     entry is in the log, so there is never a finished export the log does not know about.
@@ -94,7 +99,11 @@ def run_export(
                     "head": {"seq": head.seq, "hash": head.hash} if head else None,
                     "public_keys": keyring.keys,
                 }
+                if unverified is not None:
+                    header["warning"] = unverified
                 if fmt == "csv":  # flat rows: the CSV needs no review dicts (see above)
+                    if unverified is not None:
+                        sink.write(f'"WARNING: {unverified.replace(chr(34), chr(39))}"\r\n')
                     rows = iter_flat_decisions(ledger, filters, limit=limit)
                     count = write_csv_flat(sink, rows, qset, names, on_row)
                 else:
@@ -126,6 +135,8 @@ def run_export(
             "head": header["head"],
             "excel": excel,
         }
+        if unverified is not None:
+            payload["unverified"] = True
         with ledger.batch():
             # A large export takes a while: if another window deactivated the exporter or
             # changed their passphrase meanwhile, the entry would break verify's rules.

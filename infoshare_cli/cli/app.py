@@ -262,3 +262,35 @@ def resolve_db(db: Path | None) -> Path:
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+CHECK_PROGRESS_FROM = 5000  # entries: smaller logs verify in a blink
+
+
+def checking_progress():
+    """A rich progress bar on standard error when it is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from infoshare_cli.outputs.screens import console
+
+    bar = Progress(
+        "Checking the log",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    )
+    state = {"task": None}
+
+    def update(done: int, total: int) -> None:
+        if total < CHECK_PROGRESS_FROM:
+            return
+        if state["task"] is None:
+            bar.start()
+            state["task"] = bar.add_task("verify", total=total)
+        bar.update(state["task"], completed=done)
+
+    return bar, update

@@ -127,19 +127,43 @@ def sign(private_key: Ed25519PrivateKey, data: bytes) -> str:
     return _b64(private_key.sign(data))
 
 
+def _public_key_loader() -> Any:
+    """``Ed25519PublicKey.from_public_bytes``, loaded as cheaply as possible.
+
+    A start-up shortcut: every reader (``log -n 20``, ``show``...) checks the signatures of
+    what it shows, and importing ``cryptography.hazmat.primitives`` costs ~30 ms against a
+    ~170 ms target, while the Rust binding the public class is built on costs ~3 ms. The
+    binding is the same code ``Ed25519PublicKey.from_public_bytes`` calls; if a release of
+    ``cryptography`` moves it, the public API is used instead (the tests hold both to the
+    same answers).
+    """
+    try:
+        from cryptography.hazmat.bindings._rust import openssl as rust_openssl
+
+        return rust_openssl.ed25519.from_public_bytes
+    except (ImportError, AttributeError):  # pragma: no cover - depends on the release
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        return Ed25519PublicKey.from_public_bytes
+
+
+_load_public_key: Any = None
+
+
 def verify_signature(public_key_b64: str, data: bytes, signature_b64: str) -> bool:
     """True if ``signature_b64`` is a valid signature of ``data`` by ``public_key_b64``.
 
     Never raises: malformed keys, signatures or data all give ``False``.
     """
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
+    global _load_public_key
+    if _load_public_key is None:
+        _load_public_key = _public_key_loader()
     try:
         raw_key = _unb64(public_key_b64)
         signature = _unb64(signature_b64)
         if len(raw_key) != 32 or len(signature) != 64:
             return False
-        Ed25519PublicKey.from_public_bytes(raw_key).verify(signature, bytes(data))
+        _load_public_key(raw_key).verify(signature, bytes(data))
     except Exception:  # InvalidSignature, bad base64, wrong types: the contract is "never raises"
         return False
     return True

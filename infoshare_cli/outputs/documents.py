@@ -45,7 +45,9 @@ def printable_record(
 
 def _summary_lines(header: dict) -> list[tuple[str, str]]:
     filters = ", ".join(f"{k} {v}" for k, v in header["filters"].items() if v is not None)
+    warning = [("WARNING", header["warning"])] if header.get("warning") else []
     return [
+        *warning,
         ("Exported", printable.local_time(header["exported_at"])),
         ("Exported by", header["exported_by"]),
         ("Filters", filters or "none: every decision"),

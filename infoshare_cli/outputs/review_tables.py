@@ -52,7 +52,42 @@ def status_text(status: str, corrected: bool = False) -> Text:
 
 
 def review_status(review: Mapping[str, Any]) -> Text:
-    return status_text(review["status"], bool(review.get("corrected")))
+    """The decision's status; a plain FAILS CHECKS first when it fails verify's checks."""
+    text = status_text(review["status"], bool(review.get("corrected")))
+    if review.get("checks_ok") is False:
+        return Text.assemble(("FAILS CHECKS", "bold red reverse"), " (", text, ")")
+    return text
+
+
+FAILING_ADVICE = (
+    "Read {which} with `infoshare show ID` to see why, run `infoshare verify`, and do not "
+    "rely on {them} until the log has been checked."
+)
+
+
+def trust_notice(failing: list[int], broken_staff: int | None = None) -> Text | None:
+    """One plain warning under a list that holds decisions failing verify's checks."""
+    if not failing and broken_staff is None:
+        return None
+    text = Text(style="bold red")
+    if broken_staff is not None:
+        text.append(
+            f"Staff entry #{broken_staff} fails the checks `infoshare verify` makes, so the "
+            "staff register after it cannot be trusted.\n"
+        )
+    if failing:
+        ids = ", ".join(f"#{n}" for n in failing[:10]) + (" ..." if len(failing) > 10 else "")
+        many = len(failing) != 1
+        text.append(
+            f"{len(failing)} decision{'s' if many else ''} shown here FAIL{'' if many else 'S'} "
+            f"the checks `infoshare verify` makes: {ids}. "
+        )
+        text.append(
+            FAILING_ADVICE.format(which="them" if many else "it", them="them" if many else "it")
+        )
+    else:
+        text.append("Run `infoshare verify`.")
+    return text
 
 
 def _log_table(title: str | None, show_header: bool, id_width: int) -> Table:
@@ -197,7 +232,7 @@ def stats_tables(qset: QuestionSet, stats: dict[str, Any]) -> list[Any]:
             title_style="bold red",
             border_style="red",
         )
-        for column in ("ID", "Recorded", "Waiting", "Case", "Decided by"):
+        for column in ("ID", "Recorded", "Waiting", "Case", "Decided by", "Checks"):
             late.add_column(column)
         for d in overdue:
             late.add_row(
@@ -205,7 +240,8 @@ def stats_tables(qset: QuestionSet, stats: dict[str, Any]) -> list[Any]:
                 local_time(d["recorded_at"]),
                 age_text(d["recorded_at"]),
                 displayable(d.get("case_ref") or ""),
-                d.get("decided_by") or "",
+                displayable(d.get("decided_by") or ""),
+                "FAILS" if d.get("checks_ok") is False else "pass",
                 style="bold red",
             )
         parts.append(late)

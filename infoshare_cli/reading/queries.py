@@ -29,6 +29,7 @@ from infoshare_cli.ledger.store import Ledger
 if TYPE_CHECKING:
     from infoshare_cli.reading.records import DecisionRecord
 from infoshare_cli.reading.filters import OVERDUE_AFTER, Filters, _utc_bound, fts_query
+from infoshare_cli.reading.trust import KeyRing, describe_problem
 
 # --- SQL --------------------------------------------------------------------------------
 
@@ -154,12 +155,14 @@ def iter_decisions(
     newest_first: bool = True,
     with_entries: bool = False,
     names: dict[str, str] | None = None,
+    keyring: KeyRing | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Review dicts for the decisions that match, streamed from SQLite.
 
     ``limit`` (0 = all) keeps the newest ``limit`` matches, whichever order they come in.
     ``with_entries`` adds ``entries``: the raw ledger rows behind each decision, as the
-    JSON/JSONL exports carry them.
+    JSON/JSONL exports carry them. With a ``keyring``, each decision and its co-signatures
+    and corrections are checked as ``verify`` checks them: ``checks_ok`` and ``problems``.
     """
     filters = filters or Filters()
     names = names if names is not None else staff_names(ledger)
@@ -168,7 +171,7 @@ def iter_decisions(
     cursor = ledger.conn.execute(sql, params)
     try:
         for row in cursor:
-            yield _review(row, names, with_entries)
+            yield _review(row, names, with_entries, keyring)
     finally:
         with contextlib.suppress(sqlite3.ProgrammingError):  # the log was closed first
             cursor.close()
@@ -253,7 +256,9 @@ def count_decisions(ledger: Ledger, filters: Filters | None = None) -> int:
     return ledger.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
 
 
-def _review(row: tuple, names: dict[str, str], with_entries: bool) -> dict[str, Any]:
+def _review(
+    row: tuple, names: dict[str, str], with_entries: bool, keyring: KeyRing | None = None
+) -> dict[str, Any]:
     decision = Entry(*row[:8])
     status, cosigner, related_json, revisited_json = row[8:12]
     related = [Entry(*r) for r in json.loads(related_json or "[]")]
@@ -302,7 +307,18 @@ def _review(row: tuple, names: dict[str, str], with_entries: bool) -> dict[str, 
     }
     if with_entries:
         review["entries"] = [entry_dict(e) for e in [decision, *related]]
+    if keyring is not None:
+        add_checks(review, keyring, [decision, *related])
     return review
+
+
+def add_checks(review: dict[str, Any], keyring: KeyRing, entries: list[Entry]) -> None:
+    """``checks_ok`` and ``problems``: the decision's entries checked as ``verify`` does."""
+    problems = keyring.check_record(entries)
+    review["checks_ok"] = all(p is None for p in problems.values())
+    review["problems"] = [
+        describe_problem(e.seq, e.kind, problems[e.seq]) for e in entries if problems[e.seq]
+    ]
 
 
 def entry_dict(entry: Entry) -> dict[str, Any]:
@@ -365,23 +381,31 @@ def pending_decisions(ledger: Ledger) -> list[DecisionRecord]:
 
 
 def overdue_decisions(
-    ledger: Ledger, now: datetime | None = None, older_than: timedelta = OVERDUE_AFTER
+    ledger: Ledger,
+    now: datetime | None = None,
+    older_than: timedelta = OVERDUE_AFTER,
+    keyring: KeyRing | None = None,
 ) -> list[dict[str, Any]]:
-    """Decisions awaiting co-signature for longer than ``older_than``, oldest first."""
+    """Decisions awaiting co-signature for longer than ``older_than``, oldest first.
+
+    With a ``keyring``, each is checked as ``verify`` checks it (``checks_ok``, ``problems``).
+    """
     cutoff = ((now or datetime.now(UTC)) - older_than).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     names = staff_names(ledger)
     sql, params = _select(ledger, Filters(status=AWAITING))
     sql += " AND d.recorded_at < ? ORDER BY d.seq"
-    rows = ledger.conn.execute(sql, [*params, cutoff])
-    return [
-        {
+    out = []
+    for row in ledger.conn.execute(sql, [*params, cutoff]):
+        item = {
             "id": row[0],
             "recorded_at": row[2],
             "case_ref": json.loads(row[4]).get("case_ref"),
             "decided_by": names.get(row[3], row[3]),
         }
-        for row in rows
-    ]
+        if keyring is not None:
+            add_checks(item, keyring, [Entry(*row[:8])])
+        out.append(item)
+    return out
 
 
 # --- exports ----------------------------------------------------------------------------

@@ -78,6 +78,14 @@ def export(
         typer.Option("-n", "--count", min=0, help="Only the newest N matching decisions (0: all)."),
     ] = 0,
     template: TemplateOption = None,
+    allow_unverified: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unverified",
+            help="Export even though the log fails `infoshare verify` (for example to hand "
+            "the evidence to someone investigating). The export then carries a warning.",
+        ),
+    ] = False,
     db: DbOption = None,
     questions: QuestionsOption = None,
 ) -> None:
@@ -119,6 +127,7 @@ def export(
     with Ledger.open(resolve_db(db)) as ledger:
         path = out if out is not None else Path(default_file_name(setting_name(ledger), fmt))
         check_destination(path, force)  # before anyone types a passphrase
+        unverified = _check_log_first(ledger, allow_unverified)
         register = load_register(ledger)
         asker = QuestionaryAsker()
         if by is None:
@@ -151,6 +160,7 @@ def export(
                 limit=count,
                 on_row=on_row,
                 template=page,
+                unverified=unverified,
             )
     plural = "" if result.count == 1 else "s"
     typer.echo(f"Exported {result.count} decision{plural} to {result.path}")
@@ -161,6 +171,40 @@ def export(
     )
     if result.count == 0:
         typer.echo("No decisions matched, so the file has no records.", err=True)
+    if unverified is not None:
+        typer.echo(
+            "Warning: the log fails `infoshare verify`, and the export says so on its first "
+            "lines. Do not treat it as a trustworthy record.",
+            err=True,
+        )
+
+
+def _check_log_first(ledger, allow_unverified: bool) -> str | None:
+    """Check the whole log before anything leaves it: an export must not launder a tampered
+    log. Returns None if it verifies, else the warning the export will carry (only with
+    --allow-unverified; otherwise nothing is exported)."""
+    from infoshare_cli.cli.app import checking_progress
+    from infoshare_cli.integrity.report import iter_problem_lines
+    from infoshare_cli.integrity.verify import verify_ledger
+
+    bar, update = checking_progress()
+    try:
+        report = verify_ledger(ledger, progress=update)
+    finally:
+        if bar is not None:
+            bar.stop()
+    if report.ok:
+        return None
+    first = next(iter_problem_lines(report), "the log does not verify.")
+    if not allow_unverified:
+        raise InfoshareError(
+            "Nothing was exported: this log fails `infoshare verify` "
+            f"({first}) An export must not pass on a log that may have been tampered with. "
+            "Run `infoshare verify` to see what is wrong. If you must export it anyway, for "
+            "example for someone investigating, add --allow-unverified: the export will "
+            "carry a warning."
+        )
+    return f"This export was taken from a log that FAILS `infoshare verify`: {first}"
 
 
 class _progress:

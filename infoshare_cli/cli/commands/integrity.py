@@ -1,16 +1,13 @@
 """`infoshare verify`, `anchor` and `backup`: proving the log is intact, and keeping it safe."""
 
 import json as jsonlib
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from infoshare_cli.cli.app import DbOption, JsonOption, resolve_db
+from infoshare_cli.cli.app import DbOption, JsonOption, checking_progress, resolve_db
 from infoshare_cli.errors import InfoshareError
-
-PROGRESS_FROM = 5000  # entries: smaller logs verify in a blink
 
 WHAT_TO_DO = (
     "What to do: do not write to the log until this is understood. Keep the file exactly as "
@@ -21,35 +18,6 @@ WHAT_TO_DO = (
 
 def _short(hash_text: str) -> str:
     return hash_text[:16] + "…"
-
-
-def _progress():
-    """A rich progress bar on standard error when it is a terminal, else None."""
-    if not sys.stderr.isatty():
-        return None, None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    from infoshare_cli.outputs.screens import console
-
-    bar = Progress(
-        "Checking the log",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console(stderr=True),
-        transient=True,
-    )
-    state = {"task": None}
-
-    def update(done: int, total: int) -> None:
-        if total < PROGRESS_FROM:
-            return
-        if state["task"] is None:
-            bar.start()
-            state["task"] = bar.add_task("verify", total=total)
-        bar.update(state["task"], completed=done)
-
-    return bar, update
 
 
 def verify(
@@ -90,7 +58,7 @@ def verify(
         raise typer.Exit(0 if report.ok else 1)
 
     path = resolve_db(db)
-    bar, update = _progress()
+    bar, update = checking_progress()
     try:
         report = verify_path(path, anchor=pinned, progress=update)
     finally:
@@ -183,7 +151,7 @@ def anchor(db: DbOption = None, json: JsonOption = False) -> None:
     from infoshare_cli.integrity.verify import verify_path
 
     path = resolve_db(db)
-    bar, update = _progress()
+    bar, update = checking_progress()
     try:
         report = verify_path(path, progress=update)
     finally:

@@ -106,6 +106,7 @@ def log(
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.filters import make_filters
     from infoshare_cli.reading.queries import export_entries, iter_decisions
+    from infoshare_cli.reading.trust import KeyRing
 
     filters = make_filters(
         case=case, outcome=outcome, status=status, since=since, until=until, by=by, search=search
@@ -120,12 +121,14 @@ def log(
                 return
             _print_exports(rows)
             return
+        # Each decision shown is checked as verify checks it (only those shown: fast).
+        keyring = KeyRing(ledger)
         # One more than asked for, to know whether to say there are more.
-        reviews = iter_decisions(ledger, filters, limit=count + 1 if count else 0)
+        reviews = iter_decisions(ledger, filters, limit=count + 1 if count else 0, keyring=keyring)
         if json:
             _echo_json_array(_first(reviews, count))
             return
-        _print_log(ledger, questions, filters, reviews, count)
+        _print_log(ledger, questions, filters, reviews, count, keyring)
 
 
 def _first(rows, count: int):
@@ -160,15 +163,20 @@ def _pager_console():
     return con, con.pager(styles=True)
 
 
-def _print_log(ledger, questions, filters, reviews, count: int) -> None:
+def _broken_seq(keyring) -> int | None:
+    return keyring.broken[0] if keyring.broken is not None else None
+
+
+def _print_log(ledger, questions, filters, reviews, count: int, keyring) -> None:
     from infoshare_cli.checklist.loading import outcome_labels
-    from infoshare_cli.outputs.review_tables import decision_tables
+    from infoshare_cli.outputs.review_tables import decision_tables, trust_notice
 
     labels = outcome_labels(questions)  # all the list needs of the question set
     described = filters.describe()
     title = "Decisions, newest first" + (f" ({described})" if described else "")
     shown = 0
     more = False
+    failing: list[int] = []
     con, pager = _pager_console()
 
     def counted():
@@ -178,6 +186,8 @@ def _print_log(ledger, questions, filters, reviews, count: int) -> None:
                 more = True
                 return
             shown += 1
+            if review.get("checks_ok") is False:
+                failing.append(review["id"])
             yield review
 
     tables = decision_tables(labels, counted(), title)
@@ -199,6 +209,9 @@ def _print_log(ledger, questions, filters, reviews, count: int) -> None:
                 style="dim",
             )
         con.print("Read one in full with `infoshare show ID`.", style="dim")
+        notice = trust_notice(failing, _broken_seq(keyring))
+        if notice is not None:
+            con.print(notice)
 
 
 class _nothing:
@@ -235,10 +248,12 @@ def case(
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.filters import make_filters
     from infoshare_cli.reading.queries import iter_decisions
+    from infoshare_cli.reading.trust import KeyRing
 
     filters = make_filters(case=case_ref)
     with Ledger.open(resolve_db(db)) as ledger:
-        reviews = iter_decisions(ledger, filters, newest_first=False)
+        keyring = KeyRing(ledger)
+        reviews = iter_decisions(ledger, filters, newest_first=False, keyring=keyring)
         if json:
             _echo_json_array(reviews)
             return
@@ -249,10 +264,15 @@ def case(
             "`infoshare log` lists recent decisions with their cases."
         )
     from infoshare_cli.checklist.loading import load_question_set
-    from infoshare_cli.outputs.review_tables import case_chronology
+    from infoshare_cli.outputs.review_tables import case_chronology, trust_notice
     from infoshare_cli.outputs.screens import console
 
-    console().print(case_chronology(load_question_set(questions), filters.case, reviews))
+    con = console()
+    con.print(case_chronology(load_question_set(questions), filters.case, reviews))
+    failing = [r["id"] for r in reviews if r.get("checks_ok") is False]
+    notice = trust_notice(failing, _broken_seq(keyring))
+    if notice is not None:
+        con.print(notice)
 
 
 # --- stats -------------------------------------------------------------------------------
@@ -269,6 +289,7 @@ def stats(
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.filters import make_filters
     from infoshare_cli.reading.queries import month_counts, overdue_decisions
+    from infoshare_cli.reading.trust import KeyRing
 
     filters = make_filters(since=since, until=until)
     months: dict[str, dict[str, Any]] = {}
@@ -283,8 +304,12 @@ def stats(
                 bucket["by_status"][status] = bucket["by_status"].get(status, 0) + n
                 if corrected:  # a flag beside the state, counted on its own
                     bucket["by_status"]["corrected"] = bucket["by_status"].get("corrected", 0) + n
-        overdue = overdue_decisions(ledger)
+        keyring = KeyRing(ledger)
+        overdue = overdue_decisions(ledger, keyring=keyring)
     result = {"months": list(months.values()), "totals": totals, "overdue": overdue}
+    broken = _broken_seq(keyring)
+    if broken is not None:
+        result["staff_register_fails_at"] = broken
     if json:
         import json as jsonlib
 
@@ -294,12 +319,15 @@ def stats(
         typer.echo("No decisions recorded" + (" in that period." if since or until else " yet."))
         return
     from infoshare_cli.checklist.loading import load_question_set
-    from infoshare_cli.outputs.review_tables import stats_tables
+    from infoshare_cli.outputs.review_tables import stats_tables, trust_notice
     from infoshare_cli.outputs.screens import console
 
     con = console()
     for part in stats_tables(load_question_set(questions), result):
         con.print(part)
+    notice = trust_notice([d["id"] for d in overdue if d.get("checks_ok") is False], broken)
+    if notice is not None:
+        con.print(notice)
 
 
 # --- correct -----------------------------------------------------------------------------
