@@ -209,7 +209,7 @@ def test_log_marks_a_decision_resting_on_a_forgery(log):
 
 
 def test_log_names_an_edited_decision(log):
-    from ledger_attacks import Tamper, set_payload
+    from support.ledger_attacks import Tamper, set_payload
 
     with Tamper(log) as conn:
         set_payload(conn, 10, lambda p: p.update(outcome="share"))
@@ -234,7 +234,7 @@ def test_stats_names_a_forged_staff_register(log):
 
 
 def test_export_refuses_a_log_that_fails_verify(log, tmp_path):
-    from conftest import PASSPHRASES
+    from support.people import PASSPHRASES
 
     forge_a_co_signature(log)
     for fmt in ("csv", "json", "jsonl", "md", "html"):
@@ -250,7 +250,7 @@ def test_export_refuses_a_log_that_fails_verify(log, tmp_path):
 
 
 def test_export_with_allow_unverified_carries_the_warning(log, tmp_path):
-    from conftest import PASSPHRASES
+    from support.people import PASSPHRASES
 
     forge_a_co_signature(log)
     for fmt in ("csv", "json", "md", "html"):
