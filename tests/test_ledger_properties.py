@@ -114,20 +114,27 @@ def test_insert_or_replace_is_refused(decided_log):
 
 
 def test_a_replaced_entry_is_caught_by_verify(decided_log, cli):
+    """The trigger refuses INSERT OR REPLACE (test above); someone with a SQLite tool can
+    drop it, replace the entries and put it back. verify must still see the change."""
     assert cli("verify", db=decided_log.path).exit_code == 0
+    first_decision = next(row[0] for row in _rows(decided_log.path) if row[1] == "decision")
     conn = sqlite3.connect(decided_log.path)
     try:
+        (trigger,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'entries_no_replace'"
+        ).fetchone()
+        conn.execute("DROP TRIGGER entries_no_replace")
         conn.execute(REPLACE_DECISION)
+        conn.execute(trigger)
         conn.commit()
-    except sqlite3.DatabaseError:
-        conn.rollback()  # refused outright: even better
     finally:
         conn.close()
-    if any("C-9999" in row[4] for row in _rows(decided_log.path)):
-        result = cli("verify", db=decided_log.path)
-        assert result.exit_code != 0, result.output
-        assert "does NOT verify" in result.output
-        assert "do not match its hash" in result.output
+    assert any("C-9999" in row[4] for row in _rows(decided_log.path))  # the edit is in
+    result = cli("verify", db=decided_log.path)
+    assert result.exit_code == 1, result.output
+    assert "does NOT verify" in result.output
+    assert f"First bad entry: Entry #{first_decision} (a decision, " in result.output
+    assert "its contents do not match its hash" in result.output
 
 
 def test_the_views_read_the_decisions(decided_log):

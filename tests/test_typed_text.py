@@ -120,3 +120,54 @@ def test_the_text_prompt_refuses_control_characters_as_it_is_typed():
     for kind in ("text", "reason", "optional"):
         assert "control characters" in str(_validator(kind, back=True)("Mum \x1b[2J said"))
         assert _validator(kind, back=True)("Two\tcolumns") is True
+
+
+# --- the case reference ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case_ref",
+    [
+        "C-1\x1b[2J",  # an escape code: would clear the screen of whoever lists the log
+        "C-1\x1b]8;;http://x\x07link",  # a terminal hyperlink
+        "C-1\x7f",  # DEL
+        "C-1\u200b",  # a zero-width space: two references that look the same
+        "C-1\u202e2401",  # right-to-left override: shows as another reference
+        "C-1\x9b",  # a C1 control
+    ],
+)
+def test_a_case_reference_with_unprintable_characters_is_refused(
+    cli, staffed_log, tmp_path, case_ref
+):
+    data = answers_file_data("do_not_share", case_ref=case_ref)
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    before = staffed_log.count()
+    result = cli("decide", "--answers", path, input=PASSPHRASES[SAM] + "\n", db=staffed_log.path)
+    assert result.exit_code == 1, result.output
+    assert result.output.endswith(
+        "has 1 problem; nothing was written:\n"
+        "  - The case reference may only contain printable characters.\n"
+    )
+    assert staffed_log.count() == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("C-1042", "C-1042"),
+        ("  c-77   Jones ", "c-77 Jones"),  # spaces at the ends dropped, runs made one
+        ("C-1\t2\n3", "C-1 2 3"),  # tabs and line breaks are spaces
+        ("Zoë-7 子", "Zoë-7 子"),
+    ],
+)
+def test_a_printable_case_reference_is_stored_as_typed(cli, staffed_log, tmp_path, typed, stored):
+    data = answers_file_data("do_not_share", case_ref=typed)
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = cli("decide", "--answers", path, input=PASSPHRASES[SAM] + "\n", db=staffed_log.path)
+    assert result.exit_code == 0, result.output
+    with staffed_log.open() as ledger:
+        newest = ledger.get(ledger.count())
+    assert newest.kind == "decision"
+    assert newest.payload["case_ref"] == stored

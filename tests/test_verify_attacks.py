@@ -32,6 +32,7 @@ from infoshare_cli.domain.decisions import cosign_payload
 from infoshare_cli.integrity.anchors import parse_anchor
 from infoshare_cli.integrity.verify import verify_path
 from infoshare_cli.ledger import crypto
+from infoshare_cli.ledger.entries import compute_hash
 from infoshare_cli.ledger.store import Ledger
 
 
@@ -186,6 +187,68 @@ def test_rewrite_the_whole_chain_with_consistent_hashes(log):
         rechain(conn, 1)
     bad = first_bad(log)
     assert (bad.seq, bad.code) == (10, "signature")
+
+
+def test_an_insider_rehashes_and_resigns_their_own_old_entry(log):
+    """Sam edits his own pending decision #9, recomputes its hash from its stored previous
+    hash and signs it again with his real key: the entry alone is faultless. Only the link
+    from the next entry (#10, by Alex, which Sam cannot re-sign) gives it away."""
+    sam = signer_for(log, SAM)
+    with Tamper(log) as conn:
+        set_payload(conn, 9, lambda p: p.update(case_ref="C-9999"))
+        r = row(conn, 9)
+        new = compute_hash(9, r["kind"], r["recorded_at"], r["actor"], r["payload"], r["prev_hash"])
+        conn.execute(
+            "UPDATE entries SET hash = ?, signature = ? WHERE seq = 9",
+            (new, crypto.sign(sam.private_key, bytes.fromhex(new))),
+        )
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (10, "chain")
+    assert bad.message.startswith("Entry #10 (a decision, ")
+    assert "it does not follow on from entry #9 (the link between them is broken)" in bad.message
+
+
+def test_the_first_entry_must_follow_on_from_the_start(log):
+    """Entry #1 re-made by its own signer (Alex) on another starting hash: faultless alone,
+    but the chain does not start where every log starts."""
+    alex = signer_for(log, ALEX)
+    with Tamper(log) as conn:
+        r = row(conn, 1)
+        prev = "1" * 64
+        new = compute_hash(1, r["kind"], r["recorded_at"], r["actor"], r["payload"], prev)
+        conn.execute(
+            "UPDATE entries SET prev_hash = ?, hash = ?, signature = ? WHERE seq = 1",
+            (prev, new, crypto.sign(alex.private_key, bytes.fromhex(new))),
+        )
+        rechain(conn, 2, lambda r: crypto.sign(alex.private_key, bytes.fromhex(r["hash"])))
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (1, "chain")
+    assert "it does not follow on from the start of the log" in bad.message
+
+
+@pytest.mark.parametrize("public_key", ["not a key", "", "AAAA", "A" * 44, "*" * 44])
+def test_a_registered_key_that_is_not_a_key_signs_nothing(log, public_key):
+    """An insider manager (Alex) registers 'Mallory' with a public key that is not a valid
+    Ed25519 key; whatever Mallory then 'signs' cannot be checked, so it is not signed."""
+    alex = signer_for(log, ALEX)
+    mallory = "s-mallory"
+    with Ledger.open(log) as ledger:
+        body = {"action": "register", "staff_id": mallory, "name": "Mallory Grey",
+                "role": "manager", "dsl": False, "public_key": public_key,
+                "sealed_key": "", "by": alex.staff_id}  # fmt: skip
+        ledger.append("staff", alex.staff_id, body, alex.sign)
+        entry = ledger.append(
+            "decision",
+            mallory,
+            {"case_ref": "C-1042", "outcome": "share"},
+            lambda message: base64.b64encode(bytes(64)).decode(),
+        )
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (entry.seq, "signature")
+    assert (
+        "it is signed by Mallory Grey, but the key registered for them is not a valid "
+        "signing key, so the signature cannot be checked." in bad.message
+    )
 
 
 def test_replace_a_signers_public_key_and_resign(log):
