@@ -567,7 +567,7 @@ def test_cosign_without_by_and_without_a_terminal_says_to_give_by(log):
     decision = log.decide()
     before = log.count()
     result = log.run("cosign", str(decision), input=lines(PASSPHRASES[PRIYA], "agree", "ok"))
-    refused(result, "Say which manager is co-signing with --by NAME")
+    refused(result, "Give the co-signing manager's name with --by NAME")
     assert log.count() == before
 
 

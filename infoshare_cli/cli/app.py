@@ -8,7 +8,7 @@ traceback unless ``--debug`` (or ``INFOSHARE_DEBUG=1``) asks for one.
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -216,48 +216,6 @@ def new_app(**kwargs: Any) -> InfoshareTyper:
     kwargs.setdefault("rich_markup_mode", None)
     kwargs.setdefault("context_settings", {"help_option_names": ["-h", "--help"]})
     return InfoshareTyper(**kwargs)
-
-
-# --- options shared by several commands ---------------------------------------------------
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        help="The log file to use. Default: INFOSHARE_DB if set, else infoshare's file in "
-        "your user data folder.",
-        show_default=False,
-        dir_okay=False,
-    ),
-]
-QuestionsOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--questions",
-        help="Your setting's own question file (YAML). Default: the built-in checklist.",
-        show_default=False,
-        dir_okay=False,
-    ),
-]
-TemplateOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--template",
-        help="With --format md or html: your setting's own template (Jinja2), for example "
-        "with your letterhead. See docs/templates.md. Default: the built-in one.",
-        show_default=False,
-        dir_okay=False,
-    ),
-]
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print JSON for scripts instead of tables for people.")
-]
-
-
-def resolve_db(db: Path | None) -> Path:
-    from infoshare_cli.ledger.paths import default_db_path
-
-    return db if db is not None else default_db_path()
 
 
 def stdout_is_terminal() -> bool:

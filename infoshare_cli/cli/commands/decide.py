@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from infoshare_cli.cli.app import (
+from infoshare_cli.cli.options import (
     DbOption,
     JsonOption,
     QuestionsOption,
@@ -293,11 +293,11 @@ def cosign(
 ) -> None:
     """Co-sign a decision that is awaiting co-signature: agree, or disagree with a reason."""
     from infoshare_cli.actions.deciding import check_cosignable, cosign_existing
-    from infoshare_cli.actions.staff import unlock_with_attempts
-    from infoshare_cli.asking.flows import ask_verdict, pick_person
+    from infoshare_cli.asking.flows import ask_verdict
+    from infoshare_cli.asking.identify import identify_and_unlock
     from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
     from infoshare_cli.checklist.loading import load_question_set
-    from infoshare_cli.domain.staff import cosigner_problem, find_member
+    from infoshare_cli.domain.staff import cosigner_problem
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.records import load_decision, parse_id
     from infoshare_cli.reading.register import load_register
@@ -308,31 +308,32 @@ def cosign(
         check_cosignable(record)
         register = load_register(ledger)
         asker = QuestionaryAsker()
-        if by is not None:
-            member = find_member(register, by)
-        else:
-            if not (sys.stdin.isatty() and sys.stdout.isatty()):
-                raise InfoshareError(
-                    "Say which manager is co-signing with --by NAME (no terminal is attached "
-                    "to pick from a list). Nothing was written."
-                )
-            eligible = [
-                m for m in register.values() if cosigner_problem(record.entry.actor, m) is None
-            ]
-            if not eligible:
-                raise InfoshareError("No other active manager is registered to co-sign.")
-            member = register[pick_person(asker, eligible, "Which manager is co-signing?", "")]
-        problem = cosigner_problem(record.entry.actor, member)
-        if problem:
-            raise InfoshareError(problem + " Nothing was written.")
-        signer = unlock_with_attempts(member, passphrase_reader(asker))
+
+        def may_cosign(member) -> None:
+            problem = cosigner_problem(record.entry.actor, member)
+            if problem:
+                raise InfoshareError(problem + " Nothing was written.")
+
+        eligible = [m for m in register.values() if cosigner_problem(record.entry.actor, m) is None]
+        signer = identify_and_unlock(
+            asker,
+            register,
+            by,
+            passphrase_reader(asker),
+            question="Which manager is co-signing?",
+            help="A manager other than the person who took the decision.",
+            can_ask=sys.stdin.isatty() and sys.stdout.isatty(),
+            eligible=eligible,
+            check=may_cosign,
+            whose_name="the co-signing manager's name",
+        )
         if sys.stdin.isatty():
             verdict, comment = ask_verdict(asker, qset, record.payload)
         else:
             verdict, comment = _verdict_from_stdin()
         entry = cosign_existing(ledger, record, signer, verdict, comment)
     word = "agreed" if verdict == "agree" else "did not agree"
-    typer.echo(f"Decision #{record.id}: {member.name} {word}. Saved as entry #{entry.seq}.")
+    typer.echo(f"Decision #{record.id}: {signer.member.name} {word}. Saved as entry #{entry.seq}.")
     if verdict != "agree":
         typer.echo(f"Next: take the decision again with `infoshare decide --revisits {record.id}`.")
 
@@ -397,7 +398,7 @@ def show(
     with Ledger.open(resolve_db(db)) as ledger:
         record = load_decision(ledger, parse_id(decision_id))
         if format is not None:
-            from infoshare_cli.cli.commands.review import show_printable
+            from infoshare_cli.cli.showing import show_printable
 
             show_printable(ledger, qset, record.id, format, out, force, template)
             return

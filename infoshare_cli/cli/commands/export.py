@@ -6,14 +6,17 @@ from typing import Annotated
 
 import typer
 
-from infoshare_cli.cli.app import DbOption, QuestionsOption, TemplateOption, resolve_db
-from infoshare_cli.cli.commands.review import (
+from infoshare_cli.cli.options import (
     CaseOption,
+    DbOption,
     OutcomeOption,
+    QuestionsOption,
     SearchOption,
     SinceOption,
     StatusOption,
+    TemplateOption,
     UntilOption,
+    resolve_db,
 )
 from infoshare_cli.errors import InfoshareError
 
@@ -95,10 +98,9 @@ def export(
     passphrase, and the log keeps who exported what, when, and a fingerprint of the file.
     """
     from infoshare_cli.actions.exporting import run_export
-    from infoshare_cli.actions.staff import unlock_with_attempts
+    from infoshare_cli.asking.identify import identify_and_unlock
     from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
     from infoshare_cli.checklist.loading import load_question_set
-    from infoshare_cli.domain.staff import find_member
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.outputs.files import FORMATS, check_destination, default_file_name
     from infoshare_cli.reading.filters import make_filters
@@ -130,23 +132,16 @@ def export(
         unverified = _check_log_first(ledger, allow_unverified)
         register = load_register(ledger)
         asker = QuestionaryAsker()
-        if by is None:
-            if not sys.stdin.isatty():
-                raise InfoshareError("Give your name with --by NAME. Nothing was exported.")
-            from infoshare_cli.asking.flows import pick_person
-
-            active = [m for m in register.values() if m.active]
-            member = register[
-                pick_person(
-                    asker,
-                    active,
-                    "Who is exporting?",
-                    "Pick your own name. The log records who took records off this computer.",
-                )
-            ]
-        else:
-            member = find_member(register, by)
-        signer = unlock_with_attempts(member, passphrase_reader(asker))
+        signer = identify_and_unlock(
+            asker,
+            register,
+            by,
+            passphrase_reader(asker),
+            question="Who is exporting?",
+            help="Pick your own name. The log records who took records off this computer.",
+            can_ask=sys.stdin.isatty(),
+            nothing_done="Nothing was exported.",
+        )
         with _progress(ledger, filters, count) as on_row:
             result = run_export(
                 ledger,
@@ -166,7 +161,7 @@ def export(
     typer.echo(f"Exported {result.count} decision{plural} to {result.path}")
     typer.echo(f"SHA-256: {result.sha256}")
     typer.echo(
-        f"Recorded in the log as entry #{result.entry.seq} (by {member.name}). "
+        f"Recorded in the log as entry #{result.entry.seq} (by {signer.member.name}). "
         "Only you can read the file: keep it safe and delete it when it is no longer needed."
     )
     if result.count == 0:

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from infoshare_cli.cli.app import DbOption, JsonOption, checking_progress, resolve_db
+from infoshare_cli.cli.app import checking_progress
+from infoshare_cli.cli.options import DbOption, JsonOption, resolve_db
 from infoshare_cli.errors import InfoshareError
 
 WHAT_TO_DO = (

@@ -5,7 +5,8 @@ from typing import Annotated
 
 import typer
 
-from infoshare_cli.cli.app import QuestionsOption, new_app
+from infoshare_cli.cli.app import new_app
+from infoshare_cli.cli.options import QuestionsOption
 
 app = new_app(help="Check or draw a question set (the checklist the wizard asks).")
 

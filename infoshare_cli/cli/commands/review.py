@@ -6,65 +6,24 @@ Heavy imports stay inside the functions so that `infoshare --help` starts quickl
 
 import os
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from infoshare_cli.cli.app import DbOption, JsonOption, QuestionsOption, resolve_db
+from infoshare_cli.cli.options import (
+    CaseOption,
+    DbOption,
+    JsonOption,
+    OutcomeOption,
+    QuestionsOption,
+    SearchOption,
+    SinceOption,
+    StatusOption,
+    UntilOption,
+    resolve_db,
+)
+from infoshare_cli.cli.showing import decision_renderable
 from infoshare_cli.errors import InfoshareError
-
-# --- the filters shared by `log` and `export` ------------------------------------------------
-
-CaseOption = Annotated[
-    str | None,
-    typer.Option("--case", help="Only this case reference, e.g. C-1042.", show_default=False),
-]
-OutcomeOption = Annotated[
-    str | None,
-    typer.Option(
-        "--outcome",
-        help="Only this outcome: share, share-without-consent, do-not-share or seek-advice.",
-        show_default=False,
-    ),
-]
-StatusOption = Annotated[
-    str | None,
-    typer.Option(
-        "--status",
-        help="Only this status: awaiting, agreed, not-agreed, superseded or corrected.",
-        show_default=False,
-    ),
-]
-SinceOption = Annotated[
-    str | None,
-    typer.Option(
-        "--since",
-        help="Only decisions on or after this day, e.g. 2026-11-01, 01/11/2026 or '7 days ago'.",
-        show_default=False,
-        metavar="DATE",
-    ),
-]
-UntilOption = Annotated[
-    str | None,
-    typer.Option(
-        "--until",
-        help="Only decisions on or before this day (the whole day counts).",
-        show_default=False,
-        metavar="DATE",
-    ),
-]
-SearchOption = Annotated[
-    str | None,
-    typer.Option(
-        "-q",
-        "--search",
-        help="Only decisions whose reasons, comments, corrections or written answers contain "
-        "all these words (the start of a word is enough: 'bruis' finds 'bruising').",
-        show_default=False,
-        metavar="WORDS",
-    ),
-]
 
 
 def _count_option(default: int, what: str) -> Any:
@@ -357,9 +316,8 @@ def correct(
 ) -> None:
     """Correct a decision: say what was wrong, what is right and why. The original stays."""
     from infoshare_cli.actions.corrections import append_correction, correction_payload
-    from infoshare_cli.actions.staff import unlock_with_attempts
+    from infoshare_cli.asking.identify import identify_and_unlock
     from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
-    from infoshare_cli.domain.staff import find_member
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.records import load_decision, parse_id
     from infoshare_cli.reading.register import load_register
@@ -369,32 +327,28 @@ def correct(
         record = load_decision(ledger, parse_id(decision_id))
         register = load_register(ledger)
         asker = QuestionaryAsker()
-        if by is None:
-            if not terminal:
-                raise InfoshareError("Give your name with --by NAME. Nothing was written.")
-            from infoshare_cli.asking.flows import pick_person
-
-            active = [m for m in register.values() if m.active]
-            member = register[
-                pick_person(
-                    asker,
-                    active,
-                    "Who is making this correction?",
-                    "Pick your own name. You sign the correction with your passphrase.",
-                )
-            ]
-        else:
-            member = find_member(register, by)
         texts = {"wrong": wrong, "right": right, "why": why}
-        if any(not (v or "").strip() for v in texts.values()):
-            if not terminal:
-                raise InfoshareError(
-                    "Say what was wrong, what is right and why, with --wrong, --right and "
-                    "--why. Nothing was written."
-                )
+        missing = any(not (v or "").strip() for v in texts.values())
+        if missing and not terminal:  # refused before anyone types a passphrase
+            raise InfoshareError(
+                "Say what was wrong, what is right and why, with --wrong, --right and "
+                "--why. Nothing was written."
+            )
+        if not missing:
+            correction_payload(record, **texts)  # typed on the command line: check it first
+        signer = identify_and_unlock(  # the passphrase right after the name, as everywhere
+            asker,
+            register,
+            by,
+            passphrase_reader(asker),
+            question="Who is making this correction?",
+            help="Pick your own name. You sign the correction with your passphrase.",
+            can_ask=terminal,
+        )
+        member = signer.member
+        if missing:
             texts = _ask_correction(asker, ledger, questions, record.id, texts)
-        correction_payload(record, **texts)  # check it before asking for the passphrase
-        signer = unlock_with_attempts(member, passphrase_reader(asker))
+        correction_payload(record, **texts)
         entry = append_correction(ledger, record, signer, **texts)
     typer.echo(
         f"Decision #{record.id}: correction by {member.name} saved as entry #{entry.seq}. "
@@ -405,7 +359,7 @@ def correct(
 def _ask_correction(asker, ledger, questions, decision_id: int, texts: dict) -> dict:
     from infoshare_cli.checklist.loading import load_question_set
 
-    asker.say(_decision_renderable(ledger, load_question_set(questions), decision_id))
+    asker.say(decision_renderable(ledger, load_question_set(questions), decision_id))
     prompts = {
         "wrong": "What was wrong in this record?",
         "right": "What is right?",
@@ -416,59 +370,6 @@ def _ask_correction(asker, ledger, questions, decision_id: int, texts: dict) -> 
         if not (out.get(key) or "").strip():
             out[key] = asker.text(message, kind="reason")
     return out
-
-
-# --- show helpers (used by `show`) -----------------------------------------------------------
-
-
-def _decision_renderable(ledger, qset, decision_id: int):
-    from infoshare_cli.outputs.screens import decision_view
-    from infoshare_cli.reading.records import load_decision, record_problems, staff_names
-
-    record = load_decision(ledger, decision_id)
-    problems = record_problems(ledger, record)
-    verified = {seq: problem is None for seq, problem in problems.items()}
-    return decision_view(qset, record, staff_names(ledger), verified, problems)
-
-
-def printable_record(ledger, qset, decision_id: int, fmt: str, template=None) -> str:
-    """One decision as a printable Markdown or HTML record, with its signatures checked."""
-    from infoshare_cli.outputs.documents import printable_record as document
-    from infoshare_cli.reading.queries import get_review
-    from infoshare_cli.reading.records import load_decision, record_signatures
-    from infoshare_cli.reading.register import setting_name
-
-    record = load_decision(ledger, decision_id)
-    review = get_review(ledger, decision_id)
-    verified = record_signatures(ledger, record)
-    setting = setting_name(ledger)
-    return document(qset, review, fmt, setting=setting, verified=verified, template=template)
-
-
-def show_printable(
-    ledger,
-    qset,
-    decision_id: int,
-    fmt: str,
-    out: Path | None,
-    force: bool,
-    template: Path | None = None,
-) -> None:
-    """`show --format md|html`: print the record, or write it owner-only with --out."""
-    fmt = fmt.lower()
-    if fmt not in ("md", "html"):
-        raise InfoshareError(f"--format: use md or html (not '{fmt[:20]}').")
-    from infoshare_cli.outputs.templating import Printable
-
-    page = Printable(fmt, template)
-    text = printable_record(ledger, qset, decision_id, fmt, page)
-    if out is None:
-        sys.stdout.write(text)
-        return
-    from infoshare_cli.actions.exporting import write_private_file
-
-    write_private_file(out, text, force)
-    typer.echo(f"Wrote decision #{decision_id} to {out} (readable only by you).", err=True)
 
 
 # --- review ------------------------------------------------------------------------------
@@ -519,7 +420,7 @@ def review(
             )
             if picked == done:
                 return
-            asker.say(_decision_renderable(ledger, qset, int(picked)))
+            asker.say(decision_renderable(ledger, qset, int(picked)))
             if not asker.confirm("Read another?", default=True):
                 return
 

@@ -4,7 +4,8 @@ from typing import Annotated
 
 import typer
 
-from infoshare_cli.cli.app import DbOption, JsonOption, new_app, resolve_db
+from infoshare_cli.cli.app import new_app
+from infoshare_cli.cli.options import DbOption, JsonOption, resolve_db
 
 app = new_app(
     help="Manage the staff register. Adding or deactivating someone needs an active "
@@ -18,12 +19,19 @@ ByOption = Annotated[
 
 
 def _authorise(ledger, register, by: str, read):
-    from infoshare_cli.actions.staff import unlock_with_attempts
-    from infoshare_cli.domain.staff import find_member, require_manager
+    from infoshare_cli.asking.identify import identify_and_unlock
+    from infoshare_cli.domain.staff import require_manager
 
-    manager = find_member(register, by)
-    require_manager(manager, "change the staff register")
-    return unlock_with_attempts(manager, read)
+    return identify_and_unlock(
+        None,
+        register,
+        by,
+        read,
+        question="Which manager is authorising this?",
+        help="",
+        can_ask=False,
+        check=lambda member: require_manager(member, "change the staff register"),
+    )
 
 
 @app.command("add")

@@ -1,0 +1,58 @@
+"""Showing one decision: on screen, or as a printable record (used by `show` and `review`)."""
+
+import sys
+from pathlib import Path
+
+import typer
+
+from infoshare_cli.errors import InfoshareError
+
+
+def decision_renderable(ledger, qset, decision_id: int):
+    from infoshare_cli.outputs.screens import decision_view
+    from infoshare_cli.reading.records import load_decision, record_problems, staff_names
+
+    record = load_decision(ledger, decision_id)
+    problems = record_problems(ledger, record)
+    verified = {seq: problem is None for seq, problem in problems.items()}
+    return decision_view(qset, record, staff_names(ledger), verified, problems)
+
+
+def printable_record(ledger, qset, decision_id: int, fmt: str, template=None) -> str:
+    """One decision as a printable Markdown or HTML record, with its signatures checked."""
+    from infoshare_cli.outputs.documents import printable_record as document
+    from infoshare_cli.reading.queries import get_review
+    from infoshare_cli.reading.records import load_decision, record_signatures
+    from infoshare_cli.reading.register import setting_name
+
+    record = load_decision(ledger, decision_id)
+    review = get_review(ledger, decision_id)
+    verified = record_signatures(ledger, record)
+    setting = setting_name(ledger)
+    return document(qset, review, fmt, setting=setting, verified=verified, template=template)
+
+
+def show_printable(
+    ledger,
+    qset,
+    decision_id: int,
+    fmt: str,
+    out: Path | None,
+    force: bool,
+    template: Path | None = None,
+) -> None:
+    """`show --format md|html`: print the record, or write it owner-only with --out."""
+    fmt = fmt.lower()
+    if fmt not in ("md", "html"):
+        raise InfoshareError(f"--format: use md or html (not '{fmt[:20]}').")
+    from infoshare_cli.outputs.templating import Printable
+
+    page = Printable(fmt, template)
+    text = printable_record(ledger, qset, decision_id, fmt, page)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    from infoshare_cli.actions.exporting import write_private_file
+
+    write_private_file(out, text, force)
+    typer.echo(f"Wrote decision #{decision_id} to {out} (readable only by you).", err=True)
