@@ -152,7 +152,9 @@ def _print_log(ledger, questions, filters, reviews, count: int, keyring) -> None
     tables = decision_tables(labels, counted(), title)
     first = next(tables, None)
     if first is None:
-        if ledger.conn.execute("SELECT 1 FROM entries WHERE kind = 'decision'").fetchone():
+        from infoshare_cli.reading.statistics import any_decisions
+
+        if any_decisions(ledger):
             typer.echo("No decisions match" + (f" ({described})." if described else "."))
         else:
             typer.echo("No decisions have been recorded yet. Take one with `infoshare decide`.")
@@ -247,25 +249,14 @@ def stats(
     """Decisions per month by outcome and status, and co-signatures waiting too long."""
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.filters import make_filters
-    from infoshare_cli.reading.queries import month_counts, overdue_decisions
+    from infoshare_cli.reading.statistics import decision_stats
     from infoshare_cli.reading.trust import KeyRing
 
     filters = make_filters(since=since, until=until)
-    months: dict[str, dict[str, Any]] = {}
-    totals: dict[str, Any] = {"total": 0, "by_outcome": {}, "by_status": {}}
     with Ledger.open(resolve_db(db)) as ledger:
-        for month, outcome, status, corrected, n in month_counts(ledger, filters):
-            empty = {"month": month, "total": 0, "by_outcome": {}, "by_status": {}}
-            m = months.setdefault(month, empty)
-            for bucket in (m, totals):
-                bucket["total"] += n
-                bucket["by_outcome"][outcome] = bucket["by_outcome"].get(outcome, 0) + n
-                bucket["by_status"][status] = bucket["by_status"].get(status, 0) + n
-                if corrected:  # a flag beside the state, counted on its own
-                    bucket["by_status"]["corrected"] = bucket["by_status"].get("corrected", 0) + n
         keyring = KeyRing(ledger)
-        overdue = overdue_decisions(ledger, keyring=keyring)
-    result = {"months": list(months.values()), "totals": totals, "overdue": overdue}
+        result = decision_stats(ledger, filters, keyring)
+    totals, overdue = result["totals"], result["overdue"]
     broken = _broken_seq(keyring)
     if broken is not None:
         result["staff_register_fails_at"] = broken
