@@ -3,56 +3,48 @@
 from __future__ import annotations
 
 import sqlite3
-from functools import lru_cache
 
-from sqlite_utils.migrations import Migrations
-
+from infoshare_cli.domain.decisions import displayable
+from infoshare_cli.integrity.expected_schema import EXPECTED_MIGRATIONS, EXPECTED_OBJECTS
 from infoshare_cli.integrity.report import Problem
 from infoshare_cli.ledger.entries import MIGRATION_SET
-from infoshare_cli.ledger.schema import migrations
+from infoshare_cli.ledger.schema import MIGRATIONS_TABLE
 
 # --- the schema -----------------------------------------------------------------------------
 
 
-def _normal_sql(sql: str | None) -> str:
-    return " ".join((sql or "").split())
+def _normal_sql(sql: object) -> str | None:
+    if sql is None:
+        return None
+    return " ".join(sql.split()) if isinstance(sql, str) else repr(sql)
 
 
-@lru_cache(maxsize=8)
-def _expected_schema(applied: frozenset[str]) -> dict[tuple[str, str], str]:
-    """Every schema object a log with these migrations applied has, from a fresh memory log."""
-    import sqlite_utils
-
-    db = sqlite_utils.Database(memory=True)
-    pending = [m.name for m in migrations._migrations if m.name not in applied]
-    migrations.apply(db, stop_before=pending or None)
-    rows = db.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL")
-    expected = {(t, n): _normal_sql(s) for t, n, s in rows}
-    db.close()
-    return expected
+def _shown(name: object) -> str:
+    """An object's name from the file, safe to print (it could hold anything)."""
+    text = name if isinstance(name, str) else repr(name)
+    return displayable(text[:60] + ("…" if len(text) > 60 else ""))
 
 
-def _applied_migrations(conn: sqlite3.Connection) -> frozenset[str]:
-    try:
-        rows = conn.execute(
-            f"SELECT name FROM {Migrations.migrations_table} WHERE migration_set = ?",
-            (MIGRATION_SET,),
-        ).fetchall()
-    except sqlite3.DatabaseError:
-        return frozenset()
-    return frozenset(str(r[0]) for r in rows)
+_EXTRA = {
+    "trigger": "there is an extra trigger '{name}' on '{table}' that infoshare did not make; "
+    "it could change what is written.",
+    "index": "there is an extra index '{name}' on '{table}' that infoshare did not make; an "
+    "index can stop new entries being written (the log freezes) or change what a search finds.",
+    "table": "there is an extra table '{name}' that infoshare did not make; it is not part of "
+    "the record, and nothing in it can be trusted.",
+    "view": "there is an extra view '{name}' that infoshare did not make; a program reading "
+    "the log through it could be shown something other than the entries.",
+}
 
 
 def _schema_problems(conn: sqlite3.Connection) -> list[Problem]:
-    expected = _expected_schema(_applied_migrations(conn))
-    actual = {
-        (t, n): (_normal_sql(s), table)
-        for t, n, s, table in conn.execute(
-            "SELECT type, name, sql, tbl_name FROM sqlite_master WHERE sql IS NOT NULL"
-        )
+    """The log's schema against the literal in ``expected_schema``: every object, exactly."""
+    actual: dict[tuple[object, object], tuple[object, str | None]] = {
+        (t, n): (table, _normal_sql(sql))
+        for t, n, table, sql in conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")
     }
     found: list[Problem] = []
-    for (kind, name), sql in expected.items():
+    for (kind, name), (table, sql) in EXPECTED_OBJECTS.items():
         if (kind, name) not in actual:
             if kind == "trigger":
                 detail = (
@@ -63,7 +55,7 @@ def _schema_problems(conn: sqlite3.Connection) -> list[Problem]:
             else:
                 detail = f"the {kind} '{name}' is missing from the log file."
             found.append(Problem("schema", detail))
-        elif actual[(kind, name)][0] != sql:
+        elif actual[(kind, name)] != (table, sql):
             if kind == "trigger":
                 detail = (
                     f"the safeguard '{name}' has been altered, so it may no longer stop "
@@ -72,15 +64,51 @@ def _schema_problems(conn: sqlite3.Connection) -> list[Problem]:
             else:
                 detail = f"the {kind} '{name}' has been altered from what infoshare made."
             found.append(Problem("schema", detail))
-    for (kind, name), (_sql, table) in actual.items():
-        if kind == "trigger" and (kind, name) not in expected:
-            found.append(
-                Problem(
-                    "schema",
-                    f"there is an extra trigger '{name}' on '{table}' that infoshare did not "
-                    "make; it could change what is written.",
-                )
+    for (kind, name), (table, _sql) in actual.items():
+        if (kind, name) in EXPECTED_OBJECTS:
+            continue
+        template = _EXTRA.get(kind) if isinstance(kind, str) else None
+        if template is None:
+            template = "there is an extra object '{name}' that infoshare did not make."
+        found.append(Problem("schema", template.format(name=_shown(name), table=_shown(table))))
+    found += _migration_problems(conn)
+    return found
+
+
+def _migration_problems(conn: sqlite3.Connection) -> list[Problem]:
+    """The migrations table must list exactly this version's migrations, in order."""
+    try:
+        rows = conn.execute(
+            f"SELECT migration_set, name FROM {MIGRATIONS_TABLE} ORDER BY id"
+        ).fetchall()
+    except sqlite3.DatabaseError:
+        return []  # the table itself is missing or altered: reported above
+    ours = [name for migration_set, name in rows if migration_set == MIGRATION_SET]
+    others = [r for r in rows if r[0] != MIGRATION_SET]
+    found: list[Problem] = []
+    expected = list(EXPECTED_MIGRATIONS)
+    if ours != expected:
+        if ours == expected[: len(ours)]:
+            missing = ", ".join(expected[len(ours) :])
+            detail = (
+                f"the log has not been brought up to date by this version of infoshare "
+                f"(schema changes not applied: {missing}). If it is an older log, open it "
+                "once with any other command (for example `infoshare log`), then check it "
+                "again; otherwise the record of its schema changes was edited."
             )
+        else:
+            detail = (
+                "the log's record of its own schema changes (the migrations table) is not "
+                "what infoshare wrote: rows were removed, added or changed."
+            )
+        found.append(Problem("schema", detail))
+    if others:
+        found.append(
+            Problem(
+                "schema",
+                f"the migrations table holds {len(others)} row(s) infoshare did not write.",
+            )
+        )
     return found
 
 

@@ -1,0 +1,192 @@
+"""The log's schema as this version of infoshare makes it: every object, written out.
+
+``verify`` compares the log file with this literal, not with anything read from the file
+(an attacker can edit the migrations table as easily as the rest), so a dropped trigger
+cannot hide behind a deleted migration row, and an object infoshare did not make (an
+extra index, table, view or trigger) is named. SQL is compared with runs of whitespace
+collapsed to one space.
+
+When a migration changes the schema, this file must change with it: the test
+``test_the_expected_schema_is_what_the_migrations_make`` fails, and prints the new literal.
+Keep the change reviewable: it is the definition of an intact log.
+"""
+
+from __future__ import annotations
+
+# (type, name) -> (table it belongs to, SQL with whitespace collapsed; None for the
+# indexes SQLite makes itself for a UNIQUE column)
+EXPECTED_OBJECTS: dict[tuple[str, str], tuple[str, str | None]] = {
+    ("index", "entries_case_ref"): (
+        "entries",
+        (
+            "CREATE INDEX entries_case_ref ON entries(kind, json_extract(payload, "
+            "'$.case_ref') COLLATE NOCASE)"
+        ),
+    ),
+    ("index", "entries_decision_ref"): (
+        "entries",
+        ("CREATE INDEX entries_decision_ref ON entries(kind, json_extract(payload, '$.decision'))"),
+    ),
+    ("index", "entries_kind"): (
+        "entries",
+        "CREATE INDEX entries_kind ON entries(kind)",
+    ),
+    ("index", "entries_revisits"): (
+        "entries",
+        ("CREATE INDEX entries_revisits ON entries(kind, json_extract(payload, '$.revisits'))"),
+    ),
+    ("index", "idx__sqlite_migrations_migration_set_name"): (
+        "_sqlite_migrations",
+        (
+            'CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name" ON '
+            '"_sqlite_migrations" ("migration_set", "name")'
+        ),
+    ),
+    ("index", "sqlite_autoindex_entries_1"): (
+        "entries",
+        None,
+    ),
+    ("table", "_sqlite_migrations"): (
+        "_sqlite_migrations",
+        (
+            'CREATE TABLE "_sqlite_migrations" ( "id" INTEGER PRIMARY KEY, '
+            '"migration_set" TEXT, "name" TEXT, "applied_at" TEXT )'
+        ),
+    ),
+    ("table", "decision_text"): (
+        "decision_text",
+        (
+            "CREATE VIRTUAL TABLE decision_text USING fts5( decision UNINDEXED, body, "
+            "tokenize = 'porter unicode61 remove_diacritics 2' )"
+        ),
+    ),
+    ("table", "decision_text_config"): (
+        "decision_text_config",
+        "CREATE TABLE 'decision_text_config'(k PRIMARY KEY, v) WITHOUT ROWID",
+    ),
+    ("table", "decision_text_content"): (
+        "decision_text_content",
+        "CREATE TABLE 'decision_text_content'(id INTEGER PRIMARY KEY, c0, c1)",
+    ),
+    ("table", "decision_text_data"): (
+        "decision_text_data",
+        "CREATE TABLE 'decision_text_data'(id INTEGER PRIMARY KEY, block BLOB)",
+    ),
+    ("table", "decision_text_docsize"): (
+        "decision_text_docsize",
+        "CREATE TABLE 'decision_text_docsize'(id INTEGER PRIMARY KEY, sz BLOB)",
+    ),
+    ("table", "decision_text_idx"): (
+        "decision_text_idx",
+        (
+            "CREATE TABLE 'decision_text_idx'(segid, term, pgno, PRIMARY KEY(segid, "
+            "term)) WITHOUT ROWID"
+        ),
+    ),
+    ("table", "entries"): (
+        "entries",
+        (
+            "CREATE TABLE entries ( seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
+            "recorded_at TEXT NOT NULL, actor TEXT NOT NULL, payload TEXT NOT NULL, "
+            "prev_hash TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, signature TEXT NOT NULL "
+            ")"
+        ),
+    ),
+    ("trigger", "entries_feed_search"): (
+        "entries",
+        (
+            "CREATE TRIGGER entries_feed_search AFTER INSERT ON entries WHEN new.kind IN "
+            "('decision', 'cosign', 'correction') AND json_valid(new.payload) BEGIN "
+            "INSERT INTO decision_text(rowid, decision, body) SELECT new.seq, CASE "
+            "new.kind WHEN 'decision' THEN new.seq ELSE json_extract(new.payload, "
+            "'$.decision') END, (SELECT group_concat(t.value, char(10)) FROM "
+            "json_tree(new.payload) AS t WHERE t.type = 'text' AND (t.key IN ('reason', "
+            "'comment', 'wrong', 'right', 'why', 'case_ref') OR (t.key = 'answer' AND "
+            "t.value GLOB '*[^a-z0-9_]*'))) ; END"
+        ),
+    ),
+    ("trigger", "entries_no_delete"): (
+        "entries",
+        (
+            "CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries BEGIN SELECT "
+            "RAISE(ABORT, 'the infoshare log is append-only: entries cannot be changed or "
+            "deleted'); END"
+        ),
+    ),
+    ("trigger", "entries_no_replace"): (
+        "entries",
+        (
+            "CREATE TRIGGER entries_no_replace BEFORE INSERT ON entries WHEN EXISTS "
+            "(SELECT 1 FROM entries WHERE seq = NEW.seq OR hash = NEW.hash) BEGIN SELECT "
+            "RAISE(ABORT, 'the infoshare log is append-only: entries cannot be changed or "
+            "deleted'); END"
+        ),
+    ),
+    ("trigger", "entries_no_update"): (
+        "entries",
+        (
+            "CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries BEGIN SELECT "
+            "RAISE(ABORT, 'the infoshare log is append-only: entries cannot be changed or "
+            "deleted'); END"
+        ),
+    ),
+    ("view", "cosignatures"): (
+        "cosignatures",
+        (
+            "CREATE VIEW cosignatures AS SELECT seq, json_extract(payload, '$.decision') "
+            "AS decision, actor AS cosigned_by, json_extract(payload, '$.verdict') AS "
+            "verdict, json_extract(payload, '$.comment') AS comment, recorded_at FROM "
+            "entries WHERE kind = 'cosign' ORDER BY seq"
+        ),
+    ),
+    ("view", "decisions"): (
+        "decisions",
+        (
+            "CREATE VIEW decisions AS SELECT d.seq AS decision_id, d.recorded_at AS "
+            "recorded_at, d.actor AS decided_by, json_extract(d.payload, '$.case_ref') AS "
+            "case_ref, json_extract(d.payload, '$.outcome') AS outcome, "
+            "json_extract(d.payload, '$.revisits') AS revisits, CASE WHEN EXISTS ( SELECT "
+            "1 FROM entries n WHERE n.kind = 'decision' AND json_extract(n.payload, "
+            "'$.revisits') = +d.seq AND n.seq > d.seq ) THEN 'superseded' ELSE COALESCE(( "
+            "SELECT CASE json_extract(c.payload, '$.verdict') WHEN 'agree' THEN 'agreed' "
+            "ELSE 'not agreed' END FROM entries c WHERE c.kind = 'cosign' AND "
+            "json_extract(c.payload, '$.decision') = +d.seq AND c.actor <> d.actor AND "
+            "json_extract(c.payload, '$.verdict') IN ('agree', 'disagree') ORDER BY c.seq "
+            "DESC LIMIT 1 ), 'awaiting co-signature') END AS status FROM entries d WHERE "
+            "d.kind = 'decision' ORDER BY d.seq"
+        ),
+    ),
+    ("view", "staff"): (
+        "staff",
+        (
+            "CREATE VIEW staff AS WITH s AS ( SELECT seq, recorded_at, payload, "
+            "json_extract(payload, '$.staff_id') AS staff_id FROM entries WHERE kind = "
+            "'staff' ), ids AS ( SELECT staff_id, max(seq) AS since_seq, min(seq) AS "
+            "first_seq FROM s WHERE staff_id IS NOT NULL GROUP BY staff_id ) SELECT "
+            "ids.staff_id AS staff_id, (SELECT json_extract(s.payload, '$.name') FROM s "
+            "WHERE s.staff_id = ids.staff_id AND json_extract(s.payload, '$.name') IS NOT "
+            "NULL ORDER BY s.seq DESC LIMIT 1) AS name, (SELECT json_extract(s.payload, "
+            "'$.role') FROM s WHERE s.staff_id = ids.staff_id AND json_extract(s.payload, "
+            "'$.role') IS NOT NULL ORDER BY s.seq DESC LIMIT 1) AS role, (SELECT "
+            "json_extract(s.payload, '$.dsl') FROM s WHERE s.staff_id = ids.staff_id AND "
+            "json_extract(s.payload, '$.dsl') IS NOT NULL ORDER BY s.seq DESC LIMIT 1) AS "
+            "dsl, COALESCE(( SELECT CASE WHEN json_extract(s.payload, '$.action') = "
+            "'deactivate' THEN 0 ELSE json_extract(s.payload, '$.active') END FROM s "
+            "WHERE s.staff_id = ids.staff_id AND (json_extract(s.payload, '$.active') IS "
+            "NOT NULL OR json_extract(s.payload, '$.action') = 'deactivate') ORDER BY "
+            "s.seq DESC LIMIT 1 ), 1) AS active, (SELECT json_extract(s.payload, "
+            "'$.public_key') FROM s WHERE s.staff_id = ids.staff_id AND "
+            "json_extract(s.payload, '$.public_key') IS NOT NULL ORDER BY s.seq DESC "
+            "LIMIT 1) AS public_key, ids.since_seq AS since_seq, (SELECT s.recorded_at "
+            "FROM s WHERE s.seq = ids.first_seq) AS registered_at FROM ids ORDER BY "
+            "ids.first_seq"
+        ),
+    ),
+}
+
+# The migrations an up-to-date log has applied, in order (its _sqlite_migrations rows).
+EXPECTED_MIGRATIONS = (
+    "0001_ledger",
+    "0002_search",
+    "0003_no_replace",
+)
