@@ -20,8 +20,9 @@ from infoshare_cli.domain.staff import (
     require_manager,
 )
 from infoshare_cli.errors import InfoshareError, WrongPassphrase
-from infoshare_cli.ledger import crypto
-from infoshare_cli.reading.register import load_register
+from infoshare_cli.ledger import crypto, keystore
+from infoshare_cli.ledger import keys as keylib
+from infoshare_cli.reading.register import load_register, witnessed_data_keys
 
 if TYPE_CHECKING:
     from infoshare_cli.ledger.store import Ledger
@@ -62,6 +63,49 @@ def unlock_with_attempts(
     )
 
 
+def open_keys(ledger: Ledger, signer: Signer) -> keystore.Keys:
+    """The data keys wrapped for an unlocked person: no passphrase needed (they proved it).
+
+    Raises ``InfoshareError`` in plain words if there are none, or if they were tampered with.
+    """
+    try:
+        return keystore.unlock_keys(
+            ledger.conn, signer.staff_id, signer.private_key, witnessed_data_keys(ledger)
+        )
+    except keystore.NoKeys:
+        if not keystore.has_keys(ledger.conn):
+            raise InfoshareError(
+                "This log was made by an earlier version of infoshare and is not encrypted. "
+                "A manager should run `infoshare migrate` to make an encrypted copy of it."
+            ) from None
+        raise InfoshareError(
+            f"No key to read this log is stored for {signer.member.name}. Ask a manager to "
+            "check the staff list; `infoshare verify` checks the log."
+        ) from None
+    except keylib.KeyUnavailable as exc:
+        raise InfoshareError(
+            f"The key stored for {signer.member.name} to read this log does not open ({exc}). "
+            "Nothing was read or written. Run `infoshare verify`, and restore from a backup "
+            "if it reports damage."
+        ) from None
+
+
+def _readers(register: dict[str, StaffMember], leaving: str | None = None) -> dict[str, str]:
+    """Staff id -> reading key of everyone who may read the log (active, not ``leaving``)."""
+    return {
+        m.staff_id: m.reading_key
+        for m in register.values()
+        if m.active and m.reading_key and m.staff_id != leaving
+    }
+
+
+def _new_data_key(ledger: Ledger) -> tuple[int, bytes, dict]:
+    """A new data key, its id, and what the witnessing entry records of it."""
+    key = keylib.new_key()
+    data_key_id = keystore.next_data_key_id(ledger.conn)
+    return data_key_id, key, {"id": data_key_id, "check": keylib.key_check(key)}
+
+
 # --- changing the register --------------------------------------------------------------
 
 
@@ -81,6 +125,7 @@ def _register_payload(name: str, role: str, dsl: bool, passphrase: str, by: str 
         "dsl": bool(dsl),
         "public_key": crypto.public_key_b64(key),
         "sealed_key": crypto.seal_private_key(key, passphrase),
+        "reading_key": keylib.reading_public_b64(key),
         "by": by or staff_id,
     }
     return payload, key
@@ -95,11 +140,14 @@ def register_first_manager(
     check_setting_name(setting)  # before anything is written
     payload, key = _register_payload(name, "manager", dsl, passphrase, None)
     staff_id = payload["staff_id"]
-    entry = ledger.append("staff", staff_id, payload, lambda data: crypto.sign(key, data))
-    register: dict[str, StaffMember] = {}
-    apply_staff_entry(register, entry.seq, entry.payload)
-    signer = Signer(register[staff_id], key)
-    ledger.append("setting", staff_id, {"name": check_setting_name(setting)}, signer.sign)
+    with ledger.batch():  # the first data key lands with the entry that witnesses it
+        data_key_id, data_key, payload["data_key"] = _new_data_key(ledger)
+        entry = ledger.append("staff", staff_id, payload, lambda data: crypto.sign(key, data))
+        register: dict[str, StaffMember] = {}
+        apply_staff_entry(register, entry.seq, entry.payload)
+        keystore.store_data_key(ledger.conn, data_key_id, data_key, entry.seq, _readers(register))
+        signer = Signer(register[staff_id], key)
+        ledger.append("setting", staff_id, {"name": check_setting_name(setting)}, signer.sign)
     return signer
 
 
@@ -125,7 +173,9 @@ def add_member(
         register = load_register(ledger)
         require_manager(current_signer(register, by), "add staff")
         check_new_name(register, cleaned)
+        keys = open_keys(ledger, by)  # a manager's unlock gives the newcomer the data keys
         entry = ledger.append("staff", by.staff_id, payload, by.sign)
+        keystore.wrap_all_for(ledger.conn, keys, payload["staff_id"], payload["reading_key"])
     apply_staff_entry(register, entry.seq, entry.payload)
     return register[payload["staff_id"]]
 
@@ -140,13 +190,23 @@ def check_can_deactivate(register: dict[str, StaffMember], member: StaffMember) 
 
 
 def deactivate_member(ledger: Ledger, by: Signer, member: StaffMember) -> None:
+    """Deactivate someone: their wrapped data keys are destroyed, and a new data key (for
+    every record from now on) is wrapped for everyone else, in one transaction."""
     require_manager(by.member, "deactivate staff")
     payload = {"action": "deactivate", "staff_id": member.staff_id, "by": by.staff_id}
     with ledger.batch():  # checked under the write lock: another window may have written
         register = load_register(ledger)
         require_manager(current_signer(register, by), "deactivate staff")
         check_can_deactivate(register, register.get(member.staff_id, member))
-        ledger.append("staff", by.staff_id, payload, by.sign)
+        encrypted = keystore.has_keys(ledger.conn)
+        if encrypted:
+            open_keys(ledger, by)  # only someone who holds the keys may rotate them
+            data_key_id, data_key, payload["data_key"] = _new_data_key(ledger)
+        entry = ledger.append("staff", by.staff_id, payload, by.sign)
+        if encrypted:
+            keystore.drop_wraps(ledger.conn, member.staff_id)
+            readers = _readers(register, leaving=member.staff_id)
+            keystore.store_data_key(ledger.conn, data_key_id, data_key, entry.seq, readers)
 
 
 def change_passphrase(ledger: Ledger, signer: Signer, new_passphrase: str) -> None:
@@ -162,8 +222,13 @@ def change_passphrase(ledger: Ledger, signer: Signer, new_passphrase: str) -> No
         "staff_id": signer.staff_id,
         "public_key": crypto.public_key_b64(key),
         "sealed_key": crypto.seal_private_key(key, new_passphrase),
+        "reading_key": keylib.reading_public_b64(key),
         "by": signer.staff_id,
     }
     with ledger.batch():  # a change in another window since unlocking would break the chain
         current_signer(load_register(ledger), signer)
+        encrypted = keystore.has_keys(ledger.conn)
+        keys = open_keys(ledger, signer) if encrypted else None
         ledger.append("staff", signer.staff_id, payload, signer.sign)
+        if keys is not None:  # the same data keys, now wrapped for the new reading key
+            keystore.wrap_all_for(ledger.conn, keys, signer.staff_id, payload["reading_key"])

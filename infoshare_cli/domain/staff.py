@@ -34,6 +34,7 @@ class StaffMember:
     public_key: str
     sealed_key: dict
     since_seq: int
+    reading_key: str | None = None  # X25519 public key data keys are wrapped to (ledger.keys)
 
     @property
     def is_manager(self) -> bool:
@@ -109,6 +110,7 @@ def apply_staff_entry(register: dict[str, StaffMember], seq: int, payload: dict)
             payload["public_key"],
             payload["sealed_key"],
             seq,
+            payload.get("reading_key"),
         )
     elif action == "deactivate" and staff_id in register:
         register[staff_id] = replace(register[staff_id], active=False, since_seq=seq)
@@ -118,6 +120,7 @@ def apply_staff_entry(register: dict[str, StaffMember], seq: int, payload: dict)
             public_key=payload["public_key"],
             sealed_key=payload["sealed_key"],
             since_seq=seq,
+            reading_key=payload.get("reading_key"),
         )
 
 

@@ -287,3 +287,45 @@ _SCHEMA_0003 = [
 def _migration_0003_no_replace(db: sqlite_utils.Database) -> None:
     for statement in _SCHEMA_0003:
         db.execute(statement)
+
+
+# 0004_keys: the keys that keep personal content private (see docs/encryption.md). These
+# tables are not entries: they are outside the hash chain, and a row of record_keys is the
+# one thing infoshare ever deletes (erasing a record). Nothing in them is a key in the clear:
+# data keys are wrapped for each person's reading key, record keys under a data key. Every
+# change that matters is witnessed by a signed entry (a staff entry names the data key it
+# made; a decision names its record).
+_SCHEMA_0004 = [
+    """
+    CREATE TABLE data_keys (
+        id INTEGER PRIMARY KEY,
+        created_seq INTEGER NOT NULL,
+        key_check TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE data_key_wraps (
+        data_key INTEGER NOT NULL REFERENCES data_keys(id),
+        staff_id TEXT NOT NULL,
+        reading_key TEXT NOT NULL,
+        ephemeral BLOB NOT NULL,
+        nonce BLOB NOT NULL,
+        wrapped BLOB NOT NULL,
+        PRIMARY KEY (data_key, staff_id)
+    )
+    """,
+    """
+    CREATE TABLE record_keys (
+        record TEXT PRIMARY KEY,
+        data_key INTEGER NOT NULL REFERENCES data_keys(id),
+        nonce BLOB NOT NULL,
+        wrapped BLOB NOT NULL
+    )
+    """,
+]
+
+
+@migrations(name="0004_keys")
+def _migration_0004_keys(db: sqlite_utils.Database) -> None:
+    for statement in _SCHEMA_0004:
+        db.execute(statement)

@@ -61,6 +61,9 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
+    # Deleted bytes are overwritten, not left in free pages: erasing a record deletes its
+    # key row, and the old key must not be recoverable from the file (see SECURITY.md).
+    conn.execute("PRAGMA secure_delete=ON")
 
 
 def _migrate(ledger: Ledger) -> None:

@@ -22,3 +22,13 @@ def setting_name(ledger: Ledger) -> str:
     for entry in ledger.entries(kinds=("setting",)):
         return entry.payload.get("name", "")
     return ""
+
+
+def witnessed_data_keys(ledger: Ledger) -> dict[int, str]:
+    """Data key id -> the fingerprint its signed staff entry recorded (see ledger.keys)."""
+    found: dict[int, str] = {}
+    for entry in ledger.entries(kinds=("staff",)):
+        data_key = entry.payload.get("data_key")
+        if isinstance(data_key, dict) and type(data_key.get("id")) is int:
+            found.setdefault(data_key["id"], str(data_key.get("check")))
+    return found
