@@ -65,8 +65,10 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
         "0001_ledger",
         "0002_search",
         "0003_no_replace",
+        "0004_keys",
     ]
     assert "entries" in db.table_names()
+    assert {"data_keys", "data_key_wraps", "record_keys"} <= set(db.table_names())
     cols = {c.name: (c.type, c.notnull, c.is_pk) for c in db["entries"].columns}
     assert list(cols) == [
         "seq",
@@ -129,7 +131,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
     assert any(i.columns == ["hash"] for i in unique)
     # applying again is a no-op
     migrations.apply(db)
-    assert len(migrations.applied(db)) == 3
+    assert len(migrations.applied(db)) == 4
 
 
 def test_views_use_the_reference_indexes(ledger):

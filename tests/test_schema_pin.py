@@ -189,6 +189,31 @@ PINNED: dict[str, dict[tuple[str, str], str]] = {
             WHEN EXISTS (SELECT 1 FROM entries WHERE seq = NEW.seq OR hash = NEW.hash)
             BEGIN SELECT RAISE(ABORT, 'the infoshare log is append-only: entries cannot be changed or deleted'); END""",  # noqa: E501
     },
+    "0004_keys": {
+        ("table", "data_keys"): """
+            CREATE TABLE data_keys (
+                id INTEGER PRIMARY KEY,
+                created_seq INTEGER NOT NULL,
+                key_check TEXT NOT NULL
+            )""",
+        ("table", "data_key_wraps"): """
+            CREATE TABLE data_key_wraps (
+                data_key INTEGER NOT NULL REFERENCES data_keys(id),
+                staff_id TEXT NOT NULL,
+                reading_key TEXT NOT NULL,
+                ephemeral BLOB NOT NULL,
+                nonce BLOB NOT NULL,
+                wrapped BLOB NOT NULL,
+                PRIMARY KEY (data_key, staff_id)
+            )""",
+        ("table", "record_keys"): """
+            CREATE TABLE record_keys (
+                record TEXT PRIMARY KEY,
+                data_key INTEGER NOT NULL REFERENCES data_keys(id),
+                nonce BLOB NOT NULL,
+                wrapped BLOB NOT NULL
+            )""",
+    },
 }
 MIGRATIONS = [name for name in PINNED if not name.startswith("(")]
 ALL_PINNED = {key: sql for objects in PINNED.values() for key, sql in objects.items()}
