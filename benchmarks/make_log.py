@@ -50,10 +50,11 @@ from infoshare_cli.checklist.loading import load_question_set
 from infoshare_cli.domain.decisions import Draft, cosign_payload, decision_payload
 from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.domain.routing import Answer, iter_paths
-from infoshare_cli.domain.staff import Signer, find_member
+from infoshare_cli.domain.staff import find_member
 from infoshare_cli.ledger import store as log_module
 from infoshare_cli.ledger.crypto import canonical_json
 from infoshare_cli.ledger.entries import GENESIS_HASH, compute_hash
+from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.register import load_register
 

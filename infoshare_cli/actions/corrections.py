@@ -7,9 +7,10 @@ it by id and hash and is shown with it everywhere. No terminal code.
 from __future__ import annotations
 
 from infoshare_cli.domain.decisions import CONTROL_MESSAGE, MAX_TEXT, has_control_characters
-from infoshare_cli.domain.staff import Signer, current_signer
+from infoshare_cli.domain.staff import current_signer
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.entries import Entry
+from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.records import DecisionRecord
 from infoshare_cli.reading.register import load_register

@@ -14,9 +14,10 @@ from infoshare_cli.domain.decisions import (
     check_case_ref,
     cosign_payload,
 )
-from infoshare_cli.domain.staff import Signer, cosigner_problem, current_signer
+from infoshare_cli.domain.staff import cosigner_problem, current_signer
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.entries import Entry
+from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.records import DecisionRecord, load_decision
 from infoshare_cli.reading.register import load_register

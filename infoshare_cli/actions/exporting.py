@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from infoshare_cli.domain.questions import QuestionSet
-from infoshare_cli.domain.staff import Signer, current_signer
+from infoshare_cli.domain.staff import current_signer
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.private_files import create_private, place
+from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.outputs.csv_export import write_csv_flat
 from infoshare_cli.outputs.documents import WRITERS

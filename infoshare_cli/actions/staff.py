@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from infoshare_cli.domain.staff import (
     MAX_PASSPHRASE_ATTEMPTS,
-    Signer,
     StaffMember,
     active_managers,
     apply_staff_entry,
@@ -22,6 +21,7 @@ from infoshare_cli.domain.staff import (
 from infoshare_cli.errors import InfoshareError, WrongPassphrase
 from infoshare_cli.ledger import crypto, keystore
 from infoshare_cli.ledger import keys as keylib
+from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.reading.register import load_register, witnessed_data_keys
 
 if TYPE_CHECKING:

@@ -25,8 +25,9 @@ from infoshare_cli.domain.decisions import (
     decision_payload,
 )
 from infoshare_cli.domain.questions import QuestionSet
-from infoshare_cli.domain.staff import Signer, StaffMember, cosigner_problem
+from infoshare_cli.domain.staff import StaffMember, cosigner_problem
 from infoshare_cli.errors import Cancelled, InfoshareError
+from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.register import load_register
 

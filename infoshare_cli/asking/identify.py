@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 
 from infoshare_cli.actions.staff import unlock_with_attempts
 from infoshare_cli.asking.flows import pick_person
-from infoshare_cli.domain.staff import Signer, StaffMember, find_member
+from infoshare_cli.domain.staff import StaffMember, find_member
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.ledger.signer import Signer
 
 
 def identify(

@@ -19,7 +19,8 @@ from infoshare_cli.actions.staff import (
 from infoshare_cli.asking.answers_file import parse_answers
 from infoshare_cli.domain.decisions import decision_payload
 from infoshare_cli.domain.questions import QuestionSet
-from infoshare_cli.domain.staff import Signer, find_member
+from infoshare_cli.domain.staff import find_member
+from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.register import load_register
 

@@ -16,7 +16,8 @@ from infoshare_cli.actions.staff import unlock
 from infoshare_cli.asking.answers_file import parse_answers
 from infoshare_cli.checklist.loading import load_question_set
 from infoshare_cli.domain.decisions import decision_payload
-from infoshare_cli.domain.staff import Signer, find_member
+from infoshare_cli.domain.staff import find_member
+from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.records import load_decision
 from infoshare_cli.reading.register import load_register
