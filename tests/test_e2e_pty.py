@@ -4,8 +4,10 @@ decision, as a newcomer following the README would run it."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +183,35 @@ def test_ctrl_c_in_the_wizard_writes_nothing_and_says_so(env, tmp_path, staffed_
     assert "Cancelled: nothing was written." in out
     assert "Traceback" not in out
     assert staffed_log.count() == before
+
+
+@pytest.mark.skipif(
+    shutil.which("age") is None,
+    reason="the age tool is not installed (.ci/run installs Debian's age package); "
+    "tests/test_export_encrypted.py opens the same files with pyrage's own decrypt",
+)
+def test_an_encrypted_export_in_a_terminal_opens_with_the_age_tool(env, tmp_path, staffed_log):
+    """Every passphrase is typed at a hidden prompt; the file's is asked twice; then the
+    ordinary `age` tool opens the file with it, as a reader elsewhere would."""
+    env["INFOSHARE_DB"] = str(staffed_log.path)
+    file_pass = "blue kettle on the windowsill"
+    export = Terminal(
+        ["export", "--encrypt", "-f", "json", "--by", ALEX, "--out", "e.json.age"], env, tmp_path
+    )
+    export.answer("Passphrase for Alex Morgan", ALEX_PASS + ENTER)
+    export.answer("New passphrase for the export file", file_pass + ENTER)
+    export.answer("Type it again", file_pass + ENTER)
+    out = export.finish()
+    assert export.child.exitstatus == 0, out
+    assert ALEX_PASS not in out and file_pass not in out
+    assert "age -d -o e.json e.json.age" in out
+    reader = pexpect.spawn(
+        shutil.which("age"), ["-d", "-o", "e.json", "e.json.age"], cwd=str(tmp_path), timeout=120
+    )
+    reader.expect("passphrase")
+    reader.sendline(file_pass)
+    reader.expect(pexpect.EOF)
+    reader.close()
+    assert reader.exitstatus == 0
+    opened = json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))
+    assert opened["format"] == "infoshare-export/1" and opened["exported_by"] == ALEX

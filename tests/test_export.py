@@ -387,13 +387,13 @@ def test_formula_payloads_typed_into_the_log_are_neutralised_in_the_export(
 def _both_csvs(ledger, qset, filters, limit=0):
     """The CSV written from review dicts and from flat rows, as bytes."""
     from infoshare_cli.outputs.csv_export import write_csv_flat
-    from infoshare_cli.outputs.files import HashingWriter
+    from infoshare_cli.outputs.files import TextSink
     from infoshare_cli.reading.queries import iter_decisions, iter_flat_decisions, staff_names
 
     outs = []
     for flat in (False, True):
         raw = io.BytesIO()
-        sink = HashingWriter(raw)
+        sink = TextSink(raw)
         if flat:
             rows = iter_flat_decisions(ledger, filters, limit=limit)
             count = write_csv_flat(sink, rows, qset, staff_names(ledger))

@@ -15,13 +15,20 @@ from typing import Any
 from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.domain.staff import current_signer
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.ledger.age_files import AgeSeal, sealed
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.private_files import create_private, place
 from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.outputs.csv_export import write_csv_flat
 from infoshare_cli.outputs.documents import WRITERS
-from infoshare_cli.outputs.files import FORMAT_VERSION, FORMATS, HashingWriter, check_destination
+from infoshare_cli.outputs.files import (
+    FORMAT_VERSION,
+    FORMATS,
+    HashingFile,
+    TextSink,
+    check_destination,
+)
 from infoshare_cli.reading.filters import Filters
 from infoshare_cli.reading.queries import (
     count_decisions,
@@ -61,6 +68,7 @@ def run_export(
     on_row: Callable[[], None] | None = None,
     template: Any = None,
     unverified: str | None = None,
+    seal: AgeSeal | None = None,
 ) -> ExportResult:
     """Write the export file, then log it as a signed ``export`` entry.
 
@@ -73,6 +81,8 @@ def run_export(
     The decisions are read in one read transaction: a consistent snapshot, even while
     others append. ``template`` is a setting's own page template for md or html (a
     :class:`~infoshare_cli.outputs.templating.Printable`); the built-in one if None.
+    ``seal`` encrypts the file in the age format (see ledger/age_files.py); the SHA-256
+    logged is always that of the file as written, encrypted or not.
     """
     if fmt not in FORMATS:
         raise InfoshareError(f"Unknown format '{fmt}'. Use one of: {', '.join(FORMATS)}.")
@@ -82,8 +92,7 @@ def run_export(
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
     conn = ledger.conn
     try:
-        with create_private(temp) as raw:
-            sink = HashingWriter(raw)
+        with _export_file(temp, seal) as (sink, on_disk):
             if excel:
                 sink.write("\ufeff")
             conn.execute("BEGIN")  # a read snapshot: the head and the rows agree
@@ -124,14 +133,13 @@ def run_export(
                     )
             finally:
                 conn.execute("COMMIT")
-            raw.flush()
-            os.fsync(raw.fileno())
         payload = {
             "format": fmt,
             "filters": filters.as_dict(),
             "limit": limit,
             "count": count,
-            "sha256": sink.sha256.hexdigest(),
+            "sha256": on_disk.sha256.hexdigest(),
+            "encrypted": seal.kind if seal else None,
             "file": path.name,
             "head": header["head"],
             "excel": excel,
@@ -155,6 +163,18 @@ def run_export(
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
     return ExportResult(path, count, payload["sha256"], entry)
+
+
+@contextlib.contextmanager
+def _export_file(temp: Path, seal: AgeSeal | None) -> Iterator[tuple[TextSink, HashingFile]]:
+    """The new private file as the writers' text sink, sealed when asked, hashed as written;
+    flushed to the disk when the block ends."""
+    with create_private(temp) as raw:
+        on_disk = HashingFile(raw)
+        with sealed(on_disk, seal) as body:
+            yield TextSink(body), on_disk
+        raw.flush()
+        os.fsync(raw.fileno())
 
 
 def _counted(reviews: Iterator[dict], on_row: Callable[[], None] | None) -> Iterator[dict]:

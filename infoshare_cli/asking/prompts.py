@@ -205,8 +205,13 @@ def passphrase_reader(asker: QuestionaryAsker | None = None) -> Callable[[str], 
     return read_passphrase_line
 
 
-def ask_new_passphrase(ask: Callable[[str], str], whose: str) -> str:
-    """A new passphrase, typed twice, checked against the policy; three tries."""
+def ask_new_passphrase(
+    ask: Callable[[str], str], whose: str, also_check: Callable[[str], None] | None = None
+) -> str:
+    """A new passphrase, typed twice, checked against the policy; three tries.
+
+    ``also_check`` raises ``InfoshareError`` for a passphrase this use must refuse besides.
+    """
     from infoshare_cli.errors import InfoshareError
     from infoshare_cli.ledger.crypto import check_new_passphrase
 
@@ -215,6 +220,8 @@ def ask_new_passphrase(ask: Callable[[str], str], whose: str) -> str:
         first = ask(f"New passphrase for {whose} (at least 10 characters)")
         try:
             check_new_passphrase(first)
+            if also_check is not None:
+                also_check(first)
         except InfoshareError as exc:
             problem = exc.message
             print(problem, file=sys.stderr)

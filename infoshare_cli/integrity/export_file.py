@@ -6,12 +6,20 @@ import json
 from pathlib import Path
 
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.ledger.age_files import AGE_MAGIC, is_age_file
 
 
 def load_export(path: Path) -> dict:
     """An export as one dict (JSONL is folded into the JSON shape). Raises InfoshareError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        if is_age_file(data[: len(AGE_MAGIC)]):
+            raise InfoshareError(
+                f"{path.name} is encrypted (age format). Open it first with the age tool, "
+                f"for example: age -d -o opened.json {path.name} (it asks for the file's "
+                "passphrase), then check the opened file."
+            )
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InfoshareError(f"{path.name} is not an infoshare export (it is not text).") from None
     except OSError as exc:

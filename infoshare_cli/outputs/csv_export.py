@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from infoshare_cli.domain.questions import QuestionSet
-from infoshare_cli.outputs.files import FORMULA_STARTS, HashingWriter
+from infoshare_cli.outputs.files import FORMULA_STARTS, TextSink
 
 # --- CSV --------------------------------------------------------------------------------
 
@@ -139,7 +139,7 @@ def _json_loader() -> Callable[[str], Any]:
 
 
 def write_csv_flat(
-    sink: HashingWriter,
+    sink: TextSink,
     rows: Iterable[tuple],
     qset: QuestionSet,
     names: dict[str, str],

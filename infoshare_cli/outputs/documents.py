@@ -11,7 +11,7 @@ from typing import Any
 
 from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.outputs import printable
-from infoshare_cli.outputs.files import HashingWriter, verified_map
+from infoshare_cli.outputs.files import TextSink, verified_map
 from infoshare_cli.outputs.json_export import write_json, write_jsonl
 
 
@@ -57,7 +57,7 @@ def _summary_lines(header: dict) -> list[tuple[str, str]]:
 
 def _write_document(
     fmt: str,
-    sink: HashingWriter,
+    sink: TextSink,
     reviews: Iterable[dict],
     header: dict,
     qset: QuestionSet,

@@ -51,17 +51,31 @@ def check_destination(path: Path, force: bool) -> None:
         )
 
 
-class HashingWriter:
-    """A text sink over a binary file that hashes every byte it writes."""
+class HashingFile:
+    """A binary file that hashes every byte written to it: the SHA-256 of the file as written
+    (of the encrypted bytes, when the export is sealed)."""
 
     def __init__(self, raw: BinaryIO):
         self._raw = raw
         self.sha256 = hashlib.sha256()
 
-    def write(self, text: str) -> int:
-        data = text.encode("utf-8")
+    def write(self, data: bytes) -> int:
         self.sha256.update(data)
         self._raw.write(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self._raw.flush()
+
+
+class TextSink:
+    """What the export writers write to: text, passed on as UTF-8 bytes."""
+
+    def __init__(self, out: BinaryIO):
+        self._out = out
+
+    def write(self, text: str) -> int:
+        self._out.write(text.encode("utf-8"))
         return len(text)
 
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from infoshare_cli.outputs.files import HashingWriter
+from infoshare_cli.outputs.files import TextSink
 
 # --- JSON and JSONL ---------------------------------------------------------------------
 
@@ -15,7 +15,7 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-def write_json(sink: HashingWriter, reviews: Iterable[dict], header: dict, **_: Any) -> int:
+def write_json(sink: TextSink, reviews: Iterable[dict], header: dict, **_: Any) -> int:
     sink.write("{\n")
     for key, value in header.items():
         sink.write(f"  {_dumps(key)}: {_dumps(value)},\n")
@@ -28,7 +28,7 @@ def write_json(sink: HashingWriter, reviews: Iterable[dict], header: dict, **_: 
     return n
 
 
-def write_jsonl(sink: HashingWriter, reviews: Iterable[dict], header: dict, **_: Any) -> int:
+def write_jsonl(sink: TextSink, reviews: Iterable[dict], header: dict, **_: Any) -> int:
     sink.write(_dumps({"type": "header", **header}) + "\n")
     n = 0
     for review in reviews:

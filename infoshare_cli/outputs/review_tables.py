@@ -267,7 +267,7 @@ def exports_table(exports: Iterable[dict[str, Any]]) -> Table | None:
             local_time(x["recorded_at"]),
             x.get("exported_by") or "",
             str(x.get("count")),
-            x.get("file") or "",
+            (x.get("file") or "") + (" (encrypted)" if x.get("encrypted") else ""),
             (x.get("sha256") or "")[:8] + "…",
             filters or "all",
         )

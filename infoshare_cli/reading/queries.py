@@ -428,6 +428,7 @@ def export_entries(ledger: Ledger, limit: int = 0) -> Iterator[dict[str, Any]]:
                 "count": payload.get("count"),
                 "file": payload.get("file"),
                 "sha256": payload.get("sha256"),
+                "encrypted": payload.get("encrypted"),
                 "filters": payload.get("filters", {}),
             }
     finally:

@@ -52,6 +52,26 @@ def export(
         bool,
         typer.Option("--excel", help="CSV for Excel: adds the mark Excel needs to show accents."),
     ] = False,
+    encrypt: Annotated[
+        bool,
+        typer.Option(
+            "--encrypt",
+            help="Lock the file with a passphrase you choose (asked twice), in the standard "
+            "age format: the reader opens it with the free age tool and that passphrase. "
+            "Use it for every file that leaves this computer.",
+        ),
+    ] = False,
+    recipient: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--recipient",
+            help="Lock the file for the holder of this age public key (it starts with age1) "
+            "instead of a passphrase: they open it with their own key. Give it once for "
+            "each reader.",
+            show_default=False,
+            metavar="AGE_KEY",
+        ),
+    ] = None,
     by: Annotated[
         str | None,
         typer.Option(
@@ -92,15 +112,17 @@ def export(
     db: DbOption = None,
     questions: QuestionsOption = None,
 ) -> None:
-    """Export decisions to a file (readable only by you). The export is recorded in the log.
+    """Export decisions to a file. The export is recorded in the log.
 
     Exporting takes records about children off this computer, so you sign it with your
     passphrase, and the log keeps who exported what, when, and a fingerprint of the file.
+    Without --encrypt or --recipient the file is readable by anyone who can open it.
     """
     from infoshare_cli.actions.exporting import run_export
     from infoshare_cli.asking.identify import identify_and_unlock
     from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
     from infoshare_cli.checklist.loading import load_question_set
+    from infoshare_cli.ledger.age_files import AGE_EXTENSION, AgeSeal, check_recipients
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.outputs.files import FORMATS, check_destination, default_file_name
     from infoshare_cli.reading.filters import make_filters
@@ -125,23 +147,38 @@ def export(
         by=decided_by,
         search=search,
     )
+    recipients = check_recipients(recipient or ())
     qset = load_question_set(questions)
+    sealing = encrypt or bool(recipients)
     with Ledger.open(resolve_db(db)) as ledger:
-        path = out if out is not None else Path(default_file_name(setting_name(ledger), fmt))
+        if out is not None:
+            path = out
+        else:
+            path = Path(default_file_name(setting_name(ledger), fmt))
+            if sealing:
+                path = path.with_name(path.name + AGE_EXTENSION)
         check_destination(path, force)  # before anyone types a passphrase
         unverified = _check_log_first(ledger, allow_unverified)
         register = load_register(ledger)
         asker = QuestionaryAsker()
+        ask = passphrase_reader(asker)
+        typed: list[str] = []
         signer = identify_and_unlock(
             asker,
             register,
             by,
-            passphrase_reader(asker),
+            lambda prompt: _kept(typed, ask(prompt)),
             question="Who is exporting?",
             help="Pick your own name. The log records who took records off this computer.",
             can_ask=sys.stdin.isatty(),
             nothing_done="Nothing was exported.",
         )
+        seal = None
+        if recipients:
+            seal = AgeSeal(recipients=recipients)
+        elif encrypt:
+            seal = AgeSeal(passphrase=_file_passphrase(ask, own=typed[-1]))
+        typed.clear()
         with _progress(ledger, filters, count) as on_row:
             result = run_export(
                 ledger,
@@ -156,14 +193,23 @@ def export(
                 on_row=on_row,
                 template=page,
                 unverified=unverified,
+                seal=seal,
             )
     plural = "" if result.count == 1 else "s"
-    typer.echo(f"Exported {result.count} decision{plural} to {result.path}")
+    where = result.path.absolute()
+    typer.echo(f"Exported {result.count} decision{plural} to {where}")
     typer.echo(f"SHA-256: {result.sha256}")
-    typer.echo(
-        f"Recorded in the log as entry #{result.entry.seq} (by {signer.member.name}). "
-        "Only you can read the file: keep it safe and delete it when it is no longer needed."
-    )
+    typer.echo(f"Recorded in the log as entry #{result.entry.seq} (by {signer.member.name}).")
+    if seal is None:
+        typer.secho(
+            f"This file holds personal data about children in the clear: anyone who can open "
+            f"{where} can read it. To take records off this computer, export again with "
+            "--encrypt and delete this file; otherwise delete it when it is no longer needed.",
+            err=True,
+            fg="yellow",
+        )
+    else:
+        typer.echo(_opening_hint(result.path, seal))
     if result.count == 0:
         typer.echo("No decisions matched, so the file has no records.", err=True)
     if unverified is not None:
@@ -200,6 +246,47 @@ def _check_log_first(ledger, allow_unverified: bool) -> str | None:
             "carry a warning."
         )
     return f"This export was taken from a log that FAILS `infoshare verify`: {first}"
+
+
+def _kept(typed: list[str], passphrase: str) -> str:
+    typed.append(passphrase)
+    return passphrase
+
+
+def _file_passphrase(ask, own: str) -> str:
+    """The export file's own passphrase: typed twice, as strong as a staff passphrase, and
+    not the exporter's own (it is given to whoever opens the file)."""
+    from infoshare_cli.asking.prompts import ask_new_passphrase
+
+    def not_own(candidate: str) -> None:
+        if candidate == own:
+            raise InfoshareError(
+                "Choose a different passphrase from your own: you will give this one to "
+                "whoever opens the file."
+            )
+
+    return ask_new_passphrase(ask, "the export file", also_check=not_own)
+
+
+def _opening_hint(path: Path, seal) -> str:
+    """How the reader opens the file with the age tool, in words a manager can forward."""
+    from infoshare_cli.ledger.age_files import AGE_EXTENSION
+
+    name = path.name
+    opened = name.removesuffix(AGE_EXTENSION) if name.endswith(AGE_EXTENSION) else name + ".opened"
+    if seal.passphrase is not None:
+        return (
+            "The file is encrypted (age format) with the passphrase you chose. The reader "
+            f"opens it with the age tool (https://age-encryption.org): age -d -o {opened} "
+            f"{path.name}\nSend the passphrase a different way from the file (for example, "
+            "by phone), never in the same email."
+        )
+    keys = len(seal.recipients)
+    return (
+        f"The file is encrypted (age format) for {keys} age key{'' if keys == 1 else 's'}. "
+        "Each reader opens it with their own key file, using the age tool "
+        f"(https://age-encryption.org): age -d -i THEIR-KEY-FILE -o {opened} {path.name}"
+    )
 
 
 class _progress:

@@ -1,0 +1,164 @@
+"""Files sealed in the standard age format (https://age-encryption.org), for exports that
+leave this computer.
+
+Whoever receives one opens it with the ordinary ``age`` tool: with the passphrase the
+exporter chose (``age -d -o FILE FILE.age``, which asks for it), or with their own age key
+(``age -d -i KEY-FILE -o FILE FILE.age``) when the export was sealed for their public key
+(``age1...``). The encryption is pyrage's, the Python binding of the Rust age library:
+nothing here is hand-made cryptography.
+
+Sealed for age keys, the file streams: a background thread encrypts what the export
+writes, through a pipe, so memory stays flat however large the export. Sealed with a
+passphrase, pyrage (1.4) can only encrypt bytes held in memory, so the export is gathered
+in memory (never on disk) and encrypted when it is complete.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from infoshare_cli.errors import InfoshareError
+
+AGE_MAGIC = b"age-encryption.org/v1\n"  # how every age file begins
+AGE_EXTENSION = ".age"
+
+
+@dataclass(frozen=True)
+class AgeSeal:
+    """How an export is sealed: with a passphrase, or for the holders of age public keys."""
+
+    passphrase: str | None = None
+    recipients: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if (self.passphrase is None) == (not self.recipients):
+            raise ValueError("an AgeSeal has either a passphrase or recipients")
+
+    @property
+    def kind(self) -> str:
+        """What the export entry records: ``passphrase`` or ``age-keys`` (never the keys)."""
+        return "passphrase" if self.passphrase is not None else "age-keys"
+
+    def __repr__(self) -> str:  # never show a passphrase in a traceback or a log line
+        return f"AgeSeal(kind={self.kind!r}, recipients={len(self.recipients)})"
+
+
+def check_recipients(texts: Iterable[str]) -> tuple[str, ...]:
+    """Age public keys as given on the command line, checked; InfoshareError names the bad one."""
+    from pyrage import RecipientError, x25519
+
+    keys = []
+    for text in texts:
+        key = text.strip()
+        try:
+            x25519.Recipient.from_str(key)
+        except (RecipientError, ValueError):
+            shown = key if len(key) <= 70 else key[:67] + "..."
+            raise InfoshareError(
+                f"--recipient: '{shown}' is not an age public key. An age public key starts "
+                "with age1 and is about 60 letters and digits long: ask the reader for the "
+                "public key line that `age-keygen` printed for them."
+            ) from None
+        if key not in keys:
+            keys.append(key)
+    return tuple(keys)
+
+
+def is_age_file(head: bytes) -> bool:
+    """Whether a file that begins with ``head`` is an age file."""
+    return head.startswith(AGE_MAGIC)
+
+
+@contextmanager
+def sealed(out: BinaryIO, seal: AgeSeal | None) -> Iterator[Any]:
+    """A binary writer whose bytes reach ``out`` sealed with ``seal`` (as they are when None).
+
+    The file is complete when the block ends without an exception. If the block fails,
+    whatever reached ``out`` is unfinished and the caller discards it.
+    """
+    if seal is None:
+        yield out
+    elif seal.passphrase is not None:
+        gathered = io.BytesIO()
+        yield gathered
+        from pyrage import passphrase
+
+        try:
+            out.write(passphrase.encrypt(gathered.getvalue(), seal.passphrase))
+        finally:
+            gathered.close()
+    else:
+        sealer = _StreamingSealer(out, seal.recipients)
+        try:
+            yield sealer
+        except BaseException:
+            sealer.abandon()
+            raise
+        sealer.finish()
+
+
+class _StreamingSealer:
+    """Bytes written here are encrypted by pyrage on a background thread, through a pipe.
+
+    pyrage's streaming call reads from a file; the export writes. A pipe joins the two,
+    and the thread only touches the pipe and ``out`` (never the log's SQLite connection).
+    """
+
+    def __init__(self, out: BinaryIO, recipients: tuple[str, ...]):
+        from pyrage import x25519
+
+        keys = [x25519.Recipient.from_str(r) for r in recipients]
+        read_end, write_end = os.pipe()
+        self._reader = os.fdopen(read_end, "rb", buffering=0)
+        self._writer = os.fdopen(write_end, "wb", buffering=1 << 16)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(out, keys), name="age-export", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, out: BinaryIO, keys: list) -> None:
+        import pyrage
+
+        try:
+            pyrage.encrypt_io(self._reader, out, keys)
+        except BaseException as exc:  # reported by finish() in the exporting thread
+            self._error = exc
+        finally:
+            self._reader.close()  # a writer still writing now fails at once, not hangs
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._writer.write(data)
+        except (BrokenPipeError, ValueError):  # the encrypting thread stopped early
+            self._thread.join()
+            raise self._failure() from None
+
+    def finish(self) -> None:
+        with suppress(BrokenPipeError):
+            self._writer.close()
+        self._thread.join()
+        if self._error is not None:
+            raise self._failure()
+
+    def abandon(self) -> None:
+        """Stop after a failure in the export itself: the half-file is thrown away."""
+        with suppress(OSError):
+            self._writer.close()
+        self._thread.join()
+
+    def _failure(self) -> InfoshareError:
+        error = self._error
+        detail = error.strerror if isinstance(error, OSError) and error.strerror else None
+        if detail is None and error is not None:
+            detail = type(error).__name__
+        return InfoshareError(
+            f"The export could not be encrypted ({detail or 'the encryption stopped'}). "
+            "Nothing was exported."
+        )
