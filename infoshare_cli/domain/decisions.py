@@ -116,11 +116,11 @@ def draft_problems(qset: QuestionSet, draft: Draft) -> list[str]:
         problems.append("The answers do not lead to an outcome.")
     parts = {p.id: p for p in outcome_parts(qset, current.outcome)}
     for pid, part in parts.items():
-        answer = draft.outcome_record.get(pid)
-        if answer is None:
+        recorded = draft.outcome_record.get(pid)
+        if recorded is None:
             problems.append(f"The outcome '{current.outcome}' needs '{pid}': {part.text}")
         else:
-            problems += answer_problems(part, answer) + _length_problems(pid, answer)
+            problems += answer_problems(part, recorded) + _length_problems(pid, recorded)
     for pid in draft.outcome_record:
         if pid not in parts:
             problems.append(
@@ -196,7 +196,9 @@ def decision_payload(qset: QuestionSet, draft: Draft) -> dict[str, Any]:
     return payload
 
 
-def cosign_payload(decision_seq: int, decision_hash: str, verdict: str, comment: str) -> dict:
+def cosign_payload(
+    decision_seq: int, decision_hash: str, verdict: str, comment: str
+) -> dict[str, Any]:
     if verdict not in VERDICTS:
         raise InfoshareError(f"A co-signature must agree or disagree (not '{verdict}').")
     comment = comment.strip()

@@ -115,7 +115,7 @@ def is_answered(question: Part, answer: Answer) -> bool:
 def answer_problems(question: Part, answer: Answer) -> list[str]:
     """What is wrong with an answer, in words a practitioner understands ([] when fine)."""
     value = answer.value
-    if question.type == "form":
+    if question.type == "form" and isinstance(question, Question):  # only questions have parts
         if not isinstance(value, Mapping):
             return [f"'{question.id}' needs an answer for each of its parts."]
         problems = []
@@ -149,7 +149,8 @@ def answer_problems(question: Part, answer: Answer) -> list[str]:
     ]
     if problems:
         return problems
-    picked = [question.choice(v) for v in values]
+    # Every value names a choice (checked above).
+    picked = [c for v in values if (c := question.choice(v)) is not None]
     if len(picked) > 1 and any(c.exclusive for c in picked):
         only = next(c.value for c in picked if c.exclusive)
         problems.append(f"'{question.id}': '{only}' cannot be combined with other choices.")
@@ -180,7 +181,9 @@ def iter_paths(qset: QuestionSet) -> Iterator[tuple[tuple[tuple[str, str], ...],
     """
 
     # An explicit stack, not recursion: a long chain of questions must not overflow.
-    stack: list[tuple[str | None, tuple, str | None]] = [(qset.start, (), None)]
+    stack: list[tuple[str | None, tuple[tuple[str, str], ...], str | None]] = [
+        (qset.start, (), None)
+    ]
     while stack:
         qid, steps, outcome = stack.pop()
         if qid is None:

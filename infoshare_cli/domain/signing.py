@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from infoshare_cli.domain.staff import StaffMember, apply_staff_entry
 
@@ -40,6 +40,15 @@ class SignedBy:
 
     name: str
     public_key: object
+
+
+class KeyRecord(TypedDict):
+    """A signing key in the register, and the entry from which it signs."""
+
+    staff_id: str
+    name: str
+    public_key: str
+    from_seq: int
 
 
 @dataclass(frozen=True)
@@ -87,12 +96,12 @@ class Rulebook:
         member = self.member_at(staff_id, seq)
         return member.public_key if member is not None else None
 
-    def key_history(self) -> list[dict]:
+    def key_history(self) -> list[KeyRecord]:
         """Every signing key ever registered, with the seq from which it signs (oldest first)."""
-        keys = []
+        keys: list[KeyRecord] = []
         for staff_id, states in self.timeline.items():
             name = states[0][1].name
-            previous = None
+            previous: str | None = None
             for seq, member in states:
                 if member.public_key != previous:
                     keys.append(
@@ -107,7 +116,7 @@ class Rulebook:
         keys.sort(key=lambda k: k["from_seq"])
         return keys
 
-    def apply(self, seq: int, payload: dict) -> None:
+    def apply(self, seq: int, payload: Mapping[str, Any]) -> None:
         """Fold a staff entry that passed its checks into the register.
 
         Raises KeyError, TypeError or AttributeError if the payload is incomplete.
@@ -124,7 +133,7 @@ class Rulebook:
         seq: int,
         kind: str,
         actor: str,
-        payload: dict | None,
+        payload: Mapping[str, Any] | None,
         decisions: Mapping[int, tuple[str, str]] | None = None,
     ) -> SignedBy | Broken:
         """Who signed entry ``seq`` and with which key; or the rule it breaks.
@@ -154,7 +163,7 @@ class Rulebook:
         return SignedBy(member.name, member.public_key)
 
     def _staff_signer(
-        self, seq: int, actor: str, payload: dict, member: StaffMember | None
+        self, seq: int, actor: str, payload: Mapping[str, Any], member: StaffMember | None
     ) -> SignedBy | Broken:
         action = payload.get("action")
         staff_id = payload.get("staff_id")
@@ -202,7 +211,10 @@ class Rulebook:
 
 
 def _cosign_problem(
-    seq: int, member: StaffMember, payload: dict, decisions: Mapping[int, tuple[str, str]]
+    seq: int,
+    member: StaffMember,
+    payload: Mapping[str, Any],
+    decisions: Mapping[int, tuple[str, str]],
 ) -> Broken | None:
     target = payload.get("decision")
     if type(target) is not int or target >= seq or target not in decisions:

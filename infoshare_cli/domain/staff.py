@@ -9,8 +9,9 @@ No terminal code here; the CLI asks for names and passphrases and passes them in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from infoshare_cli.errors import InfoshareError
 
@@ -27,7 +28,7 @@ class StaffMember:
     dsl: bool
     active: bool
     public_key: str
-    sealed_key: dict
+    sealed_key: dict[str, Any]
     since_seq: int
     reading_key: str | None = None  # X25519 public key data keys are wrapped to (ledger.keys)
 
@@ -42,10 +43,14 @@ class StaffMember:
 
 
 class Signing(Protocol):
-    """Anyone who has proved who they are (``ledger.signer.Signer``): only who matters here."""
+    """Anyone who has proved who they are (``ledger.signer.Signer``): only who matters here,
+    and the register entry (with its key) they proved it against."""
 
     @property
     def staff_id(self) -> str: ...
+
+    @property
+    def member(self) -> StaffMember: ...
 
 
 def check_name(name: str) -> str:
@@ -83,7 +88,9 @@ def check_role(role: str) -> str:
 # --- reading the register ---------------------------------------------------------------
 
 
-def apply_staff_entry(register: dict[str, StaffMember], seq: int, payload: dict) -> None:
+def apply_staff_entry(
+    register: dict[str, StaffMember], seq: int, payload: Mapping[str, Any]
+) -> None:
     """Fold one ``staff`` entry into a register (staff id -> member)."""
     staff_id = payload["staff_id"]
     action = payload["action"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
-from infoshare_cli.domain.signing import Broken, Rulebook
+from infoshare_cli.domain.signing import Broken, KeyRecord, Rulebook
 from infoshare_cli.ledger import crypto
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.store import Ledger
@@ -69,7 +69,7 @@ class KeyRing:
                 break
 
     @property
-    def keys(self) -> list[dict]:
+    def keys(self) -> list[KeyRecord]:
         """Every signing key the register accepts, with the seq from which it signs."""
         return self.rules.key_history()
 
