@@ -3,9 +3,19 @@ file can be reported where it is; refuses aliases and duplicate keys."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from infoshare_cli.domain.questions import QuestionSetError
+
+if TYPE_CHECKING:
+    import yaml
+    from yaml.nodes import MappingNode, Node, SequenceNode
+
+    # The mixins below only work mixed into a yaml loader (see _loaders), so the type
+    # checker reads them as loaders; at run time they stay plain (yaml is imported late).
+    _Loader = yaml.SafeLoader
+else:
+    _Loader = object
 
 
 class _Marked:
@@ -13,7 +23,7 @@ class _Marked:
 
     line: int | None = None
     column: int | None = None
-    key_marks: dict
+    key_marks: dict[Any, tuple[int, int]]
 
 
 class MarkedDict(dict, _Marked):
@@ -24,13 +34,13 @@ class MarkedList(list, _Marked):
     pass
 
 
-class _Marking:
+class _Marking(_Loader):
     """Constructs MarkedDicts and MarkedLists; refuses duplicate keys and non-scalar keys."""
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> MarkedDict:
         import yaml
 
-        seen: dict = {}
+        seen: dict[Any, yaml.Mark] = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
             if isinstance(key, list | dict):
@@ -48,17 +58,17 @@ class _Marking:
         mapping.key_marks = {k: (m.line + 1, m.column + 1) for k, m in seen.items()}
         return mapping
 
-    def construct_sequence(self, node, deep=False):
+    def construct_sequence(self, node: SequenceNode, deep: bool = False) -> MarkedList:
         items = MarkedList(super().construct_sequence(node, deep=True))
         items.line, items.column = node.start_mark.line + 1, node.start_mark.column + 1
         items.key_marks = {}
         return items
 
 
-class _NoAliases:
+class _NoAliases(_Loader):
     """With ``yaml.SafeLoader``: refuses anchors and aliases, saying where."""
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         import yaml
 
         if self.check_event(yaml.AliasEvent):
@@ -75,13 +85,13 @@ class _AliasFound(Exception):
     pass
 
 
-class _AliasCheck:
+class _AliasCheck(_Loader):
     """With libyaml's loader: raises _AliasFound for any alias.
 
     libyaml resolves an alias to the very node it names, so a node met twice is an alias.
     """
 
-    def get_single_data(self):
+    def get_single_data(self) -> Any:
         import yaml
 
         node = self.get_single_node()
@@ -102,10 +112,10 @@ class _AliasCheck:
         return self.construct_document(node)
 
 
-_LOADERS: dict[str, type] = {}
+_LOADERS: dict[str, type[_Marking]] = {}
 
 
-def _loaders() -> dict[str, type]:
+def _loaders() -> dict[str, type[_Marking]]:
     """The YAML loaders, made on first use (importing yaml costs ~10 ms, which `infoshare log`
     does without: see ``outcome_labels``).
 
@@ -118,11 +128,16 @@ def _loaders() -> dict[str, type]:
         import yaml
 
         fast_base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        _LOADERS["_MarkedLoader"] = type(
-            "_MarkedLoader", (_Marking, _NoAliases, yaml.SafeLoader), {"__module__": __name__}
+        # type() with three arguments makes a class the checker only knows as `type`.
+        _LOADERS["_MarkedLoader"] = cast(
+            "type[_Marking]",
+            type(
+                "_MarkedLoader", (_Marking, _NoAliases, yaml.SafeLoader), {"__module__": __name__}
+            ),
         )
-        _LOADERS["_FastMarkedLoader"] = type(
-            "_FastMarkedLoader", (_Marking, _AliasCheck, fast_base), {"__module__": __name__}
+        _LOADERS["_FastMarkedLoader"] = cast(
+            "type[_Marking]",
+            type("_FastMarkedLoader", (_Marking, _AliasCheck, fast_base), {"__module__": __name__}),
         )
         for loader in _LOADERS.values():
             loader.add_constructor("tag:yaml.org,2002:map", _Marking.construct_mapping)

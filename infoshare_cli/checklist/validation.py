@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from infoshare_cli.checklist.marked_yaml import _Marked
 from infoshare_cli.domain.questions import (
@@ -75,13 +75,15 @@ class _Checker:
             self.add(node, key, f"'{key}' in {what} is empty")
         return value.strip()
 
-    def mapping(self, node: Any, where: Any, key: str | None, what: str) -> bool:
+    def mapping(
+        self, node: Any, where: Any, key: str | None, what: str
+    ) -> TypeGuard[Mapping[Any, Any]]:
         if isinstance(node, Mapping):
             return True
         self.add(where, key, f"{what} must be a block of 'key: value' lines, not {_kind(node)}")
         return False
 
-    def sequence(self, node: Any, where: Any, key: str | None, what: str) -> bool:
+    def sequence(self, node: Any, where: Any, key: str | None, what: str) -> TypeGuard[list[Any]]:
         if isinstance(node, list):
             return True
         self.add(where, key, f"{what} must be a list (lines starting with '-'), not {_kind(node)}")
