@@ -83,7 +83,7 @@ class Entry:
     prev_hash: str
     hash: str
     signature: str
-    _payload: dict | None = field(default=None, init=False, repr=False, compare=False)
+    _payload: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -91,9 +91,11 @@ class Entry:
 
         Treat it as read-only: ``payload_text`` is what the hash covers.
         """
-        if self._payload is None:
-            object.__setattr__(self, "_payload", json.loads(self.payload_text))
-        return self._payload  # type: ignore[return-value]
+        payload = self._payload
+        if payload is None:
+            payload = json.loads(self.payload_text)
+            object.__setattr__(self, "_payload", payload)
+        return payload
 
     def computed_hash(self) -> str:
         """The hash this entry's stored fields should have (compare with ``hash``)."""

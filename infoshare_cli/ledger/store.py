@@ -96,7 +96,7 @@ class Ledger:
 
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self._path = path
-        self._conn = conn
+        self._conn: sqlite3.Connection | None = conn  # None once closed
         self._db: sqlite_utils.Database | None = None  # made when first asked for
         self._in_batch = False
 
@@ -191,13 +191,13 @@ class Ledger:
     def _check_is_infoshare_log(self) -> None:
         """Refuse SQLite files that are not ours, before changing anything in them."""
         try:
-            rows = self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            rows = self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             tables = {name for (name,) in rows}
         except sqlite3.DatabaseError:
             raise _not_a_log(self._path, "SQLite cannot read it") from None
         if "entries" not in tables or MIGRATIONS_TABLE not in tables:
             raise _not_a_log(self._path, "it is an SQLite database without an infoshare log")
-        applied = set(migrations.applied_names(self._conn))
+        applied = set(migrations.applied_names(self.conn))
         if "0001_ledger" not in applied:
             raise _not_a_log(self._path, "it is an SQLite database without an infoshare log")
         known = set(migrations.names)
@@ -213,7 +213,7 @@ class Ledger:
         """Close the connection. Safe to call twice."""
         if self._conn is not None:
             self._conn.close()
-            self._conn = None  # type: ignore[assignment]
+            self._conn = None
 
     def __enter__(self) -> Ledger:
         return self
@@ -275,7 +275,7 @@ class Ledger:
         body.setdefault("id", uuid.uuid4().hex)
         payload_text = canonical_json(body).decode("utf-8")
 
-        conn = self._conn
+        conn = self.conn
         own_transaction = not self._in_batch
         # IMMEDIATE takes the write lock now: a deferred BEGIN that reads the head and then
         # tries to write fails (SQLITE_BUSY) instead of waiting if another writer got in.
@@ -313,7 +313,7 @@ class Ledger:
         """
         if self._in_batch:
             raise RuntimeError("batches do not nest")
-        conn = self._conn
+        conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         self._in_batch = True
         try:
@@ -330,16 +330,16 @@ class Ledger:
 
     def head(self) -> Entry | None:
         """The newest entry, or None if the log is empty."""
-        row = self._conn.execute(
+        row = self.conn.execute(
             f"SELECT {_COLUMNS} FROM entries ORDER BY seq DESC LIMIT 1"
         ).fetchone()
         return Entry(*row) if row else None
 
     def count(self) -> int:
-        return self._conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+        return self.conn.execute("SELECT count(*) FROM entries").fetchone()[0]
 
     def get(self, seq: int) -> Entry | None:
-        row = self._conn.execute(f"SELECT {_COLUMNS} FROM entries WHERE seq = ?", (seq,)).fetchone()
+        row = self.conn.execute(f"SELECT {_COLUMNS} FROM entries WHERE seq = ?", (seq,)).fetchone()
         return Entry(*row) if row else None
 
     def entries(self, start: int = 1, kinds: Iterable[str] | None = None) -> Iterator[Entry]:
@@ -356,7 +356,7 @@ class Ledger:
             sql += f" AND kind IN ({', '.join('?' * len(kinds))})"
             params.extend(kinds)
         sql += " ORDER BY seq"
-        cursor = self._conn.execute(sql, params)
+        cursor = self.conn.execute(sql, params)
         try:
             for row in cursor:
                 yield Entry(*row)
