@@ -116,9 +116,9 @@ class _Pass:
         key = self.keys.get(found.public_key)
         self.signatures.add((seq, kind, recorded_at, found.name, key, signature, digest))
 
-        if kind == "staff":
+        if kind == "staff" and parsed is not None:  # parsed above for every staff entry
             try:
-                self.rules.apply(seq, parsed)  # type: ignore[arg-type]
+                self.rules.apply(seq, parsed)
             except (KeyError, TypeError, AttributeError):
                 return problem("fields", "its staff details are incomplete.")
         elif kind == "decision":

@@ -67,6 +67,9 @@ _DECISION_FIELDS = (
     "outcome_record",
     "question_set",
 )
+# staff id -> [(from_seq, (public key, name))], oldest first
+_KeyTable = dict[str, list[tuple[int, tuple[str, str]]]]
+
 _ENTRY_FIELDS = ("seq", "kind", "recorded_at", "actor", "payload", "prev_hash", "hash", "signature")
 
 
@@ -86,14 +89,15 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
     )
 
     head = data.get("head")
-    head_ok = (
+    if not (
         isinstance(head, dict)
         and type(head.get("seq")) is int
         and head["seq"] >= 0
         and isinstance(head.get("hash"), str)
         and bool(_HEX64.fullmatch(head["hash"]))
-    )
-    if head_ok:
+    ):
+        head = None
+    if head is not None:
         report.head = {"seq": head["seq"], "hash": head["hash"]}
     else:
         problems.append(
@@ -101,7 +105,7 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
         )
 
     keys = _Keys()
-    key_table: dict[str, list[tuple[int, str, str]]] = {}  # staff id -> [(from_seq, key, name)]
+    key_table: _KeyTable = {}
     public_keys = data.get("public_keys")
     if not isinstance(public_keys, list):
         problems.append(Problem("keys", "the export does not list the staff's public keys."))
@@ -115,7 +119,9 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
         ):
             problems.append(Problem("keys", "one of the export's public keys is incomplete."))
             continue
-        name = item.get("name") if isinstance(item.get("name"), str) else item["staff_id"]
+        name = item.get("name")
+        if not isinstance(name, str):
+            name = item["staff_id"]
         key_table.setdefault(item["staff_id"], []).append(
             (item["from_seq"], (item["public_key"], name))
         )
@@ -149,9 +155,7 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
     seen: dict[int, tuple] = {}
     entry_problems: list[Problem] = []
     for index, decision in enumerate(decisions, start=1):
-        entry_problems += _export_decision(
-            index, decision, keys, key_table, head if head_ok else None, seen
-        )
+        entry_problems += _export_decision(index, decision, keys, key_table, head, seen)
     # Adjacent entries must link up, as in the log itself.
     for seq in sorted(seen):
         if seq - 1 in seen and seen[seq][5] != seen[seq - 1][6]:
@@ -168,7 +172,7 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
     report.entries = len(seen)
     entry_problems.sort(key=lambda p: p.seq if p.seq is not None else -1)
     problems += entry_problems
-    if anchor is not None and head_ok:
+    if anchor is not None and head is not None:
         _export_anchor(report, anchor, head, seen)
     return report
 
@@ -192,7 +196,7 @@ def _export_anchor(report: ExportReport, anchor: Anchor, head: dict, seen: dict)
     report.anchor_note = note
 
 
-def _key_for(key_table: dict, actor: str, seq: int) -> tuple[str | None, str]:
+def _key_for(key_table: _KeyTable, actor: str, seq: int) -> tuple[str | None, str]:
     """The signing key for ``actor`` at entry ``seq``, by the one rule (``signing.in_force``)."""
     found = in_force(key_table.get(actor, ()), seq)
     return found if found is not None else (None, actor[:20])
@@ -202,8 +206,8 @@ def _export_decision(
     index: int,
     decision: object,
     keys: _Keys,
-    key_table: dict,
-    head: dict | None,
+    key_table: _KeyTable,
+    head: dict[str, Any] | None,
     seen: dict[int, tuple],
 ) -> list[Problem]:
     if not isinstance(decision, dict):
@@ -222,9 +226,15 @@ def _export_decision(
     for raw in raw_entries:
         row = tuple(raw.get(f) for f in _ENTRY_FIELDS) if isinstance(raw, dict) else (None,) * 8
         seq, kind, recorded_at, actor, payload, prev_hash, stored_hash, signature = row
-        if type(seq) is not int or not all(
-            isinstance(v, str)
-            for v in (kind, recorded_at, actor, payload, prev_hash, stored_hash, signature)
+        if not (
+            type(seq) is int
+            and isinstance(kind, str)
+            and isinstance(recorded_at, str)
+            and isinstance(actor, str)
+            and isinstance(payload, str)
+            and isinstance(prev_hash, str)
+            and isinstance(stored_hash, str)
+            and isinstance(signature, str)
         ):
             found.append(
                 Problem(
@@ -284,7 +294,7 @@ def _export_decision(
 
 
 def _export_decision_fields(
-    index: int, decision: dict, rows: list[tuple], key_table: dict
+    index: int, decision: dict, rows: list[tuple], key_table: _KeyTable
 ) -> list[Problem]:
     """The readable fields of a decision must say what its signed entries say."""
     main = [r for r in rows if r[1] == "decision"]

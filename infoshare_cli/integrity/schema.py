@@ -69,13 +69,17 @@ def _schema_problems(conn: sqlite3.Connection) -> list[Problem]:
             else:
                 detail = f"the {kind} '{name}' has been altered from what infoshare made."
             found.append(Problem("schema", detail))
-    for (kind, name), (table, _sql) in actual.items():
-        if (kind, name) in EXPECTED_OBJECTS or (kind, name) in _SQLITE_STATISTICS:
+    # What the file holds may be anything (objects, not the expected strings).
+    for (file_kind, file_name), (file_table, _sql) in actual.items():
+        key = (file_kind, file_name)
+        if key in EXPECTED_OBJECTS or key in _SQLITE_STATISTICS:
             continue
-        template = _EXTRA.get(kind) if isinstance(kind, str) else None
+        template = _EXTRA.get(file_kind) if isinstance(file_kind, str) else None
         if template is None:
             template = "there is an extra object '{name}' that infoshare did not make."
-        found.append(Problem("schema", template.format(name=_shown(name), table=_shown(table))))
+        found.append(
+            Problem("schema", template.format(name=_shown(file_name), table=_shown(file_table)))
+        )
     found += _migration_problems(conn)
     return found
 

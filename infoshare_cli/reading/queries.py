@@ -317,7 +317,7 @@ def add_checks(review: dict[str, Any], keyring: KeyRing, entries: list[Entry]) -
     problems = keyring.check_record(entries)
     review["checks_ok"] = all(p is None for p in problems.values())
     review["problems"] = [
-        describe_problem(e.seq, e.kind, problems[e.seq]) for e in entries if problems[e.seq]
+        describe_problem(e.seq, e.kind, reason) for e in entries if (reason := problems[e.seq])
     ]
 
 

@@ -76,7 +76,13 @@ def load_decision(ledger: Ledger, decision_id: int) -> DecisionRecord:
     )
     for kind, target in (("cosign", record.cosigns), ("correction", record.corrections)):
         for (seq,) in ledger.conn.execute(sql, [kind, decision_id]).fetchall():
-            target.append(ledger.get(seq))
+            related = ledger.get(seq)
+            if related is None:  # only if the file was changed under us: the log only grows
+                raise InfoshareError(
+                    f"Entry #{seq} went missing while decision #{decision_id} was being read. "
+                    "Run `infoshare verify` to check the log."
+                )
+            target.append(related)
     rows = ledger.conn.execute(
         "SELECT seq FROM entries WHERE kind = 'decision' "
         "AND json_extract(payload, '$.revisits') = ? ORDER BY seq",

@@ -59,7 +59,8 @@ class KeyRing:
             if reason is None:
                 payload = _payload(entry)
                 try:
-                    self.rules.apply(entry.seq, payload)  # type: ignore[arg-type]
+                    # Not a JSON object: nothing to apply, so incomplete (KeyError) too.
+                    self.rules.apply(entry.seq, payload if payload is not None else {})
                 except (KeyError, TypeError, AttributeError):
                     reason = "its staff details are incomplete."
                 else:
