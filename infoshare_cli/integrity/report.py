@@ -132,6 +132,7 @@ class Report:
     first_bad: Problem | None = None
     schema: list[Problem] = field(default_factory=list)
     integrity: list[str] = field(default_factory=list)  # [] when integrity_check says ok
+    derived: list[Problem] = field(default_factory=list)  # the search index vs the entries
     anchor: Anchor | None = None
     anchor_problem: Problem | None = None
     anchor_note: str = ""
@@ -142,6 +143,7 @@ class Report:
             self.first_bad is None
             and not self.schema
             and not self.integrity
+            and not self.derived
             and self.anchor_problem is None
         )
 
@@ -150,6 +152,7 @@ class Report:
         found = [self.first_bad] if self.first_bad else []
         found += self.schema
         found += [Problem("integrity", f"SQLite's integrity check: {m}") for m in self.integrity]
+        found += self.derived
         if self.anchor_problem:
             found.append(self.anchor_problem)
         return found
@@ -171,6 +174,7 @@ class Report:
             "first_bad_entry": self.first_bad.to_json() if self.first_bad else None,
             "schema_problems": [p.to_json() for p in self.schema],
             "integrity_check": "ok" if not self.integrity else self.integrity,
+            "search_index": "ok" if not self.derived else [p.message for p in self.derived],
             "anchor": (
                 {
                     "text": self.anchor.text,

@@ -10,6 +10,7 @@ from infoshare_cli.integrity.anchors import _apply_anchor
 from infoshare_cli.integrity.chain import _text_factory, check_entries
 from infoshare_cli.integrity.report import Anchor, Head, Report
 from infoshare_cli.integrity.schema import _integrity, _schema_problems
+from infoshare_cli.integrity.search_index import search_problems
 from infoshare_cli.ledger.store import Ledger
 
 # --- checking a log -------------------------------------------------------------------------
@@ -55,6 +56,8 @@ def verify_ledger(
             report.head = _stored_head(conn)
         report.schema = _schema_problems(conn)
         report.integrity = _integrity(conn)
+        if not report.schema and not report.integrity:  # else the index is not to be read
+            report.derived = search_problems(conn, str(ledger.path))
         if anchor is not None:
             _apply_anchor(conn, report, anchor)
     finally:
