@@ -200,25 +200,6 @@ EXPECTED_OBJECTS: dict[tuple[str, str], tuple[str, str | None]] = {
         "REFERENCES data_keys(id), nonce BLOB NOT NULL, wrapped BLOB NOT NULL )",
     ),
     ("index", "sqlite_autoindex_record_keys_1"): ("record_keys", None),
-    # 0004_keys: the content keys, outside the hash chain (docs/encryption.md)
-    ("table", "data_keys"): (
-        "data_keys",
-        "CREATE TABLE data_keys ( id INTEGER PRIMARY KEY, created_seq INTEGER NOT NULL, "
-        "key_check TEXT NOT NULL )",
-    ),
-    ("table", "data_key_wraps"): (
-        "data_key_wraps",
-        "CREATE TABLE data_key_wraps ( data_key INTEGER NOT NULL REFERENCES data_keys(id), "
-        "staff_id TEXT NOT NULL, reading_key TEXT NOT NULL, ephemeral BLOB NOT NULL, "
-        "nonce BLOB NOT NULL, wrapped BLOB NOT NULL, PRIMARY KEY (data_key, staff_id) )",
-    ),
-    ("index", "sqlite_autoindex_data_key_wraps_1"): ("data_key_wraps", None),
-    ("table", "record_keys"): (
-        "record_keys",
-        "CREATE TABLE record_keys ( record TEXT PRIMARY KEY, data_key INTEGER NOT NULL "
-        "REFERENCES data_keys(id), nonce BLOB NOT NULL, wrapped BLOB NOT NULL )",
-    ),
-    ("index", "sqlite_autoindex_record_keys_1"): ("record_keys", None),
 }
 
 # The migrations an up-to-date log has applied, in order (its _sqlite_migrations rows).
