@@ -110,7 +110,7 @@ def test_the_shipped_example_replays(cli, staffed_log):
     )
     assert result.exit_code == 0, result.output
     assert "Share without consent" in result.output
-    assert "Status: agreed (co-signed)" in result.output
+    assert "Agreed (co-signed)" in result.output
     assert staffed_log.count() == before + 2
     shown = show(cli, staffed_log, newest_decision(staffed_log))
     assert shown["outcome"] == "share_without_consent"

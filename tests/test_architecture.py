@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "infoshare_cli"
 # Lowest first. A module may import its own layer and the layers before it.
 LAYERS = (
     "errors",
+    "hints",
     "domain",
     "checklist",
     "ledger",

@@ -227,6 +227,10 @@ def test_three_wrong_passphrases_for_the_cosigner(log):
         "cosign", str(decision), "--by", PRIYA, input=lines(WRONG, WRONG, WRONG, "agree", "ok")
     )
     refused(result, "3 wrong passphrases for Priya Shah")
+    assert "Wrong passphrase (2 tries left)" in result.output
+    # it says the decision is still there, and how to co-sign it later
+    assert f"Decision #{decision} is still awaiting co-signature" in result.output
+    assert f"cosign {decision}`" in result.output
     assert log.count() == before
     assert log.show(decision)["status"] == "awaiting co-signature"
 
@@ -385,7 +389,7 @@ def test_same_run_cosignature_is_written_with_the_decision(log):
         input=lines(PASSPHRASES[SAM], PASSPHRASES[PRIYA]),
     )
     assert result.exit_code == 0, result.output
-    assert "Status: agreed (co-signed)" in result.output
+    assert "Agreed (co-signed)" in result.output
     assert log.count() == before + 2
     shown = log.show(log.newest_decision())
     assert shown["status"] == "agreed"

@@ -131,7 +131,7 @@ def test_init_then_a_cosigned_decision_in_a_terminal(env, tmp_path):
     decide.answer("Decision recorded", "")
     out = decide.finish()
     assert decide.child.exitstatus == 0, out
-    assert "Status: agreed (co-signed)" in out
+    assert "Agreed (co-signed)" in out
     saved = re.search(r"Saved as decision #(\d+)", out)
     assert saved, out
     decision_id = saved.group(1)
@@ -181,6 +181,7 @@ def test_ctrl_c_in_the_wizard_writes_nothing_and_says_so(env, tmp_path, staffed_
     out = decide.finish()
     assert decide.child.exitstatus == 130, out
     assert "Cancelled: nothing was written." in out
+    assert "Error" not in out
     assert "Traceback" not in out
     assert staffed_log.count() == before
 
@@ -215,3 +216,34 @@ def test_an_encrypted_export_in_a_terminal_opens_with_the_age_tool(env, tmp_path
     assert reader.exitstatus == 0
     opened = json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))
     assert opened["format"] == "infoshare-export/1" and opened["exported_by"] == ALEX
+
+
+def test_a_cosigners_wrong_passphrases_keep_the_decision(env, tmp_path, staffed_log):
+    """Three wrong passphrases at the co-signature: the decision is saved as awaiting, the
+    screen says so, and the hint to co-sign later is a command that runs as shown."""
+    env["INFOSHARE_DB"] = str(staffed_log.path)
+    env["PATH"] = "/usr/bin:/bin"  # infoshare is not on PATH, as after the README's install
+    before = staffed_log.count()
+    decide = Terminal(["decide"], env, tmp_path)
+    for screen, keys in [
+        ("Who is taking this decision", ENTER + "1" + ENTER),  # Enter alone is refused
+        ("Passphrase for", ALEX_PASS + ENTER),
+        ("Case reference", "C-1" + ENTER),
+        ("immediate danger", "2" + ENTER),
+        ("clear and legitimate purpose", "2" + ENTER),  # no
+        ("What is the purpose", "Out of curiosity only." + ENTER),
+        ("Is this record right", "1" + ENTER),
+        ("which manager is co-signing", "1" + ENTER),
+        (f"Passphrase for {PRIYA}", "wrong one" + ENTER),
+        (r"Wrong passphrase \(2 tries left\)", "wrong two" + ENTER),
+        (r"Wrong passphrase \(1 try left\)", "wrong three" + ENTER),
+    ]:
+        decide.answer(screen, keys)
+    out = decide.finish()
+    assert decide.child.exitstatus == 0, out
+    assert "Nothing is chosen yet" in out
+    assert "Awaiting co-signature" in out and "wrong 3 times" in out
+    assert staffed_log.count() == before + 1
+    hint = re.search(r"`([^`]*) cosign (\d+)`", out)
+    assert hint, out
+    assert hint.group(1) == str(INFOSHARE)  # not a bare `infoshare`: it is not on PATH

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from support.people import ANSWERS_BY_OUTCOME, PASSPHRASES, PRIYA, SAM, SEEK_ADVICE_RECORD
+from support.people import ALEX, ANSWERS_BY_OUTCOME, PASSPHRASES, PRIYA, SAM, SEEK_ADVICE_RECORD
 from support.prompt_driver import (
     CLOSE,
     CONFIRM,
@@ -234,17 +234,64 @@ def test_ctrl_c_at_a_question_writes_nothing(staffed_log, qset):
     assert staffed_log.count() == before
 
 
-def test_ctrl_c_at_the_cosigners_passphrase_writes_nothing(staffed_log, qset):
+WRONG = "not the passphrase"
+COSIGNER_FAILURES = {
+    "three wrong passphrases": (
+        [
+            ("which manager is co-signing", pick(PRIYA)),
+            (f"Passphrase for {PRIYA}", typed(WRONG)),
+            ("Wrong passphrase (2 tries left). Passphrase for Priya Shah (try 2", typed(WRONG)),
+            ("Wrong passphrase (1 try left). Passphrase for Priya Shah (try 3", typed(WRONG)),
+        ],
+        "wrong 3 times",
+    ),
+    "Ctrl-C at the co-signer's passphrase": (
+        [("which manager is co-signing", pick(PRIYA)), ("Passphrase for", CTRL_C)],
+        "stopped",
+    ),
+    "Ctrl-C at picking the co-signer": ([("which manager is co-signing", CTRL_C)], "stopped"),
+    "Ctrl-C at the verdict": (
+        [
+            ("which manager is co-signing", pick(PRIYA)),
+            (f"Passphrase for {PRIYA}", typed(PASSPHRASES[PRIYA])),
+            ("Do you agree", CTRL_C),
+        ],
+        "stopped",
+    ),
+    "the input closed at the comment": (
+        [
+            ("which manager is co-signing", pick(PRIYA)),
+            (f"Passphrase for {PRIYA}", typed(PASSPHRASES[PRIYA])),
+            ("Do you agree", pick("disagree")),
+            ("why you do not agree", CLOSE),
+        ],
+        "stopped",
+    ),
+    "the co-signer is called away": (
+        [
+            ("which manager is co-signing", pick(PRIYA)),
+            (f"Passphrase for {PRIYA}", typed(PASSPHRASES[PRIYA])),
+            ("Do you agree", pick("called away")),
+        ],
+        "called away",
+    ),
+}
+
+
+@pytest.mark.parametrize("failure", list(COSIGNER_FAILURES))
+def test_a_cosigner_failure_saves_the_decision_as_awaiting(staffed_log, qset, failure):
+    cosigner_steps, why = COSIGNER_FAILURES[failure]
     before = staffed_log.count()
-    steps = (
-        who()
-        + SCREENS_BY_OUTCOME["do_not_share"]
-        + CONFIRM
-        + [("which manager is co-signing", pick(PRIYA)), ("Passphrase for", CTRL_C)]
-    )
-    with pytest.raises(KeyboardInterrupt):
-        decide(staffed_log, qset, steps)
-    assert staffed_log.count() == before
+    steps = who() + SCREENS_BY_OUTCOME["do_not_share"] + CONFIRM + cosigner_steps
+    written, _ = decide(staffed_log, qset, steps)
+
+    assert staffed_log.count() == before + 1  # the decision, with no co-signature
+    assert written.cosign is None
+    assert why in written.cosign_missing
+    with staffed_log.open() as ledger:
+        record = load_decision(ledger, written.decision.seq)
+    assert record.status == "awaiting co-signature"
+    assert record.payload["answers"] == expected_answers("do_not_share")
 
 
 def test_closed_input_at_a_question_writes_nothing(staffed_log, qset):
@@ -406,3 +453,160 @@ def test_cosigner_disagrees_with_a_comment(staffed_log, qset):
         assert load_decision(ledger, written.decision.seq).status.label() == "not agreed"
     # the co-signer read the record before answering
     assert asker.screen.count("curiosity") >= 2
+
+
+# --- Enter alone never answers -------------------------------------------------------------
+
+
+class EnterFirstAsker(KeyedAsker):
+    """Presses Enter (and nothing else) at every prompt before its real keys."""
+
+    def _feed(self, message: str, **prompt: Any) -> None:
+        # Not at a passphrase (Enter is a wrong one), nor at an optional comment (Enter
+        # leaves it empty, which is an answer there).
+        skip = "passphrase" in message.casefold() or "(optional)" in message
+        if self.steps and not skip:
+            expected, keys = self.steps[0]
+            if callable(keys):
+                self.steps[0] = (expected, lambda p, keys=keys: ENTER + keys(p))
+            elif isinstance(keys, str):
+                self.steps[0] = (expected, ENTER + keys)
+        super()._feed(message, **prompt)
+
+
+@pytest.mark.parametrize("outcome", list(SCREENS_BY_OUTCOME))
+def test_enter_alone_answers_no_question_and_no_verdict(staffed_log, qset, outcome):
+    """Enter at every prompt first: it is refused everywhere, and the record holds only the
+    answers that were chosen afterwards."""
+    steps = who() + SCREENS_BY_OUTCOME[outcome] + CONFIRM + cosign("agree", "Fine.")
+    with staffed_log.open() as ledger:
+        written, asker = drive(
+            steps, lambda a: interactive_decision(a, ledger, qset, a.password), EnterFirstAsker
+        )
+    payload = written.decision.payload
+    assert payload["outcome"] == outcome
+    assert payload["answers"] == expected_answers(outcome)
+    assert written.cosign.payload["verdict"] == "agree"
+    assert written.cosign.payload["comment"] == "Fine."
+    selects = sum(1 for _, keys in steps if getattr(keys, "__qualname__", "").startswith("pick"))
+    assert asker.screen.count("Nothing is chosen yet") == selects
+
+
+def test_no_real_answer_is_pre_selected(staffed_log, qset):
+    """The pointer starts on a line that is not an answer, for every question of the set
+    and for the co-signer's verdict."""
+    from infoshare_cli.asking.prompts import UNCHOSEN
+
+    seen: list[str] = []
+
+    class Recording(KeyedAsker):
+        def select(self, message, choices, *, help="", default=None, back=False):
+            seen.append(message)
+            assert default is None or back, f"{message!r} has a default answer {default!r}"
+            return super().select(message, choices, help=help, default=default, back=back)
+
+    steps = who() + SCREENS_BY_OUTCOME["share"] + CONFIRM + cosign("agree", "")
+    with staffed_log.open() as ledger:
+        _, asker = drive(
+            steps, lambda a: interactive_decision(a, ledger, qset, a.password), Recording
+        )
+    assert "Do you agree with this decision?" in seen
+    assert UNCHOSEN not in asker.screen
+
+
+# --- staff set-up without dead ends ---------------------------------------------------------
+
+
+def new_passphrase_steps(name: str, passphrase: str) -> list:
+    return [(f"New passphrase for {name}", typed(passphrase)), ("Type it again", typed(passphrase))]
+
+
+def test_first_run_asks_again_for_a_second_manager_whose_name_is_taken(tmp_path):
+    from infoshare_cli.asking.flows import interactive_setup
+    from infoshare_cli.asking.prompts import ask_new_passphrase
+    from infoshare_cli.reading.register import load_register
+
+    path = tmp_path / "log.sqlite3"
+    steps = (
+        [
+            ("Set up the log now", "y"),
+            ("What is your setting called", typed("Little Acorns Nursery")),
+            ("Your name", typed(ALEX)),
+        ]
+        + new_passphrase_steps(ALEX, PASSPHRASES[ALEX])
+        + [
+            ("Add another manager now", "y"),
+            ("Their name", typed(ALEX.upper())),  # taken: asked again, setup goes on
+            ("Their name", typed(PRIYA)),
+        ]
+        + new_passphrase_steps(PRIYA, PASSPHRASES[PRIYA])
+        + [("Add someone else", "n")]
+    )
+    ledger, asker = drive(
+        steps, lambda a: interactive_setup(a, path, a.password, ask_new_passphrase)
+    )
+    with ledger:
+        names = sorted(m.name for m in load_register(ledger).values())
+    assert names == [ALEX, PRIYA]
+    assert "is already registered" in asker.screen
+
+
+def _one_manager_log(tmp_path):
+    from infoshare_cli.actions.staff import register_first_manager
+    from infoshare_cli.ledger.store import Ledger
+
+    path = tmp_path / "solo.sqlite3"
+    with Ledger.create(path) as ledger:
+        register_first_manager(ledger, ALEX, PASSPHRASES[ALEX], "Little Acorns Nursery")
+    return path
+
+
+def _decide_alone(path, qset, steps):
+    from infoshare_cli.asking.prompts import ask_new_passphrase
+    from infoshare_cli.ledger.store import Ledger
+
+    with Ledger.open(path) as ledger:
+        return drive(
+            steps,
+            lambda a: interactive_decision(
+                a, ledger, qset, a.password, new_passphrase=ask_new_passphrase
+            ),
+        )
+
+
+def test_only_one_manager_is_said_before_the_checklist_and_can_record_now(tmp_path, qset):
+    path = _one_manager_log(tmp_path)
+    steps = (
+        [
+            ("Who is taking this decision", pick(ALEX)),
+            (f"Passphrase for {ALEX}", typed(PASSPHRASES[ALEX])),
+            ("What would you like to do", pick("record_now")),
+            ("Case reference", typed("C-1042")),
+        ]
+        + SCREENS_BY_OUTCOME["do_not_share"]
+        + CONFIRM
+    )
+    written, asker = _decide_alone(path, qset, steps)
+    assert written.cosign is None
+    screen = asker.screen
+    # said before the first question of the checklist, not after it
+    assert screen.index("nobody can co-sign") < screen.index("immediate danger")
+
+
+def test_only_one_manager_can_add_a_second_one_first_then_co_sign(tmp_path, qset):
+    path = _one_manager_log(tmp_path)
+    steps = (
+        [
+            ("Who is taking this decision", pick(ALEX)),
+            (f"Passphrase for {ALEX}", typed(PASSPHRASES[ALEX])),
+            ("What would you like to do", pick("add_manager")),
+            ("Their name", typed(PRIYA)),
+        ]
+        + new_passphrase_steps(PRIYA, PASSPHRASES[PRIYA])
+        + [("Case reference", typed("C-1042"))]
+        + SCREENS_BY_OUTCOME["do_not_share"]
+        + CONFIRM
+        + cosign("agree", "")
+    )
+    written, _ = _decide_alone(path, qset, steps)
+    assert written.cosign.payload["verdict"] == "agree"

@@ -30,6 +30,8 @@ PassphraseReader = Callable[[str], str]
 class Written:
     decision: Entry
     cosign: Entry | None = None
+    # Why a co-signature that was started is not there (saved as awaiting co-signature).
+    cosign_missing: str = ""
 
 
 # --- setting up ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from infoshare_cli.domain.staff import (
     require_manager,
 )
 from infoshare_cli.errors import InfoshareError, WrongPassphrase
+from infoshare_cli.hints import command
 from infoshare_cli.ledger import crypto, keystore
 from infoshare_cli.ledger import keys as keylib
 from infoshare_cli.ledger.signer import Signer
@@ -37,7 +38,7 @@ def unlock(member: StaffMember, passphrase: str) -> Signer:
     if crypto.public_key_b64(key) != member.public_key:
         raise InfoshareError(
             f"The signing key stored for {member.name} does not match their registered key. "
-            "Run `infoshare verify`."
+            f"Run {command('verify')}."
         )
     return Signer(member, key)
 
@@ -51,8 +52,10 @@ def unlock_with_attempts(
     require_active(member)
     for attempt in range(1, attempts + 1):
         prompt = f"Passphrase for {member.name}"
-        if attempt > 1:
-            prompt += f" (try {attempt} of {attempts})"
+        if attempt > 1:  # said in the prompt itself, so every way of asking shows it
+            left = attempts - attempt + 1
+            tries = "1 try left" if left == 1 else f"{left} tries left"
+            prompt = f"Wrong passphrase ({tries}). {prompt} (try {attempt} of {attempts})"
         try:
             return unlock(member, ask_passphrase(prompt))
         except WrongPassphrase:
@@ -136,7 +139,9 @@ def register_first_manager(
 ) -> Signer:
     """The first entries of a new log: the first manager (self-signed), then the setting."""
     if ledger.count():
-        raise InfoshareError("This log already has entries; add staff with `infoshare staff add`.")
+        raise InfoshareError(
+            f"This log already has entries; add staff with {command('staff add')}."
+        )
     check_setting_name(setting)  # before anything is written
     payload, key = _register_payload(name, "manager", dsl, passphrase, None)
     staff_id = payload["staff_id"]

@@ -16,7 +16,7 @@ from infoshare_cli.actions.deciding import (
     setup_log,
     write_decision,
 )
-from infoshare_cli.actions.staff import add_member, unlock_with_attempts
+from infoshare_cli.actions.staff import add_member, check_new_name, unlock_with_attempts
 from infoshare_cli.asking.wizard import run_wizard
 from infoshare_cli.domain.decisions import (
     CASE_REF_HELP,
@@ -26,7 +26,8 @@ from infoshare_cli.domain.decisions import (
 )
 from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.domain.staff import StaffMember, cosigner_problem
-from infoshare_cli.errors import Cancelled, InfoshareError
+from infoshare_cli.errors import Cancelled, InfoshareError, WrongPassphrase
+from infoshare_cli.hints import command
 from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.register import load_register
@@ -41,7 +42,7 @@ def interactive_setup(asker, path: Path, read_passphrase, new_passphrase) -> Led
     )
     if not asker.confirm("Set up the log now?", default=True):
         raise InfoshareError(
-            "No log was set up. Run `infoshare init` when you are ready.", exit_code=1
+            f"No log was set up. Run {command('init')} when you are ready.", exit_code=1
         )
     setting = asker.text("What is your setting called?", help="For example: Little Acorns Nursery.")
     manager = asker.text(
@@ -61,19 +62,32 @@ def offer_second_manager(asker, ledger: Ledger, signer: Signer, read_passphrase,
     )
     try:
         while asker.confirm("Add another manager now? They co-sign decisions.", default=True):
-            name = asker.text("Their name?", help="They will type their own passphrase next.")
-            passphrase = new_passphrase(read_passphrase, name)
-            member = add_member(ledger, signer, name, "manager", passphrase)
-            asker.say(f"{member.name} is registered as a manager.")
+            ask_new_manager(asker, ledger, signer, read_passphrase, new_passphrase)
             if not asker.confirm("Add someone else?", default=False):
                 break
     except (KeyboardInterrupt, EOFError):
         # The log exists by now: "nothing was written" would not be true.
         raise Cancelled(
             "Stopped. The log is set up and the managers registered so far are kept; no "
-            "decision was taken. Add a manager with `infoshare staff add`, or run "
-            "`infoshare decide` when you are ready."
+            f"decision was taken. Add a manager with {command('staff add')}, or run "
+            f"{command('decide')} when you are ready."
         ) from None
+
+
+def ask_new_manager(asker, ledger: Ledger, by: Signer, read_passphrase, new_passphrase):
+    """Register a manager, signed by ``by``; a name already taken is asked for again."""
+    register = load_register(ledger)
+    while True:
+        name = asker.text("Their name?", help="They will type their own passphrase next.")
+        try:
+            name = check_new_name(register, name)
+            break
+        except InfoshareError as exc:
+            asker.say(exc.message)
+    passphrase = new_passphrase(read_passphrase, name)
+    member = add_member(ledger, by, name, "manager", passphrase)
+    asker.say(f"{member.name} is registered as a manager.")
+    return member
 
 
 # --- who is deciding -------------------------------------------------------------------
@@ -111,10 +125,12 @@ def interactive_decision(
     qset: QuestionSet,
     read_passphrase: PassphraseReader,
     revisits: int | None = None,
+    new_passphrase=None,
 ) -> Written:
     """The whole interactive `decide`: decider, case, wizard, co-signature, one write."""
     earlier = revisable(ledger, revisits)
     decider = identify_decider(asker, ledger, read_passphrase)
+    check_cosigners_before(asker, ledger, decider, read_passphrase, new_passphrase)
     if earlier is not None:  # the same case as the decision taken again, not asked
         case_ref = check_case_ref(earlier.payload.get("case_ref", ""))
         asker.say(f"Taking decision #{earlier.id} again, for case {case_ref}.")
@@ -123,16 +139,66 @@ def interactive_decision(
     draft = Draft(case_ref, decider.staff_id, revisits=revisits)
     run_wizard(qset, draft, asker)
     payload = decision_payload(qset, draft)
-    cosigner = choose_cosigner(asker, ledger, decider.staff_id, read_passphrase)
-    verdict = ask_verdict(asker, qset, payload) if cosigner else None
-    return write_decision(ledger, decider, payload, cosigner, verdict)
+    # From here the record is complete and its maker has proved who they are: whatever
+    # happens at the co-signature (wrong passphrases, Ctrl-C, the co-signer called away),
+    # the decision is saved, as awaiting co-signature.
+    try:
+        cosigner = choose_cosigner(asker, ledger, decider.staff_id, read_passphrase)
+        verdict = ask_verdict(asker, qset, payload) if cosigner else None
+    except WrongPassphrase:
+        missing = "the co-signer's passphrase was wrong 3 times"
+    except (KeyboardInterrupt, EOFError, Cancelled):
+        missing = "the co-signature was stopped before it was finished"
+    else:
+        if cosigner is None or verdict is not None:
+            return write_decision(ledger, decider, payload, cosigner, verdict)
+        missing = "the co-signer was called away"
+    written = write_decision(ledger, decider, payload, None, None)
+    written.cosign_missing = missing
+    return written
+
+
+RECORD_NOW, ADD_MANAGER = "record_now", "add_manager"
+
+
+def eligible_cosigners(ledger: Ledger, decider_id: str) -> list[StaffMember]:
+    register = load_register(ledger)
+    return [m for m in register.values() if cosigner_problem(decider_id, m) is None]
+
+
+def check_cosigners_before(
+    asker, ledger: Ledger, decider: Signer, read_passphrase, new_passphrase
+) -> None:
+    """Before the checklist, not after it: say when nobody else can co-sign, and offer
+    to record now (co-signed later) or, for a manager, to add a second manager first."""
+    if eligible_cosigners(ledger, decider.staff_id):
+        return
+    asker.say(
+        "\nNo other active manager is registered, so nobody can co-sign this decision today. "
+        "You can record it now: it is saved as awaiting co-signature, and a second manager "
+        f"co-signs it later with {command('cosign')} and its number."
+    )
+    if not decider.member.is_manager or new_passphrase is None:
+        asker.say(f"A manager can add a second manager with {command('staff add')}.")
+        return
+    choice = asker.select(
+        "What would you like to do?",
+        [
+            (RECORD_NOW, "Record the decision now; a second manager co-signs it later"),
+            (ADD_MANAGER, "Add a second manager first (they type their own passphrase)"),
+        ],
+        help="Every decision is co-signed by a second manager: it should never be made as "
+        "an individual.",
+    )
+    if choice == ADD_MANAGER:
+        ask_new_manager(asker, ledger, decider, read_passphrase, new_passphrase)
 
 
 def choose_cosigner(
     asker, ledger: Ledger, decider_id: str, read_passphrase: PassphraseReader
 ) -> Signer | None:
     register = load_register(ledger)
-    eligible = [m for m in register.values() if cosigner_problem(decider_id, m) is None]
+    eligible = eligible_cosigners(ledger, decider_id)
     help_text = (
         "The decision should never be made as an individual: a second manager reads the "
         "record and co-signs it with their own passphrase."
@@ -140,7 +206,7 @@ def choose_cosigner(
     if not eligible:
         asker.say(
             "No other manager is registered, so nobody can co-sign yet. The decision will be "
-            "saved as awaiting co-signature. Add a manager with `infoshare staff add`."
+            f"saved as awaiting co-signature. Add a manager with {command('staff add')}."
         )
         return None
     staff_id = pick_person(
@@ -155,17 +221,24 @@ def choose_cosigner(
     return unlock_with_attempts(register[staff_id], read_passphrase)
 
 
-def ask_verdict(asker, qset: QuestionSet, payload: dict) -> tuple[str, str]:
+LATER = "later"
+LATER_LABEL = "I have been called away: co-sign it later"
+
+
+def ask_verdict(asker, qset: QuestionSet, payload: dict) -> tuple[str, str] | None:
+    """The co-signer's verdict and comment; None if they were called away (co-sign later)."""
     from infoshare_cli.outputs.screens import answers_table, outcome_panel
 
     asker.say(answers_table(qset, payload["answers"], payload.get("outcome_record")))
     asker.say(outcome_panel(qset, payload))
     verdict = asker.select(
         "Do you agree with this decision?",
-        [("agree", "I agree"), ("disagree", "I do not agree")],
+        [("agree", "I agree"), ("disagree", "I do not agree"), (LATER, LATER_LABEL)],
         help="Read the record above. If you do not agree, say why: the practitioner can "
         "then take the decision again.",
     )
+    if verdict == LATER:
+        return None
     if verdict == "disagree":
         comment = asker.text("Your comment (why you do not agree)", kind="reason")
     else:  # optional: Enter for none ("-" is still taken to mean none)

@@ -19,9 +19,15 @@ from rich.panel import Panel
 from rich.text import Text
 
 from infoshare_cli.asking.wizard import BACK
-from infoshare_cli.errors import Cancelled
+from infoshare_cli.errors import InfoshareError
 
 BACK_LABEL = "← Back to the previous question"
+UNCHOSEN = "__unchosen__"
+UNCHOSEN_LABEL = "(choose below: arrow keys or a number, then Enter)"
+NOTHING_CHOSEN = (
+    "Nothing is chosen yet. Move to your answer with the arrow keys (or type its number), "
+    "then press Enter."
+)
 TEXT_BACK = "<"
 STYLE = questionary.Style(
     [("qmark", "fg:#5f87ff bold"), ("question", "bold"), ("instruction", "fg:#808080 italic")]
@@ -78,16 +84,25 @@ class QuestionaryAsker:
         items: list[Any] = [Choice(title=label, value=value) for value, label in choices]
         if back:
             items += [Separator(), Choice(title=BACK_LABEL, value=BACK)]
+        if default not in {v for v, _ in choices}:
+            # Nothing is pre-selected: the pointer starts on a line that is not an answer,
+            # so Enter alone never records an answer nobody gave.
+            default = UNCHOSEN
+            items.insert(0, Choice(title=UNCHOSEN_LABEL, value=UNCHOSEN, shortcut_key=False))
         shortcuts = len(items) <= 36
-        return questionary.select(
-            message,
-            choices=items,
-            default=default if default in {v for v, _ in choices} else None,
-            use_shortcuts=shortcuts,
-            use_jk_keys=not shortcuts,
-            instruction="(arrow keys or number, then Enter)",
-            style=STYLE,
-        ).unsafe_ask()
+        while True:
+            picked = questionary.select(
+                message,
+                choices=items,
+                default=default,
+                use_shortcuts=shortcuts,
+                use_jk_keys=not shortcuts,
+                instruction="(arrow keys or number, then Enter)",
+                style=STYLE,
+            ).unsafe_ask()
+            if picked != UNCHOSEN:
+                return picked
+            self.console.print(Text(NOTHING_CHOSEN, style="bold yellow"))
 
     def checkbox(
         self,
@@ -189,7 +204,10 @@ def read_passphrase_line(prompt: str) -> str:
     print(f"{prompt}: ", end="", file=sys.stderr, flush=True)
     line = sys.stdin.readline()
     if not line:
-        raise Cancelled("No passphrase was given on standard input: nothing was written.")
+        # Input that ran out is a mistake to fix, not someone choosing to stop.
+        raise InfoshareError(
+            "No passphrase was given on standard input: nothing was written.", exit_code=130
+        )
     print(file=sys.stderr)
     return line.rstrip("\r\n")
 

@@ -13,7 +13,8 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from infoshare_cli.errors import InfoshareError
+from infoshare_cli.errors import Cancelled, InfoshareError
+from infoshare_cli.hints import command
 
 CANCELLED = "Cancelled: nothing was written."
 
@@ -152,6 +153,11 @@ class GuardedCommand(TyperCommand):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except Cancelled as exc:  # stopping on purpose is not an error
+            if debug_enabled():
+                raise
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(exc.exit_code) from None
         except InfoshareError as exc:
             if debug_enabled():
                 raise
@@ -161,7 +167,7 @@ class GuardedCommand(TyperCommand):
             if debug_enabled():
                 raise
             typer.echo("", err=True)
-            print_error(CANCELLED)
+            typer.echo(CANCELLED, err=True)
             raise typer.Exit(130) from None
         except Exception as exc:
             # sqlite3 is only imported by commands that open the log (not for --help), and
@@ -173,7 +179,7 @@ class GuardedCommand(TyperCommand):
                 print_error(
                     "The log could not be read or written "
                     f"({type(exc).__name__}: {str(exc).splitlines()[0][:120]}). "
-                    "Nothing was changed. Run `infoshare verify` to check the log."
+                    f"Nothing was changed. Run {command('verify')} to check the log."
                 )
                 raise typer.Exit(1) from None
             if isinstance(exc, BrokenPipeError):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.hints import command
 
 ROLES = ("manager", "practitioner")
 MAX_NAME_LENGTH = 80
@@ -130,7 +131,7 @@ def find_member(register: dict[str, StaffMember], name: str) -> StaffMember:
     names = ", ".join(m.name for m in register.values() if m.active) or "nobody yet"
     raise InfoshareError(
         f"Nobody called '{name}' is registered. Registered staff: {names}. "
-        "Check the spelling, or see `infoshare staff list`."
+        f"Check the spelling, or see {command('staff list')}."
     )
 
 

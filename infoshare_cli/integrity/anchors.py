@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.hints import command
 from infoshare_cli.integrity.export_file import load_export
 from infoshare_cli.integrity.report import (
     _HEX64,
@@ -34,7 +35,7 @@ def anchor_for(head: Head | None, count: int, today: date | None = None) -> Anch
 
 _ANCHOR_HELP = (
     "An anchor looks like infoshare-anchor:v1:42:<64 letters and digits>:2026-11-26, exactly "
-    "as `infoshare anchor` printed it (or give the path of an earlier export)."
+    f"as {command('anchor')} printed it (or give the path of an earlier export)."
 )
 
 
@@ -59,7 +60,7 @@ def parse_anchor(text: str) -> Anchor:
     if not re.fullmatch(f"[0-9a-f]{{{MIN_ANCHOR_HASH},64}}", hash_text):
         raise InfoshareError(
             f"The anchor's hash must be at least {MIN_ANCHOR_HASH} of the letters a-f and "
-            "digits that `infoshare anchor` printed. " + _ANCHOR_HELP
+            f"digits that {command('anchor')} printed. " + _ANCHOR_HELP
         )
     day = parts[4] if len(parts) == 5 and parts[4] else None
     if day is not None:

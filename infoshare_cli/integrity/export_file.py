@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.hints import command
 from infoshare_cli.ledger.age_files import AGE_MAGIC, is_age_file
 
 
@@ -25,7 +26,7 @@ def load_export(path: Path) -> dict:
     except OSError as exc:
         raise InfoshareError(f"Could not read {path}: {exc.strerror}.") from None
     not_export = InfoshareError(
-        f"{path.name} is not an infoshare export (JSON or JSONL from `infoshare export`)."
+        f"{path.name} is not an infoshare export (JSON or JSONL from {command('export')})."
     )
     try:
         whole = json.loads(text)

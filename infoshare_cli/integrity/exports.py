@@ -9,6 +9,7 @@ from typing import Any
 
 from infoshare_cli.domain.signing import in_force
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.hints import command
 from infoshare_cli.integrity.anchors import check_anchor
 from infoshare_cli.integrity.chain import _load_object
 from infoshare_cli.integrity.export_file import load_export
@@ -187,7 +188,7 @@ def _export_anchor(report: ExportReport, anchor: Anchor, head: dict, seen: dict)
         report.anchor_note = (
             f"The export was taken at entry #{head['seq']}, after {anchor.described} "
             f"(entry #{anchor.count}); the anchored entry itself is not in the export, so "
-            "check the log with `infoshare verify --anchor`."
+            f"check the log with {command('verify --anchor')}."
         )
         return
     problem, note = check_anchor(head["seq"], hash_at, anchor)

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.hints import command
 from infoshare_cli.ledger.crypto import canonical_json
 from infoshare_cli.ledger.entries import (
     _COLUMNS,
@@ -84,7 +85,7 @@ def _migrate(ledger: Ledger) -> None:
 def _not_a_log(path: Path, why: str) -> InfoshareError:
     return InfoshareError(
         f"{path} is not an infoshare log ({why}). Check the --db path, or run "
-        "`infoshare init` to set up a new log somewhere else."
+        f"{command('init')} to set up a new log somewhere else."
     )
 
 
@@ -151,7 +152,7 @@ class Ledger:
         path = Path(path)
         if not path.exists():
             raise InfoshareError(
-                f"No infoshare log at {path}. Run `infoshare init` to set one up, "
+                f"No infoshare log at {path}. Run {command('init')} to set one up, "
                 "or point --db at your log."
             )
         if path.is_dir():

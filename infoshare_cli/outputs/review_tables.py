@@ -17,6 +17,7 @@ from rich.text import Text
 from infoshare_cli.domain.decisions import displayable
 from infoshare_cli.domain.questions import OUTCOMES, QuestionSet
 from infoshare_cli.domain.status import AGREED, AWAITING, CORRECTED, NOT_AGREED, SUPERSEDED
+from infoshare_cli.hints import command
 from infoshare_cli.outputs.screens import OUTCOME_STYLES
 from infoshare_cli.reading.records import age_text, local_time
 
@@ -245,7 +246,7 @@ def stats_tables(qset: QuestionSet, stats: dict[str, Any]) -> list[Any]:
                 style="bold red",
             )
         parts.append(late)
-        parts.append(Text("Co-sign them with `infoshare cosign ID`.", style="red"))
+        parts.append(Text(f"Co-sign them with {command('cosign ID')}.", style="red"))
     else:
         parts.append(Text("Nothing has been awaiting co-signature for more than 2 days.", "green"))
     return parts

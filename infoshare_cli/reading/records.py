@@ -11,6 +11,7 @@ from time import localtime as _localtime
 
 from infoshare_cli.domain.status import Status, decision_status, standing_cosignature
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.hints import command
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.register import load_register
@@ -52,7 +53,7 @@ def parse_id(text: str | int) -> int:
         raise InfoshareError(
             # The typed text is not repeated: it could be a child's name typed by mistake.
             "That is not a decision id. Ids are whole numbers such as 42, as shown by "
-            "`infoshare pending` or `infoshare log`."
+            f"{command('pending')} or {command('log')}."
         )
     return int(cleaned)
 
@@ -62,12 +63,12 @@ def load_decision(ledger: Ledger, decision_id: int) -> DecisionRecord:
     if entry is None:
         raise InfoshareError(
             f"There is no decision #{decision_id} in this log. "
-            "See `infoshare pending` or `infoshare log` for decision ids."
+            f"See {command('pending')} or {command('log')} for decision ids."
         )
     if entry.kind != "decision":
         raise InfoshareError(
             f"Entry #{decision_id} is a {entry.kind} entry, not a decision. "
-            "See `infoshare pending` or `infoshare log` for decision ids."
+            f"See {command('pending')} or {command('log')} for decision ids."
         )
     record = DecisionRecord(entry)
     sql = (

@@ -119,10 +119,11 @@ class KeyedAsker(QuestionaryAsker):
         return super().password(message)
 
 
-def drive(steps, run: Callable[[KeyedAsker], Any]) -> tuple[Any, KeyedAsker]:
-    """Run ``run(asker)`` with the real prompts reading the keys of ``steps``."""
+def drive(steps, run: Callable[[KeyedAsker], Any], kind=None) -> tuple[Any, KeyedAsker]:
+    """Run ``run(asker)`` with the real prompts reading the keys of ``steps`` (``kind``: a
+    KeyedAsker subclass)."""
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
-        asker = KeyedAsker(pipe, steps)
+        asker = (kind or KeyedAsker)(pipe, steps)
         result = run(asker)
     assert not asker.steps, f"keys left over, never asked: {asker.steps}"
     return result, asker

@@ -14,10 +14,11 @@ from infoshare_cli.cli.options import (
     resolve_db,
 )
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.hints import command
 
 NO_TERMINAL = (
     "This step asks questions on screen, but no terminal is attached. Run it in a terminal "
-    "window, or replay a decision from a file with `infoshare decide --answers FILE`."
+    f"window, or replay a decision from a file with {command('decide --answers FILE')}."
 )
 
 
@@ -70,8 +71,8 @@ def init(
         else:
             typer.echo(
                 "Next: add a second manager to co-sign decisions, e.g. "
-                "`infoshare staff add --name NAME --role manager --by "
-                f'"{signer.member.name}"`.'
+                + command(f'staff add --name NAME --role manager --by "{signer.member.name}"')
+                + "."
             )
 
 
@@ -143,7 +144,9 @@ def _interactive(path: Path, qset, revisit_id):
     else:
         ledger = Ledger.open(path)
     with ledger:
-        return interactive_decision(asker, ledger, qset, read, revisit_id)
+        return interactive_decision(
+            asker, ledger, qset, read, revisit_id, new_passphrase=ask_new_passphrase
+        )
 
 
 def _scripted(path: Path, qset, answers: Path, by, cosigner_name, revisit_id):
@@ -190,32 +193,42 @@ def _print_result(path: Path, qset, written) -> None:
     from rich.panel import Panel
     from rich.text import Text
 
+    from infoshare_cli.hints import filled_in
     from infoshare_cli.outputs.screens import console, outcome_text
 
     payload = written.decision.payload
     outcome = payload["outcome"]
+    number = written.decision.seq
     text = Text.assemble(
-        (f"Saved as decision #{written.decision.seq}", "bold"),
-        f"  (case {payload['case_ref']})\nOutcome: ",
-        outcome_text(qset, outcome),
+        (f"Saved as decision #{number}", "bold"), f"  (case {payload['case_ref']})"
     )
+    # Where it stands comes first, in words: an outcome nobody has agreed to is not final.
     if written.cosign is None:
-        text.append("\nStatus: awaiting co-signature", style="yellow")
+        text.append("\nAwaiting co-signature: not final yet", style="bold yellow")
+        if written.cosign_missing:
+            text.append(
+                f"\nNot co-signed now: {written.cosign_missing}. Nothing you answered is lost."
+            )
+    elif written.cosign.payload["verdict"] == "agree":
+        text.append("\nAgreed (co-signed)", style="bold green")
+    else:
+        text.append("\nNOT AGREED by the co-signer: this outcome is not final", style="bold red")
+    text.append("\nOutcome proposed: " if written.cosign is None else "\nOutcome: ")
+    text.append_text(outcome_text(qset, outcome))
+    if written.cosign is None:
         text.append(
-            f"\nNext: a second manager co-signs it with `infoshare cosign {written.decision.seq}`."
-            " It is not final until they agree."
+            "\nNext: a second manager co-signs it with "
+            f"{command(f'cosign {number}')}. It is not final until they agree."
         )
     elif written.cosign.payload["verdict"] == "agree":
-        text.append("\nStatus: agreed (co-signed)", style="green")
         if outcome in qset.outcomes and qset.outcomes[outcome].next_steps:
-            text.append("\nNext: " + qset.outcomes[outcome].next_steps)
+            text.append("\nNext: " + filled_in(qset.outcomes[outcome].next_steps, number))
     else:
-        text.append("\nStatus: not agreed by the co-signer", style="red")
         text.append(
             "\nNext: talk it through, then take the decision again with "
-            f"`infoshare decide --revisits {written.decision.seq}`."
+            f"{command(f'decide --revisits {number}')}."
         )
-    text.append(f"\nRead it in full with `infoshare show {written.decision.seq}`.", style="dim")
+    text.append(f"\nRead it in full with {command(f'show {number}')}.", style="dim")
     console().print(Panel(text, title="Decision recorded", title_align="left"))
 
 
@@ -277,7 +290,7 @@ def pending(
     console().print(table)
     if overdue:
         typer.echo(f"{overdue} waiting more than 2 days (in red): please co-sign them soon.")
-    typer.echo("Co-sign one with `infoshare cosign ID`.")
+    typer.echo(f"Co-sign one with {command('cosign ID')}.")
 
 
 def cosign(
@@ -298,6 +311,7 @@ def cosign(
     from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
     from infoshare_cli.checklist.loading import load_question_set
     from infoshare_cli.domain.staff import cosigner_problem
+    from infoshare_cli.errors import Cancelled, WrongPassphrase
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.records import load_decision, parse_id
     from infoshare_cli.reading.register import load_register
@@ -315,27 +329,41 @@ def cosign(
                 raise InfoshareError(problem + " Nothing was written.")
 
         eligible = [m for m in register.values() if cosigner_problem(record.entry.actor, m) is None]
-        signer = identify_and_unlock(
-            asker,
-            register,
-            by,
-            passphrase_reader(asker),
-            question="Which manager is co-signing?",
-            help="A manager other than the person who took the decision.",
-            can_ask=sys.stdin.isatty() and sys.stdout.isatty(),
-            eligible=eligible,
-            check=may_cosign,
-            whose_name="the co-signing manager's name",
+        still = (
+            f"Decision #{record.id} is still awaiting co-signature; co-sign it later with "
+            f"{command(f'cosign {record.id}')}."
         )
-        if sys.stdin.isatty():
-            verdict, comment = ask_verdict(asker, qset, record.payload)
-        else:
-            verdict, comment = _verdict_from_stdin()
+        try:
+            signer = identify_and_unlock(
+                asker,
+                register,
+                by,
+                passphrase_reader(asker),
+                question="Which manager is co-signing?",
+                help="A manager other than the person who took the decision.",
+                can_ask=sys.stdin.isatty() and sys.stdout.isatty(),
+                eligible=eligible,
+                check=may_cosign,
+                whose_name="the co-signing manager's name",
+            )
+            if sys.stdin.isatty():
+                given = ask_verdict(asker, qset, record.payload)
+            else:
+                given = _verdict_from_stdin()
+        except WrongPassphrase as exc:
+            raise WrongPassphrase(f"{exc.message} {still}") from None
+        except (KeyboardInterrupt, EOFError):
+            raise Cancelled(f"Cancelled: nothing was written. {still}") from None
+        if given is None:
+            raise Cancelled(f"Nothing was written. {still}")
+        verdict, comment = given
         entry = cosign_existing(ledger, record, signer, verdict, comment)
     word = "agreed" if verdict == "agree" else "did not agree"
     typer.echo(f"Decision #{record.id}: {signer.member.name} {word}. Saved as entry #{entry.seq}.")
     if verdict != "agree":
-        typer.echo(f"Next: take the decision again with `infoshare decide --revisits {record.id}`.")
+        typer.echo(
+            f"Next: take the decision again with {command(f'decide --revisits {record.id}')}."
+        )
 
 
 def _verdict_from_stdin() -> tuple[str, str]:

@@ -9,11 +9,14 @@ import typer
 from infoshare_cli.cli.app import checking_progress
 from infoshare_cli.cli.options import DbOption, JsonOption, resolve_db
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.hints import command
+
+ANCHOR_ARG = 'verify --anchor "<the line>"'
 
 WHAT_TO_DO = (
     "What to do: do not write to the log until this is understood. Keep the file exactly as "
     "it is (it is evidence), tell your designated safeguarding lead and the chair, and "
-    "compare it with your latest backup (`infoshare verify --db BACKUP`)."
+    f"compare it with your latest backup ({command('verify --db BACKUP')})."
 )
 
 
@@ -134,7 +137,7 @@ def _print_export(report, json: bool) -> None:
             typer.echo(f"  {report.anchor_note}")
         typer.secho(
             "  The keys come from the export itself: to be sure they are the staff's real "
-            "keys, also check the log with `infoshare verify`.",
+            f"keys, also check the log with {command('verify')}.",
             dim=True,
         )
         return
@@ -162,7 +165,7 @@ def anchor(db: DbOption = None, json: JsonOption = False) -> None:
         raise InfoshareError(
             "The log does not verify, so it cannot be anchored: "
             + report.problems[0].message
-            + " Run `infoshare verify` for details."
+            + f" Run {command('verify')} for details."
         )
     pinned = anchor_for(report.head, report.entries)
     if json:
@@ -179,7 +182,7 @@ def anchor(db: DbOption = None, json: JsonOption = False) -> None:
         f"\nThis line pins the log as it is today: {pinned.count} entries, the newest with the "
         "hash above. Write it in your setting's paper register and sign it, print it, or "
         "email it to the chair, so a copy lives outside this computer. Later, "
-        '`infoshare verify --anchor "<the line>"` proves the log still holds these entries, '
+        f"{command(ANCHOR_ARG)} proves the log still holds these entries, "
         "unchanged, and has only grown since. Take a new anchor every month.",
         err=True,
     )
@@ -219,7 +222,7 @@ def backup(
     else:
         typer.secho(
             f"The backup was written to {result.path}, but the log itself does not verify: "
-            f"{report.problems[0].message} Run `infoshare verify`.",
+            f"{report.problems[0].message} Run {command('verify')}.",
             fg="red",
         )
     if not result.source_ok:

@@ -24,6 +24,7 @@ from infoshare_cli.cli.options import (
 )
 from infoshare_cli.cli.showing import decision_renderable
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.hints import command
 
 
 def _count_option(default: int, what: str) -> Any:
@@ -157,7 +158,7 @@ def _print_log(ledger, questions, filters, reviews, count: int, keyring) -> None
         if any_decisions(ledger):
             typer.echo("No decisions match" + (f" ({described})." if described else "."))
         else:
-            typer.echo("No decisions have been recorded yet. Take one with `infoshare decide`.")
+            typer.echo(f"No decisions have been recorded yet. Take one with {command('decide')}.")
         return
     with pager or _nothing():
         con.print(first)
@@ -169,7 +170,7 @@ def _print_log(ledger, questions, filters, reviews, count: int, keyring) -> None
                 "with --case, --since or -q.",
                 style="dim",
             )
-        con.print("Read one in full with `infoshare show ID`.", style="dim")
+        con.print(f"Read one in full with {command('show ID')}.", style="dim")
         notice = trust_notice(failing, _broken_seq(keyring))
         if notice is not None:
             con.print(notice)
@@ -222,7 +223,7 @@ def case(
     if not reviews:
         raise InfoshareError(
             f"No decisions about case {filters.case} are recorded. Check the reference; "
-            "`infoshare log` lists recent decisions with their cases."
+            f"{command('log')} lists recent decisions with their cases."
         )
     from infoshare_cli.checklist.loading import load_question_set
     from infoshare_cli.outputs.review_tables import case_chronology, trust_notice
@@ -384,8 +385,8 @@ def review(
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InfoshareError(
-            "`infoshare review` asks you to pick from a list, so it needs a terminal. "
-            "In a script, use `infoshare log` and `infoshare show ID`."
+            f"{command('review')} asks you to pick from a list, so it needs a terminal. "
+            f"In a script, use {command('log')} and {command('show ID')}."
         )
     qset = load_question_set(questions)
     filters = make_filters(case=case)
@@ -400,7 +401,7 @@ def review(
             for r in iter_decisions(ledger, filters, limit=count)
         ]
         if not choices:
-            typer.echo("No decisions have been recorded yet. Take one with `infoshare decide`.")
+            typer.echo(f"No decisions have been recorded yet. Take one with {command('decide')}.")
             return
         done = "__done__"
         while True:

@@ -1,0 +1,84 @@
+"""Hints on screen name the command as this person can run it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from infoshare_cli.hints import command, filled_in, program_for
+
+
+def _script(folder: Path, name: str = "infoshare") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / name
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    return script
+
+
+def test_on_path_it_is_plain_infoshare(tmp_path):
+    script = _script(tmp_path / "bin")
+    assert program_for(str(script), sys.executable, which=lambda name: str(script)) == "infoshare"
+
+
+def test_not_on_path_it_is_the_path_as_typed(tmp_path, monkeypatch):
+    _script(tmp_path / ".venv" / "bin")
+    monkeypatch.chdir(tmp_path)
+    typed = os.path.join(".venv", "bin", "infoshare")
+    assert program_for(typed, sys.executable, which=lambda name: None) == typed
+
+
+def test_another_infoshare_on_path_is_not_this_one(tmp_path):
+    ours = _script(tmp_path / "ours")
+    theirs = _script(tmp_path / "theirs")
+    assert program_for(str(ours), sys.executable, which=lambda name: str(theirs)) == str(ours)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX quoting")
+def test_a_path_with_a_space_is_quoted(tmp_path):
+    script = _script(tmp_path / "Jo Smith" / "bin")
+    shown = program_for(str(script), sys.executable, which=lambda name: None)
+    assert shown == f"'{script}'"
+
+
+def test_python_dash_m(tmp_path):
+    main = Path(__import__("infoshare_cli").__file__).parent / "__main__.py"
+    python = Path(sys.executable)
+    on_path = program_for(str(main), str(python), which=lambda name: str(python))
+    assert on_path == f"{python.name} -m infoshare_cli"
+    off_path = program_for(str(main), str(python), which=lambda name: None)
+    assert off_path == f"{python} -m infoshare_cli"
+
+
+def test_run_by_something_else_falls_back_to_the_name():
+    assert program_for("/usr/bin/pytest", sys.executable, which=lambda name: None) == "infoshare"
+
+
+def test_question_file_commands_get_the_real_number():
+    text = (
+        "Once you have the advice, take the decision again with `infoshare decide --revisits ID`."
+    )
+    assert filled_in(text, 12) == (
+        f"Once you have the advice, take the decision again with {command('decide --revisits 12')}."
+    )
+    assert "--revisits ID" not in filled_in(text, 12)
+
+
+def test_the_installed_script_by_its_path_prints_hints_that_run(tmp_path):
+    """The README's install, without activating: the hint is the path that was typed."""
+    import subprocess
+
+    script = Path(sys.executable).parent / "infoshare"
+    if not script.exists() or sys.platform == "win32":
+        pytest.skip("needs the installed POSIX script")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INFOSHARE_")}
+    env["PATH"] = "/usr/bin:/bin"  # infoshare is not on PATH
+    env["INFOSHARE_DB"] = str(tmp_path / "none.sqlite3")
+    done = subprocess.run(
+        [str(script), "log"], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    assert done.returncode != 0
+    assert f"`{script} init`" in done.stderr
