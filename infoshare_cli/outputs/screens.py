@@ -10,6 +10,8 @@ from rich.panel import Panel
 from rich.text import Text
 from rich.tree import Tree
 
+from infoshare_cli.hints import command
+
 if TYPE_CHECKING:
     from infoshare_cli.domain.questions import QuestionSet
 
@@ -206,8 +208,8 @@ def failing_panel(record, problems: dict[int, str | None]) -> Panel | None:
     if not lines:
         return None
     text = Text(
-        "This decision FAILS the checks `infoshare verify` makes. Do not rely on it: run "
-        "`infoshare verify` and tell the person responsible for the log.\n",
+        f"This decision FAILS the checks {command('verify')} makes. Do not rely on it: run "
+        f"{command('verify')} and tell the person responsible for the log.\n",
         style="bold red",
     )
     for line in lines:
