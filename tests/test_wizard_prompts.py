@@ -290,7 +290,7 @@ def test_a_cosigner_failure_saves_the_decision_as_awaiting(staffed_log, qset, fa
     assert why in written.cosign_missing
     with staffed_log.open() as ledger:
         record = load_decision(ledger, written.decision.seq)
-    assert record.status == "awaiting co-signature"
+    assert record.status.label() == "awaiting co-signature"
     assert record.payload["answers"] == expected_answers("do_not_share")
 
 
