@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import json.scanner
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -125,7 +126,8 @@ def _json_loader() -> Callable[[str], Any]:
     Text the C scanner does not read to its end in one go (leading or trailing space, or not
     JSON at all) goes to ``json.loads`` itself, so results and errors are the same.
     """
-    scan = json.scanner.make_scanner(json.JSONDecoder())
+    # typeshed wants a make_scanner as the context; the C scanner reads a decoder's settings.
+    scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
     loads = json.loads
 
     def load(text: str) -> Any:

@@ -90,7 +90,7 @@ def record_rows(qset: QuestionSet, review: dict[str, Any]) -> Iterator[Row]:
 
 
 def outcome_label(qset: QuestionSet, outcome: str | None) -> str:
-    if outcome in qset.outcomes:
+    if outcome is not None and outcome in qset.outcomes:
         return qset.outcomes[outcome].label
     return outcome or "no outcome"
 

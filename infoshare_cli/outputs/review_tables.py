@@ -33,13 +33,16 @@ BAR_WIDTH = 24
 
 
 def outcome_label(qset: QuestionSet, outcome: str | None) -> Text:
-    label = qset.outcomes[outcome].label if outcome in qset.outcomes else (outcome or "—")
+    if outcome is not None and outcome in qset.outcomes:
+        label = qset.outcomes[outcome].label
+    else:
+        label = outcome or "—"
     return Text(label, style=OUTCOME_STYLES.get(outcome or "", ""))
 
 
 def labelled_outcome(labels: Mapping[str, str], outcome: str | None) -> Text:
     """``outcome_label`` from the set's labels alone (see ``questions.outcome_labels``)."""
-    label = labels.get(outcome, outcome or "—")
+    label = labels.get(outcome, outcome or "—") if outcome is not None else "—"
     return Text(label, style=OUTCOME_STYLES.get(outcome or "", ""))
 
 

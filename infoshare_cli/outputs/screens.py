@@ -170,10 +170,14 @@ def outcome_panel(qset: QuestionSet, payload: dict, status: str | None = None) -
         body.append("\nA child was in immediate danger when this was recorded.", style="bold red")
     if status:
         body.append(f"\nStatus: {status}")
-    description = qset.outcomes[outcome].description if outcome in qset.outcomes else ""
+    description = (
+        qset.outcomes[outcome].description
+        if outcome is not None and outcome in qset.outcomes
+        else ""
+    )
     if description:
         body.append("\n" + description, style="dim")
-    return Panel(body, border_style=OUTCOME_STYLES.get(outcome, "white"), expand=True)
+    return Panel(body, border_style=OUTCOME_STYLES.get(outcome or "", "white"), expand=True)
 
 
 def draft_review(qset: QuestionSet, draft) -> Group:

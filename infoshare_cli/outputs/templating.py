@@ -63,7 +63,7 @@ def _html_filter(value: Any) -> Any:
     return _html_finalize(value)
 
 
-def _environment(fmt: str, custom: Path | None, source: str | None) -> jinja2.Environment:
+def _environment(fmt: str, custom: Path | None, source: str) -> jinja2.Environment:
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
