@@ -133,12 +133,13 @@ def run_export(
                     )
             finally:
                 conn.execute("COMMIT")
+        digest = on_disk.sha256.hexdigest()
         payload = {
             "format": fmt,
             "filters": filters.as_dict(),
             "limit": limit,
             "count": count,
-            "sha256": on_disk.sha256.hexdigest(),
+            "sha256": digest,
             "encrypted": seal.kind if seal else None,
             "file": path.name,
             "head": header["head"],
@@ -162,7 +163,7 @@ def run_export(
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
-    return ExportResult(path, count, payload["sha256"], entry)
+    return ExportResult(path, count, digest, entry)
 
 
 @contextlib.contextmanager

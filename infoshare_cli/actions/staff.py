@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from infoshare_cli.domain.staff import (
     MAX_PASSPHRASE_ATTEMPTS,
@@ -198,7 +198,11 @@ def deactivate_member(ledger: Ledger, by: Signer, member: StaffMember) -> None:
     """Deactivate someone: their wrapped data keys are destroyed, and a new data key (for
     every record from now on) is wrapped for everyone else, in one transaction."""
     require_manager(by.member, "deactivate staff")
-    payload = {"action": "deactivate", "staff_id": member.staff_id, "by": by.staff_id}
+    payload: dict[str, Any] = {
+        "action": "deactivate",
+        "staff_id": member.staff_id,
+        "by": by.staff_id,
+    }
     with ledger.batch():  # checked under the write lock: another window may have written
         register = load_register(ledger)
         require_manager(current_signer(register, by), "deactivate staff")
@@ -222,12 +226,13 @@ def change_passphrase(ledger: Ledger, signer: Signer, new_passphrase: str) -> No
     """
     crypto.check_new_passphrase(new_passphrase)
     key = crypto.generate_private_key()
+    reading_key = keylib.reading_public_b64(key)
     payload = {
         "action": "rekey",
         "staff_id": signer.staff_id,
         "public_key": crypto.public_key_b64(key),
         "sealed_key": crypto.seal_private_key(key, new_passphrase),
-        "reading_key": keylib.reading_public_b64(key),
+        "reading_key": reading_key,
         "by": signer.staff_id,
     }
     with ledger.batch():  # a change in another window since unlocking would break the chain
@@ -236,4 +241,4 @@ def change_passphrase(ledger: Ledger, signer: Signer, new_passphrase: str) -> No
         keys = open_keys(ledger, signer) if encrypted else None
         ledger.append("staff", signer.staff_id, payload, signer.sign)
         if keys is not None:  # the same data keys, now wrapped for the new reading key
-            keystore.wrap_all_for(ledger.conn, keys, signer.staff_id, payload["reading_key"])
+            keystore.wrap_all_for(ledger.conn, keys, signer.staff_id, reading_key)

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 from infoshare_cli.errors import InfoshareError
 
@@ -75,8 +75,14 @@ def is_age_file(head: bytes) -> bool:
     return head.startswith(AGE_MAGIC)
 
 
+class BinaryWriter(Protocol):
+    """Where sealed bytes go: a binary file, or anything that writes bytes like one."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
 @contextmanager
-def sealed(out: BinaryIO, seal: AgeSeal | None) -> Iterator[Any]:
+def sealed(out: BinaryWriter, seal: AgeSeal | None) -> Iterator[Any]:
     """A binary writer whose bytes reach ``out`` sealed with ``seal`` (as they are when None).
 
     The file is complete when the block ends without an exception. If the block fails,
@@ -110,7 +116,7 @@ class _StreamingSealer:
     and the thread only touches the pipe and ``out`` (never the log's SQLite connection).
     """
 
-    def __init__(self, out: BinaryIO, recipients: tuple[str, ...]):
+    def __init__(self, out: BinaryWriter, recipients: tuple[str, ...]):
         from pyrage import x25519
 
         keys = [x25519.Recipient.from_str(r) for r in recipients]
@@ -123,7 +129,7 @@ class _StreamingSealer:
         )
         self._thread.start()
 
-    def _run(self, out: BinaryIO, keys: list) -> None:
+    def _run(self, out: BinaryWriter, keys: list) -> None:
         import pyrage
 
         try:
