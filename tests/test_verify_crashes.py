@@ -70,8 +70,8 @@ def _forked_writer(path: Path, signer, out_fd: int) -> None:
         os._exit(0)
 
 
-def _read_reports(fd: int) -> dict[int, str]:
-    chunks = []
+def _read_reports(fd: int, already: bytes = b"") -> dict[int, str]:
+    chunks = [already]
     while True:
         chunk = os.read(fd, 65536)
         if not chunk:
@@ -87,15 +87,16 @@ def _read_reports(fd: int) -> dict[int, str]:
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="uses fork for fast writer processes")
 def test_kill_9_during_appends_loses_nothing_reported(staffed_log):
-    """At least 100 writers killed at random moments: nothing reported is lost, the log
-    passes integrity_check and verify after every few kills and at the end."""
+    """120 writers killed at random moments: nothing reported is lost, the log passes
+    integrity_check and verify after every few kills and at the end.
+
+    No clock decides anything (a loaded machine only makes it slower): every fourth writer
+    is killed only after it has reported its first append, so work does get done."""
     path = staffed_log.path
     signer = signer_for(path, ALEX)
     rng = random.Random(20261126)
     reported: dict[int, str] = {}
-    kills = 0
-    deadline = time.monotonic() + 25
-    while kills < 120 and time.monotonic() < deadline:
+    for kills in range(1, 121):
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child
@@ -103,17 +104,21 @@ def test_kill_9_during_appends_loses_nothing_reported(staffed_log):
             _forked_writer(path, signer, write_fd)
         os.close(write_fd)
         os.read(read_fd, 2)  # "r\n" once the child has the log open
+        first = b""
+        while kills % 4 == 0 and b"\n" not in first:  # one whole report line (one write)
+            chunk = os.read(read_fd, 4096)
+            if not chunk:  # the writer ended by itself: the assertions below will say
+                break
+            first += chunk
         time.sleep(rng.uniform(0.0, 0.02))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-        kills += 1
-        reported.update(_read_reports(read_fd))
+        reported.update(_read_reports(read_fd, first))
         os.close(read_fd)
         if kills % 40 == 0:
             _assert_whole(path, reported)
-    assert kills >= 100
     entries = _assert_whole(path, reported)
-    assert len(reported) > 30  # the writers did get work done between kills
+    assert len(reported) >= 30  # at least the one append each fourth writer was waited for
     assert entries >= 6 + len(reported)
 
 
