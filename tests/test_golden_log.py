@@ -1,0 +1,225 @@
+"""The golden log: tests/data/golden.db, written by infoshare 0.1.0 on 2026-11-29
+(tests/support/make_golden_log.py says how, and lists its 17 entries).
+
+Every later version must open it, show it, list it, verify it, and keep appending to it
+with the keys and passphrases it was made with. That pins the formats a log on a nursery's
+PC is stuck with: how an entry is hashed and signed, how keys are sealed, the schema of
+its migrations, and the meaning of each kind of entry. A new entry kind or a migration is
+fine; failing this test is not. Never regenerate the file to make this test pass.
+
+The tests work on a copy: opening a log (even to read it) may leave SQLite side files or
+apply a new version's migrations, and the committed file must stay as it was made.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from support.ledger_attacks import run_cli
+
+GOLDEN = Path(__file__).parent / "data" / "golden.db"
+
+# Written out by hand from the file as made; not read from any infoshare code.
+ENTRY_HASHES = [
+    (1, "staff", "accb3cec96680586d89ca3440af50d6b5d8e5daccef448f54d04131486eca38d"),
+    (2, "setting", "78d19178142b99eadfa858f402f93fbda98b31a2c0b29b3f1331f752feba9eec"),
+    (3, "staff", "606f6788865fbe1b32bcc6344d56352d73f290b4bf4ac873d22a093d02454672"),
+    (4, "staff", "638199c673bf9cb511a43e3f5d1406d33c0cc3fe46329d84d61e5d921d0c5a59"),
+    (5, "staff", "af01bcd1cf3f11462fb3e4b22d449654319f64165e25929be91665cf469851fa"),
+    (6, "staff", "d173784c9e4dde4e7527504b579fe5283dec99371dbba25c180754f25391536f"),
+    (7, "decision", "b78c3f971cb85cd1615323272723f5254a1ca615e73805d789d6a5092e1f3f7b"),
+    (8, "cosign", "07b50f33864d87d8d149ec6b69f2e71c4500faf5c3c80cb39447f0f0f8c14627"),
+    (9, "decision", "64fefe7e5a6689f706eb7000e8c2474e95ab0c694f0b3199035764a152d66a31"),
+    (10, "decision", "2f0867932beec4a57ababa653231c6a01cf102dc0c97c5b4ef736712b59b5982"),
+    (11, "cosign", "cf0cd4832a63efabfcc60011cd289b9a23a9001941d8c1e0bb8a15cf7c6cb580"),
+    (12, "decision", "4f0eeba5a395d2ee5e244272acbeaa07ba43f3816eaa04e7ca31187d0d023cea"),
+    (13, "cosign", "0f50d35d17ca5d80db64889fd794872c5f836f8e0f9de025afa57e41ef3eb58c"),
+    (14, "correction", "b402bb264bb07d2b617e9955f7b7afb16132108d874b097a96807607e5f57e3e"),
+    (15, "staff", "5775c20e10da7e0dee08a1b4dd624bdb02bfb07f2fe95ecc000939f5d96d2ed2"),
+    (16, "decision", "5f265b1fd11debfd0b0631c8ae4e69ab57360b45c54164c6218243868545c5a1"),
+    (17, "export", "1f169f9ee2b04c067f6fdc58feff727562f8bfff5ad6f395fa42bd873e3a9ddc"),
+]
+HEAD_SEQ = 17
+HEAD_HASH = "1f169f9ee2b04c067f6fdc58feff727562f8bfff5ad6f395fa42bd873e3a9ddc"
+ANCHOR = f"infoshare-anchor:v1:{HEAD_SEQ}:{HEAD_HASH}:2026-11-29"
+# The passphrases the golden log's keys are sealed with (test data, not secrets).
+ALEX, PRIYA, SAM = "Alex Morgan", "Priya Shah", "Sam Lee"
+PASSPHRASES = {
+    ALEX: "alex passphrase one",
+    PRIYA: "priya passphrase two",
+    SAM: "sam passphrase renewed",  # changed at entry #15
+}
+# What each decision is, as the log records it: id -> (case, outcome, status, by, co-signer).
+DECISIONS = {
+    16: ("C-9", "do_not_share", "awaiting co-signature", SAM, None),
+    12: ("C-1042", "share", "agreed", ALEX, PRIYA),
+    10: ("C-1042", "seek_advice", "superseded", ALEX, PRIYA),
+    9: ("C-7", "do_not_share", "awaiting co-signature", SAM, None),
+    7: ("C-1042", "share_without_consent", "agreed", SAM, PRIYA),
+}
+
+
+@pytest.fixture
+def old_file(tmp_path) -> Path:
+    """A copy of the golden log exactly as committed: not yet opened by this version."""
+    path = tmp_path / "golden.db"
+    shutil.copyfile(GOLDEN, path)
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture
+def golden(old_file) -> Path:
+    """The copy once opened by this version (as any command but verify and backup does),
+    which brings its schema up to date; verify reads a log and never changes it."""
+    result = run_cli(old_file, "pending")
+    assert result.exit_code == 0, result.output
+    return old_file
+
+
+def test_verify_before_this_version_has_opened_it(old_file):
+    """Before this version has opened the old log, verify finds every entry intact; the most
+    it may say is that the schema is not up to date yet and the newer migrations' objects
+    are not there (verify never changes a log, and a deleted migration row must not pass a
+    dropped safeguard off as an old log)."""
+    result = run_cli(old_file, "verify", "--json")
+    report = json.loads(result.stdout)
+    assert report["first_bad_entry"] is None
+    assert report["entries"] == HEAD_SEQ
+    assert (report["head"]["seq"], report["head"]["hash"]) == (HEAD_SEQ, HEAD_HASH)
+    messages = [p["message"] for p in report["schema_problems"]]
+    behind = [m for m in messages if "has not been brought up to date by this version" in m]
+    newer_objects = [m for m in messages if m.endswith("is missing from the log file.")]
+    assert sorted(behind + newer_objects) == sorted(messages)
+    assert len(behind) == (1 if messages else 0)
+    assert result.exit_code == (0 if not messages else 1), result.output
+
+
+def test_the_committed_file_holds_the_pinned_entries():
+    """Read with plain sqlite3 (no infoshare code), without changing the file."""
+    conn = sqlite3.connect(f"file:{GOLDEN}?immutable=1", uri=True)
+    try:
+        rows = conn.execute("SELECT seq, kind, hash FROM entries ORDER BY seq").fetchall()
+    finally:
+        conn.close()
+    assert rows == ENTRY_HASHES
+    assert not GOLDEN.with_name("golden.db-wal").exists()
+
+
+def test_verify(golden):
+    result = run_cli(golden, "verify")
+    assert result.exit_code == 0, result.output
+    assert "The log is intact." in result.output
+    assert f"All {HEAD_SEQ} entries checked, from #1 to #{HEAD_SEQ}" in result.output
+    assert f"Newest entry: #{HEAD_SEQ}, 2026-11-29 23:32, hash {HEAD_HASH[:16]}" in result.output
+
+
+def test_verify_json_names_the_pinned_head(golden):
+    result = run_cli(golden, "verify", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert (report["head"]["seq"], report["head"]["hash"]) == (HEAD_SEQ, HEAD_HASH)
+
+
+def test_verify_against_its_anchor(golden):
+    result = run_cli(golden, "verify", "--anchor", ANCHOR)
+    assert result.exit_code == 0, result.output
+    assert run_cli(golden, "anchor").stdout.startswith(
+        f"infoshare-anchor:v1:{HEAD_SEQ}:{HEAD_HASH}:"
+    )
+
+
+@pytest.mark.parametrize(
+    "anchor",
+    [
+        ANCHOR.replace(HEAD_HASH, HEAD_HASH[:-1] + "0"),  # another newest entry
+        ANCHOR.replace(f":v1:{HEAD_SEQ}:", f":v1:{HEAD_SEQ + 1}:"),  # entries removed since
+        f"infoshare-anchor:v1:{HEAD_SEQ - 1}:{ENTRY_HASHES[-1][2]}:2026-11-29",  # wrong pair
+    ],
+)
+def test_verify_against_a_wrong_anchor_fails(golden, anchor):
+    result = run_cli(golden, "verify", "--anchor", anchor)
+    assert result.exit_code == 1, result.output
+
+
+def test_log_lists_every_decision(golden):
+    result = run_cli(golden, "log", "--json")
+    assert result.exit_code == 0, result.output
+    listed = {
+        d["id"]: (d["case_ref"], d["outcome"], d["status"], d["decided_by"], d["cosigned_by"])
+        for d in json.loads(result.stdout)
+    }
+    assert listed == DECISIONS
+    assert list(listed) == [16, 12, 10, 9, 7]  # newest first
+    screen = run_cli(golden, "log")
+    assert screen.exit_code == 0, screen.output
+    for seq, (case_ref, *_rest) in DECISIONS.items():
+        assert f"#{seq}" in screen.stdout and case_ref in screen.stdout
+
+
+def test_show_each_decision_with_its_signatures(golden):
+    for seq, (case_ref, _outcome, _status, by, cosigner) in DECISIONS.items():
+        result = run_cli(golden, "show", str(seq))
+        assert result.exit_code == 0, result.output
+        assert f"Decision #{seq}   case {case_ref}" in result.stdout
+        assert f"Decided by {by}  ✔ signature verifies" in result.stdout
+        if cosigner:
+            assert f"Co-signed by {cosigner} on 2026-11-29 23:32" in result.stdout
+        assert "does not verify" not in result.stdout.lower()
+
+
+def test_show_the_corrected_decision_in_full(golden):
+    result = run_cli(golden, "show", "--json", "7")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert shown["checks_ok"] is True and shown["problems"] == []
+    assert shown["answers"]["consent"] == {
+        "answer": "refused",
+        "reason": "Parent refused when asked on Monday.",
+    }
+    assert shown["basis"] == ["public interest: evidence of significant harm"]
+    assert shown["question_set"] == {
+        "name": "Information sharing checklist",
+        "sha256": "fd0e7858467e901d27508ec7a5ef8bfaa4050719788ec3387813e3a4ad621ad5",
+        "version": "2018.1",
+    }
+    assert [
+        (c["seq"], c["by"], c["verdict"], c["signature_ok"]) for c in shown["cosignatures"]
+    ] == [(8, PRIYA, "agree", True)]
+    assert [(c["seq"], c["by"], c["right"], c["signature_ok"]) for c in shown["corrections"]] == [
+        (14, ALEX, "It was shared on 27 November.", True)
+    ]
+
+
+def test_its_keys_still_sign_new_entries(golden):
+    """The sealed keys open with the old passphrases (Sam's renewed one included), and what
+    they sign now verifies together with everything before it."""
+    result = run_cli(
+        golden, "cosign", "16", "--by", PRIYA, input=f"{PASSPHRASES[PRIYA]}\nagree\n\n"
+    )
+    assert result.exit_code == 0, result.output
+    result = run_cli(
+        golden,
+        "correct",
+        "16",
+        "--by",
+        SAM,
+        "--wrong",
+        "The case reference.",
+        "--right",
+        "It is C-9.",
+        "--why",
+        "Checking.",
+        input=f"{PASSPHRASES[SAM]}\n",
+    )
+    assert result.exit_code == 0, result.output
+    verified = run_cli(golden, "verify", "--json")
+    assert verified.exit_code == 0, verified.output
+    report = json.loads(verified.stdout)
+    assert report["ok"] is True and report["head"]["seq"] == HEAD_SEQ + 2
+    assert run_cli(golden, "verify", "--anchor", ANCHOR).exit_code == 0  # it only grew
