@@ -186,9 +186,9 @@ def _validator(kind: str, back: bool) -> Callable[[str], bool | str]:
         if has_control_characters(value):
             return "Remove the control characters (such as escape codes) from the text."
         if kind == "date":
-            try:
-                date.fromisoformat(value)
-            except ValueError:
+            from infoshare_cli.domain.routing import is_date
+
+            if not is_date(value):
                 return "Write the date as year-month-day, for example 2026-11-26."
         return True
 

@@ -162,12 +162,29 @@ def answer_problems(question: Part, answer: Answer) -> list[str]:
     return problems
 
 
-def _date_problems(qid: str, value: str) -> list[str]:
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def is_date(text: str) -> bool:
+    """A real day written as year-month-day (2026-11-26), spaces around it allowed.
+
+    Only that form: Python also reads 20261126 and 2026-W48-4 as dates, but a record
+    must say its dates one way, the way the question asks for them.
+    """
     from datetime import date
 
+    text = text.strip()
+    if not _DAY.fullmatch(text):
+        return False
     try:
-        date.fromisoformat(value.strip())
+        date.fromisoformat(text)
     except ValueError:
+        return False
+    return True
+
+
+def _date_problems(qid: str, value: str) -> list[str]:
+    if not is_date(value):
         # The text is not repeated back: a date field may hold a note with personal data.
         return [f"'{qid}' needs a date written as year-month-day, like 2026-11-26."]
     return []
