@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -59,6 +60,9 @@ def check(data: bytes) -> None:
         assert str(exc).startswith("fuzz.yaml")
     else:
         assert isinstance(result, QuestionSet)
+        # what is accepted is whole: text where text belongs, and a start that exists
+        assert isinstance(result.name, str) and isinstance(result.version, str)
+        assert result.start in result.questions
 
 
 @FAST
@@ -170,6 +174,39 @@ def test_mutated_valid_sets(tree):
     check(yaml.safe_dump(tree, allow_unicode=True).encode("utf-8"))
 
 
-def test_dates_and_impossible_timestamps_are_handled():
-    check(b"name: 2026-02-30\n")
-    check(yaml.safe_dump({"name": dt.date(2026, 11, 26)}).encode())
+def refusal(text: str) -> str:
+    with pytest.raises(QuestionSetError) as caught:
+        parse_question_set(text.encode("utf-8"), "fuzz.yaml")
+    return str(caught.value)
+
+
+def with_line(key: str, value: str) -> str:
+    """The valid set, with one top-level key's line written by hand."""
+    text = yaml.safe_dump(VALID)
+    line = next(x for x in text.splitlines() if x.startswith(f"{key}:"))
+    return text.replace(line, f"{key}: {value}")
+
+
+@pytest.mark.parametrize("key", ["name", "version"])
+def test_an_impossible_date_is_refused(key):
+    assert refusal(with_line(key, "2026-02-30")) == (
+        "fuzz.yaml: a value cannot be read (day is out of range for month)."
+    )
+    assert refusal("name: 2026-02-30\n") == (
+        "fuzz.yaml: a value cannot be read (day is out of range for month)."
+    )
+
+
+@pytest.mark.parametrize("key", ["name", "version"])
+def test_a_date_where_text_belongs_is_refused(key):
+    message = refusal(with_line(key, "2026-11-26"))
+    assert message.startswith("fuzz.yaml has 1 problem:")
+    assert message.endswith(
+        f"'{key}' in the question file must be text, not a date (put it in quotes to keep it "
+        "as text)"
+    )
+    assert refusal(yaml.safe_dump({**VALID, key: dt.date(2026, 11, 26)})).endswith(
+        "not a date (put it in quotes to keep it as text)"
+    )
+    quoted = parse_question_set(with_line(key, "'2026-11-26'").encode(), "fuzz.yaml")
+    assert getattr(quoted, key) == "2026-11-26"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any, TypeGuard
 
 from infoshare_cli.checklist.marked_yaml import _Marked
@@ -487,6 +488,8 @@ def _reachable(start: str, edges: Mapping[str, list[str]]) -> set[str]:
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "true/false"
+    if isinstance(value, date | datetime):  # YAML reads 2026-11-26 as a date
+        return "a date (put it in quotes to keep it as text)"
     if isinstance(value, Mapping):
         return "a block of keys"
     if isinstance(value, list):
