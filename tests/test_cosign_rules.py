@@ -645,24 +645,23 @@ def test_interactive_revisit_keeps_the_case_reference(staffed_log, qset):
 # --- a disagreement needs a reason -----------------------------------------------------------
 
 
-def test_a_disagreement_with_a_dash_for_comment_is_not_lost_after_the_checklist(staffed_log, qset):
+@pytest.mark.parametrize(
+    ("verdict", "typed_comment", "stored"),
+    [
+        ("disagree", "-", "-"),  # a disagreement keeps its comment: it needs one
+        ("agree", "-", ""),  # for an agreement, '-' means no comment
+        ("agree", "", ""),
+    ],
+)
+def test_a_dash_for_comment_after_the_checklist(staffed_log, qset, verdict, typed_comment, stored):
     """'-' means 'no comment' for an agreement; for a disagreement (which needs a reason)
-    it turned into an empty comment, and the whole decision was refused after the checklist."""
-
-    class Asker:
-        def say(self, renderable):
-            pass
-
-        def select(self, message, choices, **kwargs):
-            return "disagree"
-
-        def text(self, message, **kwargs):
-            return "-"
-
+    it turned into an empty comment, and the whole decision was refused after the checklist.
+    Through the real prompts, so the comment prompt's own validator runs too."""
     with staffed_log.open() as ledger:
         sam, priya = signer(ledger, SAM), signer(ledger, PRIYA)
         payload = payload_by(qset, sam)
-        verdict = ask_verdict(Asker(), qset, payload)
-        written = write_decision(ledger, sam, payload, priya, verdict)
-        assert written.cosign.payload["verdict"] == "disagree"
-        assert written.cosign.payload["comment"] == "-"
+        steps = [("Do you agree", pick(verdict)), ("Your comment", typed(typed_comment))]
+        answer, _asker = drive(steps, lambda asker: ask_verdict(asker, qset, payload))
+        written = write_decision(ledger, sam, payload, priya, answer)
+        assert written.cosign.payload["verdict"] == verdict
+        assert written.cosign.payload["comment"] == stored

@@ -13,7 +13,7 @@ from datetime import date
 from html.parser import HTMLParser
 
 import pytest
-from support.csv_reference import write_csv
+from support.csv_reference import FORMULA_STARTS, OWASP_FORMULA_STARTS, columns_for, write_csv
 from support.people import ALEX, PASSPHRASES, PRIYA, SAM, StaffedLog
 from support.review_log import SCRIPT, build_review_log, payload_for, signers
 
@@ -21,7 +21,6 @@ from infoshare_cli.checklist.loading import load_question_set
 from infoshare_cli.ledger import crypto
 from infoshare_cli.ledger.entries import compute_hash
 from infoshare_cli.outputs.csv_export import csv_columns, neutralise
-from infoshare_cli.outputs.files import FORMULA_STARTS
 from infoshare_cli.reading.records import signature_ok
 
 PASS = PASSPHRASES[ALEX] + "\n"
@@ -149,6 +148,11 @@ def test_export_passes_verify_export(cli, review_log, tmp_path):
     assert export(cli, log, out, "--format", "json").exit_code == 0
     result = cli("verify", "--export", out, db=log.path)
     assert result.exit_code == 0, result.output
+    assert "5 decisions" in result.stdout
+    data = json.loads(out.read_text(encoding="utf-8"))
+    data["decisions"][0]["case_ref"] = "C-0000"  # the same check fails on a changed copy
+    out.write_text(json.dumps(data), encoding="utf-8")
+    assert cli("verify", "--export", out, db=log.path).exit_code == 1
 
 
 class Collect(HTMLParser):
@@ -237,7 +241,9 @@ def test_default_file_name_has_the_setting_and_date(cli, review_log, tmp_path, m
     result = cli("export", "--by", ALEX, "--format", "jsonl", input=PASS, db=log.path)
     assert result.exit_code == 0, result.output
     name = f"little-acorns-nursery-decisions-{date.today().isoformat()}.jsonl"
-    assert (tmp_path / name).exists()
+    lines = (tmp_path / name).read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[0])["type"] == "header"
+    assert json.loads(lines[-1]) == {"type": "footer", "count": 5}
     again = cli("export", "--by", ALEX, "--format", "jsonl", input=PASS, db=log.path)
     assert again.exit_code == 1 and "already exists" in again.stderr
 
@@ -310,16 +316,27 @@ PAYLOADS = [
 
 
 def test_neutralise_covers_every_formula_start():
+    """OWASP's list (=, +, -, @, tab, carriage return), a line feed and the full-width signs,
+    written out in tests/support/csv_reference.py, not taken from the product."""
+    assert set(OWASP_FORMULA_STARTS) <= set(FORMULA_STARTS)
     for start in FORMULA_STARTS:
         assert neutralise(start + "x") == "'" + start + "x"
+        assert neutralise("  " + start + "x") == "'  " + start + "x"
     assert neutralise("plain") == "plain" and neutralise("") == ""
-    assert neutralise("a=b") == "a=b"
+    assert neutralise("a=b") == "a=b" and neutralise("'=1") == "'=1"
+    assert neutralise("   ") == "   "
 
 
-def test_formula_payloads_are_neutralised_through_the_csv_writer_and_reader():
-    """Straight through the writer: payloads with a leading tab or line break included."""
+def test_the_product_columns_are_the_reference_columns(qset):
+    assert csv_columns(qset) == columns_for(qset)
+
+
+def test_the_reference_writer_neutralises_every_payload():
+    """The reference CSV writer (tests/support/csv_reference.py) is the oracle the product's
+    writer is held to byte for byte below, so it is checked on its own first: payloads with a
+    leading tab or line break included, read back with Python's csv reader."""
     qset = load_question_set()
-    columns = csv_columns(qset)
+    columns = columns_for(qset)
     reviews = []
     for n, text in enumerate(PAYLOADS, 1):
         reviews.append(

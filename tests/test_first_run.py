@@ -1,43 +1,65 @@
-"""The first run: setting up the log and its first manager interactively."""
+"""The first run: setting up the log and its first manager interactively, through the real
+prompts (support/prompt_driver.py), wired as `infoshare decide` wires them."""
 
 from __future__ import annotations
 
 import pytest
-from support.people import (
-    ALEX,
-    PASSPHRASES,
-)
+from support.people import ALEX, PASSPHRASES, PRIYA
+from support.prompt_driver import CLOSE, CTRL_C, drive, typed
 
 from infoshare_cli.asking.flows import interactive_setup
+from infoshare_cli.asking.prompts import ask_new_passphrase
 from infoshare_cli.errors import Cancelled
 from infoshare_cli.integrity.verify import verify_path
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.register import load_register
 
+SET_UP_ALEX = [
+    ("Set up the log now", typed("y")),
+    ("What is your setting called", typed("Little Acorns")),
+    ("Your name", typed(ALEX)),
+    (f"New passphrase for {ALEX}", typed(PASSPHRASES[ALEX])),
+    ("Type it again", typed(PASSPHRASES[ALEX])),
+]
 
-@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, EOFError])
+
+def set_up(path, steps):
+    return drive(
+        steps, lambda asker: interactive_setup(asker, path, asker.password, ask_new_passphrase)
+    )
+
+
+def managers(path) -> list[str]:
+    with Ledger.open(path) as ledger:
+        return [m.name for m in load_register(ledger).values() if m.role == "manager"]
+
+
+def test_the_first_run_sets_up_the_log_and_a_second_manager(tmp_path):
+    path = tmp_path / "log.sqlite3"
+    steps = SET_UP_ALEX + [
+        ("Add another manager now", typed("y")),
+        ("Their name", typed(PRIYA)),
+        (f"New passphrase for {PRIYA}", typed(PASSPHRASES[PRIYA])),
+        ("Type it again", typed(PASSPHRASES[PRIYA])),
+        ("Add someone else", typed("n")),
+    ]
+    ledger, asker = set_up(path, steps)
+    ledger.close()
+    screen = " ".join(asker.screen.split())  # the console wraps long lines
+    assert f"{ALEX} is registered as a manager." in screen
+    assert f"{PRIYA} is registered as a manager." in screen
+    assert managers(path) == [ALEX, PRIYA]
+    assert verify_path(path).ok
+
+
+@pytest.mark.parametrize("interrupt", [CTRL_C, CLOSE], ids=["ctrl-c", "input-closed"])
 def test_ctrl_c_after_the_first_run_setup_does_not_claim_nothing_was_written(tmp_path, interrupt):
-    class Asker:
-        def say(self, text):
-            pass
-
-        def confirm(self, message, default=True):
-            if message.startswith("Add another manager"):
-                raise interrupt
-            return True
-
-        def text(self, message, **kwargs):
-            return "Little Acorns" if "setting" in message else ALEX
-
     path = tmp_path / "log.sqlite3"
     with pytest.raises(Cancelled) as caught:
-        interactive_setup(
-            Asker(), path, lambda prompt: PASSPHRASES[ALEX], lambda read, who: PASSPHRASES[ALEX]
-        )
+        set_up(path, SET_UP_ALEX + [("Add another manager now", interrupt)])
     message = caught.value.message
     assert "nothing was written" not in message.lower()
     assert "The log is set up" in message and "no decision was taken" in message
     assert caught.value.exit_code == 130
-    with Ledger.open(path) as ledger:  # the log and its first manager are kept, and sound
-        assert [m.name for m in load_register(ledger).values()] == [ALEX]
+    assert managers(path) == [ALEX]  # the log and its first manager are kept, and sound
     assert verify_path(path).ok

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
 from support.people import (
     ALEX,
     PASSPHRASES,
@@ -86,11 +85,12 @@ def test_reasons_and_text_answers_with_control_characters_are_refused(
 
 
 def test_tabs_and_line_breaks_in_a_reason_are_fine(cli, staffed_log, tmp_path):
-
+    reason = "First line.\n\tSecond line.\r\nThird, accentué, 子."
     data = answers_file_data("share_without_consent")
-    data["answers"]["consent"]["reason"] = "First line.\n\tSecond line.\r\nThird, accentué, 子."
-    path = tmp_path / "answers.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    data["answers"]["consent"]["reason"] = reason
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    before = staffed_log.count()
     result = cli(
         "decide",
         "--answers",
@@ -101,6 +101,11 @@ def test_tabs_and_line_breaks_in_a_reason_are_fine(cli, staffed_log, tmp_path):
         db=staffed_log.path,
     )
     assert result.exit_code == 0, result.output
+    assert staffed_log.count() == before + 1
+    with staffed_log.open() as ledger:
+        stored = ledger.get(before + 1)
+    assert stored.kind == "decision"
+    assert stored.payload["answers"]["consent"] == {"answer": "refused", "reason": reason}
 
 
 @pytest.mark.parametrize("text", CONTROL_TEXTS)
