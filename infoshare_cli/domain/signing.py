@@ -16,6 +16,9 @@ The rules, entry by entry, in the order of the log:
   deactivated. A staff entry's ``by`` names its signer.
 - A co-signature is by an active manager other than the person who took the decision,
   and names an earlier decision by its hash. A correction points at an earlier decision.
+- A retention rule or date (a ``setting`` entry) is recorded by an active manager.
+- An erasure is by an active manager, names earlier decisions, and is co-signed by a
+  second active manager in the entry straight after it (see ``domain/erasure.py``).
 
 Pure Python: no SQL, no crypto library. Checking the signature itself (Ed25519) is the
 caller's job, with the key this module names.
@@ -27,6 +30,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict, TypeVar
 
+from infoshare_cli.domain.erasure import erase_rule_problem
+from infoshare_cli.domain.retention import RETAIN_UNTIL, RETENTION
 from infoshare_cli.domain.staff import StaffMember, apply_staff_entry
 
 T = TypeVar("T")
@@ -135,12 +140,14 @@ class Rulebook:
         actor: str,
         payload: Mapping[str, Any] | None,
         decisions: Mapping[int, tuple[str, str]] | None = None,
+        pending_erase: tuple[int, str, str] | None = None,
     ) -> SignedBy | Broken:
         """Who signed entry ``seq`` and with which key; or the rule it breaks.
 
-        ``payload`` is the parsed payload (required for staff, cosign and correction
+        ``payload`` is the parsed payload (required for staff, cosign, correction and erase
         entries). ``decisions`` maps earlier decisions' seq to (hash, actor); a co-signature
-        or correction must point at one of them.
+        or correction must point at one of them. ``pending_erase`` is (seq, hash, actor) of
+        an erasure just before, still waiting for its co-signature.
         """
         member = self.member_at(actor, seq)
         if kind == "staff":
@@ -156,6 +163,22 @@ class Rulebook:
             broken = _cosign_problem(seq, member, payload or {}, decisions)
             if broken is not None:
                 return broken
+        elif kind == "setting" and payload is not None and not member.is_manager:
+            if RETENTION in payload or RETAIN_UNTIL in payload:
+                return Broken(
+                    "rule", "it records how long records are kept, but only a manager can."
+                )
+        elif kind == "erase":
+            problem = erase_rule_problem(
+                seq,
+                actor,
+                payload or {},
+                is_manager=member.is_manager,
+                pending=pending_erase,
+                decisions=decisions,
+            )
+            if problem is not None:
+                return Broken("rule", problem)
         elif kind == "correction" and payload is not None and "decision" in payload:
             target = payload.get("decision")
             if type(target) is not int or target >= seq or target not in decisions:

@@ -1,10 +1,11 @@
-"""The pass over the entries: numbering, the hash chain, staff rules and co-signature rules."""
+"""The pass over the entries: numbering, the hash chain, staff, co-signature and erasure rules."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
 
+from infoshare_cli.domain.erasure import CONFIRM, Erased, erased_records
 from infoshare_cli.domain.signing import Broken, Rulebook
 from infoshare_cli.integrity.report import Head, Problem
 from infoshare_cli.integrity.signatures import (
@@ -50,6 +51,8 @@ class _Pass:
         self.keys = _Keys()
         self.rules = Rulebook()
         self.decisions: dict[int, tuple[str, str]] = {}  # seq -> (hash, actor)
+        self.pending_erase: tuple[int, str, str, dict] | None = None  # waiting for co-signing
+        self.erasures: list[Erased] = []
         self.expected = 1
         self.prev_hash = GENESIS_HASH
         self.head: Head | None = None
@@ -105,12 +108,19 @@ class _Pass:
             )
 
         parsed: dict | None = None
-        if kind in ("staff", "cosign", "correction"):
+        if kind in ("staff", "cosign", "correction", "erase", "setting"):
             parsed = _load_object(payload)
             if parsed is None:
                 return problem("fields", "its contents are not readable JSON.")
 
-        found = self.rules.signer(seq, kind, actor, parsed, self.decisions)
+        pending = self.pending_erase
+        if pending is not None and not (kind == "erase" and parsed.get("action") == CONFIRM):
+            return problem(
+                "rule", f"it follows an erasure (entry #{pending[0]}) that was never co-signed."
+            )
+        found = self.rules.signer(
+            seq, kind, actor, parsed, self.decisions, pending[:3] if pending else None
+        )
         if isinstance(found, Broken):
             return problem(found.code, found.detail)
         key = self.keys.get(found.public_key)
@@ -123,11 +133,50 @@ class _Pass:
                 return problem("fields", "its staff details are incomplete.")
         elif kind == "decision":
             self.decisions[seq] = (stored_hash, actor)
+        elif kind == "erase":
+            self._erase(seq, stored_hash, actor, recorded_at, parsed)  # type: ignore[arg-type]
 
         self.expected = seq + 1
         self.prev_hash = stored_hash
         self.head = Head(seq, stored_hash, recorded_at)
         return None
+
+    def _erase(self, seq: int, digest: str, actor: str, at: str, payload: dict) -> None:
+        if payload.get("action") != CONFIRM:
+            self.pending_erase = (seq, digest, actor, payload)
+            return
+        erase_seq, _, by, request = self.pending_erase  # type: ignore[misc]
+        self.pending_erase = None
+        by = self._name(by, erase_seq)
+        confirmed_by = self._name(actor, seq)
+        for decision, record in erased_records(request):
+            self.erasures.append(
+                Erased(
+                    decision,
+                    record,
+                    erase_seq,
+                    at,
+                    by,
+                    confirmed_by,
+                    str(request.get("reason")),
+                    str(request.get("why", "")),
+                )
+            )
+
+    def _name(self, staff_id: str, seq: int) -> str:
+        member = self.rules.member_at(staff_id, seq)
+        return member.name if member is not None else staff_id
+
+    def unfinished(self) -> Problem | None:
+        """An erasure still waiting for its co-signature when the log ends."""
+        if self.pending_erase is None:
+            return None
+        return Problem(
+            "rule",
+            "it erases a record, but no second manager co-signed it.",
+            self.pending_erase[0],
+            "erase",
+        )
 
 
 def check_entries(
@@ -135,8 +184,12 @@ def check_entries(
     *,
     progress: Callable[[int], None] | None = None,
     threads: int | None = None,
+    erasures: list[Erased] | None = None,
 ) -> tuple[int, Head | None, Problem | None]:
-    """Check entry rows in seq order; returns (entries checked, head, first bad entry)."""
+    """Check entry rows in seq order; returns (entries checked, head, first bad entry).
+
+    ``erasures``, if given, receives every co-signed erasure found on the way.
+    """
     signatures = _Signatures(threads)
     state = _Pass(signatures)
     checked = 0
@@ -151,8 +204,12 @@ def check_entries(
                 progress(checked)
             if signatures.failure is not None:
                 break
+        if structural is None:
+            structural = state.unfinished()
     finally:
         failure = signatures.finish()
+    if erasures is not None:
+        erasures.extend(state.erasures)
     first_bad = structural
     if failure is not None and (first_bad is None or (first_bad.seq or 0) > failure[0]):
         first_bad = _signature_problem(failure)

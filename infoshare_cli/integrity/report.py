@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from infoshare_cli.domain.erasure import Erased
+
 ANCHOR_PREFIX = "infoshare-anchor"
 ANCHOR_VERSION = "v1"
 MIN_ANCHOR_HASH = 16  # hex digits: enough when an anchor is copied by hand from paper
@@ -46,6 +48,7 @@ _KIND_WORDS = {
     "cosign": "a co-signature",
     "correction": "a correction",
     "export": "a record of an export",
+    "erase": "an erasure",
 }
 
 
@@ -136,12 +139,15 @@ class Report:
     anchor: Anchor | None = None
     anchor_problem: Problem | None = None
     anchor_note: str = ""
+    erased: list[Erased] = field(default_factory=list)  # reported, never a problem
+    keys: list[Problem] = field(default_factory=list)  # record keys missing or put back
 
     @property
     def ok(self) -> bool:
         return (
             self.first_bad is None
             and not self.schema
+            and not self.keys
             and not self.integrity
             and not self.derived
             and self.anchor_problem is None
@@ -151,6 +157,7 @@ class Report:
     def problems(self) -> list[Problem]:
         found = [self.first_bad] if self.first_bad else []
         found += self.schema
+        found += self.keys
         found += [Problem("integrity", f"SQLite's integrity check: {m}") for m in self.integrity]
         found += self.derived
         if self.anchor_problem:
@@ -187,6 +194,18 @@ class Report:
                 else None
             ),
             "problems": [p.message for p in self.problems],
+            "erased": [
+                {
+                    "decision": e.decision,
+                    "erased_by": e.by,
+                    "cosigned_by": e.confirmed_by,
+                    "entry": e.erase_seq,
+                    "erased_at": e.erased_at,
+                    "reason": e.reason,
+                    "why": e.why,
+                }
+                for e in self.erased
+            ],
         }
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from infoshare_cli.integrity.anchors import _apply_anchor
 from infoshare_cli.integrity.chain import _text_factory, check_entries
+from infoshare_cli.integrity.erasures import record_key_problems
 from infoshare_cli.integrity.report import Anchor, Head, Report
 from infoshare_cli.integrity.schema import _integrity, _schema_problems
 from infoshare_cli.integrity.search_index import search_problems
@@ -46,7 +47,9 @@ def verify_ledger(
             "FROM entries ORDER BY seq"
         )
         try:
-            checked, head, first_bad = check_entries(cursor, progress=tick, threads=threads)
+            checked, head, first_bad = check_entries(
+                cursor, progress=tick, threads=threads, erasures=report.erased
+            )
         finally:
             cursor.close()
         report.first_bad = first_bad
@@ -55,6 +58,7 @@ def verify_ledger(
         if first_bad is not None and report.entries:
             report.head = _stored_head(conn)
         report.schema = _schema_problems(conn)
+        report.keys = record_key_problems(conn, report.erased)
         report.integrity = _integrity(conn)
         if not report.schema and not report.integrity:  # else the index is not to be read
             report.derived = search_problems(conn, str(ledger.path))

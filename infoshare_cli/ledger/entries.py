@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 GENESIS_HASH = "0" * 64
-KINDS = ("setting", "staff", "decision", "cosign", "correction", "export")
+KINDS = ("setting", "staff", "decision", "cosign", "correction", "export", "erase")
 APPEND_ONLY_MESSAGE = "the infoshare log is append-only: entries cannot be changed or deleted"
 MIGRATION_SET = "infoshare"
 

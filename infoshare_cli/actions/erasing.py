@@ -1,0 +1,108 @@
+"""Erasing decisions' personal content: two managers, one transaction, the keys destroyed.
+
+See ``domain/erasure.py`` for the entries and their rules, and ``ledger/shredding.py``
+for how the keys are destroyed so that no copy stays in the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from infoshare_cli.domain.erasure import check_why, confirm_payload, erase_payload
+from infoshare_cli.domain.staff import current_signer, require_manager
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.ledger.entries import Entry
+from infoshare_cli.ledger.shredding import clear_old_pages, destroy_record_keys
+from infoshare_cli.ledger.signer import Signer
+from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.reading.erasures import erased_decisions
+from infoshare_cli.reading.records import load_decision
+from infoshare_cli.reading.register import load_register
+
+BACKUP_WARNING = (
+    "Backups taken before now still hold the erased records' keys, so the records can still "
+    "be read from them. Take a new backup now (`infoshare backup`), then delete the older "
+    "backups, or keep them locked away and note that they hold erased records."
+)
+
+
+@dataclass
+class Erasure:
+    erase: Entry
+    confirm: Entry
+    decisions: list[int]
+    cleared: bool  # the old pages were overwritten in the file
+
+
+def erasable(ledger: Ledger, decision_ids: Sequence[int]) -> list[tuple[int, str]]:
+    """(decision, record) for each id, or InfoshareError naming the one that cannot be."""
+    already = erased_decisions(ledger)
+    targets: list[tuple[int, str]] = []
+    for decision_id in dict.fromkeys(decision_ids):
+        record = load_decision(ledger, decision_id).payload.get("record")
+        if not isinstance(record, str) or not record:
+            raise InfoshareError(
+                f"Decision #{decision_id} was written before records had their own keys, so "
+                "it cannot be erased on its own. Nothing was erased."
+            )
+        if decision_id in already:
+            done = already[decision_id]
+            raise InfoshareError(
+                f"Decision #{decision_id} was already erased (entry #{done.erase_seq}, by "
+                f"{done.by} and {done.confirmed_by}). Nothing was erased."
+            )
+        row = ledger.conn.execute("SELECT 1 FROM record_keys WHERE record = ?", (record,))
+        if row.fetchone() is None:
+            raise InfoshareError(
+                f"The key of decision #{decision_id} is missing, and no erasure removed it. "
+                "Run `infoshare verify`. Nothing was erased."
+            )
+        targets.append((decision_id, record))
+    return targets
+
+
+def check_pair(eraser: Signer, cosigner: Signer) -> None:
+    """Two different managers: one erases, the other co-signs."""
+    require_manager(eraser.member, "erase a record")
+    require_manager(cosigner.member, "co-sign an erasure")
+    if eraser.staff_id == cosigner.staff_id:
+        raise InfoshareError(
+            "A second manager must co-sign an erasure: the co-signer cannot be the manager "
+            "who erases. Nothing was erased."
+        )
+
+
+def erase_decisions(
+    ledger: Ledger,
+    eraser: Signer,
+    cosigner: Signer,
+    decision_ids: Sequence[int],
+    reason: str,
+    why: str,
+    forbidden: Sequence[str] = (),
+) -> Erasure:
+    """Erase the decisions (and their co-signatures and corrections, which share their
+    record key) in one transaction: the erasure, its co-signature and the destroyed keys
+    land together or not at all. ``forbidden``: texts the reason must not contain."""
+    check_pair(eraser, cosigner)
+    why = check_why(why, forbidden)
+    with ledger.batch():
+        # Under the write lock: another window may have erased one of them, or changed the
+        # register, since the two managers unlocked.
+        register = load_register(ledger)
+        for signer, doing in ((eraser, "erase a record"), (cosigner, "co-sign an erasure")):
+            require_manager(current_signer(register, signer), doing)
+        targets = erasable(ledger, decision_ids)
+        body = erase_payload(targets, reason, why)
+        erase = ledger.append("erase", eraser.staff_id, body, eraser.sign)
+        confirm = ledger.append(
+            "erase", cosigner.staff_id, confirm_payload(erase.seq, erase.hash), cosigner.sign
+        )
+        gone = destroy_record_keys(ledger.conn, [record for _, record in targets])
+        if gone != len(targets):
+            raise InfoshareError(
+                "A record key disappeared while erasing; nothing was erased. Run "
+                "`infoshare verify`."
+            )
+    return Erasure(erase, confirm, [d for d, _ in targets], clear_old_pages(ledger.conn))

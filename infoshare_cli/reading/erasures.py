@@ -1,0 +1,52 @@
+"""Which decisions have been erased, by whom, when and why (read from the ``erase`` entries).
+
+An erasure counts only when its co-signature follows it (``domain/erasure.py``); verify
+checks the signatures, this reads what the entries say, for the readers and ``retention``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from infoshare_cli.domain.erasure import CONFIRM, ERASE, Erased, erased_records
+from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.reading.register import load_register
+
+
+def erased_decisions(ledger: Ledger) -> dict[int, Erased]:
+    """Decision id -> its co-signed erasure (the first, if it was somehow erased twice)."""
+    names = {sid: m.name for sid, m in load_register(ledger).items()}
+    found: dict[int, Erased] = {}
+    pending: tuple[int, str, dict] | None = None
+    rows = ledger.conn.execute(
+        "SELECT seq, recorded_at, actor, payload FROM entries WHERE kind = 'erase' ORDER BY seq"
+    )
+    for seq, recorded_at, actor, text in rows:
+        try:
+            payload = json.loads(text)
+        except (ValueError, TypeError):
+            pending = None
+            continue
+        if not isinstance(payload, dict):
+            pending = None
+            continue
+        if payload.get("action") == ERASE:
+            pending = (seq, actor, payload)
+        elif payload.get("action") == CONFIRM and pending and payload.get("erase") == pending[0]:
+            erase_seq, by, request = pending
+            for decision, record in erased_records(request):
+                found.setdefault(
+                    decision,
+                    Erased(
+                        decision,
+                        record,
+                        erase_seq,
+                        recorded_at,
+                        names.get(by, by),
+                        names.get(actor, actor),
+                        str(request.get("reason")),
+                        str(request.get("why", "")),
+                    ),
+                )
+            pending = None
+    return found

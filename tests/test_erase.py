@@ -1,0 +1,188 @@
+"""Erasing a record (crypto-shredding): two managers, the record key destroyed so no key
+can open the record again, no copy of it left in the file, and a log that still verifies
+and says who erased what, when and why; a key missing without an erasure is damage."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from support.erasing import decide_with_record, wrapped_key
+from support.people import ALEX, JO, PRIYA, SAM, signer
+
+from infoshare_cli.actions.erasing import erase_decisions
+from infoshare_cli.actions.staff import open_keys
+from infoshare_cli.domain.erasure import confirm_payload, erase_payload
+from infoshare_cli.errors import InfoshareError
+from infoshare_cli.integrity.verify import verify_path
+from infoshare_cli.ledger import keystore
+from infoshare_cli.reading.erasures import erased_decisions
+
+WHY = "A child's name was typed as the case reference."
+
+
+def raw_bytes(path: Path) -> bytes:
+    """Every byte of the log on disk: the main file and its write-ahead log."""
+    data = path.read_bytes()
+    wal = Path(f"{path}-wal")
+    return data + (wal.read_bytes() if wal.exists() else b"")
+
+
+@pytest.fixture
+def two_decisions(staffed_log):
+    with staffed_log.open() as ledger:
+        sam = signer(ledger, SAM)
+        first = decide_with_record(ledger, sam, case_ref="Jane Smith")
+        second = decide_with_record(ledger, sam, case_ref="C-2001")
+    return staffed_log, first, second
+
+
+def test_erase_leaves_a_log_that_verifies_and_a_record_no_key_opens(two_decisions):
+    log, (first, record), (second, other) = two_decisions
+    with log.open() as ledger:
+        alex, priya = signer(ledger, ALEX), signer(ledger, PRIYA)
+        done = erase_decisions(ledger, alex, priya, [first], "mistake", WHY, ["Jane Smith"])
+        assert done.decisions == [first] and done.cleared
+        assert done.confirm.seq == done.erase.seq + 1
+        for name in (ALEX, PRIYA, SAM):
+            keys = open_keys(ledger, signer(ledger, name))
+            with pytest.raises(keystore.RecordKeyMissing):
+                keystore.record_key(ledger.conn, keys, record)
+            assert keystore.record_key(ledger.conn, keys, other)  # the other still opens
+        erased = erased_decisions(ledger)
+    assert set(erased) == {first}
+    report = verify_path(log.path)
+    assert report.ok, report.problems
+    [shown] = report.erased
+    assert (shown.decision, shown.by, shown.confirmed_by) == (first, ALEX, PRIYA)
+    assert (shown.reason, shown.why) == ("mistake", WHY)
+    assert report.to_json()["erased"][0]["cosigned_by"] == PRIYA
+
+
+def test_no_byte_of_the_erased_key_stays_in_the_file(two_decisions):
+    log, (first, record), _ = two_decisions
+    with log.open() as ledger:
+        old = wrapped_key(ledger, record)
+        assert old in raw_bytes(log.path)
+        erase_decisions(
+            ledger, signer(ledger, ALEX), signer(ledger, PRIYA), [first], "mistake", WHY
+        )
+        assert old not in raw_bytes(log.path)
+    assert old not in raw_bytes(log.path)
+
+
+def test_the_byte_scan_finds_a_key_deleted_the_ordinary_way(two_decisions):
+    """The control for the test above: without secure_delete and the checkpoint, a deleted
+    key stays in the file, and the scan finds it."""
+    log, (_, record), _ = two_decisions
+    with log.open() as ledger:
+        old = wrapped_key(ledger, record)
+    conn = sqlite3.connect(log.path)
+    conn.execute("PRAGMA secure_delete=OFF")
+    conn.execute("DELETE FROM record_keys WHERE record = ?", (record,))
+    conn.commit()
+    conn.close()
+    assert old in raw_bytes(log.path)
+
+
+def test_a_key_destroyed_outside_the_tool_is_damage_and_verify_names_it(two_decisions):
+    log, _, (second, other) = two_decisions
+    conn = sqlite3.connect(log.path)
+    conn.execute("DELETE FROM record_keys WHERE record = ?", (other,))
+    conn.commit()
+    conn.close()
+    report = verify_path(log.path)
+    assert not report.ok
+    [problem] = report.keys
+    assert problem.seq == second and "destroyed outside infoshare" in problem.message
+    assert report.erased == []
+
+
+def test_a_key_put_back_after_erasure_is_named(two_decisions):
+    log, (first, record), _ = two_decisions
+    with log.open() as ledger:
+        row = ledger.conn.execute(
+            "SELECT record, data_key, nonce, wrapped FROM record_keys WHERE record = ?", (record,)
+        ).fetchone()
+        done = erase_decisions(
+            ledger, signer(ledger, ALEX), signer(ledger, PRIYA), [first], "retention", "Past 25y."
+        )
+    conn = sqlite3.connect(log.path)
+    conn.execute("INSERT INTO record_keys VALUES (?, ?, ?, ?)", row)
+    conn.commit()
+    conn.close()
+    report = verify_path(log.path)
+    assert [p.seq for p in report.keys] == [done.erase.seq]
+    assert "back in the log file" in report.keys[0].message
+
+
+@pytest.mark.parametrize(
+    ("eraser", "cosigner", "problem"),
+    [
+        (ALEX, ALEX, "cannot be the manager who erases"),
+        (SAM, PRIYA, "Only a manager can erase a record"),
+        (ALEX, SAM, "Only a manager can co-sign an erasure"),
+        (ALEX, JO, "deactivated"),
+    ],
+)
+def test_two_different_active_managers_or_nothing(two_decisions, eraser, cosigner, problem):
+    log, (first, record), _ = two_decisions
+    before = log.count()
+    with log.open() as ledger:
+        with pytest.raises(InfoshareError, match=problem):
+            erase_decisions(
+                ledger, signer(ledger, eraser), signer(ledger, cosigner), [first], "mistake", WHY
+            )
+        assert ledger.conn.execute(
+            "SELECT 1 FROM record_keys WHERE record = ?", (record,)
+        ).fetchone()
+    assert log.count() == before
+
+
+def test_the_reason_must_not_repeat_what_is_erased_and_a_record_goes_once(two_decisions):
+    log, (first, _), (second, _) = two_decisions
+    with log.open() as ledger:
+        alex, priya = signer(ledger, ALEX), signer(ledger, PRIYA)
+        with pytest.raises(InfoshareError, match="repeats the case reference"):
+            erase_decisions(
+                ledger, alex, priya, [first], "mistake", "typed JANE SMITH", ["Jane Smith"]
+            )
+        with pytest.raises(InfoshareError, match="Say why"):
+            erase_decisions(ledger, alex, priya, [first], "mistake", "   ")
+        erase_decisions(ledger, alex, priya, [first], "mistake", WHY)
+        with pytest.raises(InfoshareError, match="already erased"):
+            erase_decisions(ledger, alex, priya, [first, second], "mistake", WHY)
+        with pytest.raises(InfoshareError, match="not a decision"):
+            erase_decisions(ledger, alex, priya, [1], "mistake", WHY)
+    assert verify_path(log.path).ok
+
+
+def test_an_erasure_nobody_co_signed_fails_verify(two_decisions):
+    log, (first, record), (second, _) = two_decisions
+    with log.open() as ledger:
+        alex = signer(ledger, ALEX)
+        ledger.append(
+            "erase", alex.staff_id, erase_payload([(first, record)], "mistake", WHY), alex.sign
+        )
+    report = verify_path(log.path)
+    assert not report.ok and "no second manager co-signed it" in report.first_bad.message
+    with log.open() as ledger:
+        ledger.append("setting", alex.staff_id, {"note": "later"}, alex.sign)
+    report = verify_path(log.path)
+    assert "never co-signed" in report.first_bad.message
+
+
+def test_an_erasure_co_signed_by_the_same_manager_fails_verify(two_decisions):
+    log, (first, record), _ = two_decisions
+    with log.open() as ledger:
+        alex = signer(ledger, ALEX)
+        with ledger.batch():
+            erase = ledger.append(
+                "erase", alex.staff_id, erase_payload([(first, record)], "mistake", WHY), alex.sign
+            )
+            ledger.append("erase", alex.staff_id, confirm_payload(erase.seq, erase.hash), alex.sign)
+            ledger.conn.execute("DELETE FROM record_keys WHERE record = ?", (record,))
+    report = verify_path(log.path)
+    assert not report.ok
+    assert "a second manager must" in report.first_bad.message
