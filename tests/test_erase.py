@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.erasing import decide_with_record, wrapped_key
-from support.people import ALEX, JO, PRIYA, SAM, signer
+from support.people import ALEX, JO, PASSPHRASES, PRIYA, SAM, signer
 
 from infoshare_cli.actions.erasing import erase_decisions
 from infoshare_cli.actions.staff import open_keys
@@ -186,3 +186,99 @@ def test_an_erasure_co_signed_by_the_same_manager_fails_verify(two_decisions):
     report = verify_path(log.path)
     assert not report.ok
     assert "a second manager must" in report.first_bad.message
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def test_erase_command_with_a_corrected_copy_then_verify_reports_it(cli, two_decisions):
+    log, (first, record), _ = two_decisions
+    lines = f"{PASSPHRASES[ALEX]}\n{PASSPHRASES[PRIYA]}\n"
+    result = cli(
+        "erase",
+        str(first),
+        "--why",
+        WHY,
+        "--by",
+        ALEX,
+        "--cosigner",
+        PRIYA,
+        "--case-ref",
+        "C-3001",
+        input=lines,
+        db=log.path,
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Erased decision #{first}" in result.stdout
+    assert "co-signed by Priya Shah" in result.stdout
+    assert "Backups taken before now still hold" in result.stderr
+    assert "Jane Smith" not in result.output
+    with log.open() as ledger:
+        copy = ledger.head()
+        assert copy.kind == "decision" and copy.payload["copy_of"] == first
+        assert copy.payload["case_ref"] == "C-3001" and copy.payload["record"] != record
+        assert copy.payload["answers"] == ledger.get(first).payload["answers"]
+        assert keystore.record_key(
+            ledger.conn, open_keys(ledger, signer(ledger, SAM)), copy.payload["record"]
+        )
+    assert f"The corrected copy is decision #{copy.seq}, awaiting co-signature" in result.stdout
+    shown = cli("verify", db=log.path)
+    assert shown.exit_code == 0, shown.output
+    screen = " ".join(shown.stdout.split())
+    assert f"#{first}: erased" in screen and "by Alex Morgan, co-signed by Priya Shah" in screen
+    assert WHY in screen and "not damage" in screen
+
+
+@pytest.mark.parametrize(
+    ("args", "lines", "problem"),
+    [
+        (["--cosigner", PRIYA], "", "--by NAME"),
+        (["--by", ALEX, "--cosigner", ALEX, "--why", WHY], "", "second manager"),
+        (["--by", SAM, "--cosigner", PRIYA], "", "Only a manager can erase"),
+        (["--by", ALEX, "--cosigner", PRIYA, "--reason", "bored"], "", "--reason"),
+        (["--by", ALEX, "--cosigner", PRIYA, "--why", " "], "alex passphrase one\n", "Say why"),
+        (["--by", ALEX, "--cosigner", PRIYA], "alex passphrase one\n", "--why TEXT"),
+        (["--by", ALEX, "--cosigner", PRIYA, "--why", WHY], "wrong one\n" * 3, "wrong"),
+    ],
+    ids=[
+        "no-eraser",
+        "same-manager",
+        "practitioner",
+        "bad-reason",
+        "empty-why",
+        "no-why",
+        "wrong-pass",
+    ],
+)
+def test_erase_command_refusals_write_nothing(cli, two_decisions, args, lines, problem):
+    log, (first, record), _ = two_decisions
+    before = log.count()
+    result = cli("erase", str(first), *args, input=lines, db=log.path)
+    assert result.exit_code != 0
+    assert problem in result.output and "Traceback" not in result.output
+    assert "Jane Smith" not in result.output
+    assert log.count() == before
+    with log.open() as ledger:
+        assert wrapped_key(ledger, record)
+
+
+def test_erase_command_on_a_decision_without_its_own_key(cli, staffed_log):
+    from support.review_log import decide, payload_for
+
+    with staffed_log.open() as ledger:
+        old = decide(ledger, signer(ledger, SAM), payload_for("do_not_share", "C-1"))
+    result = cli(
+        "erase",
+        str(old),
+        "--by",
+        ALEX,
+        "--cosigner",
+        PRIYA,
+        "--why",
+        WHY,
+        input="",
+        db=staffed_log.path,
+    )
+    assert result.exit_code == 1
+    assert "before records had their own keys" in result.output
+    assert "Passphrase" not in result.output

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from infoshare_cli.domain.erasure import check_why, confirm_payload, erase_payload
+from infoshare_cli.actions.staff import open_keys
+from infoshare_cli.domain.decisions import check_case_ref
+from infoshare_cli.domain.erasure import check_why, confirm_payload, copy_payload, erase_payload
 from infoshare_cli.domain.staff import current_signer, require_manager
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.ledger import keystore
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.shredding import clear_old_pages, destroy_record_keys
 from infoshare_cli.ledger.signer import Signer
@@ -33,6 +36,7 @@ class Erasure:
     confirm: Entry
     decisions: list[int]
     cleared: bool  # the old pages were overwritten in the file
+    copy: Entry | None = None  # the corrected copy, when one was entered
 
 
 def erasable(ledger: Ledger, decision_ids: Sequence[int]) -> list[tuple[int, str]]:
@@ -81,12 +85,27 @@ def erase_decisions(
     reason: str,
     why: str,
     forbidden: Sequence[str] = (),
+    corrected_case_ref: str | None = None,
 ) -> Erasure:
     """Erase the decisions (and their co-signatures and corrections, which share their
     record key) in one transaction: the erasure, its co-signature and the destroyed keys
-    land together or not at all. ``forbidden``: texts the reason must not contain."""
+    land together or not at all. ``forbidden``: texts the reason must not contain.
+
+    ``corrected_case_ref``: re-enter the (one) decision in the same transaction, as a new
+    decision by the erasing manager with this case reference and a new record key, naming
+    the erased one (``copy_of``); it then awaits co-signature like any decision.
+    """
     check_pair(eraser, cosigner)
     why = check_why(why, forbidden)
+    if corrected_case_ref is not None:
+        corrected_case_ref = check_case_ref(corrected_case_ref)
+        if len(set(decision_ids)) != 1:
+            raise InfoshareError("A corrected copy is entered for one decision at a time.")
+        if corrected_case_ref.casefold() in (f.strip().casefold() for f in forbidden if f):
+            raise InfoshareError(
+                "The corrected case reference is the one being erased. Nothing was erased."
+            )
+        keys = open_keys(ledger, eraser)
     with ledger.batch():
         # Under the write lock: another window may have erased one of them, or changed the
         # register, since the two managers unlocked.
@@ -94,6 +113,8 @@ def erase_decisions(
         for signer, doing in ((eraser, "erase a record"), (cosigner, "co-sign an erasure")):
             require_manager(current_signer(register, signer), doing)
         targets = erasable(ledger, decision_ids)
+        # Read before its key goes: the copy is made from the content.
+        original = load_decision(ledger, targets[0][0]).payload if corrected_case_ref else None
         body = erase_payload(targets, reason, why)
         erase = ledger.append("erase", eraser.staff_id, body, eraser.sign)
         confirm = ledger.append(
@@ -105,4 +126,10 @@ def erase_decisions(
                 "A record key disappeared while erasing; nothing was erased. Run "
                 "`infoshare verify`."
             )
-    return Erasure(erase, confirm, [d for d, _ in targets], clear_old_pages(ledger.conn))
+        copy = None
+        if corrected_case_ref is not None and original is not None:
+            record, _ = keystore.new_record(ledger.conn, keys)
+            body = copy_payload(original, targets[0][0], corrected_case_ref, record)
+            copy = ledger.append("decision", eraser.staff_id, body, eraser.sign)
+    cleared = clear_old_pages(ledger.conn)
+    return Erasure(erase, confirm, [d for d, _ in targets], cleared, copy)

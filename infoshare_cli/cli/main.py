@@ -7,6 +7,7 @@ import typer
 from infoshare_cli import __version__
 from infoshare_cli.cli.app import explain_unexpected, new_app, print_error
 from infoshare_cli.cli.commands import decide as decide_commands
+from infoshare_cli.cli.commands import erasure as erasure_commands
 from infoshare_cli.cli.commands import export as export_commands
 from infoshare_cli.cli.commands import integrity as integrity_commands
 from infoshare_cli.cli.commands import questions as questions_commands
@@ -61,6 +62,7 @@ COMMANDS = [
     ("stats", review_commands.stats, "Decisions per month by outcome and status."),
     ("correct", review_commands.correct, "Add a signed correction to a decision."),
     ("export", export_commands.export, "Export decisions to CSV, JSON, Markdown or HTML."),
+    ("erase", erasure_commands.erase, "Erase a decision's content for good (two managers)."),
     ("verify", integrity_commands.verify, "Prove the log has not been tampered with."),
     ("anchor", integrity_commands.anchor, "A one-line statement of the log, to keep on paper."),
     ("backup", integrity_commands.backup, "A safe, checked copy of the log."),

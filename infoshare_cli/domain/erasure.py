@@ -85,6 +85,23 @@ def erase_payload(records: Sequence[tuple[int, str]], reason: str, why: str) -> 
     }
 
 
+# What a corrected copy leaves out of the erased decision: its record (the copy has its own)
+# and its link to a decision it took again (that chain stays with the original).
+_NOT_COPIED = ("record", "revisits", "copy_of")
+
+
+def copy_payload(
+    original: Mapping[str, Any], erased: int, case_ref: str, record: str
+) -> dict[str, Any]:
+    """A corrected copy of an erased decision: the same content with a corrected case
+    reference, its own record, and ``copy_of`` naming the decision it replaces."""
+    body = {k: v for k, v in original.items() if k not in _NOT_COPIED}
+    body["case_ref"] = case_ref
+    body["record"] = record
+    body["copy_of"] = erased
+    return body
+
+
 def confirm_payload(erase_seq: int, erase_hash: str) -> dict[str, Any]:
     """The second entry: the co-signing manager confirms the erasure by its hash."""
     return {"action": CONFIRM, "erase": erase_seq, "hash": erase_hash}

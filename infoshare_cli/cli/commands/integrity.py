@@ -93,6 +93,7 @@ def _print_report(report) -> None:
             typer.echo(
                 f"  Newest entry: #{report.head.seq}, {when}, hash {_short(report.head.hash)}"
             )
+        _print_erased(report.erased)
         if report.anchor is not None:
             typer.echo(f"  {report.anchor_note}")
         else:
@@ -109,11 +110,38 @@ def _print_report(report) -> None:
         problems = problems[1:]
     for problem in problems:
         typer.echo(f"  {problem.message}")
+    _print_erased(report.erased)
     if report.first_bad is not None and report.entries:
         good = (report.first_bad.seq or 1) - 1
         if good > 0:
             typer.echo(f"  Entries #1 to #{good} check out.")
     typer.echo(WHAT_TO_DO)
+
+
+SHOWN_ERASED = 20  # erasures listed on screen; --json lists every one
+
+
+def _print_erased(erased) -> None:
+    """Erased records are reported as erased, never as damage: by whom, when and why."""
+    from infoshare_cli.domain.decisions import displayable
+    from infoshare_cli.domain.erasure import REASONS
+    from infoshare_cli.integrity.report import when_text
+
+    if not erased:
+        return
+    plural = "" if len(erased) == 1 else "s"
+    typer.echo(f"  {len(erased)} decision{plural} erased on purpose (not damage):")
+    for e in erased[:SHOWN_ERASED]:
+        when = when_text(e.erased_at) or e.erased_at
+        because = REASONS.get(e.reason, e.reason)
+        typer.echo(
+            f"    #{e.decision}: erased {when} by {displayable(e.by)}, co-signed by "
+            f"{displayable(e.confirmed_by)} (entry #{e.erase_seq}); {because}: "
+            f"{displayable(e.why)}"
+        )
+    if len(erased) > SHOWN_ERASED:
+        more = len(erased) - SHOWN_ERASED
+        typer.echo(f"    …and {more} more (`infoshare verify --json` lists them all).")
 
 
 def _print_export(report, json: bool) -> None:
