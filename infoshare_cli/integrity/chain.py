@@ -114,7 +114,8 @@ class _Pass:
                 return problem("fields", "its contents are not readable JSON.")
 
         pending = self.pending_erase
-        if pending is not None and not (kind == "erase" and parsed.get("action") == CONFIRM):
+        confirming = kind == "erase" and parsed is not None and parsed.get("action") == CONFIRM
+        if pending is not None and not confirming:
             return problem(
                 "rule", f"it follows an erasure (entry #{pending[0]}) that was never co-signed."
             )
