@@ -313,7 +313,7 @@ def test_entries_filters_and_streams(ledger, signer):
     stream.close()
     with pytest.raises(ValueError):
         list(ledger.entries(kinds=["nope"]))
-    assert set(KINDS) == {"setting", "staff", "decision", "cosign", "correction", "export"}
+    assert set(KINDS) == {"setting", "staff", "decision", "cosign", "correction", "export", "erase"}
 
 
 def test_entry_is_frozen(ledger, signer):
