@@ -63,6 +63,7 @@ COMMANDS = [
     ("correct", review_commands.correct, "Add a signed correction to a decision."),
     ("export", export_commands.export, "Export decisions to CSV, JSON, Markdown or HTML."),
     ("erase", erasure_commands.erase, "Erase a decision's content for good (two managers)."),
+    ("retention", erasure_commands.retention, "How long records are kept; erase those due."),
     ("verify", integrity_commands.verify, "Prove the log has not been tampered with."),
     ("anchor", integrity_commands.anchor, "A one-line statement of the log, to keep on paper."),
     ("backup", integrity_commands.backup, "A safe, checked copy of the log."),

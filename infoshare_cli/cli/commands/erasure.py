@@ -212,3 +212,179 @@ def _after_erasing(cleared: bool) -> None:
             err=True,
         )
     typer.secho(BACKUP_WARNING, err=True, fg="yellow")
+
+
+def retention(
+    years: Annotated[
+        int | None,
+        typer.Option(
+            "--years",
+            help="Record the rule: erase records N years after each decision was taken.",
+            show_default=False,
+            metavar="N",
+        ),
+    ] = None,
+    per_case: Annotated[
+        bool,
+        typer.Option(
+            "--per-case",
+            help="Record the rule: erase records after a date recorded for their case "
+            "(with --case and --until).",
+        ),
+    ] = False,
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Record the rule: keep every record (the default).")
+    ] = False,
+    case: Annotated[
+        str | None,
+        typer.Option(
+            "--case",
+            help="With --until: the case whose decisions are kept until that date.",
+            show_default=False,
+            metavar="REF",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            help="With --case: keep that case's decisions until this date (YYYY-MM-DD).",
+            show_default=False,
+            metavar="DATE",
+        ),
+    ] = None,
+    erase_due: Annotated[
+        bool,
+        typer.Option(
+            "--erase",
+            help="Erase every record that is due, in one step co-signed by a second manager.",
+        ),
+    ] = False,
+    why: WhyOption = None,
+    by: ByOption = None,
+    cosigner: CosignerOption = None,
+    db: DbOption = None,
+) -> None:
+    """How long records are kept: the setting's rule, and the records due for erasure.
+
+    With no options, shows the rule and lists the records that are due. A manager records
+    the rule (--years N, --per-case or --keep) and, for --per-case, a date for each case
+    (--case REF --until DATE). Until a rule is recorded every record is kept: nothing is
+    ever erased because time has passed unless two managers erase the due records
+    together (--erase).
+    """
+    from datetime import date
+
+    from infoshare_cli.domain.retention import check_until, make_rule
+    from infoshare_cli.ledger.store import Ledger
+
+    setting_rule = years is not None or per_case or keep
+    dating = case is not None or until is not None
+    if sum((setting_rule, dating, erase_due)) > 1:
+        raise InfoshareError(
+            "Do one thing at a time: record the rule (--years, --per-case or --keep), record "
+            "a date for a case (--case and --until), or erase the due records (--erase)."
+        )
+    if dating and (case is None or until is None):
+        raise InfoshareError(
+            "--case and --until go together: the case, and the date to keep it until."
+        )
+    rule = make_rule(years, per_case, keep) if setting_rule else None
+    today = date.today()
+    day = check_until(until, today) if until is not None else None
+    asker = None
+    with Ledger.open(resolve_db(db)) as ledger:
+        if rule is not None or day is not None:
+            from infoshare_cli.actions.retention import record_case_date, record_rule
+            from infoshare_cli.asking.prompts import QuestionaryAsker
+
+            asker = QuestionaryAsker()
+            manager = _Managers(asker, ledger).eraser(by)
+            if rule is not None:
+                entry = record_rule(ledger, manager, rule)
+                typer.echo(f"Recorded as entry #{entry.seq}: from now on, {rule.describe()}.")
+            else:
+                assert case is not None and day is not None
+                entry = record_case_date(ledger, manager, case, day)
+                count = len(entry.payload["retain_until"]["decisions"])
+                typer.echo(
+                    f"Recorded as entry #{entry.seq}: the {count} decision"
+                    f"{'' if count == 1 else 's'} of that case are kept until {day.isoformat()}. "
+                    "A decision taken for the case later has no date until you record one "
+                    "again."
+                )
+            return
+        if erase_due:
+            _erase_due(ledger, by, cosigner, why, today)
+            return
+        _show_due(ledger, today)
+
+
+def _show_due(ledger, today) -> None:
+    from infoshare_cli.domain.retention import KEEP, PER_CASE
+    from infoshare_cli.integrity.report import when_text
+    from infoshare_cli.reading.retention import retention_state
+
+    state = retention_state(ledger, today)
+    if state.rule_by is None:
+        typer.echo(
+            "No retention rule has been recorded, so every record is kept. A manager can "
+            "record one, for example: infoshare retention --years 25 --by NAME"
+        )
+        return
+    when = when_text(state.rule_at) or state.rule_at
+    typer.echo(f"Retention rule: {state.rule.describe()} (recorded by {state.rule_by}, {when}).")
+    if state.rule.rule == KEEP:
+        return
+    if state.rule.rule == PER_CASE and not state.dates:
+        typer.echo(
+            "No case has a date yet: record one with infoshare retention --case REF --until DATE."
+        )
+    if not state.due:
+        typer.echo("No records are due for erasure today.")
+    else:
+        plural = "" if len(state.due) == 1 else "s"
+        typer.echo(f"{len(state.due)} decision{plural} due for erasure:")
+        for due in state.due:
+            typer.echo(f"  #{due.decision}  kept until {due.due_on.isoformat()}")
+        typer.echo(
+            "To erase them, two managers run: infoshare retention --erase "
+            "(with --by NAME --cosigner NAME in a script)."
+        )
+    if state.not_erasable:
+        ids = ", ".join(f"#{d}" for d in state.not_erasable)
+        typer.echo(
+            f"Also past the rule but written before records had their own keys, so they "
+            f"cannot be erased on their own: {ids}."
+        )
+
+
+def _erase_due(ledger, by, cosigner, why, today) -> None:
+    from infoshare_cli.actions.retention import erase_due
+    from infoshare_cli.asking.prompts import QuestionaryAsker
+    from infoshare_cli.reading.retention import retention_state
+
+    state = retention_state(ledger, today)
+    if not state.due:
+        raise InfoshareError("No records are due for erasure. Nothing was erased.")
+    asker = QuestionaryAsker()
+    managers = _Managers(asker, ledger)
+    managers.two_names(by, cosigner)
+    eraser = managers.eraser(by)
+    partner = managers.cosigner(cosigner, eraser)
+    ids = ", ".join(f"#{d.decision}" for d in state.due)
+    if sys.stdin.isatty() and not asker.confirm(
+        f"Erase {len(state.due)} decisions for good ({ids})? Nobody will be able to read "
+        "them again.",
+        default=False,
+    ):
+        raise InfoshareError("Nothing was erased.")
+    done = erase_due(ledger, eraser, partner, today, why or "")
+    plural = "" if len(done.decisions) == 1 else "s"
+    typer.echo(
+        f"Erased {len(done.decisions)} decision{plural} past the retention period ({ids}), "
+        f"with their co-signatures and corrections: entries #{done.erase.seq} and "
+        f"#{done.confirm.seq}, by {eraser.member.name}, co-signed by {partner.member.name}. "
+        "The log still verifies and shows who erased them, when and why."
+    )
+    _after_erasing(done.cleared)
