@@ -54,7 +54,7 @@ def erase_due(
     state = retention_state(ledger, today)
     if not state.due:
         raise InfoshareError("No records are due for erasure. Nothing was erased.")
-    reason = why.strip() or f"Past the setting's retention period: {state.rule.describe()}."
+    reason = why.strip() or f"Under the setting's rule, {state.rule.describe()}."
     return erase_decisions(
         ledger, eraser, cosigner, [d.decision for d in state.due], "retention", reason
     )
