@@ -69,7 +69,7 @@ def parse_answers(data: bytes, source: str, qset: QuestionSet) -> ScriptedDecisi
     draft = _build_draft(tree, qset, problems)
     if draft is not None and not problems:
         problems += draft_problems(qset, draft)
-    if problems:
+    if problems or draft is None:  # no draft: _build_draft has listed why
         count = len(problems)
         raise InfoshareError(
             f"{source} has {count} problem{'s' if count > 1 else ''}; nothing was written:",

@@ -209,9 +209,9 @@ def ask_part(asker: Asker, part: Part, previous: Answer | None, *, back: bool) -
     while True:
         choices = [(c.value, c.label) for c in part.choices]
         if part.type == "multiple":
-            default = list(previous.value) if previous else []
+            ticked = list(previous.value) if previous else []
             value: Any = asker.checkbox(
-                part.text, choices, help=shown.help, default=default, back=back
+                part.text, choices, help=shown.help, default=ticked, back=back
             )
             if value == BACK:
                 return None
