@@ -22,7 +22,9 @@ FIELDS = {
 }
 
 
-def correction_payload(record: DecisionRecord, wrong: str, right: str, why: str) -> dict:
+def correction_payload(
+    record: DecisionRecord, wrong: str | None, right: str | None, why: str | None
+) -> dict:
     """The payload of a correction; every part is needed, in plain words."""
     texts = {"wrong": wrong, "right": right, "why": why}
     cleaned = {key: (value or "").strip() for key, value in texts.items()}
@@ -44,7 +46,12 @@ def correction_payload(record: DecisionRecord, wrong: str, right: str, why: str)
 
 
 def append_correction(
-    ledger: Ledger, record: DecisionRecord, signer: Signer, wrong: str, right: str, why: str
+    ledger: Ledger,
+    record: DecisionRecord,
+    signer: Signer,
+    wrong: str | None,
+    right: str | None,
+    why: str | None,
 ) -> Entry:
     payload = correction_payload(record, wrong, right, why)
     with ledger.batch():  # the signer may have been deactivated in another window meanwhile

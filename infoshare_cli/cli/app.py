@@ -7,14 +7,19 @@ traceback unless ``--debug`` (or ``INFOSHARE_DEBUG=1``) asks for one.
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from infoshare_cli.errors import Cancelled, InfoshareError
 from infoshare_cli.hints import command
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+    from typer.models import CommandFunctionType
 
 CANCELLED = "Cancelled: nothing was written."
 
@@ -208,7 +213,9 @@ class GuardedGroup(TyperGroup):
 class InfoshareTyper(typer.Typer):
     """A Typer whose commands are ``GuardedCommand`` unless told otherwise."""
 
-    def command(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+    def command(
+        self, *args: Any, **kwargs: Any
+    ) -> "Callable[[CommandFunctionType], CommandFunctionType]":
         kwargs.setdefault("cls", GuardedCommand)
         return super().command(*args, **kwargs)
 
@@ -231,7 +238,7 @@ def stdout_is_terminal() -> bool:
 CHECK_PROGRESS_FROM = 5000  # entries: smaller logs verify in a blink
 
 
-def checking_progress():
+def checking_progress() -> "tuple[Progress, Callable[[int, int], None]] | tuple[None, None]":
     """A rich progress bar on standard error when it is a terminal, else None."""
     if not sys.stderr.isatty():
         return None, None
@@ -247,14 +254,15 @@ def checking_progress():
         console=console(stderr=True),
         transient=True,
     )
-    state = {"task": None}
+    task: TaskID | None = None
 
     def update(done: int, total: int) -> None:
+        nonlocal task
         if total < CHECK_PROGRESS_FROM:
             return
-        if state["task"] is None:
+        if task is None:
             bar.start()
-            state["task"] = bar.add_task("verify", total=total)
-        bar.update(state["task"], completed=done)
+            task = bar.add_task("verify", total=total)
+        bar.update(task, completed=done)
 
     return bar, update

@@ -1,6 +1,7 @@
 """The `infoshare` command line: a thin layer that parses options and calls the core."""
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -51,7 +52,7 @@ def root(
 
 # Short help for the command list (each command's own --help gives the full text), in the
 # order a newcomer meets them: deciding, co-signing, reading back, checking, setting up.
-COMMANDS = [
+COMMANDS: list[tuple[str, Callable[..., Any], str]] = [
     ("decide", decide_commands.decide, "Take a decision with the checklist. Start here."),
     ("pending", decide_commands.pending, "Decisions awaiting co-signature."),
     ("cosign", decide_commands.cosign, "Co-sign a decision: agree, or disagree and say why."),

@@ -439,7 +439,7 @@ def show(
         from infoshare_cli.reading.trust import describe_problem
 
         # The payload's own random "id" is the entry id; "id" here is the decision's number.
-        out = {
+        shown = {
             **_renamed_id(record.payload),
             "id": record.id,
             "recorded_at": record.entry.recorded_at,
@@ -470,14 +470,14 @@ def show(
             ],
             "checks_ok": all(problem is None for problem in problems.values()),
             "problems": [
-                describe_problem(seq, kind, problems[seq])
+                describe_problem(seq, kind, reason)
                 for seq, kind in [
                     (e.seq, e.kind) for e in (record.entry, *record.cosigns, *record.corrections)
                 ]
-                if problems[seq]
+                if (reason := problems[seq])
             ],
         }
-        typer.echo(jsonlib.dumps(out, indent=2, ensure_ascii=False))
+        typer.echo(jsonlib.dumps(shown, indent=2, ensure_ascii=False))
         return
     from infoshare_cli.outputs.screens import console, decision_view
 

@@ -2,7 +2,7 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,9 @@ from infoshare_cli.cli.options import (
     resolve_db,
 )
 from infoshare_cli.errors import InfoshareError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 PROGRESS_FROM = 500  # decisions: below this an export is too quick for a progress bar
 
@@ -294,7 +297,7 @@ class _progress:
 
     def __init__(self, ledger, filters, limit: int):
         self.ledger, self.filters, self.limit = ledger, filters, limit
-        self.bar = None
+        self.bar: Progress | None = None
 
     def __enter__(self):
         if not sys.stderr.isatty():
@@ -307,7 +310,7 @@ class _progress:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-        self.bar = Progress(
+        bar = self.bar = Progress(
             "Exporting",
             BarColumn(),
             MofNCompleteColumn(),
@@ -315,9 +318,9 @@ class _progress:
             console=Console(stderr=True),
             transient=True,
         )
-        self.bar.start()
-        task = self.bar.add_task("export", total=total)
-        return lambda: self.bar.advance(task)
+        bar.start()
+        task = bar.add_task("export", total=total)
+        return lambda: bar.advance(task)
 
     def __exit__(self, *exc):
         if self.bar is not None:

@@ -57,9 +57,9 @@ def verify(
     if export is not None:
         if not export.is_file():
             raise InfoshareError(f"There is no export file at {export}.")
-        report = verify_export(export, pinned)
-        _print_export(report, json)
-        raise typer.Exit(0 if report.ok else 1)
+        export_report = verify_export(export, pinned)
+        _print_export(export_report, json)
+        raise typer.Exit(0 if export_report.ok else 1)
 
     path = resolve_db(db)
     bar, update = checking_progress()

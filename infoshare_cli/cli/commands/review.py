@@ -215,14 +215,15 @@ def case(
     filters = make_filters(case=case_ref)
     with Ledger.open(resolve_db(db)) as ledger:
         keyring = KeyRing(ledger)
-        reviews = iter_decisions(ledger, filters, newest_first=False, keyring=keyring)
+        found = iter_decisions(ledger, filters, newest_first=False, keyring=keyring)
         if json:
-            _echo_json_array(reviews)
+            _echo_json_array(found)
             return
-        reviews = list(reviews)  # one case: a handful of decisions
+        reviews = list(found)  # one case: a handful of decisions
+    case = filters.case or case_ref  # the reference with its spacing tidied
     if not reviews:
         raise InfoshareError(
-            f"No decisions about case {filters.case} are recorded. Check the reference; "
+            f"No decisions about case {case} are recorded. Check the reference; "
             f"{command('log')} lists recent decisions with their cases."
         )
     from infoshare_cli.checklist.loading import load_question_set
@@ -230,7 +231,7 @@ def case(
     from infoshare_cli.outputs.screens import console
 
     con = console()
-    con.print(case_chronology(load_question_set(questions), filters.case, reviews))
+    con.print(case_chronology(load_question_set(questions), case, reviews))
     failing = [r["id"] for r in reviews if r.get("checks_ok") is False]
     notice = trust_notice(failing, _broken_seq(keyring))
     if notice is not None:
