@@ -209,7 +209,7 @@ def test_erase_command_with_a_corrected_copy_then_verify_reports_it(cli, two_dec
         db=log.path,
     )
     assert result.exit_code == 0, result.output
-    assert f"Erased decision #{first}" in result.stdout
+    assert f"Erased decision #{first}, with co-signatures" in result.stdout
     assert "co-signed by Priya Shah" in result.stdout
     assert "Backups taken before now still hold" in result.stderr
     assert "Jane Smith" not in result.output
@@ -282,3 +282,20 @@ def test_erase_command_on_a_decision_without_its_own_key(cli, staffed_log):
     assert result.exit_code == 1
     assert "before records had their own keys" in result.output
     assert "Passphrase" not in result.output
+
+
+def test_erase_several_at_once_and_name_a_later_decision_that_took_one_again(cli, two_decisions):
+    log, (first, _), (second, _) = two_decisions
+    with log.open() as ledger:
+        again, _ = decide_with_record(ledger, signer(ledger, SAM), "Jane Smith", revisits=first)
+    lines = f"{PASSPHRASES[ALEX]}\n{PASSPHRASES[PRIYA]}\n"
+    args = ["--why", WHY, "--by", ALEX, "--cosigner", PRIYA]
+    result = cli("erase", str(first), f"#{second}", str(first), *args, input=lines, db=log.path)
+    assert result.exit_code == 0, result.output
+    assert f"Erased decisions #{first}, #{second}, with co-signatures" in result.stdout
+    assert f"Decision #{again} took a decision you erased again" in result.stderr
+    report = verify_path(log.path)
+    assert report.ok and [e.decision for e in report.erased] == [first, second]
+    assert {e.erase_seq for e in report.erased} == {report.erased[0].erase_seq}  # one step
+    refused = cli("erase", str(again), "--case-ref", "C-9", str(second), *args, db=log.path)
+    assert refused.exit_code == 1 and "one at a time" in refused.output

@@ -10,11 +10,17 @@ from support.review_log import payload_for
 
 
 def decide_with_record(
-    ledger: Ledger, who: Signer, case_ref: str = "C-1042", outcome: str = "do_not_share"
+    ledger: Ledger,
+    who: Signer,
+    case_ref: str = "C-1042",
+    outcome: str = "do_not_share",
+    revisits: int | None = None,
 ) -> tuple[int, str]:
     """A decision and its record key, written together; returns (decision id, record)."""
     keys = open_keys(ledger, who)
     payload = payload_for(outcome, case_ref)
+    if revisits is not None:
+        payload["revisits"] = revisits
     with ledger.batch():
         record, _ = keystore.new_record(ledger.conn, keys)
         entry = ledger.append("decision", who.staff_id, {**payload, "record": record}, who.sign)

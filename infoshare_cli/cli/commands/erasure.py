@@ -42,7 +42,10 @@ WhyOption = Annotated[
 
 
 def erase(
-    decision_id: Annotated[str, typer.Argument(metavar="ID", help="The decision's id.")],
+    decision_ids: Annotated[
+        list[str],
+        typer.Argument(metavar="ID...", help="The decision's id (or several, erased together)."),
+    ],
     why: WhyOption = None,
     reason: Annotated[
         str,
@@ -57,8 +60,8 @@ def erase(
         str | None,
         typer.Option(
             "--case-ref",
-            help="Re-enter the decision straight away with this corrected case reference "
-            "(it then awaits co-signature).",
+            help="Re-enter the (one) decision straight away with this corrected case "
+            "reference (it then awaits co-signature).",
             show_default=False,
             metavar="REF",
         ),
@@ -82,43 +85,58 @@ def erase(
 
     if reason not in REASONS:
         raise InfoshareError(f"--reason: use one of {', '.join(REASONS)}.")
-    target = parse_id(decision_id)
+    targets = list(dict.fromkeys(parse_id(text) for text in decision_ids))
+    if case_ref is not None and len(targets) != 1:
+        raise InfoshareError("--case-ref re-enters one decision: erase one at a time with it.")
     asker = QuestionaryAsker()
     with Ledger.open(resolve_db(db)) as ledger:
-        erasable(ledger, [target])  # before anyone types a passphrase
+        erasable(ledger, targets)  # before anyone types a passphrase
         managers = _Managers(asker, ledger)
         managers.two_names(by, cosigner)
         eraser = managers.eraser(by)
-        case = str(load_decision(ledger, target).payload.get("case_ref") or "")
-        why = _reason(asker, why, [case])
+        records = [load_decision(ledger, target) for target in targets]
+        cases = [str(r.payload.get("case_ref") or "") for r in records]
+        why = _reason(asker, why, cases)
         partner = managers.cosigner(cosigner, eraser)
+        which = _ids(targets)
         if sys.stdin.isatty() and not asker.confirm(
-            f"Erase decision #{target} for good? Nobody will be able to read it again.",
-            default=False,
+            f"Erase {which} for good? Nobody will be able to read it again.", default=False
         ):
             raise InfoshareError("Nothing was erased.")
         done = erase_decisions(
             ledger,
             eraser,
             partner,
-            [target],
+            targets,
             reason,
             why,
-            forbidden=[case],
+            forbidden=cases,
             corrected_case_ref=case_ref,
         )
     typer.echo(
-        f"Erased decision #{target}, with its co-signatures and corrections (entries "
-        f"#{done.erase.seq} and #{done.confirm.seq}: by {eraser.member.name}, co-signed by "
-        f"{partner.member.name}). Nobody can read its content again; the log still verifies "
-        "and shows who erased it, when and why."
+        f"Erased {which}, with co-signatures and corrections (entries #{done.erase.seq} and "
+        f"#{done.confirm.seq}: by {eraser.member.name}, co-signed by {partner.member.name}). "
+        "Nobody can read that content again; the log still verifies and shows who erased it, "
+        "when and why."
     )
+    later = sorted({n for r in records for n in r.revisited_by} - set(targets))
+    if later:
+        typer.echo(
+            f"{_ids(later).capitalize()} took a decision you erased again, and may hold the "
+            "same details: check, and erase it too if so.",
+            err=True,
+        )
     if done.copy is not None:
         typer.echo(
             f"The corrected copy is decision #{done.copy.seq}, awaiting co-signature: "
             f"`infoshare cosign {done.copy.seq}`."
         )
     _after_erasing(done.cleared)
+
+
+def _ids(ids: list[int]) -> str:
+    shown = ", ".join(f"#{i}" for i in ids)
+    return f"decision {shown}" if len(ids) == 1 else f"decisions {shown}"
 
 
 class _Managers:
