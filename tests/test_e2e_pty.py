@@ -247,3 +247,35 @@ def test_a_cosigners_wrong_passphrases_keep_the_decision(env, tmp_path, staffed_
     hint = re.search(r"`([^`]*) cosign (\d+)`", out)
     assert hint, out
     assert hint.group(1) == str(INFOSHARE)  # not a bare `infoshare`: it is not on PATH
+
+
+@pytest.mark.parametrize("confirm", ["y", "n"])
+def test_erase_in_a_terminal_two_managers_pick_their_names(env, tmp_path, staffed_log, confirm):
+    """At a terminal: each manager picks their name and types their passphrase (hidden),
+    the reason is asked, and nothing is erased unless they confirm."""
+    from support.erasing import decide_with_record
+    from support.people import SAM, signer
+
+    from infoshare_cli.integrity.verify import verify_path
+
+    with staffed_log.open() as ledger:
+        decision, _ = decide_with_record(ledger, signer(ledger, SAM), case_ref="Jane Smith")
+    env["INFOSHARE_DB"] = str(staffed_log.path)
+    erase = Terminal(["erase", str(decision)], env, tmp_path)
+    erase.answer("Which manager is erasing", "1" + ENTER)  # Alex, the first manager
+    erase.answer("Passphrase for Alex Morgan", ALEX_PASS + ENTER)
+    erase.answer("Why is it erased", "A name was typed as the case reference." + ENTER)
+    erase.answer("Which manager co-signs the erasure", "1" + ENTER)  # Priya: Alex is not listed
+    erase.answer("Passphrase for Priya Shah", PRIYA_PASS + ENTER)
+    erase.answer("for good", confirm)
+    out = erase.finish()
+    assert ALEX_PASS not in out and PRIYA_PASS not in out
+    report = verify_path(staffed_log.path)
+    assert report.ok
+    if confirm == "n":
+        assert erase.child.exitstatus == 1 and "Nothing was erased." in out
+        assert report.erased == []
+        return
+    assert erase.child.exitstatus == 0, out
+    assert f"Erased decision #{decision}" in out and "Backups taken before now" in out
+    assert [e.decision for e in report.erased] == [decision]
