@@ -92,7 +92,7 @@ def test_init_then_a_cosigned_decision_in_a_terminal(env, tmp_path):
     init.answer("Their name", PRIYA + ENTER)
     init.answer(f"New passphrase for {PRIYA}", PRIYA_PASS + ENTER)
     init.answer("Type it again", PRIYA_PASS + ENTER)
-    init.answer("Add someone else", "n")
+    init.answer("Add another manager as well", "n")
     out = init.finish()
     assert init.child.exitstatus == 0, out
     assert f"{PRIYA} is registered as a manager" in out
@@ -279,3 +279,20 @@ def test_erase_in_a_terminal_two_managers_pick_their_names(env, tmp_path, staffe
     assert erase.child.exitstatus == 0, out
     assert f"Erased decision #{decision}" in out and "Backups taken before now" in out
     assert [e.decision for e in report.erased] == [decision]
+
+
+def test_staff_add_with_no_options_asks_for_what_it_needs(env, tmp_path, staffed_log):
+    env["INFOSHARE_DB"] = str(staffed_log.path)
+    add = Terminal(["staff", "add"], env, tmp_path)
+    add.answer("Which manager is authorising this", "1" + ENTER)  # Alex, the first manager
+    add.answer(f"Passphrase for {ALEX}", ALEX_PASS + ENTER)
+    add.answer("Their name", PRIYA + ENTER)  # taken: asked again
+    add.answer("Their name", "Kim Lowe" + ENTER)
+    add.answer("What is Kim Lowe's role", "2" + ENTER)  # practitioner
+    add.answer("designated safeguarding lead", "n")
+    add.answer("New passphrase for Kim Lowe", "kim passphrase five" + ENTER)
+    add.answer("Type it again", "kim passphrase five" + ENTER)
+    out = add.finish()
+    assert add.child.exitstatus == 0, out
+    assert "is already registered" in out
+    assert "Kim Lowe (practitioner) is registered (added by Alex Morgan)" in out

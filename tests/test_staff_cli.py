@@ -550,3 +550,10 @@ def test_no_command_takes_a_passphrase_argument(cli):
         assert result.exit_code == 0, (path, result.output)
         assert "--passphrase" not in result.output, path
         assert "--password" not in result.output, path
+
+
+def test_staff_add_without_a_terminal_names_every_missing_option(cli, staffed_log):
+    result = cli("staff", "add", "--role", "manager", input="", db=staffed_log.path)
+    assert result.exit_code == 1
+    assert "Give --name NAME, --by NAME (no terminal is attached to ask)" in result.output
+    assert "Missing option" not in result.output

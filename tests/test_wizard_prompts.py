@@ -540,7 +540,7 @@ def test_first_run_asks_again_for_a_second_manager_whose_name_is_taken(tmp_path)
             ("Their name", typed(PRIYA)),
         ]
         + new_passphrase_steps(PRIYA, PASSPHRASES[PRIYA])
-        + [("Add someone else", "n")]
+        + [("Add another manager as well", "n")]
     )
     ledger, asker = drive(
         steps, lambda a: interactive_setup(a, path, a.password, ask_new_passphrase)

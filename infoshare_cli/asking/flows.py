@@ -61,10 +61,10 @@ def offer_second_manager(asker, ledger: Ledger, signer: Signer, read_passphrase,
         "as an individual."
     )
     try:
-        while asker.confirm("Add another manager now? They co-sign decisions.", default=True):
+        wanted = asker.confirm("Add another manager now? They co-sign decisions.", default=True)
+        while wanted:
             ask_new_manager(asker, ledger, signer, read_passphrase, new_passphrase)
-            if not asker.confirm("Add someone else?", default=False):
-                break
+            wanted = asker.confirm("Add another manager as well?", default=False)
     except (KeyboardInterrupt, EOFError):
         # The log exists by now: "nothing was written" would not be true.
         raise Cancelled(

@@ -16,32 +16,61 @@ ByOption = Annotated[
     str,
     typer.Option("--by", help="The manager authorising this (they type their passphrase)."),
 ]
+AskedByOption = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        help="The manager authorising this (they type their passphrase). Asked if not "
+        "given, at a terminal.",
+        show_default=False,
+    ),
+]
 
 
-def _authorise(ledger, register, by: str, read):
+def _at_terminal() -> bool:
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _authorise(ledger, register, by: str | None, read, asker=None):
     from infoshare_cli.asking.identify import identify_and_unlock
     from infoshare_cli.domain.staff import require_manager
 
     return identify_and_unlock(
-        None,
+        asker,
         register,
         by,
         read,
         question="Which manager is authorising this?",
-        help="",
-        can_ask=False,
+        help="Pick your own name: you type your passphrase next.",
+        can_ask=asker is not None,
+        eligible=[m for m in register.values() if m.active and m.is_manager],
         check=lambda member: require_manager(member, "change the staff register"),
+        whose_name="the authorising manager's name",
     )
 
 
 @app.command("add")
 def add(
-    name: Annotated[str, typer.Option("--name", help="Their name, as colleagues know them.")],
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="Their name, as colleagues know them. Asked if not given, at a terminal.",
+            show_default=False,
+        ),
+    ] = None,
     role: Annotated[
-        str,
-        typer.Option("--role", help="manager (can co-sign) or practitioner.", metavar="ROLE"),
-    ],
-    by: ByOption,
+        str | None,
+        typer.Option(
+            "--role",
+            help="manager (can co-sign) or practitioner. Asked if not given, at a terminal.",
+            metavar="ROLE",
+            show_default=False,
+        ),
+    ] = None,
+    by: AskedByOption = None,
     dsl: Annotated[
         bool, typer.Option("--dsl", help="They are a designated safeguarding lead.")
     ] = False,
@@ -49,18 +78,58 @@ def add(
 ) -> None:
     """Register a member of staff. They then type their own new passphrase, twice."""
     from infoshare_cli.actions.staff import add_member, check_new_name
-    from infoshare_cli.asking.prompts import ask_new_passphrase, passphrase_reader
+    from infoshare_cli.asking.prompts import (
+        QuestionaryAsker,
+        ask_new_passphrase,
+        passphrase_reader,
+    )
     from infoshare_cli.domain.staff import check_name, check_role
+    from infoshare_cli.errors import InfoshareError
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.register import load_register
 
-    check_role(role)
-    name = check_name(name)
-    read = passphrase_reader()
+    asker = QuestionaryAsker() if _at_terminal() else None
+    if asker is None:
+        missing = [
+            option
+            for option, value in (("--name NAME", name), ("--role ROLE", role), ("--by NAME", by))
+            if value is None
+        ]
+        if missing:
+            raise InfoshareError(
+                f"Give {', '.join(missing)} (no terminal is attached to ask). Nothing was written."
+            )
+    if role is not None:
+        check_role(role)
+    if name is not None:
+        name = check_name(name)
+    read = passphrase_reader(asker)
     with Ledger.open(resolve_db(db)) as ledger:
         register = load_register(ledger)
-        check_new_name(register, name)  # before anyone types a passphrase
-        signer = _authorise(ledger, register, by, read)
+        if name is not None:
+            check_new_name(register, name)  # before anyone types a passphrase
+        signer = _authorise(ledger, register, by, read, asker)
+        if asker is not None and name is None:
+            while name is None:
+                typed = asker.text(
+                    "Their name?", help="As colleagues know them; shown on what they sign."
+                )
+                try:
+                    name = check_new_name(register, typed)
+                except InfoshareError as exc:
+                    asker.say(exc.message)
+        if asker is not None and role is None:
+            role = asker.select(
+                f"What is {name}'s role?",
+                [
+                    ("manager", "Manager: takes decisions and co-signs other people's"),
+                    ("practitioner", "Practitioner: takes decisions; cannot co-sign"),
+                ],
+            )
+            if not dsl:
+                dsl = asker.confirm(
+                    f"Is {name} a designated safeguarding lead (DSL)?", default=False
+                )
         passphrase = ask_new_passphrase(read, name)
         member = add_member(ledger, signer, name, role, passphrase, dsl)
     typer.echo(f"{member.description} is registered (added by {signer.member.name}).")
