@@ -44,14 +44,15 @@ def env(tmp_path):
 class Terminal:
     """One `infoshare` run in a pty; every screen is awaited by its text, then answered."""
 
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path):
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path, columns: int = 120):
+        env = {**env, "COLUMNS": str(columns)}
         self.child = pexpect.spawn(
             str(INFOSHARE),
             args,
             env=env,
             cwd=str(cwd),
             encoding="utf-8",
-            dimensions=(40, 120),
+            dimensions=(40, columns),
             timeout=TIMEOUT,
         )
         self.transcript = io.StringIO()
@@ -296,3 +297,36 @@ def test_staff_add_with_no_options_asks_for_what_it_needs(env, tmp_path, staffed
     assert add.child.exitstatus == 0, out
     assert "is already registered" in out
     assert "Kim Lowe (practitioner) is registered (added by Alex Morgan)" in out
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_long_choices_wrap_at_words_on_a_small_screen(env, tmp_path, staffed_log, columns):
+    """The legal tests being ticked can be read in full at 60 and 80 columns."""
+    env["INFOSHARE_DB"] = str(staffed_log.path)
+    decide = Terminal(["decide"], env, tmp_path, columns=columns)
+    for screen, keys in [
+        ("Who is taking this decision", "1" + ENTER),
+        ("Passphrase for", ALEX_PASS + ENTER),
+        ("Case reference", "C-1" + ENTER),
+        ("immediate danger", "2" + ENTER),
+        ("legitimate purpose", "1" + ENTER),
+        ("identified", "1" + ENTER),
+        ("confidential", "1" + ENTER),
+        ("consent to share", "3" + ENTER),  # not sought
+        ("What happened, and why", "It would put the child at risk." + ENTER),
+        ("statutory duty", "2" + ENTER),  # no
+        ("sufficient public interest", "\x03"),
+    ]:
+        decide.answer(screen, keys)
+    out = decide.finish()
+    flat = " ".join(out.split())
+    for label in (
+        "No, consent was not sought (asking would put the child at risk, or it is not appropriate)",
+        "There is evidence that the child is suffering, or is at risk of suffering, "
+        "significant harm",
+    ):
+        assert label in flat, out
+    # each line of a long choice starts where its words fit the screen
+    for line in out.splitlines():
+        if "suffering, or is at risk" in line:
+            assert len(line.rstrip()) <= columns, line

@@ -23,7 +23,8 @@ from infoshare_cli.errors import InfoshareError
 
 BACK_LABEL = "← Back to the previous question"
 UNCHOSEN = "__unchosen__"
-UNCHOSEN_LABEL = "(choose below: arrow keys or a number, then Enter)"
+UNCHOSEN_LABEL = "(choose below)"
+SELECT_HINT = "Move to your answer with the arrow keys (or type its number), then press Enter."
 NOTHING_CHOSEN = (
     "Nothing is chosen yet. Move to your answer with the arrow keys (or type its number), "
     "then press Enter."
@@ -32,6 +33,30 @@ TEXT_BACK = "<"
 STYLE = questionary.Style(
     [("qmark", "fg:#5f87ff bold"), ("question", "bold"), ("instruction", "fg:#808080 italic")]
 )
+
+
+def screen_width() -> int:
+    """The terminal's width now (COLUMNS when set), never less than 40."""
+    import shutil
+
+    return max(40, shutil.get_terminal_size((100, 40)).columns)
+
+
+def fitted(text: str, indent: int, width: int | None = None) -> str:
+    """``text`` wrapped at words to the screen, later lines indented by ``indent``.
+
+    prompt_toolkit does not wrap a list's lines: a long choice ran off the edge of the
+    screen ("…at risk of suffering,"), and a long question wrapped mid-word.
+    """
+    import textwrap
+
+    room = (width or screen_width()) - indent - 1
+    lines = textwrap.wrap(text, max(20, room), break_long_words=False, break_on_hyphens=False)
+    return ("\n" + " " * indent).join(lines) if lines else text
+
+
+# Where a choice's text starts: " » " then "1) " (a list) or "○ " (boxes to tick).
+SELECT_INDENT, CHECKBOX_INDENT, QUESTION_INDENT = 6, 5, 2
 
 
 class QuestionaryAsker:
@@ -81,9 +106,12 @@ class QuestionaryAsker:
     ) -> str:
         self.console.print()
         self._help(help)
-        items: list[Any] = [Choice(title=label, value=value) for value, label in choices]
+        items: list[Any] = [
+            Choice(title=fitted(label, SELECT_INDENT), value=value) for value, label in choices
+        ]
         if back:
             items += [Separator(), Choice(title=BACK_LABEL, value=BACK)]
+        self.console.print(Text(SELECT_HINT, style="italic"))
         if default not in {v for v, _ in choices}:
             # Nothing is pre-selected: the pointer starts on a line that is not an answer,
             # so Enter alone never records an answer nobody gave.
@@ -92,12 +120,12 @@ class QuestionaryAsker:
         shortcuts = len(items) <= 36
         while True:
             picked = questionary.select(
-                message,
+                fitted(message, QUESTION_INDENT),
                 choices=items,
                 default=default,
                 use_shortcuts=shortcuts,
                 use_jk_keys=not shortcuts,
-                instruction="(arrow keys or number, then Enter)",
+                instruction=" ",  # how to answer is said above, where it wraps at words
                 style=STYLE,
             ).unsafe_ask()
             if picked != UNCHOSEN:
@@ -116,7 +144,8 @@ class QuestionaryAsker:
         self.console.print()
         self._help(help)
         items: list[Any] = [
-            Choice(title=label, value=value, checked=value in default) for value, label in choices
+            Choice(title=fitted(label, CHECKBOX_INDENT), value=value, checked=value in default)
+            for value, label in choices
         ]
         if back:
             items += [Separator(), Choice(title=BACK_LABEL, value=BACK)]
@@ -125,9 +154,9 @@ class QuestionaryAsker:
             hint += f" To go back to the previous question, tick '{BACK_LABEL}' alone."
         self.console.print(Text(hint, style="italic"))
         picked = questionary.checkbox(
-            message,
+            fitted(message, QUESTION_INDENT),
             choices=items,
-            instruction="(Space to tick, Enter when done)",
+            instruction=" ",
             validate=lambda values: bool(values) or "Tick at least one.",
             style=STYLE,
         ).unsafe_ask()
@@ -156,7 +185,7 @@ class QuestionaryAsker:
             hint += f" To go back to the previous question, type {TEXT_BACK} and press Enter."
         self.console.print(Text(hint, style="italic"))
         answer = questionary.text(
-            message,
+            fitted(message, QUESTION_INDENT),
             default=default or "",
             validate=_validator(kind, back),
             style=STYLE,
@@ -166,10 +195,14 @@ class QuestionaryAsker:
         return answer.strip()
 
     def confirm(self, message: str, *, default: bool = True) -> bool:
-        return questionary.confirm(message, default=default, style=STYLE).unsafe_ask()
+        return questionary.confirm(
+            fitted(message, QUESTION_INDENT), default=default, style=STYLE
+        ).unsafe_ask()
 
     def password(self, message: str) -> str:
-        return questionary.password(message + ":", style=STYLE).unsafe_ask()
+        return questionary.password(
+            fitted(message + ":", QUESTION_INDENT), style=STYLE
+        ).unsafe_ask()
 
 
 def _validator(kind: str, back: bool) -> Callable[[str], bool | str]:

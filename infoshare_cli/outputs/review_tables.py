@@ -106,20 +106,63 @@ def _log_table(title: str | None, show_header: bool, id_width: int) -> Table:
     )
     table.add_column("ID", justify="right", width=id_width, no_wrap=True)
     table.add_column("Recorded", width=16, no_wrap=True)
+    # Where each decision stands comes before its outcome: an outcome not agreed is not final.
+    table.add_column("Status", ratio=3, overflow="fold")
     table.add_column("Case", ratio=2, overflow="fold")
     table.add_column("Outcome", ratio=3, overflow="fold")
-    table.add_column("Status", ratio=3, overflow="fold")
     table.add_column("Decided by", ratio=2, overflow="fold")
     table.add_column("Co-signed by", ratio=2, overflow="fold")
     return table
 
 
+# Below this many columns the list's seven columns would break words ("co-signatur e"):
+# each decision is drawn as a few lines instead, which wrap at words at any width.
+STACK_BELOW = 100
+
+
+def stacked_decision(labels: Mapping[str, str], review: Mapping[str, Any]) -> Text:
+    """One decision as lines, for narrow screens: where it stands first, then the rest."""
+    text = Text.assemble((f"#{review['id']}", "bold"), "  ", review_status(review))
+    text.append(f"\n  {local_time(review['recorded_at'])}")
+    if review.get("case_ref"):
+        text.append(f"  case {review['case_ref']}")
+    text.append("\n  Outcome: ")
+    text.append_text(labelled_outcome(labels, review.get("outcome")))
+    text.append(f"\n  Decided by {review.get('decided_by') or '—'}")
+    if review.get("cosigned_by"):
+        text.append(f"; co-signed by {review['cosigned_by']}")
+    return text
+
+
+def _stacked(
+    labels: Mapping[str, str], reviews: Iterable[dict[str, Any]], title: str, chunk: int
+) -> Iterator[Any]:
+    from rich.console import Group
+
+    lines: list[Any] = [Text(title, style="italic")]
+    for review in reviews:
+        lines.append(stacked_decision(labels, displayable(review)))
+        if len(lines) >= chunk:
+            yield Group(*lines)
+            lines = []
+    if lines and not (len(lines) == 1 and isinstance(lines[0], Text) and lines[0].plain == title):
+        yield Group(*lines)
+
+
 def decision_tables(
-    labels: Mapping[str, str], reviews: Iterable[dict[str, Any]], title: str, chunk: int = 50
-) -> Iterator[Table]:
+    labels: Mapping[str, str],
+    reviews: Iterable[dict[str, Any]],
+    title: str,
+    chunk: int = 50,
+    width: int | None = None,
+) -> Iterator[Any]:
     """The decision list, ``chunk`` rows per table; the first table carries the header.
+    Narrower than ``STACK_BELOW`` columns, each decision is a few lines instead.
 
     ``labels``: the question set's outcome labels (``questions.outcome_labels``)."""
+    if width is not None and width < STACK_BELOW:
+        yield from _stacked(labels, reviews, title, chunk)
+        return
     table: Table | None = None
     id_width = 4
     for review in reviews:
@@ -133,9 +176,9 @@ def decision_tables(
         table.add_row(
             f"#{review['id']}",
             local_time(review["recorded_at"]),
+            review_status(review),
             review.get("case_ref") or "",
             labelled_outcome(labels, review.get("outcome")),
-            review_status(review),
             review.get("decided_by") or "",
             review.get("cosigned_by") or "",
         )

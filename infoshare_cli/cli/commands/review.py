@@ -150,7 +150,7 @@ def _print_log(ledger, questions, filters, reviews, count: int, keyring) -> None
                 failing.append(review["id"])
             yield review
 
-    tables = decision_tables(labels, counted(), title)
+    tables = decision_tables(labels, counted(), title, width=con.width)
     first = next(tables, None)
     if first is None:
         from infoshare_cli.reading.statistics import any_decisions

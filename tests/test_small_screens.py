@@ -1,0 +1,84 @@
+"""Every screen reads correctly from 60 to 200 columns: words are never broken, lines fit.
+
+The screens are read as a person would see them, at 60, 80 and 120 columns.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from support.people import PRIYA, SAM, StaffedLog
+from support.review_log import build_review_log
+
+WIDTHS = (60, 80, 120)
+# Words the screens print that must never be split across lines.
+WHOLE = ("co-signature", "Priya", "Shah", "Outcome", "Decided", "corrected", "without", "consent")
+
+
+@pytest.fixture(scope="module")
+def _small_template(tmp_path_factory, _template_log):
+    path = tmp_path_factory.mktemp("small") / "log.sqlite3"
+    shutil.copy(_template_log, path)
+    return path, build_review_log(path).ids
+
+
+@pytest.fixture
+def review_log(_small_template, tmp_path):
+    src, ids = _small_template
+    path = tmp_path / "log.sqlite3"
+    shutil.copy(src, path)
+    path.chmod(0o600)
+    return StaffedLog(path), ids
+
+
+def broken_words(screen: str) -> list[str]:
+    """Words of WHOLE that appear cut across a line end ("co-signatur" then "e")."""
+    lines = [line.rstrip() for line in screen.splitlines()]
+    found = []
+    for word in WHOLE:
+        for cut in range(1, len(word)):
+            head, tail = word[:cut], word[cut:]
+            for above, below in zip(lines, lines[1:], strict=False):
+                cut_here = re.search(rf"{re.escape(head)}$", above) and re.match(
+                    rf"\W*{re.escape(tail)}\b", below.strip()
+                )
+                if cut_here and not above.endswith(word):
+                    found.append(f"{head}|{tail}")
+    return found
+
+
+def too_wide(screen: str, width: int) -> list[str]:
+    return [line for line in screen.splitlines() if len(line) > width]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_log_reads_at_every_width(cli, review_log, monkeypatch, width):
+    log, ids = review_log
+    monkeypatch.setenv("COLUMNS", str(width))
+    result = cli("log", db=log.path)
+    assert result.exit_code == 0, result.output
+    screen = result.stdout
+    assert broken_words(screen) == []
+    assert too_wide(screen, width) == []
+    for whole in ("awaiting co-signature", "not agreed", PRIYA, SAM, "C-1042"):
+        assert whole in screen
+    # where a decision stands comes before its outcome
+    awaiting = screen.index("awaiting")
+    assert awaiting < screen.index("Do not share", awaiting)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_show_reads_at_every_width(cli, review_log, monkeypatch, width):
+    log, ids = review_log
+    monkeypatch.setenv("COLUMNS", str(width))
+    result = cli("show", str(ids["agreed_corrected"]), db=log.path)
+    assert result.exit_code == 0, result.output
+    assert too_wide(result.stdout, width) == []
+    assert broken_words(result.stdout) == []
+
+
+def test_the_check_finds_a_broken_word():
+    assert broken_words("awaiting co-signatur\ne here") == ["co-signatur|e"]
+    assert broken_words("awaiting co-signature\nhere") == []
