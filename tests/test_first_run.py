@@ -41,7 +41,7 @@ def test_the_first_run_sets_up_the_log_and_a_second_manager(tmp_path):
         ("Their name", typed(PRIYA)),
         (f"New passphrase for {PRIYA}", typed(PASSPHRASES[PRIYA])),
         ("Type it again", typed(PASSPHRASES[PRIYA])),
-        ("Add someone else", typed("n")),
+        ("Add another manager as well", typed("n")),
     ]
     ledger, asker = set_up(path, steps)
     ledger.close()
