@@ -130,6 +130,8 @@ def add(
                 dsl = asker.confirm(
                     f"Is {name} a designated safeguarding lead (DSL)?", default=False
                 )
+        if name is None or role is None:  # given as options, or asked just above
+            raise InfoshareError("Give --name NAME and --role ROLE. Nothing was written.")
         passphrase = ask_new_passphrase(read, name)
         member = add_member(ledger, signer, name, role, passphrase, dsl)
     typer.echo(f"{member.description} is registered (added by {signer.member.name}).")
