@@ -6,8 +6,9 @@ it by id and hash and is shown with it everywhere. No terminal code.
 
 from __future__ import annotations
 
-from infoshare_cli.domain.decisions import CONTROL_MESSAGE, MAX_TEXT, has_control_characters
+from infoshare_cli.domain.decisions import CONTROL_MESSAGE, MAX_TEXT
 from infoshare_cli.domain.staff import current_signer
+from infoshare_cli.domain.text import has_control_characters
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.signer import Signer

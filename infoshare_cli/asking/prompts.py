@@ -214,10 +214,13 @@ def _validator(kind: str, back: bool) -> Callable[[str], bool | str]:
             return True
         if not value:
             return "Please type an answer." if kind != "reason" else "A reason is needed here."
-        from infoshare_cli.domain.decisions import has_control_characters
+        from infoshare_cli.domain.text import has_control_characters
 
         if has_control_characters(value):
-            return "Remove the control characters (such as escape codes) from the text."
+            return (
+                "Remove the control characters (such as escape codes) and invisible "
+                "formatting characters (such as right-to-left overrides) from the text."
+            )
         if kind == "date":
             from infoshare_cli.domain.routing import is_date
 

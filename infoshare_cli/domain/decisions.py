@@ -6,43 +6,19 @@ makes of the answers.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from infoshare_cli.domain.questions import Part, QuestionSet
 from infoshare_cli.domain.routing import Answer, Route, answer_problems, mention, route
+from infoshare_cli.domain.text import UNSAFE_MESSAGE, has_control_characters
 from infoshare_cli.errors import InfoshareError
 
 MAX_CASE_REF = 40
 MAX_TEXT = 4000
-# Control characters other than tab and line breaks (escape codes can clear or rewrite what
-# a reader sees on screen), and lone surrogates (not text at all: they cannot be stored).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-CONTROL_MESSAGE = (
-    "remove the control characters (such as escape codes) from the text; they cannot be "
-    "stored or shown safely"
-)
-
-
-def has_control_characters(text: str) -> bool:
-    return _CONTROL.search(text) is not None
-
-
-def displayable(value: Any) -> Any:
-    """``value`` with control characters in every string replaced by U+FFFD, for showing.
-
-    New entries cannot hold them (they are refused when typed), but a log written by hand or
-    by an older version might: a record must never be able to rewrite the reader's screen.
-    """
-    if isinstance(value, str):
-        return _CONTROL.sub("\ufffd", value)
-    if isinstance(value, Mapping):
-        return {k: displayable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [displayable(v) for v in value]
-    return value
+# The one display filter and input check live in domain/text.py (used from here by name).
+CONTROL_MESSAGE = UNSAFE_MESSAGE
 
 
 VERDICTS = ("agree", "disagree")

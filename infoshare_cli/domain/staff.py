@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from infoshare_cli.domain.text import displayable
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 
@@ -98,8 +99,8 @@ def apply_staff_entry(
     if action == "register":
         register[staff_id] = StaffMember(
             staff_id,
-            payload["name"],
-            payload["role"],
+            displayable(payload["name"]),  # shown everywhere: through the display filter
+            displayable(payload["role"]),
             bool(payload.get("dsl", False)),
             True,
             payload["public_key"],

@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from infoshare_cli.domain.erasure import Erased
+from infoshare_cli.domain.text import displayable
 
 ANCHOR_PREFIX = "infoshare-anchor"
 ANCHOR_VERSION = "v1"
@@ -80,6 +81,10 @@ class Problem:
 
     @property
     def message(self) -> str:
+        """The problem in plain words, through the display filter (it may quote the log)."""
+        return displayable(self._message())
+
+    def _message(self) -> str:
         if self.seq is None:
             return self.detail[:1].upper() + self.detail[1:]
         about = [_KIND_WORDS.get(self.kind or "", "an entry of an unknown kind")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from infoshare_cli.domain.decisions import displayable
+from infoshare_cli.domain.text import displayable
 from infoshare_cli.integrity.expected_schema import EXPECTED_MIGRATIONS, EXPECTED_OBJECTS
 from infoshare_cli.integrity.report import Problem
 from infoshare_cli.ledger.entries import MIGRATION_SET

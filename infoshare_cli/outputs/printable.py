@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from infoshare_cli.domain.decisions import displayable
 from infoshare_cli.domain.questions import QuestionSet
+from infoshare_cli.domain.text import displayable
 
 VERDICT_WORDS = {"agree": "agreed", "disagree": "did not agree"}
 CORRECTION_PARTS = (("wrong", "What was wrong"), ("right", "What is right"), ("why", "Why"))

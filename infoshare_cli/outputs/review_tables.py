@@ -14,9 +14,9 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from infoshare_cli.domain.decisions import displayable
 from infoshare_cli.domain.questions import OUTCOMES, QuestionSet
 from infoshare_cli.domain.status import AGREED, AWAITING, CORRECTED, NOT_AGREED, SUPERSEDED
+from infoshare_cli.domain.text import displayable
 from infoshare_cli.hints import command
 from infoshare_cli.outputs.screens import OUTCOME_STYLES
 from infoshare_cli.reading.records import age_text, local_time

@@ -181,7 +181,8 @@ def outcome_panel(qset: QuestionSet, payload: dict, status: str | None = None) -
 
 
 def draft_review(qset: QuestionSet, draft) -> Group:
-    from infoshare_cli.domain.decisions import answer_to_json, displayable
+    from infoshare_cli.domain.decisions import answer_to_json
+    from infoshare_cli.domain.text import displayable
 
     current = draft.route(qset)
     answers = {q: answer_to_json(draft.answers[q]) for q in current.path if q in draft.answers}
@@ -200,7 +201,7 @@ def draft_review(qset: QuestionSet, draft) -> Group:
 
 def failing_panel(record, problems: dict[int, str | None]) -> Panel | None:
     """A plain red warning naming each entry of a decision that fails verify's checks."""
-    from infoshare_cli.domain.decisions import displayable
+    from infoshare_cli.domain.text import displayable
     from infoshare_cli.reading.trust import describe_problem
 
     entries = [record.entry, *record.cosigns, *record.corrections]
@@ -229,7 +230,7 @@ def decision_view(
     problems: dict[int, str | None] | None = None,
 ):
     """One decision in full: the trail, the outcome, the signatures, and what points at it."""
-    from infoshare_cli.domain.decisions import displayable
+    from infoshare_cli.domain.text import displayable
     from infoshare_cli.reading.records import local_time
 
     payload = displayable(record.payload)

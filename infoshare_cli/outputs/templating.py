@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from infoshare_cli.domain.decisions import displayable
+from infoshare_cli.domain.text import displayable
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.outputs import printable
 

@@ -22,6 +22,7 @@ from infoshare_cli.domain.status import (
     decision_status,
     standing_cosignature,
 )
+from infoshare_cli.domain.text import displayable
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.store import Ledger
@@ -340,7 +341,8 @@ def entry_dict(entry: Entry) -> dict[str, Any]:
 
 def staff_names(ledger: Ledger) -> dict[str, str]:
     """Staff id -> name, for everyone ever registered (read from the ``staff`` view)."""
-    return {sid: name for sid, name in ledger.conn.execute("SELECT staff_id, name FROM staff")}
+    rows = ledger.conn.execute("SELECT staff_id, name FROM staff")
+    return {sid: displayable(name) for sid, name in rows}  # names are shown: filtered
 
 
 def staff_ids_named(ledger: Ledger, name: str) -> list[str]:

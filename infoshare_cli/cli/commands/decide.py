@@ -13,6 +13,7 @@ from infoshare_cli.cli.options import (
     TemplateOption,
     resolve_db,
 )
+from infoshare_cli.domain.text import json_escaped
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 
@@ -259,7 +260,7 @@ def pending(
             }
             for r in records
         ]
-        typer.echo(jsonlib.dumps(rows, indent=2, ensure_ascii=False))
+        typer.echo(json_escaped(jsonlib.dumps(rows, indent=2, ensure_ascii=False)))
         return
     if not records:
         typer.echo("Nothing is awaiting co-signature.")
@@ -477,7 +478,7 @@ def show(
                 if (reason := problems[seq])
             ],
         }
-        typer.echo(jsonlib.dumps(shown, indent=2, ensure_ascii=False))
+        typer.echo(json_escaped(jsonlib.dumps(shown, indent=2, ensure_ascii=False)))
         return
     from infoshare_cli.outputs.screens import console, decision_view
 

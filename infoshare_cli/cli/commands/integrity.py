@@ -8,6 +8,7 @@ import typer
 
 from infoshare_cli.cli.app import checking_progress
 from infoshare_cli.cli.options import DbOption, JsonOption, resolve_db
+from infoshare_cli.domain.text import displayable, json_escaped
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 
@@ -21,7 +22,7 @@ WHAT_TO_DO = (
 
 
 def _short(hash_text: str) -> str:
-    return hash_text[:16] + "…"
+    return displayable(str(hash_text)[:16]) + "…"
 
 
 def verify(
@@ -69,7 +70,7 @@ def verify(
         if bar is not None:
             bar.stop()
     if json:
-        typer.echo(jsonlib.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        typer.echo(json_escaped(jsonlib.dumps(report.to_json(), indent=2, ensure_ascii=False)))
     else:
         _print_report(report)
     raise typer.Exit(0 if report.ok else 1)
@@ -89,7 +90,7 @@ def _print_report(report) -> None:
                 "co-signatures follow the rules, the safeguards against changes are in "
                 "place, and SQLite's own integrity check found nothing wrong."
             )
-            when = when_text(report.head.recorded_at) or report.head.recorded_at
+            when = when_text(report.head.recorded_at) or displayable(report.head.recorded_at)
             typer.echo(
                 f"  Newest entry: #{report.head.seq}, {when}, hash {_short(report.head.hash)}"
             )
@@ -146,7 +147,7 @@ def _print_erased(erased) -> None:
 
 def _print_export(report, json: bool) -> None:
     if json:
-        typer.echo(jsonlib.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        typer.echo(json_escaped(jsonlib.dumps(report.to_json(), indent=2, ensure_ascii=False)))
         return
     head = report.head
     if report.ok:
@@ -203,7 +204,7 @@ def anchor(db: DbOption = None, json: JsonOption = False) -> None:
             "head_hash": pinned.hash,
             "date": pinned.date,
         }
-        typer.echo(jsonlib.dumps(out, indent=2))
+        typer.echo(json_escaped(jsonlib.dumps(out, indent=2)))
         return
     typer.echo(pinned.text)  # alone on standard output, so `$(infoshare anchor)` is the line
     typer.echo(
@@ -239,7 +240,7 @@ def backup(
     report = result.report
     if json:
         out = {"backup": str(result.path), "log_ok": result.source_ok, **report.to_json()}
-        typer.echo(jsonlib.dumps(out, indent=2, ensure_ascii=False))
+        typer.echo(json_escaped(jsonlib.dumps(out, indent=2, ensure_ascii=False)))
     elif result.source_ok:
         head = f", newest #{report.head.seq} {_short(report.head.hash)}" if report.head else ""
         typer.echo(f"Backed up {report.entries} entries to {result.path} (checked: intact{head}).")

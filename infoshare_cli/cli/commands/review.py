@@ -23,6 +23,7 @@ from infoshare_cli.cli.options import (
     resolve_db,
 )
 from infoshare_cli.cli.showing import decision_renderable
+from infoshare_cli.domain.text import json_escaped
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 
@@ -106,7 +107,9 @@ def _echo_json_array(rows) -> None:
     out.write("[")
     n = 0
     for row in rows:
-        out.write(("," if n else "") + "\n  " + jsonlib.dumps(row, ensure_ascii=False))
+        out.write(
+            ("," if n else "") + "\n  " + json_escaped(jsonlib.dumps(row, ensure_ascii=False))
+        )
         n += 1
     out.write("\n]\n" if n else "]\n")
     out.flush()
@@ -265,7 +268,7 @@ def stats(
     if json:
         import json as jsonlib
 
-        typer.echo(jsonlib.dumps(result, indent=2, ensure_ascii=False))
+        typer.echo(json_escaped(jsonlib.dumps(result, indent=2, ensure_ascii=False)))
         return
     if not totals["total"]:
         typer.echo("No decisions recorded" + (" in that period." if since or until else " yet."))

@@ -6,6 +6,7 @@ import typer
 
 from infoshare_cli.cli.app import new_app
 from infoshare_cli.cli.options import DbOption, JsonOption, resolve_db
+from infoshare_cli.domain.text import json_escaped
 
 app = new_app(
     help="Manage the staff register. Adding or deactivating someone needs an active "
@@ -153,7 +154,7 @@ def list_staff(
         import json as jsonlib
 
         rows = [{"name": m.name, "role": m.role, "dsl": m.dsl, "active": m.active} for m in people]
-        typer.echo(jsonlib.dumps(rows, indent=2, ensure_ascii=False))
+        typer.echo(json_escaped(jsonlib.dumps(rows, indent=2, ensure_ascii=False)))
         return
     from rich.table import Table
 
