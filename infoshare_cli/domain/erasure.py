@@ -23,7 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from infoshare_cli.domain.decisions import MAX_TEXT, has_control_characters
+from infoshare_cli.domain.decisions import MAX_TEXT
+from infoshare_cli.domain.text import has_control_characters
 from infoshare_cli.errors import InfoshareError
 
 ERASE, CONFIRM = "erase", "confirm"

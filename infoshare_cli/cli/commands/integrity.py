@@ -124,8 +124,8 @@ SHOWN_ERASED = 20  # erasures listed on screen; --json lists every one
 
 def _print_erased(erased) -> None:
     """Erased records are reported as erased, never as damage: by whom, when and why."""
-    from infoshare_cli.domain.decisions import displayable
     from infoshare_cli.domain.erasure import REASONS
+    from infoshare_cli.domain.text import displayable
     from infoshare_cli.integrity.report import when_text
 
     if not erased:
