@@ -151,3 +151,76 @@ def test_main_builds_only_the_command_run_and_puts_the_others_back(monkeypatch, 
         assert [c.name for c in cli.app.registered_commands] == everything
         assert [g.name for g in cli.app.registered_groups] == groups
     assert "Commands" in capsys.readouterr().out
+
+
+# --- the start-up shortcuts (cli/startup_shortcuts.py, ledger/startup_shortcuts.py) ---------
+
+
+def _every_command(command):
+    yield command
+    for sub in getattr(command, "commands", {}).values():
+        yield from _every_command(sub)
+
+
+SAMPLES = {
+    str: ["C-1042", "", "Sam Lee"],
+    int: ["5", "0", "-1", "abc", "2.5"],
+    bool: ["yes", "no", "1", "maybe"],
+}
+
+
+def _outcome(convert, *args, **kwargs):
+    import typer
+
+    try:
+        return ("value", convert(*args, **kwargs))
+    except typer.BadParameter:
+        return ("refused", None)
+
+
+def test_light_option_conversion_agrees_with_typers_own(tmp_path):
+    """Every option the light converter takes over converts as typer itself would, and
+    refuses what typer refuses: a typer that changes under the shortcut fails here."""
+    import typer
+    from typer._coercion import build_runtime_param
+
+    from infoshare_cli.cli.main import app
+    from infoshare_cli.cli.startup_shortcuts import _light_param
+
+    (tmp_path / "a-file.txt").write_text("x", encoding="utf-8")
+    paths = [str(tmp_path / "a-file.txt"), str(tmp_path), str(tmp_path / "missing.txt")]
+    taken_over = 0
+    for command in _every_command(typer.main.get_command(app)):
+        ctx = typer.Context(command)
+        for param in command.params:
+            light = _light_param(param)
+            if light is None:
+                continue
+            taken_over += 1
+            own = build_runtime_param(param.type_descriptor)
+            annotation = param.type_descriptor.annotation
+            for value in SAMPLES.get(annotation, paths):
+                expected = _outcome(own.coerce, value, param=param, ctx=ctx)
+                got = _outcome(light.coerce, value, param, ctx)
+                assert got == expected, (command.name, param.name, value)
+    assert taken_over > 20  # the shortcut still recognises typer's parameters
+
+
+@pytest.mark.parametrize("stop_before", ["0001_ledger", "0003_no_replace", None])
+def test_light_migrations_read_what_sqlite_utils_records(tmp_path, stop_before):
+    import sqlite3
+
+    import sqlite_utils
+
+    from infoshare_cli.ledger.schema import migrations
+
+    path = tmp_path / "log.sqlite3"
+    db = sqlite_utils.Database(path)
+    if stop_before != "0001_ledger":
+        migrations.apply(db, stop_before=stop_before)
+    conn = sqlite3.connect(path)
+    assert migrations.applied_names(conn) == [m.name for m in migrations.applied(db)]
+    assert migrations.pending_names(conn) == [m.name for m in migrations.pending(db)]
+    assert migrations.migrations_table == sqlite_utils.migrations.Migrations.migrations_table
+    conn.close()
+    db.close()

@@ -8,12 +8,12 @@ traceback unless ``--debug`` (or ``INFOSHARE_DEBUG=1``) asks for one.
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from infoshare_cli.cli.startup_shortcuts import use_light_params
 from infoshare_cli.errors import Cancelled, InfoshareError
 from infoshare_cli.hints import command
 
@@ -40,112 +40,6 @@ def explain_unexpected(exc: BaseException) -> str:
         f"Something went wrong inside infoshare ({type(exc).__name__}). Nothing half-done "
         "was saved. Run the command again with --debug to see the details, and report it."
     )
-
-
-# --- fast option parsing ------------------------------------------------------------------
-#
-# Typer checks every option value through a Pydantic TypeAdapter, built on first use. Importing
-# Pydantic and building the adapters costs about 130 ms on every run of every command, more
-# than all of infoshare's own start-up. Our options are only text, whole numbers and paths,
-# so those are converted here, with the same checks (and typer's own path checks); anything
-# else (or a typer that works differently) still goes through typer's own conversion.
-
-
-class _LightParam:
-    """Stands in for typer's runtime conversion of one str, int or Path parameter."""
-
-    def __init__(self, convert: Any):
-        self._convert = convert
-
-    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
-        if value is None:
-            return None
-        return self._convert(value, param, ctx)
-
-
-def _to_text(value: Any, param: Any, ctx: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode(sys.getfilesystemencoding(), "replace")
-    return str(value)
-
-
-_TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
-_FALSE = frozenset({"0", "false", "f", "no", "n", "off", ""})
-
-
-def _to_bool(value: Any, param: Any, ctx: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    word = str(value).strip().lower()
-    if word in _TRUE or word in _FALSE:
-        return word in _TRUE
-    raise typer.BadParameter(f"'{value}' is not yes or no.", ctx=ctx, param=param)
-
-
-def _int_converter(low: Any, high: Any) -> Any:
-    def convert(value: Any, param: Any, ctx: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise typer.BadParameter(f"{value!r} is not a whole number.", ctx=ctx, param=param)
-        try:
-            number = int(value.strip()) if isinstance(value, str) else value
-        except ValueError:
-            raise typer.BadParameter(
-                f"'{value}' is not a whole number.", ctx=ctx, param=param
-            ) from None
-        if low is not None and number < low:
-            raise typer.BadParameter(f"{number} is less than {low}.", ctx=ctx, param=param)
-        if high is not None and number > high:
-            raise typer.BadParameter(f"{number} is more than {high}.", ctx=ctx, param=param)
-        return number
-
-    return convert
-
-
-def _path_converter(path_type: type, info: Any, check_path: Any) -> Any:
-    def convert(value: Any, param: Any, ctx: Any) -> Any:
-        if not isinstance(value, path_type):
-            value = path_type(os.fsdecode(value) if isinstance(value, bytes) else str(value))
-        return check_path(value, info, path_type=path_type, param=param, ctx=ctx)
-
-    return convert
-
-
-def _light_param(param: Any) -> _LightParam | None:
-    desc = getattr(param, "type_descriptor", None)
-    info = getattr(desc, "parameter_info", None)
-    if desc is None or info is None or param.multiple or param.nargs != 1:
-        return None
-    if desc.file_annotation is not None or getattr(info, "parser", None) is not None:
-        return None
-    if getattr(info, "click_type", None) is not None or getattr(info, "clamp", False):
-        return None
-    annotation = desc.annotation
-    if annotation is str:
-        return _LightParam(_to_text)
-    if annotation is bool:
-        return _LightParam(_to_bool)
-    if annotation is int:
-        return _LightParam(_int_converter(getattr(info, "min", None), getattr(info, "max", None)))
-    if isinstance(annotation, type) and issubclass(annotation, Path):
-        try:
-            from typer._param_types import coerce_cli_path
-        except ImportError:
-            return None
-        path_type = getattr(info, "path_type", None) or annotation
-        if not (isinstance(path_type, type) and issubclass(path_type, Path)):
-            return None
-        return _LightParam(_path_converter(path_type, info, coerce_cli_path))
-    return None
-
-
-def use_light_params(params: list[Any]) -> None:
-    """Give each plain text, number and path parameter the light conversion above."""
-    for param in params:
-        if getattr(param, "_runtime_param", False) is not None:
-            continue  # already built, or not a typer parameter
-        light = _light_param(param)
-        if light is not None:
-            param._runtime_param = light
 
 
 class GuardedCommand(TyperCommand):

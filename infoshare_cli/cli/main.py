@@ -82,34 +82,14 @@ app.add_typer(staff_commands.app, name="staff", short_help="Add, list or deactiv
 app.add_typer(questions_commands.app, name="questions", short_help="Check or draw a question file.")
 
 
-def _only_the_command_run(args: list[str]) -> list | None:
-    """Typer makes every command before parsing (~4 ms); keep only the one being run.
-
-    That is the first argument that is not an option (the root options take no value), if
-    it names a command and no help was asked for before it. Returns what to put back.
-    """
-    for arg in args:
-        if arg in ("-h", "--help", "--"):
-            return None
-        if arg.startswith("-"):
-            continue
-        commands = [c for c in app.registered_commands if c.name == arg]
-        groups = [g for g in app.registered_groups if g.name == arg]
-        if not commands and not groups:
-            return None
-        saved = [app.registered_commands[:], app.registered_groups[:]]
-        app.registered_commands[:], app.registered_groups[:] = commands, groups
-        return saved
-    return None
-
-
 def main() -> None:
     """Console-script entry point: the last guard against a traceback on screen."""
     import sys
 
     from infoshare_cli.cli.app import debug_enabled
+    from infoshare_cli.cli.startup_shortcuts import only_the_command_run
 
-    saved = _only_the_command_run(sys.argv[1:])
+    saved = only_the_command_run(app, sys.argv[1:])
     try:
         app()
     except Exception as exc:  # a bug: say so plainly, without personal data

@@ -2,88 +2,19 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from infoshare_cli.ledger.entries import APPEND_ONLY_MESSAGE, MIGRATION_SET
+from infoshare_cli.ledger.startup_shortcuts import MIGRATIONS_TABLE as MIGRATIONS_TABLE
+from infoshare_cli.ledger.startup_shortcuts import LightMigrations
 
 if TYPE_CHECKING:
     import sqlite_utils
-    from sqlite_utils.migrations import Migrations
 
 
 # --- schema ---------------------------------------------------------------------------------
 
-MIGRATIONS_TABLE = "_sqlite_migrations"  # where sqlite-utils records applied migrations
-
-
-class _Migrations:
-    """The log's schema migrations, registered as with sqlite-utils' ``Migrations``.
-
-    Registering them and reading which are applied need no sqlite-utils, whose import costs
-    ~70 ms on every command: the real ``Migrations`` is only built when something else is
-    asked of it (applying a migration, ``pending``, ``applied``...), and everything else is
-    passed on to it.
-    """
-
-    migrations_table = MIGRATIONS_TABLE
-
-    def __init__(self, name: str):
-        self.name = name
-        self._registered: list[tuple[str, Callable, bool]] = []
-        self._real: Migrations | None = None
-
-    def __call__(self, *, name: str | None = None, transactional: bool = True) -> Callable:
-        def inner(fn: Callable) -> Callable:
-            if self._real is not None:
-                raise RuntimeError("migrations are registered when infoshare_cli.log is imported")
-            self._registered.append((name or fn.__name__, fn, transactional))
-            return fn
-
-        return inner
-
-    @property
-    def names(self) -> list[str]:
-        return [name for name, _, _ in self._registered]
-
-    def applied_names(self, conn: sqlite3.Connection) -> list[str]:
-        """Names of this set's applied migrations, oldest first (read with plain SQL)."""
-        exists = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (MIGRATIONS_TABLE,)
-        ).fetchone()
-        if not exists:
-            return []
-        rows = conn.execute(
-            f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY rowid",
-            (self.name,),
-        )
-        return [name for (name,) in rows]
-
-    def pending_names(self, conn: sqlite3.Connection) -> list[str]:
-        applied = set(self.applied_names(conn))
-        return [name for name in self.names if name not in applied]
-
-    def real(self) -> Migrations:
-        if self._real is None:
-            from sqlite_utils.migrations import Migrations
-
-            real = Migrations(self.name)
-            for name, fn, transactional in self._registered:
-                real(name=name, transactional=transactional)(fn)
-            self._real = real
-        return self._real
-
-    def __getattr__(self, attr: str) -> Any:
-        if attr.startswith("__") or attr in ("_registered", "_real", "name"):
-            raise AttributeError(attr)
-        return getattr(self.real(), attr)
-
-    def __repr__(self) -> str:
-        return f"<Migrations {self.name!r}: [{', '.join(self.names)}]>"
-
-
-migrations = _Migrations(MIGRATION_SET)
+migrations = LightMigrations(MIGRATION_SET)
 
 
 def _latest_staff_field(expr: str, alias: str) -> str:
