@@ -129,30 +129,6 @@ def test_outcome_labels_of_another_file_come_from_that_file(tmp_path):
     assert questions.outcome_labels(changed)["do_not_share"] == "Keep it"
 
 
-def test_main_builds_only_the_command_run_and_puts_the_others_back(monkeypatch, capsys):
-    from infoshare_cli.cli import main as cli
-
-    everything = [c.name for c in cli.app.registered_commands]
-    groups = [g.name for g in cli.app.registered_groups]
-    seen = []
-    real_call = type(cli.app).__call__
-
-    def spy(self, *args, **kwargs):
-        seen.append([c.name for c in self.registered_commands + self.registered_groups])
-        return real_call(self, *args, **kwargs)
-
-    monkeypatch.setattr(type(cli.app), "__call__", spy)
-    monkeypatch.setenv("INFOSHARE_DEBUG", "")  # --debug sets it: put back afterwards
-    for argv, built in ((["--debug", "rules"], ["rules"]), (["--help", "rules"], None)):
-        monkeypatch.setattr(sys, "argv", ["infoshare", *argv])
-        with pytest.raises(SystemExit):
-            cli.main()
-        assert seen.pop() == (built or everything + groups)
-        assert [c.name for c in cli.app.registered_commands] == everything
-        assert [g.name for g in cli.app.registered_groups] == groups
-    assert "Commands" in capsys.readouterr().out
-
-
 # --- the start-up shortcuts (cli/startup_shortcuts.py, ledger/startup_shortcuts.py) ---------
 
 

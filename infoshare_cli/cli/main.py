@@ -84,12 +84,9 @@ app.add_typer(questions_commands.app, name="questions", short_help="Check or dra
 
 def main() -> None:
     """Console-script entry point: the last guard against a traceback on screen."""
-    import sys
 
     from infoshare_cli.cli.app import debug_enabled
-    from infoshare_cli.cli.startup_shortcuts import only_the_command_run
 
-    saved = only_the_command_run(app, sys.argv[1:])
     try:
         app()
     except Exception as exc:  # a bug: say so plainly, without personal data
@@ -97,6 +94,3 @@ def main() -> None:
             raise
         print_error(explain_unexpected(exc))
         raise SystemExit(1) from None
-    finally:
-        if saved is not None:
-            app.registered_commands[:], app.registered_groups[:] = saved

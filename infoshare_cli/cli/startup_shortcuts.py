@@ -1,10 +1,11 @@
 """Start-up shortcuts: where infoshare leans on another library's internals to start faster.
 
-They are fenced here so that they are easy to find, to measure and to drop. Each one saves
-time on every run of a command, is checked by tests that fail if the library changes under
-it (tests/test_performance.py), and falls back to the library's own way when the library no
-longer looks as expected. benchmarks/README.md gives what each saves, measured; a shortcut
-whose saving the benchmarks can no longer show goes.
+They are fenced so that they are easy to find, to measure and to drop. Each one saves time
+on every run of a command, is held to the library by tests that fail if the library changes
+under it (tests/test_performance.py), and falls back to the library's own way when the
+library no longer looks as expected. benchmarks/README.md gives what each saves, measured; a
+shortcut whose saving the benchmarks can no longer show goes, as building only the command
+being run (a few milliseconds, within the noise) did.
 
 - **Typer's option conversion** (:func:`use_light_params`). Typer checks every option
   value through a Pydantic ``TypeAdapter``: importing Pydantic and building the adapters
@@ -14,12 +15,8 @@ whose saving the benchmarks can no longer show goes.
   parameters look different, still goes through typer's own conversion. Reaches into
   typer: ``param.type_descriptor``, ``param._runtime_param`` and
   ``typer._param_types.coerce_cli_path``.
-- **Building only the command being run** (:func:`only_the_command_run`). Typer makes every
-  command and group of the app before parsing; this keeps only the one named on the command
-  line for that run, and puts the others back. Reaches into ``Typer.registered_commands``
-  and ``registered_groups``.
 
-The third shortcut is in the ledger, which may not import the CLI:
+The other shortcut is in the ledger, which may not import the CLI:
 :mod:`infoshare_cli.ledger.startup_shortcuts` reads which schema migrations a log has
 applied with plain SQL, from sqlite-utils' own table, instead of importing sqlite-utils
 (about 1.25x the time of ``log -n 20``).
@@ -130,28 +127,3 @@ def use_light_params(params: list[Any]) -> None:
         light = _light_param(param)
         if light is not None:
             param._runtime_param = light
-
-
-# --- building only the command being run --------------------------------------------------
-
-
-def only_the_command_run(app: typer.Typer, args: list[str]) -> list | None:
-    """Keep only the command or group that ``args`` runs; returns what to put back.
-
-    That is the first argument that is not an option (the root options take no value), if
-    it names a command and no help was asked for before it; otherwise everything is kept
-    (``--help`` lists every command, and an unknown name gets typer's own message).
-    """
-    for arg in args:
-        if arg in ("-h", "--help", "--"):
-            return None
-        if arg.startswith("-"):
-            continue
-        commands = [c for c in app.registered_commands if c.name == arg]
-        groups = [g for g in app.registered_groups if g.name == arg]
-        if not commands and not groups:
-            return None
-        saved = [app.registered_commands[:], app.registered_groups[:]]
-        app.registered_commands[:], app.registered_groups[:] = commands, groups
-        return saved
-    return None
