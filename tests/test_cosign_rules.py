@@ -665,3 +665,12 @@ def test_a_dash_for_comment_after_the_checklist(staffed_log, qset, verdict, type
         written = write_decision(ledger, sam, payload, priya, answer)
         assert written.cosign.payload["verdict"] == verdict
         assert written.cosign.payload["comment"] == stored
+
+
+def test_the_cosigner_is_told_which_decision_first(log):
+    decision = log.decide(by=SAM)
+    result = log.cosign(decision, by=PRIYA)
+    assert result.exit_code == 0, result.output
+    said = f"Co-signing decision #{decision}, case C-1042, taken by {SAM} on "
+    assert said in result.output
+    assert result.output.index(said) < result.output.index("Passphrase for Priya Shah")

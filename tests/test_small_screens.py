@@ -82,3 +82,19 @@ def test_show_reads_at_every_width(cli, review_log, monkeypatch, width):
 def test_the_check_finds_a_broken_word():
     assert broken_words("awaiting co-signatur\ne here") == ["co-signatur|e"]
     assert broken_words("awaiting co-signature\nhere") == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_show_uses_the_question_sets_words_not_internal_ids(cli, review_log, monkeypatch, width):
+    log, ids = review_log
+    monkeypatch.setenv("COLUMNS", str(width))
+    result = cli("show", str(ids["superseded"]), db=log.path)  # seek advice: it has details
+    assert result.exit_code == 0, result.output
+    screen = result.stdout
+    for internal in ("(advisor)", "(asked_on)", "(advice)", "asked_on"):
+        assert internal not in screen
+    flat = " ".join(screen.split())
+    assert "Who are you asking for advice" in flat
+    # in the order they were asked: who, when, what
+    assert flat.index("Who are you asking") < flat.index("When did you ask")
+    assert too_wide(screen, width) == []

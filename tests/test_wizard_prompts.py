@@ -610,3 +610,28 @@ def test_only_one_manager_can_add_a_second_one_first_then_co_sign(tmp_path, qset
     )
     written, _ = _decide_alone(path, qset, steps)
     assert written.cosign.payload["verdict"] == "agree"
+
+
+def test_taking_a_decision_again_shows_the_cosigners_reasons_first(staffed_log, qset):
+    first = (
+        who()
+        + SCREENS_BY_OUTCOME["do_not_share"]
+        + CONFIRM
+        + [
+            ("which manager is co-signing", pick(PRIYA)),
+            (f"Passphrase for {PRIYA}", typed(PASSPHRASES[PRIYA])),
+            ("Do you agree", pick("disagree")),
+            ("why you do not agree", typed("Talk to the DSL first; share it.")),
+        ]
+    )
+    written, _ = decide(staffed_log, qset, first)
+    again = who()[:2] + SCREENS_BY_OUTCOME["do_not_share"] + CONFIRM + cosign("agree", "")
+    with staffed_log.open() as ledger:
+        _, asker = drive(
+            again,
+            lambda a: interactive_decision(a, ledger, qset, a.password, written.decision.seq),
+        )
+    screen = asker.screen
+    said = screen.index("Priya Shah did NOT agree")
+    assert "Talk to the DSL first; share it." in screen[said:]
+    assert said < screen.index("immediate danger")

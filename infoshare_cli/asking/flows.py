@@ -110,6 +110,23 @@ def identify_decider(asker, ledger: Ledger, read_passphrase: PassphraseReader) -
     return unlock_with_attempts(register[staff_id], read_passphrase)
 
 
+def earlier_verdicts(ledger: Ledger, earlier) -> str:
+    """What the co-signer said about the decision being taken again, to read first."""
+    from infoshare_cli.domain.decisions import displayable
+
+    names = {sid: m.name for sid, m in load_register(ledger).items()}
+    lines = []
+    for cosign in earlier.cosigns:
+        body = displayable(dict(cosign.payload))
+        word = "agreed" if body.get("verdict") == "agree" else "did NOT agree"
+        line = f"{names.get(cosign.actor, 'The co-signer')} {word} with decision #{earlier.id}"
+        comment = str(body.get("comment") or "").strip()
+        lines.append(line + (f": “{comment}”" if comment else "."))
+    if not lines:
+        return ""
+    return "Before you start, what the co-signer said:\n" + "\n".join(lines)
+
+
 def ask_case_ref(asker, default: str = "") -> str:
     while True:
         value = asker.text("Case reference for the child?", help=CASE_REF_HELP, default=default)
@@ -134,6 +151,10 @@ def interactive_decision(
     if earlier is not None:  # the same case as the decision taken again, not asked
         case_ref = check_case_ref(earlier.payload.get("case_ref", ""))
         asker.say(f"Taking decision #{earlier.id} again, for case {case_ref}.")
+        why_again = earlier_verdicts(ledger, earlier)
+        if why_again:
+            note = getattr(asker, "note", None)
+            (note or asker.say)(why_again)
     else:
         case_ref = ask_case_ref(asker)
     draft = Draft(case_ref, decider.staff_id, revisits=revisits)

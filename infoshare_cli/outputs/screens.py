@@ -132,33 +132,75 @@ def answer_text(part, answer_json: dict | None) -> str:
     return "; ".join(labels)
 
 
-def answers_table(qset: QuestionSet, answers: dict, record: dict | None = None):
-    """Question | Answer | Reason, with form parts indented under their question."""
-    from rich.table import Table
+# Narrower than this, the three columns of answers would break words: each answer is drawn
+# as its question, then the answer and the reason indented under it.
+ANSWERS_STACK_BELOW = 90
 
-    table = Table(show_header=True, header_style="bold", expand=True, show_lines=False)
-    table.add_column("Question", ratio=3)
-    table.add_column("Answer", ratio=3)
-    table.add_column("Reason", ratio=3, style="italic")
+
+def answer_rows(qset: QuestionSet, answers: dict, record: dict | None = None):
+    """(question text, answer, reason, is_heading, is_part) in asking order, in the question
+    set's own words: never an internal id like "(advisor)"."""
     order = {qid: index for index, qid in enumerate(qset.questions)}
     # The log stores answers as canonical JSON (keys sorted); show them in asking order.
     for qid, answer in sorted(answers.items(), key=lambda item: order.get(item[0], len(order))):
         question = qset.questions.get(qid)
         text = question.text if question else qid
         if question is not None and question.type == "form":
-            table.add_row(Text(text, style="bold"), "", "")
+            yield text, "", "", True, False
             for part in question.parts:
                 sub = (answer.get("answer") or {}).get(part.id)
-                table.add_row(
-                    "   " + part.text, answer_text(part, sub), (sub or {}).get("reason", "")
-                )
+                yield part.text, answer_text(part, sub), (sub or {}).get("reason", ""), False, True
             continue
         if question is not None and question.type == "review":
             continue
-        table.add_row(text, answer_text(question, answer), answer.get("reason", ""))
-    for pid, answer in (record or {}).items():
-        table.add_row(f"({pid})", answer_text(None, answer), answer.get("reason", ""))
-    return table
+        yield text, answer_text(question, answer), answer.get("reason", ""), False, False
+    parts = {p.id: p for outcome in qset.outcomes.values() for p in outcome.record}
+    asked = {pid: index for index, pid in enumerate(parts)}
+    for pid, answer in sorted((record or {}).items(), key=lambda i: asked.get(i[0], len(asked))):
+        part = parts.get(pid)
+        text = part.text if part is not None else pid.replace("_", " ").capitalize()
+        shown = answer_text(part if part is not None and part.choices else None, answer)
+        yield text, shown, answer.get("reason", ""), False, False
+
+
+class AnswersView:
+    """Question | Answer | Reason where it fits; one answer under its question where not."""
+
+    def __init__(self, qset: QuestionSet, answers: dict, record: dict | None = None):
+        self.rows = list(answer_rows(qset, answers, record))
+
+    def __rich_console__(self, console, options):
+        if options.max_width >= ANSWERS_STACK_BELOW:
+            yield self._table()
+            return
+        for text, answer, reason, heading, part in self.rows:
+            indent = "   " if part else ""
+            line = Text(indent + text, style="bold")
+            if not heading:
+                line.append(f"\n{indent}   {answer}", style="")
+                if reason:
+                    line.append(f"\n{indent}   Reason: ", style="")
+                    line.append(reason, style="italic")
+            yield line
+
+    def _table(self):
+        from rich.table import Table
+
+        table = Table(show_header=True, header_style="bold", expand=True, show_lines=False)
+        table.add_column("Question", ratio=3)
+        table.add_column("Answer", ratio=3)
+        table.add_column("Reason", ratio=3, style="italic")
+        for text, answer, reason, heading, part in self.rows:
+            if heading:
+                table.add_row(Text(text, style="bold"), "", "")
+            else:
+                table.add_row(("   " if part else "") + text, answer, reason)
+        return table
+
+
+def answers_table(qset: QuestionSet, answers: dict, record: dict | None = None) -> AnswersView:
+    """Every answer and reason, in the question set's words, fitted to the screen."""
+    return AnswersView(qset, answers, record)
 
 
 def outcome_panel(qset: QuestionSet, payload: dict, status: str | None = None) -> Panel:
@@ -167,7 +209,9 @@ def outcome_panel(qset: QuestionSet, payload: dict, status: str | None = None) -
     if payload.get("basis"):
         body.append("\nBasis: " + "; ".join(payload["basis"]))
     if payload.get("urgent"):
-        body.append("\nA child was in immediate danger when this was recorded.", style="bold red")
+        body.append(
+            "\nA child was in immediate danger when this decision was taken.", style="bold red"
+        )
     if status:
         body.append(f"\nStatus: {status}")
     description = (

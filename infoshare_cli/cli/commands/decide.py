@@ -323,6 +323,7 @@ def cosign(
         check_cosignable(record)
         register = load_register(ledger)
         asker = QuestionaryAsker()
+        _say_which_decision(record, register)
 
         def may_cosign(member) -> None:
             problem = cosigner_problem(record.entry.actor, member)
@@ -365,6 +366,21 @@ def cosign(
         typer.echo(
             f"Next: take the decision again with {command(f'decide --revisits {record.id}')}."
         )
+
+
+def _say_which_decision(record, register) -> None:
+    """Which decision is being co-signed, before anyone is asked anything."""
+    from infoshare_cli.domain.decisions import displayable
+    from infoshare_cli.reading.records import local_time
+
+    decider = register.get(record.entry.actor)
+    case_ref = displayable(str(record.payload.get("case_ref", "")))
+    typer.echo(
+        f"Co-signing decision #{record.id}, case {case_ref}, taken by "
+        f"{decider.name if decider else 'someone not on the register'} on "
+        f"{local_time(record.entry.recorded_at)}.",
+        err=not sys.stdin.isatty(),  # a script reads standard output: keep it for the result
+    )
 
 
 def _verdict_from_stdin() -> tuple[str, str]:
