@@ -557,3 +557,13 @@ def test_staff_add_without_a_terminal_names_every_missing_option(cli, staffed_lo
     assert result.exit_code == 1
     assert "Give --name NAME, --by NAME (no terminal is attached to ask)" in result.output
     assert "Missing option" not in result.output
+
+
+def test_help_and_behaviour_agree_about_by_without_a_terminal(cli, staffed_log):
+    """--help says a script must give --by; without a terminal, leaving it out says so."""
+    helped = cli("export", "--help", db=staffed_log.path)
+    flat = " ".join(helped.output.split())
+    assert "Asked at a terminal; a script must give it." in flat
+    result = cli("export", "--format", "json", "-o", "x.json", input="", db=staffed_log.path)
+    assert result.exit_code == 1
+    assert "--by NAME (no terminal is attached" in " ".join(result.output.split())

@@ -350,11 +350,26 @@ def test_an_empty_reason_is_refused(qset):
 
 def test_a_bad_date_is_refused(qset):
     steps = SCREENS_BY_OUTCOME["seek_advice"][:-2] + [
-        ("When did you ask", typed("26/11/2026") + CTRL_U + typed("2026-11-26")),
+        ("When did you ask", typed("31/02/2026") + CTRL_U + typed("2026-11-26")),
         SCREENS_BY_OUTCOME["seek_advice"][-1],
     ]
     draft, _ = wizard(qset, steps + CONFIRM)
     assert draft.outcome_record["asked_on"].value == "2026-11-26"
+
+
+@pytest.mark.parametrize(
+    "typed_day, days_ago", [("today", 0), ("Yesterday", 1), ("26/11/2026", None)]
+)
+def test_dates_as_people_type_them_are_stored_as_year_month_day(qset, typed_day, days_ago):
+    from datetime import date, timedelta
+
+    steps = SCREENS_BY_OUTCOME["seek_advice"][:-2] + [
+        ("When did you ask", typed(typed_day)),
+        SCREENS_BY_OUTCOME["seek_advice"][-1],
+    ]
+    draft, _ = wizard(qset, steps + CONFIRM)
+    expected = "2026-11-26" if days_ago is None else date.today() - timedelta(days=days_ago)
+    assert draft.outcome_record["asked_on"].value == str(expected)
 
 
 def test_an_exclusive_choice_ticked_with_others_is_asked_again_with_why(qset):

@@ -177,7 +177,8 @@ class QuestionaryAsker:
         # question and a few sentences have the width of the terminal.
         hints = {
             "reason": "Type your reason; a few sentences are fine. Press Enter when done.",
-            "date": f"Type a date like {date.today().isoformat()}, then press Enter.",
+            "date": "Type a date such as today, yesterday or "
+            f"{date.today().strftime('%d/%m/%Y')}, then press Enter.",
             "optional": "Type a comment, or leave it empty. Press Enter when done.",
         }
         hint = hints.get(kind, "Type your answer, then press Enter.")
@@ -221,11 +222,11 @@ def _validator(kind: str, back: bool) -> Callable[[str], bool | str]:
                 "Remove the control characters (such as escape codes) and invisible "
                 "formatting characters (such as right-to-left overrides) from the text."
             )
-        if kind == "date":
-            from infoshare_cli.domain.routing import is_date
+        if kind == "date":  # stored as year-month-day whichever way it is typed
+            from infoshare_cli.domain.dates import DAY_HELP, read_day
 
-            if not is_date(value):
-                return "Write the date as year-month-day, for example 2026-11-26."
+            if read_day(value) is None:
+                return f"That is not a date infoshare understands. {DAY_HELP}"
         return True
 
     return validate

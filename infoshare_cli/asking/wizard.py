@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
+from infoshare_cli.domain.dates import as_iso_day
 from infoshare_cli.domain.decisions import Draft, draft_problems, outcome_parts
 from infoshare_cli.domain.questions import Part, Question, QuestionSet
 from infoshare_cli.domain.routing import Answer
@@ -234,6 +235,8 @@ def ask_part(asker: Asker, part: Part, previous: Answer | None, *, back: bool) -
             )
             if value == BACK:
                 return None
+            if part.type == "date":  # 'today' or 29/11/2026 is stored as 2026-11-29
+                value = as_iso_day(value)
             return Answer(value.strip())
         else:
             default = previous.value if previous else None

@@ -77,29 +77,13 @@ class Filters:
         return ", ".join(p.replace("search ", "containing ") for p in parts)
 
 
-_WEEKDAYS_AGO = re.compile(r"^(\d{1,4})\s*(day|days|d|week|weeks|w)(\s+ago)?$")
-_DAY_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y")
-
-
 def parse_day(text: str, option: str = "--since", today: date | None = None) -> date:
     """A date as people type it: 2026-11-01, 01/11/2026 (day first), today, 7 days ago."""
-    cleaned = " ".join(str(text).split()).lower()
-    today = today or date.today()
-    if cleaned in ("today", "now"):
-        return today
-    if cleaned == "yesterday":
-        return today - timedelta(days=1)
-    if cleaned == "tomorrow":
-        return today + timedelta(days=1)
-    match = _WEEKDAYS_AGO.match(cleaned)
-    if match:
-        n = int(match.group(1)) * (7 if match.group(2).startswith("w") else 1)
-        return today - timedelta(days=n)
-    for fmt in _DAY_FORMATS:
-        try:
-            return datetime.strptime(cleaned, fmt).date()
-        except ValueError:
-            continue
+    from infoshare_cli.domain.dates import read_day
+
+    day = read_day(text, today)
+    if day is not None:
+        return day
     raise InfoshareError(
         f"{option}: '{str(text)[:40]}' is not a date infoshare understands. Write it as "
         "year-month-day (for example 2026-11-01), day/month/year (01/11/2026), "

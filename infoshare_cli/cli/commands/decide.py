@@ -299,7 +299,9 @@ def cosign(
     by: Annotated[
         str | None,
         typer.Option(
-            "--by", help="The co-signing manager's name (asked if not given).", show_default=False
+            "--by",
+            help="The co-signing manager's name. Asked at a terminal; a script must give it.",
+            show_default=False,
         ),
     ] = None,
     db: DbOption = None,

@@ -79,7 +79,8 @@ def export(
         str | None,
         typer.Option(
             "--by",
-            help="Your name: you sign the record of this export. Asked if not given.",
+            help="Your name: you sign the record of this export. Asked at a terminal; a "
+            "script must give it.",
             show_default=False,
             metavar="NAME",
         ),

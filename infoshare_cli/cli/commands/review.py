@@ -294,7 +294,7 @@ def correct(
         str | None,
         typer.Option(
             "--by",
-            help="Your name (you sign the correction). Asked if not given.",
+            help="Your name (you sign the correction). Asked at a terminal; a script must give it.",
             show_default=False,
         ),
     ] = None,
