@@ -98,3 +98,14 @@ def test_show_uses_the_question_sets_words_not_internal_ids(cli, review_log, mon
     # in the order they were asked: who, when, what
     assert flat.index("Who are you asking") < flat.index("When did you ask")
     assert too_wide(screen, width) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_golden_rules_are_whole_at_every_width(cli, monkeypatch, width):
+    monkeypatch.setenv("COLUMNS", str(width))
+    result = cli("rules")
+    assert result.exit_code == 0, result.output
+    assert "The golden rules" in result.output
+    flat = " ".join(result.output.replace("│", " ").split())
+    assert "Information sharing: advice for practitioners" in flat  # not cut off in a title
+    assert too_wide(result.output, width) == []

@@ -650,3 +650,41 @@ def test_taking_a_decision_again_shows_the_cosigners_reasons_first(staffed_log, 
     said = screen.index("Priya Shah did NOT agree")
     assert "Talk to the DSL first; share it." in screen[said:]
     assert said < screen.index("immediate danger")
+
+
+def test_a_case_reference_that_looks_like_a_name_can_be_retyped(staffed_log, qset):
+    steps = (
+        who(case_ref="Amelia Jones")
+        + [
+            ("case reference, not a name", pick("retype")),
+            ("Case reference", typed("C-1005")),
+        ]
+        + SCREENS_BY_OUTCOME["do_not_share"]
+        + CONFIRM
+        + [("which manager is co-signing", pick(NOBODY))]
+    )
+    written, asker = decide(staffed_log, qset, steps)
+    assert written.decision.payload["case_ref"] == "C-1005"
+    assert "looks like a person's name" in asker.screen
+
+
+def test_a_case_reference_like_a_name_can_be_kept_on_purpose(staffed_log, qset):
+    steps = (
+        who(case_ref="Oak Room")
+        + [("case reference, not a name", pick("keep"))]
+        + SCREENS_BY_OUTCOME["do_not_share"]
+        + CONFIRM
+        + [("which manager is co-signing", pick(NOBODY))]
+    )
+    written, _ = decide(staffed_log, qset, steps)
+    assert written.decision.payload["case_ref"] == "Oak Room"
+
+
+@pytest.mark.parametrize(
+    "case_ref, name_like",
+    [("Amelia Jones", True), ("amelia jones", False), ("C-1042", False), ("Jo O'Neil", True)],
+)
+def test_what_looks_like_a_name(case_ref, name_like):
+    from infoshare_cli.domain.decisions import looks_like_a_name
+
+    assert looks_like_a_name(case_ref) is name_like

@@ -23,6 +23,7 @@ from infoshare_cli.domain.decisions import (
     Draft,
     check_case_ref,
     decision_payload,
+    looks_like_a_name,
 )
 from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.domain.staff import StaffMember, cosigner_problem
@@ -127,13 +128,33 @@ def earlier_verdicts(ledger: Ledger, earlier) -> str:
     return "Before you start, what the co-signer said:\n" + "\n".join(lines)
 
 
+NAME_WARNING = (
+    "That looks like a person's name. The log can never be edited, so a name typed here "
+    "stays in it for good. Use your setting's case reference for the child (for example "
+    "C-1042) instead."
+)
+
+
 def ask_case_ref(asker, default: str = "") -> str:
     while True:
         value = asker.text("Case reference for the child?", help=CASE_REF_HELP, default=default)
         try:
-            return check_case_ref(value)
+            case_ref = check_case_ref(value)
         except InfoshareError as exc:
             asker.say(exc.message)
+            continue
+        if not looks_like_a_name(case_ref):
+            return case_ref
+        asker.say(NAME_WARNING)
+        keep = asker.select(
+            "Is it a case reference, not a name?",
+            [
+                ("retype", "Type the case reference again"),
+                ("keep", "Keep it: it is our case reference, not a person's name"),
+            ],
+        )
+        if keep == "keep":
+            return case_ref
 
 
 def interactive_decision(

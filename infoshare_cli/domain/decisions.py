@@ -56,6 +56,16 @@ def check_case_ref(value: str) -> str:
     return cleaned
 
 
+_CAPITALISED_WORD = re.compile(r"[A-Z][A-Za-z'’-]*[a-z][A-Za-z'’-]*")
+
+
+def looks_like_a_name(case_ref: str) -> bool:
+    """Two or more capitalised words ("Amelia Jones") read like a person's name, not a case
+    reference (C-1042). Asked about before anything is signed: the log is never edited."""
+    words = str(case_ref).replace(",", " ").split()
+    return sum(1 for w in words if _CAPITALISED_WORD.fullmatch(w)) >= 2
+
+
 def outcome_parts(qset: QuestionSet, outcome: str | None) -> tuple[Part, ...]:
     """Extra details an outcome records (who was asked for advice, and when)."""
     if outcome is None or outcome not in qset.outcomes:

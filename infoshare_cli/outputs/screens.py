@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
-from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 from rich.tree import Tree
@@ -102,8 +101,11 @@ def rules_view(qset: QuestionSet) -> Group:
         "The decision is never made by one person alone: a second manager co-signs it.",
         style="italic",
     )
+    # A panel's title is cut to one line: the guidance it comes from goes inside, where it
+    # wraps at words on a narrow screen.
+    source = Text(f"From: {qset.guidance}", style="dim")
     return Group(
-        Panel(rules, title=f"The golden rules — {escape(qset.guidance)}", title_align="left"),
+        Panel(Group(source, Text(""), rules), title="The golden rules", title_align="left"),
         Panel(
             Group(criteria, Text(""), note),
             title="The critical criteria for sharing without consent",
