@@ -315,7 +315,7 @@ def test_ctrl_d_at_a_text_prompt_writes_nothing(staffed_log, qset):
 
 def test_urgent_alert_says_call_999_first(qset):
     steps = (
-        [("immediate danger", pick("yes"))]
+        [("immediate danger", pick("yes")), ("make the call now", pick("carry_on"))]
         + [("legitimate purpose", pick("no")), ("What is the purpose", typed("No purpose."))]
         + CONFIRM
     )
@@ -605,7 +605,7 @@ def test_only_one_manager_is_said_before_the_checklist_and_can_record_now(tmp_pa
     assert written.cosign is None
     screen = asker.screen
     # said before the first question of the checklist, not after it
-    assert screen.index("nobody can co-sign") < screen.index("immediate danger")
+    assert screen.index("nobody can co-sign") < screen.index("case reference for the child")
 
 
 def test_only_one_manager_can_add_a_second_one_first_then_co_sign(tmp_path, qset):
@@ -649,7 +649,7 @@ def test_taking_a_decision_again_shows_the_cosigners_reasons_first(staffed_log, 
     screen = asker.screen
     said = screen.index("Priya Shah did NOT agree")
     assert "Talk to the DSL first; share it." in screen[said:]
-    assert said < screen.index("immediate danger")
+    assert said < screen.index("act first and record afterwards")
 
 
 def test_a_case_reference_that_looks_like_a_name_can_be_retyped(staffed_log, qset):
@@ -688,3 +688,22 @@ def test_what_looks_like_a_name(case_ref, name_like):
     from infoshare_cli.domain.decisions import looks_like_a_name
 
     assert looks_like_a_name(case_ref) is name_like
+
+
+def test_at_the_urgent_alert_the_person_can_stop_and_make_the_call(staffed_log, qset):
+    before = staffed_log.count()
+    steps = who() + [
+        ("immediate danger", pick("yes")),
+        ("make the call now", pick("calling")),
+    ]
+    with pytest.raises(Cancelled) as stopped:
+        decide(staffed_log, qset, steps)
+    assert "Nothing was saved" in stopped.value.message
+    assert "decide` again" in stopped.value.message
+    assert staffed_log.count() == before
+
+
+def test_decide_says_call_999_first_before_anything_is_asked(staffed_log, qset):
+    steps = who() + SCREENS_BY_OUTCOME["do_not_share"] + CONFIRM + cosign("agree", "")
+    _, asker = decide(staffed_log, qset, steps)
+    assert asker.screen.index("call 999") < asker.screen.index("Pick your own name")

@@ -128,6 +128,10 @@ def earlier_verdicts(ledger: Ledger, earlier) -> str:
     return "Before you start, what the co-signer said:\n" + "\n".join(lines)
 
 
+URGENT_FIRST = (
+    "If a child is in immediate danger right now, call 999 (or the police) first. This "
+    "record can wait until the child is safe."
+)
 NAME_WARNING = (
     "That looks like a person's name. The log can never be edited, so a name typed here "
     "stays in it for good. Use your setting's case reference for the child (for example "
@@ -167,6 +171,7 @@ def interactive_decision(
 ) -> Written:
     """The whole interactive `decide`: decider, case, wizard, co-signature, one write."""
     earlier = revisable(ledger, revisits)
+    asker.say(URGENT_FIRST)
     decider = identify_decider(asker, ledger, read_passphrase)
     check_cosigners_before(asker, ledger, decider, read_passphrase, new_passphrase)
     if earlier is not None:  # the same case as the decision taken again, not asked

@@ -72,6 +72,7 @@ def run_wizard(qset: QuestionSet, draft: Draft, asker: Asker) -> Draft:
             for alert in current.alerts:
                 asker.alert(alert)
             alerted = True
+            calling_now(asker)
         qid = current.pending
         if qid is not None and qset.questions[qid].type != "review":
             question = qset.questions[qid]
@@ -99,6 +100,30 @@ def run_wizard(qset: QuestionSet, draft: Draft, asker: Asker) -> Draft:
             draft.outcome_record.clear()
         elif target is not None:
             remembered[target] = draft.answers.pop(target)
+
+
+CALLING, CARRY_ON = "calling", "carry_on"
+STOPPED_TO_CALL = (
+    "Stopped so you can act now. Nothing was saved: this record is saved only once it is "
+    "completed. When the child is safe, run {decide} again to record the decision."
+)
+
+
+def calling_now(asker: Asker) -> None:
+    """After an alert to act now: let the person stop and make the call. Nothing half-done
+    is saved (a record is saved only when complete), and they are told so plainly."""
+    from infoshare_cli.hints import command
+
+    choice = asker.select(
+        "Do you need to make the call now?",
+        [
+            (CALLING, "Yes: stop here and make the call. Nothing is saved; record it afterwards"),
+            (CARRY_ON, "The call is made, or someone else is making it: carry on recording"),
+        ],
+        help="Nothing is saved until the record is completed and confirmed.",
+    )
+    if choice == CALLING:
+        raise Cancelled(STOPPED_TO_CALL.format(decide=command("decide")))
 
 
 def _drop_answers_off_path(qset: QuestionSet, draft: Draft) -> None:
