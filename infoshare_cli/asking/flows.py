@@ -113,7 +113,7 @@ def identify_decider(asker, ledger: Ledger, read_passphrase: PassphraseReader) -
 
 def earlier_verdicts(ledger: Ledger, earlier) -> str:
     """What the co-signer said about the decision being taken again, to read first."""
-    from infoshare_cli.domain.decisions import displayable
+    from infoshare_cli.domain.text import displayable
 
     names = {sid: m.name for sid, m in load_register(ledger).items()}
     lines = []

@@ -372,7 +372,7 @@ def cosign(
 
 def _say_which_decision(record, register) -> None:
     """Which decision is being co-signed, before anyone is asked anything."""
-    from infoshare_cli.domain.decisions import displayable
+    from infoshare_cli.domain.text import displayable
     from infoshare_cli.reading.records import local_time
 
     decider = register.get(record.entry.actor)
