@@ -17,12 +17,17 @@ def _decide(cli, staffed_log, tmp_path, outcome: str, case_ref: str):
     assert result.exit_code == 0, result.output
 
 
-def test_pending_shows_labels_oldest_first_and_flags_the_overdue(
-    cli, staffed_log, tmp_path, monkeypatch
-):
+def test_pending_shows_labels_oldest_first_and_flags_the_overdue(cli, tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from support.people import build_staffed_log
+
     three_days_ago = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # The whole log starts three days ago (a clock turned back between entries is refused).
+    staffed_log = SimpleNamespace(path=tmp_path / "log.sqlite3")
     with monkeypatch.context() as m:
         m.setattr(log_module, "_now", lambda: three_days_ago)
+        build_staffed_log(staffed_log.path)
         _decide(cli, staffed_log, tmp_path, "do_not_share", "C-OLD")
     _decide(cli, staffed_log, tmp_path, "seek_advice", "C-NEW")
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 
 from infoshare_cli.domain.erasure import CONFIRM, Erased, erased_records
 from infoshare_cli.domain.signing import Broken, Rulebook
+from infoshare_cli.domain.timeline import behind_by, describe_gap
 from infoshare_cli.integrity.report import Head, Problem
 from infoshare_cli.integrity.signatures import (
     _Keys,
@@ -56,6 +57,8 @@ class _Pass:
         self.expected = 1
         self.prev_hash = GENESIS_HASH
         self.head: Head | None = None
+        self.newest_time = ""  # the latest recorded_at so far, and its entry
+        self.newest_seq = 0
 
     # Each check returns a Problem for this entry, or None.
 
@@ -106,6 +109,17 @@ class _Pass:
                 f"it does not follow on from {before} (the link between them is broken) — "
                 "entries were changed, removed, inserted or reordered.",
             )
+        if recorded_at >= self.newest_time:
+            self.newest_time, self.newest_seq = recorded_at, seq
+        else:
+            gap = behind_by(self.newest_time, recorded_at)
+            if gap is not None:
+                return problem(
+                    "time",
+                    f"its time is {describe_gap(gap)} before that of entry #{self.newest_seq}, "
+                    "written before it — time runs backwards here: the entry was backdated, or "
+                    "the computer's clock was turned back.",
+                )
 
         parsed: dict | None = None
         if kind in ("staff", "cosign", "correction", "erase", "setting"):

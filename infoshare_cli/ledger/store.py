@@ -12,6 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from infoshare_cli.domain.timeline import behind_by, describe_gap, parse_time
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 from infoshare_cli.ledger.crypto import canonical_json
@@ -80,6 +81,21 @@ def _migrate(ledger: Ledger) -> None:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+def refuse_if_clock_behind(newest: str, now: str) -> None:
+    """Nothing is signed while the clock is behind the newest entry (domain/timeline.py)."""
+    gap = behind_by(newest, now)
+    if gap is None:
+        return
+    newest_at = parse_time(newest)
+    shown = newest_at.astimezone().strftime("%Y-%m-%d %H:%M") if newest_at else "later"
+    raise InfoshareError(
+        f"This computer's clock is {describe_gap(gap)} behind the newest entry in the log "
+        f"(written {shown}, on this or another computer). Entries must follow one another in "
+        "time, so nothing was signed or written. Check the date, time and time zone in the "
+        "computer's settings, then try again."
+    )
 
 
 def _not_a_log(path: Path, why: str) -> InfoshareError:
@@ -283,9 +299,13 @@ class Ledger:
         if own_transaction:
             conn.execute("BEGIN IMMEDIATE")
         try:
-            row = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+            row = conn.execute(
+                "SELECT seq, hash, recorded_at FROM entries ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
             seq, prev_hash = (row[0] + 1, row[1]) if row else (1, GENESIS_HASH)
             recorded_at = _now()
+            if row is not None:
+                refuse_if_clock_behind(row[2], recorded_at)
             entry_hash = compute_hash(seq, kind, recorded_at, actor, payload_text, prev_hash)
             signature = sign(bytes.fromhex(entry_hash))
             if not isinstance(signature, str) or not signature:
@@ -304,6 +324,12 @@ class Ledger:
                 conn.execute("ROLLBACK")
             raise
         return entry
+
+    def check_clock(self) -> None:
+        """Refuse, before anyone starts, when this computer's clock is behind the log."""
+        head = self.head()
+        if head is not None:
+            refuse_if_clock_behind(head.recorded_at, _now())
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:

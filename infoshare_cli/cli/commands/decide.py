@@ -145,6 +145,7 @@ def _interactive(path: Path, qset, revisit_id):
     else:
         ledger = Ledger.open(path)
     with ledger:
+        ledger.check_clock()  # before the checklist, not after it
         return interactive_decision(
             asker, ledger, qset, read, revisit_id, new_passphrase=ask_new_passphrase
         )
@@ -162,6 +163,7 @@ def _scripted(path: Path, qset, answers: Path, by, cosigner_name, revisit_id):
 
     scripted = load_answers_file(answers, qset)
     with Ledger.open(path) as ledger:
+        ledger.check_clock()  # before anyone types a passphrase
         draft = scripted.draft
         if revisit_id is not None:
             draft.revisits = revisit_id
@@ -321,6 +323,7 @@ def cosign(
 
     qset = load_question_set(questions)
     with Ledger.open(resolve_db(db)) as ledger:
+        ledger.check_clock()  # before anyone types a passphrase
         record = load_decision(ledger, parse_id(decision_id))
         check_cosignable(record)
         register = load_register(ledger)
