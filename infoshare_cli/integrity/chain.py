@@ -112,11 +112,11 @@ class _Pass:
         if recorded_at >= self.newest_time:
             self.newest_time, self.newest_seq = recorded_at, seq
         else:
-            gap = behind_by(self.newest_time, recorded_at)
-            if gap is not None:
+            behind = behind_by(self.newest_time, recorded_at)
+            if behind is not None:
                 return problem(
                     "time",
-                    f"its time is {describe_gap(gap)} before that of entry #{self.newest_seq}, "
+                    f"its time is {describe_gap(behind)} before that of entry #{self.newest_seq}, "
                     "written before it — time runs backwards here: the entry was backdated, or "
                     "the computer's clock was turned back.",
                 )

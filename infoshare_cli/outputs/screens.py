@@ -159,9 +159,9 @@ def answer_rows(qset: QuestionSet, answers: dict, record: dict | None = None):
     parts = {p.id: p for outcome in qset.outcomes.values() for p in outcome.record}
     asked = {pid: index for index, pid in enumerate(parts)}
     for pid, answer in sorted((record or {}).items(), key=lambda i: asked.get(i[0], len(asked))):
-        part = parts.get(pid)
-        text = part.text if part is not None else pid.replace("_", " ").capitalize()
-        shown = answer_text(part if part is not None and part.choices else None, answer)
+        recorded = parts.get(pid)
+        text = recorded.text if recorded is not None else pid.replace("_", " ").capitalize()
+        shown = answer_text(recorded if recorded is not None and recorded.choices else None, answer)
         yield text, shown, answer.get("reason", ""), False, False
 
 
