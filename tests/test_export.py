@@ -66,7 +66,7 @@ def exports(cli, log):
 def test_csv_round_trip_matches_the_log(cli, review_log, tmp_path):
     log, _ = review_log
     out = tmp_path / "out.csv"
-    result = export(cli, log, out)
+    result = export(cli, log, out, "--ids")
     assert result.exit_code == 0, result.output
     raw = out.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
@@ -230,7 +230,7 @@ def test_refuses_to_overwrite_without_force(cli, review_log, tmp_path):
     assert log.count() == count  # nothing logged, no passphrase asked
     result = export(cli, log, out, "--force")
     assert result.exit_code == 0, result.output
-    assert out.read_text(encoding="utf-8").startswith('"id"')
+    assert out.read_text(encoding="utf-8").startswith('"Decision"')
     assert log.count() == count + 1
     assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
 
@@ -385,7 +385,7 @@ def test_formula_payloads_typed_into_the_log_are_neutralised_in_the_export(
                   "comment": "=1+2"}  # fmt: skip
         ledger.append("cosign", signers(ledger)[ALEX].staff_id, cosign, signers(ledger)[ALEX].sign)
     out = tmp_path / "inj.csv"
-    result = cli("export", "--by", ALEX, "--out", out, input=PASS, db=staffed_log.path)
+    result = cli("export", "--ids", "--by", ALEX, "--out", out, input=PASS, db=staffed_log.path)
     assert result.exit_code == 0, result.output
     with open(out, encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
@@ -475,3 +475,47 @@ def test_flat_csv_writer_matches_on_the_review_log(review_log):
     with log.open() as ledger:
         (n_dicts, dicts), (n_flat, flat) = _both_csvs(ledger, load_question_set(), None)
     assert n_dicts == n_flat == 5 and flat == dicts
+
+
+def test_the_csv_for_people_uses_the_question_sets_words(cli, review_log, tmp_path):
+    """The default CSV: human headers and answers; --ids gives the machine ids. Both stay
+    Excel-safe (the neutralising is the same)."""
+    log, ids = review_log
+    out = tmp_path / "people.csv"
+    result = export(cli, log, out)
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    header = list(rows[0])
+    assert header[:3] == ["Decision", "Recorded (UTC)", "Recorded (local time)"]
+    assert "Do you have consent to share?" in header
+    assert "Reason: Do you have consent to share?" in header
+    assert any(h.endswith("— Is sharing necessary and proportionate?") for h in header), header
+    for machine in ("right_way.method_reason", "outcome_record.asked_on", "purpose_reason"):
+        assert machine not in header
+    for machine in ("share_without_consent", "not_sought", "do_not_share", "referral_form"):
+        assert machine not in text
+    by_id = {int(r["Decision"]): r for r in rows}
+    assert by_id[ids["agreed_corrected"]]["Outcome"] == "Share without consent"
+    assert by_id[ids["agreed_corrected"]]["Co-signer's verdict"] == "agreed"
+    assert by_id[ids["not_agreed"]]["Co-signer's verdict"] == "did not agree"
+    machine = tmp_path / "machine.csv"
+    assert export(cli, log, machine, "--ids").exit_code == 0
+    assert "share_without_consent" in machine.read_text(encoding="utf-8")
+
+
+def test_the_csv_for_people_neutralises_formulas_too(cli, staffed_log, tmp_path):
+    with staffed_log.open() as ledger:
+        sam = signers(ledger)[SAM]
+        body = payload_for("do_not_share", "C-1")
+        body["answers"]["purpose"]["reason"] = "=HYPERLINK(1)"
+        ledger.append("decision", sam.staff_id, body, sam.sign)
+    out = tmp_path / "people.csv"
+    result = cli("export", "--by", ALEX, "--out", out, input=PASS, db=staffed_log.path)
+    assert result.exit_code == 0, result.output
+    with open(out, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert "'=HYPERLINK(1)" in rows[-1]
+    for row in rows:
+        for cell in row:
+            assert not cell or cell.lstrip(" ")[0] not in FORMULA_STARTS

@@ -177,6 +177,7 @@ def test_the_csv_status_column_is_the_state(every_combination, cli):
         "export",
         "--format",
         "csv",
+        "--ids",
         "--out",
         out,
         "--by",

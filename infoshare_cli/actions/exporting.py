@@ -69,6 +69,7 @@ def run_export(
     template: Any = None,
     unverified: str | None = None,
     seal: AgeSeal | None = None,
+    human: bool = False,
 ) -> ExportResult:
     """Write the export file, then log it as a signed ``export`` entry.
 
@@ -115,7 +116,7 @@ def run_export(
                     if unverified is not None:
                         sink.write(f'"WARNING: {unverified.replace(chr(34), chr(39))}"\r\n')
                     rows = iter_flat_decisions(ledger, filters, limit=limit)
-                    count = write_csv_flat(sink, rows, qset, names, on_row)
+                    count = write_csv_flat(sink, rows, qset, names, on_row, human=human)
                 else:
                     reviews = _counted(
                         iter_decisions(

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from infoshare_cli.domain.questions import QuestionSet
+from infoshare_cli.domain.questions import Part, QuestionSet
 from infoshare_cli.outputs.files import FORMULA_STARTS, TextSink
 
 # --- CSV --------------------------------------------------------------------------------
@@ -70,6 +70,79 @@ def csv_columns(qset: QuestionSet) -> list[str]:
             if name not in columns:
                 columns += [name, f"{name}_reason"]
     return [*columns, "other_answers", "corrections", "hash"]
+
+
+# Headers for people (the default export); the machine ids stay available with --ids.
+_HUMAN_FIXED = {
+    "id": "Decision",
+    "recorded_at": "Recorded (UTC)",
+    "recorded_local": "Recorded (local time)",
+    "case_ref": "Case reference",
+    "outcome": "Outcome",
+    "status": "Status",
+    "decided_by": "Decided by",
+    "cosigned_by": "Co-signed by",
+    "cosign_verdict": "Co-signer's verdict",
+    "cosigned_at": "Co-signed at (UTC)",
+    "cosign_comment": "Co-signer's comment",
+    "question_set": "Question set",
+    "question_set_version": "Question set version",
+    "question_set_sha256": "Question set fingerprint (SHA-256)",
+    "basis": "Basis for sharing",
+    "immediate_danger": "A child in immediate danger",
+    "revisits": "Takes decision again",
+    "revisited_by": "Taken again as decision",
+    "other_answers": "Other answers",
+    "corrections": "Corrections",
+    "hash": "Entry hash (for checking)",
+}
+_VERDICT_WORDS = {"agree": "agreed", "disagree": "did not agree"}
+
+
+class HumanCells:
+    """The people's version of a CSV row: headers in the question set's words, choices by
+    their labels ("Share without consent", not share_without_consent), outcome and verdict
+    in words. Built once per export from the machine columns; rows are changed in place."""
+
+    def __init__(self, qset: QuestionSet, columns: list[str]):
+        parts: dict[str, tuple[str, Part]] = {}
+        for qid, question in qset.questions.items():
+            if question.type == "form":
+                for part in question.parts:
+                    parts[f"{qid}.{part.id}"] = (f"{question.text} — {part.text}", part)
+            else:
+                parts[qid] = (question.text, question)
+        for outcome in qset.outcomes.values():
+            for part in outcome.record:
+                parts.setdefault(f"outcome_record.{part.id}", (part.text, part))
+        self.headers: list[str] = []
+        self.words: list[tuple[int, dict[str, str]]] = []
+        for index, name in enumerate(columns):
+            if name in _HUMAN_FIXED:
+                self.headers.append(_HUMAN_FIXED[name])
+            elif name.endswith("_reason") and name.removesuffix("_reason") in parts:
+                self.headers.append(f"Reason: {parts[name.removesuffix('_reason')][0]}")
+            elif name in parts:
+                text, part = parts[name]
+                self.headers.append(text)
+                if part.choices:
+                    self.words.append((index, {c.value: c.label for c in part.choices}))
+            else:
+                self.headers.append(name)
+        self.words.append(
+            (columns.index("outcome"), {o.id: o.label for o in qset.outcomes.values()})
+        )
+        self.words.append((columns.index("cosign_verdict"), _VERDICT_WORDS))
+
+    def apply(self, cells: list[str]) -> None:
+        for index, words in self.words:
+            value = cells[index]
+            if not value:
+                continue
+            if value in words:
+                cells[index] = words[value]
+            elif "; " in value:  # several ticked
+                cells[index] = "; ".join(words.get(v, v) for v in value.split("; "))
 
 
 def _cell(value: Any) -> str:
@@ -146,8 +219,12 @@ def write_csv_flat(
     qset: QuestionSet,
     names: dict[str, str],
     on_row: Callable[[], None] | None = None,
+    human: bool = False,
 ) -> int:
-    """The export's CSV, from ``iter_flat_decisions`` rows; returns the row count."""
+    """The export's CSV, from ``iter_flat_decisions`` rows; returns the row count.
+
+    ``human``: headers and choices in the question set's words (the default of `export`);
+    otherwise the machine ids (``export --ids``), for scripts and other systems."""
     from infoshare_cli.reading.queries import flat_status
     from infoshare_cli.reading.records import local_time
 
@@ -156,7 +233,8 @@ def write_csv_flat(
     width = layout.width
     index = layout.index
     writer = csv.writer(sink, quoting=csv.QUOTE_ALL)
-    writer.writerow([neutralise(c) for c in columns])
+    people = HumanCells(qset, columns) if human else None
+    writer.writerow([neutralise(c) for c in (people.headers if people else columns)])
     careful = _CarefulRows()
 
     (
@@ -307,6 +385,8 @@ def write_csv_flat(
                     f"{fix.get('wrong')} | right: {fix.get('right')} | why: {fix.get('why')}"
                 )
             cells[i_corrections] = "\n".join(lines)
+        if people is not None:
+            people.apply(cells)
 
         # Quoted as csv.writer(quoting=QUOTE_ALL) does: every cell in double quotes, a double
         # quote inside doubled, "\r\n" after the row. A row with a cell a spreadsheet could

@@ -55,6 +55,15 @@ def export(
         bool,
         typer.Option("--excel", help="CSV for Excel: adds the mark Excel needs to show accents."),
     ] = False,
+    ids: Annotated[
+        bool,
+        typer.Option(
+            "--ids",
+            help="CSV with the checklist's ids for headers and answers (purpose_reason, "
+            "share_without_consent), for scripts. Without it, the CSV uses the questions' "
+            "and answers' own words.",
+        ),
+    ] = False,
     encrypt: Annotated[
         bool,
         typer.Option(
@@ -137,6 +146,8 @@ def export(
         raise InfoshareError(f"--format: use one of {', '.join(FORMATS)} (not '{format[:20]}').")
     if excel and fmt != "csv":
         raise InfoshareError("--excel goes with --format csv.")
+    if ids and fmt != "csv":
+        raise InfoshareError("--ids goes with --format csv.")
     page = None
     if template is not None:
         from infoshare_cli.outputs.templating import Printable
@@ -198,6 +209,7 @@ def export(
                 template=page,
                 unverified=unverified,
                 seal=seal,
+                human=not ids,
             )
     plural = "" if result.count == 1 else "s"
     where = result.path.absolute()
