@@ -117,7 +117,7 @@ def test_the_age_tool_opens_an_export_for_several_keys(cli, log, tmp_path, age_k
     opened = subprocess.run(
         [AGE, "-d", "-i", str(key_file), str(out)], capture_output=True, check=True
     ).stdout
-    assert opened.decode("utf-8").startswith('"id","recorded_at"')
+    assert opened.decode("utf-8").startswith('"Decision","Recorded (UTC)"')
     assert b"C-1042" in opened
 
 
