@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from support.ledger_attacks import run_cli
 from support.people import PASSPHRASES, PRIYA, SAM, answers_file_data
 
+from infoshare_cli.domain.case_refs import DIGIT_PROBLEM, lookalike_problem
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.integrity.anchors import parse_anchor
 
@@ -88,13 +89,24 @@ def case_ref_rule(value) -> tuple[str | None, str | None]:
         value = str(value)  # `case_ref: 1042` in a file is a number, and fine
     if not isinstance(value, str):
         return None, "'case_ref' is missing: give the setting's case reference for the child."
-    cleaned = " ".join(value.split())  # spaces at the ends dropped, runs of them made one
+    # NFKC (full-width and other compatibility forms made ordinary), spaces at the ends
+    # dropped, runs of them made one
+    cleaned = " ".join(unicodedata.normalize("NFKC", value).split())
     if not cleaned:
         return None, "The case reference cannot be empty. " + CASE_REF_HELP
     if len(cleaned) > 40:
         return None, "The case reference may be at most 40 characters long. " + CASE_REF_HELP
     if any(unicodedata.category(c) in UNPRINTABLE or (c.isspace() and c != " ") for c in cleaned):
         return None, "The case reference may only contain printable characters."
+    for c in cleaned:  # no letter that passes for a Latin one, no digit but 0-9
+        if c.isdigit() and c not in "0123456789":
+            return None, "That case reference cannot be used: " + DIGIT_PROBLEM
+        alphabet = unicodedata.name(c, "").split(" ")[0]
+        if c.isalpha() and alphabet in ("CYRILLIC", "GREEK", "COPTIC", "ARMENIAN", "CHEROKEE",
+                                        "LISU", "GEORGIAN", "TIFINAGH"):  # fmt: skip
+            return None, "That case reference cannot be used: " + lookalike_problem(
+                alphabet.capitalize()
+            )
     return cleaned, None
 
 

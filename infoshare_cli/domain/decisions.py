@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from infoshare_cli.domain.case_refs import normal_form, normalise_case_ref
 from infoshare_cli.domain.questions import Part, QuestionSet
 from infoshare_cli.domain.routing import Answer, Route, answer_problems, mention, route
 from infoshare_cli.domain.text import UNSAFE_MESSAGE, has_control_characters
@@ -45,7 +46,7 @@ class Draft:
 
 
 def check_case_ref(value: str) -> str:
-    cleaned = " ".join(str(value).split())
+    cleaned = normal_form(value)  # NFKC, spaces tidied (domain/case_refs.py)
     if not cleaned:
         raise InfoshareError("The case reference cannot be empty. " + CASE_REF_HELP)
     if len(cleaned) > MAX_CASE_REF:
@@ -54,7 +55,7 @@ def check_case_ref(value: str) -> str:
         )
     if not cleaned.isprintable():
         raise InfoshareError("The case reference may only contain printable characters.")
-    return cleaned
+    return normalise_case_ref(cleaned)  # no look-alike letters or digits
 
 
 _CAPITALISED_WORD = re.compile(r"[A-Z][A-Za-z'’-]*[a-z][A-Za-z'’-]*")

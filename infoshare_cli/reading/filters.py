@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from infoshare_cli.domain.case_refs import normalise_case_ref
 from infoshare_cli.domain.questions import OUTCOMES
 from infoshare_cli.domain.status import AWAITING, CORRECTED, NOT_AGREED, STATES
 from infoshare_cli.errors import InfoshareError
@@ -140,7 +141,7 @@ def make_filters(
     search_text = " ".join(search.split()) if search is not None else None
     if search is not None and not _search_terms(search_text or ""):
         raise InfoshareError("--search needs at least one word to look for.")
-    case_ref = " ".join(case.split()) if case is not None else None
+    case_ref = normalise_case_ref(case) if case is not None else None
     if case is not None and not case_ref:
         raise InfoshareError("--case needs a case reference, for example C-1042.")
     return Filters(
