@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from support.people import StaffedLog, build_staffed_log  # noqa: E402
+from support.reading import AUTO, as_reader  # noqa: E402
 
 from infoshare_cli.checklist.loading import load_question_set  # noqa: E402
 
@@ -70,8 +71,9 @@ def cli():
 
     runner = CliRunner()
 
-    def run(*args: str, input: str | None = None, db: Path | None = None):
-        argv = [str(a) for a in args]
+    def run(*args: str, input: str | None = None, db: Path | None = None, reader=AUTO):
+        # A reading command reads as Alex unless it names its reader (support/reading.py).
+        argv, input = as_reader(args, input, reader)
         env = {"INFOSHARE_DB": str(db)} if db is not None else {}
         return runner.invoke(app, argv, input=input, env=env)
 

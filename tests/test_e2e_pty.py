@@ -137,32 +137,33 @@ def test_init_then_a_cosigned_decision_in_a_terminal(env, tmp_path):
     assert saved, out
     decision_id = saved.group(1)
 
-    # infoshare show ID: the saved decision, agreed, with both names and the answers.
-    shown = subprocess.run(
-        [str(INFOSHARE), "show", decision_id],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    assert shown.returncode == 0, shown.stderr
+    # infoshare show ID: reading asks who you are (a list, then a hidden passphrase); then
+    # the saved decision, agreed, with both names and the answers.
+    show = Terminal(["show", decision_id], env, tmp_path)
+    show.answer("Who is reading", "1" + ENTER)  # Alex
+    show.answer(f"Passphrase for {ALEX}", ALEX_PASS + ENTER)
+    shown_text = show.finish()
+    assert show.child.exitstatus == 0, shown_text
+    assert ALEX_PASS not in shown_text  # the passphrase is never echoed
+    shown = subprocess.CompletedProcess([], 0, stdout=shown_text)
     assert "agreed" in shown.stdout
     for expected in ("C-1042", ALEX, PRIYA, "Referral form", "Agreed after talking it through."):
         assert expected in shown.stdout, shown.stdout
     as_json = subprocess.run(
-        [str(INFOSHARE), "show", decision_id, "--json"],
+        [str(INFOSHARE), "show", decision_id, "--json", "--as", PRIYA],
         env=env,
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
-        stdin=subprocess.DEVNULL,
+        input=PRIYA_PASS + "\n",
     )
     assert '"status": "agreed"' in as_json.stdout
     assert '"outcome": "share"' in as_json.stdout
 
     # infoshare review: pick the decision from the list and read it, no id to type.
     review = Terminal(["review"], env, tmp_path)
+    review.answer("Who is reading", "2" + ENTER)  # Priya
+    review.answer(f"Passphrase for {PRIYA}", PRIYA_PASS + ENTER)
     review.answer("Which decision do you want to read", "1" + ENTER)
     review.answer("Read another", "n")
     out = review.finish()

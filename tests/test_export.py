@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -15,6 +16,7 @@ from html.parser import HTMLParser
 import pytest
 from support.csv_reference import FORMULA_STARTS, OWASP_FORMULA_STARTS, columns_for, write_csv
 from support.people import ALEX, PASSPHRASES, PRIYA, SAM, StaffedLog
+from support.reading import append_as, read_as
 from support.review_log import SCRIPT, build_review_log, payload_for, signers
 
 from infoshare_cli.checklist.loading import load_question_set
@@ -122,7 +124,12 @@ def test_json_round_trip_and_checkable_without_the_database(cli, review_log, tmp
     assert set(data["filters"]) == {"case", "outcome", "status", "since", "until", "by", "search"}
     assert data["count"] == len(data["decisions"]) == 5
     expected = sorted(logged(cli, log), key=lambda r: r["id"])
-    assert [{k: v for k, v in d.items() if k != "entries"} for d in data["decisions"]] == expected
+    shown = [
+        {k: v for k, v in d.items() if k not in ("entries", "record_key")}
+        for d in data["decisions"]
+    ]
+    assert shown == expected
+    assert all(len(base64.b64decode(d["record_key"])) == 32 for d in data["decisions"])
     keys = data["public_keys"]
     assert all(k["from_seq"] <= head.seq for k in keys)
     assert not any("sealed" in json.dumps(k) for k in keys)
@@ -379,11 +386,11 @@ def test_formula_payloads_typed_into_the_log_are_neutralised_in_the_export(
             body = json.loads(json.dumps(base))
             body["answers"]["purpose"]["reason"] = text
             body["case_ref"] = "C-1"
-            ledger.append("decision", sam.staff_id, body, sam.sign)
+            append_as(ledger, "decision", sam, body)
         # A valid co-signature: the export refuses a log that fails verify.
         cosign = {"decision": 7, "decision_hash": ledger.get(7).hash, "verdict": "disagree",
                   "comment": "=1+2"}  # fmt: skip
-        ledger.append("cosign", signers(ledger)[ALEX].staff_id, cosign, signers(ledger)[ALEX].sign)
+        append_as(ledger, "cosign", signers(ledger)[ALEX], cosign)
     out = tmp_path / "inj.csv"
     result = cli("export", "--ids", "--by", ALEX, "--out", out, input=PASS, db=staffed_log.path)
     assert result.exit_code == 0, result.output
@@ -411,14 +418,15 @@ def _both_csvs(ledger, qset, filters, limit=0):
     for flat in (False, True):
         raw = io.BytesIO()
         sink = TextSink(raw)
-        if flat:
-            rows = iter_flat_decisions(ledger, filters, limit=limit)
-            count = write_csv_flat(sink, rows, qset, staff_names(ledger))
-        else:
-            reviews = iter_decisions(
-                ledger, filters, limit=limit, newest_first=False, with_entries=True
-            )
-            count = write_csv(sink, reviews, qset)
+        with read_as(ledger):
+            if flat:
+                rows = iter_flat_decisions(ledger, filters, limit=limit)
+                count = write_csv_flat(sink, rows, qset, staff_names(ledger))
+            else:
+                reviews = iter_decisions(
+                    ledger, filters, limit=limit, newest_first=False, with_entries=True
+                )
+                count = write_csv(sink, reviews, qset)
         outs.append((count, raw.getvalue()))
     return outs
 
@@ -442,15 +450,15 @@ def test_flat_csv_writer_matches_the_review_dict_writer_byte_for_byte(staffed_lo
             if n % 6 == 3 and ids:
                 body["revisits"] = ids[-1]
             who = (SAM, ALEX, PRIYA)[n % 3]
-            ids.append(ledger.append("decision", s[who].staff_id, body, s[who].sign).seq)
+            ids.append(append_as(ledger, "decision", s[who], body).seq)
             for k, (by, verdict) in enumerate([(who, "agree"), (ALEX, "disagree"), (PRIYA, "x")]):
                 if (n + k) % 3 == 0:
                     cosign = {"decision": ids[-1], "decision_hash": "h", "verdict": verdict,
                               "comment": text if k else ""}  # fmt: skip
-                    ledger.append("cosign", s[by].staff_id, cosign, s[by].sign)
+                    append_as(ledger, "cosign", s[by], cosign)
             if n % 7 == 4:
                 fix = {"decision": ids[-1], "wrong": text, "right": "r", "why": "w"}
-                ledger.append("correction", s[ALEX].staff_id, fix, s[ALEX].sign)
+                append_as(ledger, "correction", s[ALEX], fix)
         qset = load_question_set()
         cases = [
             make_filters(),

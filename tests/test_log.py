@@ -66,6 +66,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
         "0002_search",
         "0003_no_replace",
         "0004_keys",
+        "0005_private",
     ]
     assert "entries" in db.table_names()
     assert {"data_keys", "data_key_wraps", "record_keys"} <= set(db.table_names())
@@ -131,7 +132,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
     assert any(i.columns == ["hash"] for i in unique)
     # applying again is a no-op
     migrations.apply(db)
-    assert len(migrations.applied(db)) == 4
+    assert len(migrations.applied(db)) == 5
 
 
 def test_views_use_the_reference_indexes(ledger):

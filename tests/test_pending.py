@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import yaml
 from support.people import PASSPHRASES, SAM, answers_file_data
+from support.reading import read_as, sealed_as_the_tool
 
 import infoshare_cli.ledger.store as log_module
 
@@ -60,12 +61,12 @@ def test_show_never_prints_control_characters_from_the_log(cli, staffed_log, tmp
     from infoshare_cli.ledger.store import Ledger
 
     _decide(cli, staffed_log, tmp_path, "do_not_share", "C-ESC")
-    with Ledger.open(staffed_log.path) as ledger:
+    with Ledger.open(staffed_log.path) as ledger, read_as(ledger):
         decision = next(ledger.entries(kinds=("decision",)))
-        payload = dict(decision.payload)
-        payload.pop("id")
+        payload = {k: v for k, v in decision.payload.items() if k not in ("id", "record")}
         payload["answers"]["purpose"]["reason"] = "Cleared \x1b[2J the screen"
-        ledger.append("decision", decision.actor, payload, lambda data: "not-a-signature")
+        body = sealed_as_the_tool(ledger, "decision", payload)
+        ledger.append("decision", decision.actor, body, lambda data: "not-a-signature")
         new_id = ledger.head().seq
     result = cli("show", str(new_id), db=staffed_log.path)
     assert result.exit_code == 0, result.output
@@ -78,12 +79,13 @@ def test_log_case_and_printable_records_never_carry_control_characters(cli, staf
     from infoshare_cli.ledger.store import Ledger
 
     _decide(cli, staffed_log, tmp_path, "do_not_share", "C-ESC")
-    with Ledger.open(staffed_log.path) as ledger:
-        payload = dict(next(ledger.entries(kinds=("decision",))).payload)
-        payload.pop("id")
+    with Ledger.open(staffed_log.path) as ledger, read_as(ledger):
+        decision = next(ledger.entries(kinds=("decision",)))
+        payload = {k: v for k, v in decision.payload.items() if k not in ("id", "record")}
         payload["case_ref"] = "C-ESC\x1b[2J"
         payload["answers"]["purpose"]["reason"] = "Cleared \x1b[2J the screen"
-        ledger.append("decision", "s-forged", payload, lambda data: "not-a-signature")
+        body = sealed_as_the_tool(ledger, "decision", payload)
+        ledger.append("decision", "s-forged", body, lambda data: "not-a-signature")
         new_id = ledger.head().seq
     for args in (("log",), ("case", "C-ESC\x1b[2J"), ("show", str(new_id), "--format", "md")):
         result = cli(*args, db=staffed_log.path)

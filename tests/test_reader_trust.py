@@ -20,6 +20,7 @@ from support.ledger_attacks import (
     staff_id,
 )
 from support.people import ALEX, PRIYA, SAM
+from support.reading import sealed_as_the_tool
 
 from infoshare_cli.domain.decisions import cosign_payload
 from infoshare_cli.integrity.verify import verify_path
@@ -54,9 +55,10 @@ def verify_first_bad(log):
 
 
 def cosign_body(log, decision: int, verdict: str = "disagree") -> dict:
-    with Ledger.open(log) as ledger:
+    with Ledger.open(log) as ledger:  # sealed as the tool seals it
         target = ledger.get(decision)
-    return cosign_payload(target.seq, target.hash, verdict, "I do not agree at all.")
+        body = cosign_payload(target.seq, target.hash, verdict, "I do not agree at all.")
+        return sealed_as_the_tool(ledger, "cosign", body)
 
 
 def forge_manager(log, *, claimed_signer: str) -> tuple[str, object]:
@@ -164,7 +166,12 @@ def test_a_real_practitioner_co_signature_fails_in_show(log):
     # co-sign), so show must not call it valid either.
     sam = signer_for(log, SAM)
     with Ledger.open(log) as ledger:
-        forged = ledger.append("cosign", sam.staff_id, cosign_body(log, 10), sam.sign)
+        forged = ledger.append(
+            "cosign",
+            sam.staff_id,
+            sealed_as_the_tool(ledger, "cosign", cosign_body(log, 10)),
+            sam.sign,
+        )
     bad = verify_first_bad(log)
     assert (bad.seq, bad.code) == (forged.seq, "rule")
     shown = show_json(log, 10)

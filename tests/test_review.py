@@ -12,8 +12,10 @@ from html.parser import HTMLParser
 
 import pytest
 from support.people import ALEX, PASSPHRASES, PRIYA, SAM, StaffedLog
+from support.reading import read_as
 from support.review_log import SCRIPT, build_review_log, payload_for
 
+from infoshare_cli.ledger.sealing import reading
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.filters import REVIEW_KEYS, make_filters, parse_day
 from infoshare_cli.reading.queries import count_decisions, iter_decisions, overdue_decisions
@@ -92,7 +94,7 @@ def test_log_json_has_the_stable_keys_and_right_statuses(cli, review_log):
 
 def test_sql_status_agrees_with_the_record_status(review_log):
     log, ids = review_log
-    with log.open() as ledger:
+    with log.open() as ledger, read_as(ledger):
         for review in iter_decisions(ledger):
             status = load_decision(ledger, review["id"]).status
             assert (review["status"], review["corrected"]) == (status.state, status.corrected)
@@ -325,7 +327,7 @@ def test_stats_counts(cli, review_log):
     }
     assert len(data["months"]) == 1 and data["months"][0]["total"] == 5
     assert data["overdue"] == []  # all recorded just now
-    with log.open() as ledger:
+    with log.open() as ledger, read_as(ledger):
         later = datetime.now(UTC) + timedelta(days=3)
         assert [d["id"] for d in overdue_decisions(ledger, now=later)] == [ids["awaiting"]]
     screen = cli("stats", db=log.path).stdout
@@ -344,7 +346,7 @@ def test_correct_appends_a_signed_correction_and_keeps_the_original(cli, review_
     result = cli(*args, "--why", "Misheard", input=PASSPHRASES[PRIYA] + "\n", db=log.path)
     assert result.exit_code == 0, result.output
     assert "saved as entry" in result.stdout
-    with log.open() as ledger:
+    with log.open() as ledger, read_as(ledger):
         assert ledger.get(target) == before
         record = load_decision(ledger, target)
         assert record.status.label() == "agreed, corrected"
@@ -382,19 +384,25 @@ def test_review_needs_a_terminal(cli, review_log):
     assert result.exit_code == 1 and "needs a terminal" in result.stderr
 
 
-# --- the search index ----------------------------------------------------------------------
+# --- search: in memory, after an unlock; nothing in the clear on disk -----------------------
 
 
 def _append_many(path: str, word: str, n: int) -> None:
+    from support.people import signer
+
+    from infoshare_cli.actions.private import append_sealed, new_record
+
     payload = payload_for("do_not_share", "C-1")
     with Ledger.open(path) as ledger:
+        sam = signer(ledger, SAM)
         for i in range(n):
             body = json.loads(json.dumps(payload))
             body["answers"]["purpose"]["reason"] = f"{word} number {i}"
-            ledger.append("decision", "s-test", body, lambda _data: "not-a-real-signature")
+            with ledger.batch():
+                append_sealed(ledger, "decision", sam, body, new_record(ledger, sam))
 
 
-def test_search_index_keeps_up_with_concurrent_writers(staffed_log):
+def test_search_finds_what_concurrent_writers_sealed(staffed_log):
     words = ["alpha", "bravo", "charlie", "delta"]
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_append_many, args=(str(staffed_log.path), w, 15)) for w in words]
@@ -403,24 +411,38 @@ def test_search_index_keeps_up_with_concurrent_writers(staffed_log):
     for p in procs:
         p.join(60)
         assert p.exitcode == 0
-    with staffed_log.open() as ledger:
+    with staffed_log.open() as ledger, read_as(ledger, PRIYA):
         for word in words:
             assert count_decisions(ledger, make_filters(search=word)) == 15
-        rows = ledger.db.execute("SELECT count(*) FROM decision_text").fetchone()[0]
-        assert rows == 60
         assert count_decisions(ledger, make_filters(search="number")) == 60
+        assert count_decisions(ledger, make_filters(search="NUMB alph")) == 15
+    raw = staffed_log.path.read_bytes()
+    assert b"alpha" not in raw and b"number" not in raw
 
 
-def test_an_older_log_gets_its_search_index_on_upgrade(review_log):
+def test_search_without_an_unlock_finds_nothing(review_log):
+    log, _ = review_log
+    with log.open() as ledger, reading(ledger.conn, None):
+        assert count_decisions(ledger, make_filters(search="zebra")) == 0
+        assert count_decisions(ledger, make_filters(case="C-7")) == 0
+        assert count_decisions(ledger, make_filters()) > 0  # the outcome and status are plain
+
+
+def test_an_older_log_loses_its_plaintext_search_table_on_upgrade(review_log):
+    from infoshare_cli.ledger.schema import _SCHEMA_0002
+
     log, ids = review_log
-    with log.open() as ledger:  # undo 0002 as if the log came from before it
+    with log.open() as ledger:  # put back 0002's table as a log from before 0005 had it
         conn = ledger.db.conn
-        conn.execute("DROP TRIGGER entries_feed_search")
-        conn.execute("DROP TABLE decision_text")
-        conn.execute("DROP INDEX entries_case_ref")
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0002_search'")
+        for statement in _SCHEMA_0002:
+            conn.execute(statement)
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0005_private'")
+        assert conn.execute("SELECT count(*) FROM decision_text").fetchone()[0] > 0
     with log.open() as ledger:
-        found = [r["id"] for r in iter_decisions(ledger, make_filters(search="zebra"))]
+        tables = {n for (n,) in ledger.conn.execute("SELECT name FROM sqlite_master")}
+        assert not {"decision_text", "entries_feed_search", "entries_case_ref"} & tables
+        with read_as(ledger):
+            found = [r["id"] for r in iter_decisions(ledger, make_filters(search="zebra"))]
         assert found == [ids["not_agreed"]]
 
 
@@ -428,16 +450,12 @@ def test_queries_use_the_indexes(review_log):
     from infoshare_cli.reading.queries import _select
 
     log, _ = review_log
-    with log.open() as ledger:
-        for filters, index in (
-            (make_filters(case="C-7"), "entries_case_ref"),
-            (make_filters(), "entries_kind"),
-            (make_filters(search="bruising"), "decision_text"),
-        ):
+    with log.open() as ledger, read_as(ledger):
+        for filters in (make_filters(case="C-7"), make_filters(), make_filters(search="bruising")):
             sql, params = _select(ledger, filters)
             plan = " ".join(
                 str(row[3])
                 for row in ledger.db.execute(f"EXPLAIN QUERY PLAN {sql} ORDER BY seq DESC", params)
             )
-            assert index in plan
+            assert "entries_kind" in plan
             assert "entries_decision_ref" in plan and "entries_revisits" in plan

@@ -15,6 +15,7 @@ import itertools
 
 import pytest
 from support.people import ALEX, PRIYA, SAM, build_staffed_log
+from support.reading import append_as
 from support.review_log import payload_for, signers
 
 from infoshare_cli.actions.corrections import append_correction
@@ -72,17 +73,17 @@ def every_combination(tmp_path_factory):
         others = {"self": decider, "other": people[PRIYA], "third": people[ALEX]}
         for n, (cosigning, superseded, corrected) in enumerate(COMBINATIONS):
             payload = payload_for("do_not_share", f"C-{n}")
-            decision = ledger.append("decision", decider.staff_id, payload, decider.sign)
+            decision = append_as(ledger, "decision", decider, payload)
             for who, verdict in COSIGNINGS[cosigning]:
                 signer = others[who]
                 body = cosign_payload(decision.seq, decision.hash, verdict, "A comment.")
-                ledger.append("cosign", signer.staff_id, body, signer.sign)
+                append_as(ledger, "cosign", signer, body)
             if corrected:
                 record = load_decision(ledger, decision.seq)
                 append_correction(ledger, record, people[PRIYA], "the date", "26 Nov", "typo")
             if superseded:
                 again = {**payload_for("do_not_share", f"C-{n}"), "revisits": decision.seq}
-                ledger.append("decision", decider.staff_id, again, decider.sign)
+                append_as(ledger, "decision", decider, again)
             made[decision.seq] = (cosigning, superseded, corrected)
     return path, made
 

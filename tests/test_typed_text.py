@@ -14,6 +14,7 @@ from support.people import (
     SAM,
     answers_file_data,
 )
+from support.reading import read_as
 
 from infoshare_cli.actions.corrections import correction_payload
 from infoshare_cli.asking.prompts import _validator
@@ -172,7 +173,7 @@ def test_a_printable_case_reference_is_stored_as_typed(cli, staffed_log, tmp_pat
     path.write_text(json.dumps(data), encoding="utf-8")
     result = cli("decide", "--answers", path, input=PASSPHRASES[SAM] + "\n", db=staffed_log.path)
     assert result.exit_code == 0, result.output
-    with staffed_log.open() as ledger:
+    with staffed_log.open() as ledger, read_as(ledger):
         newest = ledger.get(ledger.count())
-    assert newest.kind == "decision"
-    assert newest.payload["case_ref"] == stored
+        assert newest.kind == "decision"
+        assert newest.payload["case_ref"] == stored

@@ -27,6 +27,7 @@ from support.ledger_attacks import (
     staff_id,
 )
 from support.people import ALEX, JO, PRIYA, SAM, build_staffed_log
+from support.reading import sealed_as_the_tool
 
 from infoshare_cli.domain.decisions import cosign_payload
 from infoshare_cli.integrity.anchors import parse_anchor
@@ -240,7 +241,7 @@ def test_a_registered_key_that_is_not_a_key_signs_nothing(log, public_key):
         entry = ledger.append(
             "decision",
             mallory,
-            {"case_ref": "C-1042", "outcome": "share"},
+            sealed_as_the_tool(ledger, "decision", {"case_ref": "C-1042", "outcome": "share"}),
             lambda message: base64.b64encode(bytes(64)).decode(),
         )
     bad = first_bad(log)
@@ -402,7 +403,8 @@ def test_a_whole_new_log_with_new_keys_is_only_caught_by_an_anchor(log, tmp_path
 def _append(path, name, kind, payload):
     signer = signer_for(path, name)
     with Ledger.open(path) as ledger:
-        return ledger.append(kind, signer.staff_id, payload, signer.sign)
+        body = sealed_as_the_tool(ledger, kind, payload)
+        return ledger.append(kind, signer.staff_id, body, signer.sign)
 
 
 def test_a_decision_co_signed_by_its_author(log):
@@ -445,7 +447,12 @@ def test_an_entry_signed_by_a_deactivated_manager(log):
 
     with Ledger.open(log) as ledger:
         jo = unlock(find_member(load_register(ledger), JO), PASSPHRASES[JO])
-        entry = ledger.append("decision", jo.staff_id, {"case_ref": "C-9"}, jo.sign)
+        entry = ledger.append(
+            "decision",
+            jo.staff_id,
+            sealed_as_the_tool(ledger, "decision", {"case_ref": "C-9"}),
+            jo.sign,
+        )
     bad = first_bad(log)
     assert (bad.seq, bad.code) == (entry.seq, "signer")
     assert "Jo Baker, who had been deactivated (entry #6)" in bad.message

@@ -62,8 +62,8 @@ def test_an_edited_entry_payload_is_caught(tmp_path, data):
 
 
 def test_a_rehashed_entry_is_caught_by_its_signature(tmp_path, data):
-    entry = data["decisions"][1]["entries"][0]
-    entry["payload"] = entry["payload"].replace('"C-1042"', '"C-9999"')
+    entry = data["decisions"][1]["entries"][0]  # (the case reference is sealed: the outcome)
+    entry["payload"] = entry["payload"].replace('"do_not_share"', '"share"')
     entry["hash"] = compute_hash(*(entry[k] for k in ("seq", "kind", "recorded_at", "actor")),
                                  entry["payload"], entry["prev_hash"])  # fmt: skip
     bad = check(tmp_path, data).first_bad

@@ -27,6 +27,7 @@ from support.prompt_driver import (
     typed,
     who,
 )
+from support.reading import read_as
 
 from infoshare_cli.actions.deciding import NOBODY
 from infoshare_cli.asking.flows import interactive_decision
@@ -83,7 +84,7 @@ def test_each_outcome_through_the_real_prompts(staffed_log, qset, outcome):
         assert payload["basis"] == ["public interest: evidence of significant harm"]
     assert written.cosign.payload["verdict"] == "agree"
     assert written.cosign.payload["comment"] == ""  # an agreeing comment may be left empty
-    with staffed_log.open() as ledger:
+    with staffed_log.open() as ledger, read_as(ledger):
         record = load_decision(ledger, written.decision.seq)
         assert record.status.label() == "agreed"
         assert [c.seq for c in record.cosigns] == [written.cosign.seq]

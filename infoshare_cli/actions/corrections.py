@@ -6,6 +6,7 @@ it by id and hash and is shown with it everywhere. No terminal code.
 
 from __future__ import annotations
 
+from infoshare_cli.actions.private import append_sealed, record_of
 from infoshare_cli.domain.decisions import CONTROL_MESSAGE, MAX_TEXT
 from infoshare_cli.domain.staff import current_signer
 from infoshare_cli.domain.text import has_control_characters
@@ -57,4 +58,5 @@ def append_correction(
     payload = correction_payload(record, wrong, right, why)
     with ledger.batch():  # the signer may have been deactivated in another window meanwhile
         current_signer(load_register(ledger), signer)
-        return ledger.append("correction", signer.staff_id, payload, signer.sign)
+        record_key = record_of(ledger, signer, record.entry)
+        return append_sealed(ledger, "correction", signer, payload, record_key)

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from infoshare_cli.actions.staff import register_first_manager
+from infoshare_cli.actions.private import append_sealed, new_record, record_of
+from infoshare_cli.actions.staff import open_keys, register_first_manager
 from infoshare_cli.domain.decisions import (
     check_case_ref,
     cosign_payload,
@@ -17,6 +18,7 @@ from infoshare_cli.domain.decisions import (
 from infoshare_cli.domain.staff import cosigner_problem, current_signer
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.entries import Entry
+from infoshare_cli.ledger.sealing import reading
 from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.records import DecisionRecord, load_decision
@@ -93,6 +95,8 @@ def _same_case(earlier: DecisionRecord, case_ref: str) -> bool | None:
         wanted = check_case_ref(case_ref).casefold()
     except InfoshareError:
         return None  # reported as a problem with the case reference itself
+    if not isinstance(earlier.payload.get("case_ref"), str):
+        return None  # sealed, and not unlocked here: checked again once it is
     return " ".join(str(earlier.payload.get("case_ref", "")).split()).casefold() == wanted
 
 
@@ -119,12 +123,15 @@ def write_decision(
             problem = cosigner_problem(decider.staff_id, current_signer(register, cosigner))
             if problem:
                 raise InfoshareError(problem + " Nothing was written.")
-        revisable(ledger, payload.get("revisits"), payload["case_ref"])
-        decision = ledger.append("decision", decider.staff_id, payload, decider.sign)
+        with reading(ledger.conn, open_keys(ledger, decider)):
+            revisable(ledger, payload.get("revisits"), payload["case_ref"])
+        record = new_record(ledger, decider)
+        decision = append_sealed(ledger, "decision", decider, payload, record)
         cosign = None
         if cosigner is not None and verdict is not None:
+            open_keys(ledger, cosigner)  # the co-signer must hold the keys too
             body = cosign_payload(decision.seq, decision.hash, *verdict)
-            cosign = ledger.append("cosign", cosigner.staff_id, body, cosigner.sign)
+            cosign = append_sealed(ledger, "cosign", cosigner, body, record)
     return Written(decision, cosign)
 
 
@@ -160,4 +167,6 @@ def cosign_existing(
         problem = cosigner_problem(record.entry.actor, member)
         if problem:
             raise InfoshareError(problem + " Nothing was written.")
-        return ledger.append("cosign", cosigner.staff_id, body, cosigner.sign)
+        return append_sealed(
+            ledger, "cosign", cosigner, body, record_of(ledger, cosigner, record.entry)
+        )

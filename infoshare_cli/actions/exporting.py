@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from infoshare_cli.actions.private import append_sealed, new_record
 from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.domain.staff import current_signer
 from infoshare_cli.errors import InfoshareError
@@ -152,7 +153,7 @@ def run_export(
             # A large export takes a while: if another window deactivated the exporter or
             # changed their passphrase meanwhile, the entry would break verify's rules.
             current_signer(load_register(ledger), signer)
-            entry = ledger.append("export", signer.staff_id, payload, signer.sign)
+            entry = append_sealed(ledger, "export", signer, payload, new_record(ledger, signer))
         try:
             place(temp, path, force)
         except FileExistsError:

@@ -17,6 +17,7 @@ from infoshare_cli.actions.deciding import (
     write_decision,
 )
 from infoshare_cli.actions.staff import add_member, check_new_name, unlock_with_attempts
+from infoshare_cli.asking.reader import reading_with
 from infoshare_cli.asking.wizard import run_wizard
 from infoshare_cli.domain.decisions import (
     CASE_REF_HELP,
@@ -170,10 +171,14 @@ def interactive_decision(
     new_passphrase=None,
 ) -> Written:
     """The whole interactive `decide`: decider, case, wizard, co-signature, one write."""
-    earlier = revisable(ledger, revisits)
+    revisable(ledger, revisits)  # refused before anyone types a passphrase
     asker.say(URGENT_FIRST)
     decider = identify_decider(asker, ledger, read_passphrase)
     check_cosigners_before(asker, ledger, decider, read_passphrase, new_passphrase)
+    with reading_with(ledger, decider):  # the earlier decision opens for the decider
+        earlier = revisable(ledger, revisits)
+        if earlier is not None:
+            earlier.open_all()
     if earlier is not None:  # the same case as the decision taken again, not asked
         case_ref = check_case_ref(earlier.payload.get("case_ref", ""))
         asker.say(f"Taking decision #{earlier.id} again, for case {case_ref}.")

@@ -27,14 +27,15 @@ def identify(
     eligible: Sequence[StaffMember] | None = None,
     nothing_done: str = "Nothing was written.",
     whose_name: str = "your name",
+    option: str = "--by",
 ) -> StaffMember:
     """The person named by ``by``, or picked from ``eligible`` (default: active staff)."""
     if by is not None:
         return find_member(register, by)
     if not can_ask:
         raise InfoshareError(
-            f"Give {whose_name} with --by NAME (no terminal is attached to pick from a list). "
-            f"{nothing_done}"
+            f"Give {whose_name} with {option} NAME (no terminal is attached to pick from a "
+            f"list). {nothing_done}"
         )
     people = list(eligible) if eligible is not None else [m for m in register.values() if m.active]
     if not people:
@@ -55,6 +56,7 @@ def identify_and_unlock(
     check: Callable[[StaffMember], None] | None = None,
     nothing_done: str = "Nothing was written.",
     whose_name: str = "your name",
+    option: str = "--by",
 ) -> Signer:
     """:func:`identify`, then ``check`` (for example: must be a manager), then the passphrase."""
     member = identify(
@@ -67,6 +69,7 @@ def identify_and_unlock(
         eligible=eligible,
         nothing_done=nothing_done,
         whose_name=whose_name,
+        option=option,
     )
     if check is not None:
         check(member)

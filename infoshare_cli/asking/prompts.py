@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
+from infoshare_cli.asking.lines import read_passphrase_line
 from infoshare_cli.asking.wizard import BACK
 from infoshare_cli.errors import InfoshareError
 
@@ -230,23 +231,6 @@ def _validator(kind: str, back: bool) -> Callable[[str], bool | str]:
         return True
 
     return validate
-
-
-def read_passphrase_line(prompt: str) -> str:
-    """A passphrase from standard input when it is not a terminal (scripts and tests).
-
-    One passphrase per line; the prompt goes to standard error so it never mixes with
-    output a script reads.
-    """
-    print(f"{prompt}: ", end="", file=sys.stderr, flush=True)
-    line = sys.stdin.readline()
-    if not line:
-        # Input that ran out is a mistake to fix, not someone choosing to stop.
-        raise InfoshareError(
-            "No passphrase was given on standard input: nothing was written.", exit_code=130
-        )
-    print(file=sys.stderr)
-    return line.rstrip("\r\n")
 
 
 def passphrase_reader(asker: QuestionaryAsker | None = None) -> Callable[[str], str]:

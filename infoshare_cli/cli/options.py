@@ -39,6 +39,16 @@ TemplateOption = Annotated[
         dir_okay=False,
     ),
 ]
+ReaderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="Who is reading (your name); you then type your passphrase. The log is private: "
+        "asked at a terminal if not given.",
+        show_default=False,
+        metavar="NAME",
+    ),
+]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON for scripts instead of tables for people.")
 ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infoshare_cli.domain.privacy import SEALED
 from infoshare_cli.domain.signing import in_force
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
@@ -15,6 +17,8 @@ from infoshare_cli.integrity.chain import _load_object
 from infoshare_cli.integrity.export_file import load_export
 from infoshare_cli.integrity.report import _HEX64, EXPORT_FORMAT, Anchor, Problem
 from infoshare_cli.integrity.signatures import _Keys, _signature_ok, entry_hash_fast
+from infoshare_cli.ledger.keys import KeyUnavailable
+from infoshare_cli.ledger.sealing import open_with_key
 
 # --- checking an export ---------------------------------------------------------------------
 
@@ -316,6 +320,17 @@ def _export_decision_fields(
     if payload is None:
         return [problem("its contents are not readable JSON.")]
     found: list[Problem] = []
+    if SEALED in payload:  # its personal fields are sealed: opened with the record key it carries
+        try:
+            key = base64.b64decode(str(decision.get("record_key", "")), validate=True)
+            payload = open_with_key(kind, payload, key)
+        except (ValueError, KeyUnavailable):
+            return [
+                problem(
+                    "its sealed contents do not open with the record key the export carries, "
+                    "so what the export shows cannot be matched with what was signed."
+                )
+            ]
     if decision.get("id") != seq:
         found.append(problem(f"it is shown in the export as decision #{decision.get('id')}."))
     if "recorded_at" in decision and decision["recorded_at"] != recorded_at:

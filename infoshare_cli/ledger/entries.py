@@ -15,6 +15,8 @@ append to the same file at once and the sequence stays gap-free and the chain in
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -32,6 +34,11 @@ MIGRATION_SET = "infoshare"
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _COLUMNS = "seq, kind, recorded_at, actor, payload, prev_hash, hash, signature"
+
+# Set while someone who unlocked is reading (ledger.sealing.reading): opens a sealed payload.
+PAYLOAD_OPENER: ContextVar[Callable[[Entry, dict], dict] | None] = ContextVar(
+    "infoshare_payload_opener", default=None
+)
 
 
 # --- hashing --------------------------------------------------------------------------------
@@ -89,11 +96,21 @@ class Entry:
     def payload(self) -> dict[str, Any]:
         """The payload parsed from ``payload_text`` (parsed once, then cached).
 
+        Personal fields are sealed (see ``ledger.sealing``): they are opened here when the
+        entry is read inside ``sealing.reading`` after an unlock; otherwise, or if they do
+        not open, the payload carries ``"_unreadable"`` (why) and no personal field.
         Treat it as read-only: ``payload_text`` is what the hash covers.
         """
         payload = self._payload
         if payload is None:
             payload = json.loads(self.payload_text)
+            if type(payload) is dict and "sealed" in payload:
+                opener = PAYLOAD_OPENER.get()
+                if opener is None:
+                    payload = {k: v for k, v in payload.items() if k != "sealed"}
+                    payload["_unreadable"] = "locked: unlock with a passphrase to read it"
+                else:
+                    payload = opener(self, payload)
             object.__setattr__(self, "_payload", payload)
         return payload
 

@@ -271,3 +271,21 @@ _SCHEMA_0004 = [
 def _migration_0004_keys(db: sqlite_utils.Database) -> None:
     for statement in _SCHEMA_0004:
         db.execute(statement)
+
+
+# 0005_private: personal content is sealed inside entries (ledger.sealing), so nothing may
+# keep it in the clear beside them. The full-text table held what people typed, and the
+# case-reference index the case references: both go (secure_delete overwrites their pages,
+# and the WAL is checkpointed after). Search and --case now open the content in memory,
+# after an unlock.
+_SCHEMA_0005 = [
+    "DROP TRIGGER IF EXISTS entries_feed_search",
+    "DROP TABLE IF EXISTS decision_text",
+    "DROP INDEX IF EXISTS entries_case_ref",
+]
+
+
+@migrations(name="0005_private")
+def _migration_0005_private(db: sqlite_utils.Database) -> None:
+    for statement in _SCHEMA_0005:
+        db.execute(statement)

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from infoshare_cli.domain.timeline import behind_by, describe_gap, parse_time
+from infoshare_cli.domain.privacy import PERSONAL_FIELDS, SEALED
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 from infoshare_cli.ledger.crypto import canonical_json
@@ -81,6 +82,8 @@ def _migrate(ledger: Ledger) -> None:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+    # 0005 dropped what held plaintext: let no copy of those pages wait in the WAL.
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def refuse_if_clock_behind(newest: str, now: str) -> None:
@@ -103,6 +106,15 @@ def _not_a_log(path: Path, why: str) -> InfoshareError:
         f"{path} is not an infoshare log ({why}). Check the --db path, or run "
         f"{command('init')} to set up a new log somewhere else."
     )
+
+
+def _refuse_unsealed(conn: sqlite3.Connection, kind: str, payload: dict) -> None:
+    """A log that encrypts its content never takes a personal field in the clear."""
+    personal = PERSONAL_FIELDS.get(kind, ())
+    if SEALED in payload or not any(name in payload for name in personal):
+        return
+    if conn.execute("SELECT 1 FROM data_keys LIMIT 1").fetchone() is not None:
+        raise ValueError(f"a {kind} entry's personal fields must be sealed (ledger.sealing)")
 
 
 # --- the ledger -----------------------------------------------------------------------------
@@ -284,6 +296,7 @@ class Ledger:
         """
         if kind not in KINDS:
             raise ValueError(f"unknown entry kind {kind!r}; expected one of {KINDS}")
+        _refuse_unsealed(self._conn, kind, payload)
         if not isinstance(actor, str) or not actor:
             raise ValueError("actor must be a non-empty staff id")
         if not isinstance(payload, dict):

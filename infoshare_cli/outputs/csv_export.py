@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from infoshare_cli.domain.questions import Part, QuestionSet
+from infoshare_cli.ledger.sealing import payload_opener
 from infoshare_cli.outputs.files import FORMULA_STARTS, TextSink
 
 # --- CSV --------------------------------------------------------------------------------
@@ -267,6 +268,7 @@ def write_csv_flat(
     blank = [""] * width
     cell = _cell
     loads = _json_loader()
+    opened = payload_opener()  # sealed content, opened with the keys of whoever unlocked
     risky_first = _RISKY_FIRST
     risky_cell = _RISKY_CELL.search
     chunk: list[str] = []
@@ -277,11 +279,14 @@ def write_csv_flat(
         other.append(f"{name}: {cell(answer.get('answer'))}{reason}")
 
     for seq, recorded_at, actor, body, digest, _, cosigns, fixes, later in rows:
-        payload = loads(body)
+        payload = opened(seq, "decision", loads(body))
         cells = blank[:]
         decided_by = names.get(actor, actor)
         signed = (
-            [(c_actor, c_at, loads(c_body)) for _, c_at, c_actor, c_body in loads(cosigns)]
+            [
+                (c_actor, c_at, opened(c_seq, "cosign", loads(c_body)))
+                for c_seq, c_at, c_actor, c_body in loads(cosigns)
+            ]
             if cosigns is not None
             else []
         )
@@ -379,7 +384,7 @@ def write_csv_flat(
         if fixes is not None:
             lines = []
             for c_seq, c_at, c_actor, c_body in loads(fixes):
-                fix = loads(c_body)
+                fix = opened(c_seq, "correction", loads(c_body))
                 lines.append(
                     f"#{c_seq} {c_at} by {names.get(c_actor, c_actor)}: wrong: "
                     f"{fix.get('wrong')} | right: {fix.get('right')} | why: {fix.get('why')}"

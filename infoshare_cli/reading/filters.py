@@ -165,9 +165,7 @@ def _search_terms(text: str) -> list[str]:
     return re.findall(r"\w+", text)
 
 
-def fts_query(text: str) -> str:
-    """People's words as a safe FTS5 query: every word must appear (as a word prefix).
-
-    Each word is quoted, so FTS5 operators and punctuation typed by a user are only text.
-    """
-    return " ".join(f'"{term}"*' for term in _search_terms(text))
+def search_query(text: str) -> str:
+    """People's words as the search compares them (``ledger.sealing.matches``): every word
+    must appear in one entry, as the start of a word; accents and case do not matter."""
+    return " ".join(_search_terms(text))

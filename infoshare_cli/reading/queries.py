@@ -25,11 +25,12 @@ from infoshare_cli.domain.status import (
 from infoshare_cli.domain.text import displayable
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.entries import Entry
+from infoshare_cli.ledger.sealing import payload_opener, record_key_b64
 from infoshare_cli.ledger.store import Ledger
 
 if TYPE_CHECKING:
     from infoshare_cli.reading.records import DecisionRecord
-from infoshare_cli.reading.filters import OVERDUE_AFTER, Filters, _utc_bound, fts_query
+from infoshare_cli.reading.filters import OVERDUE_AFTER, Filters, _utc_bound, search_query
 from infoshare_cli.reading.trust import KeyRing, describe_problem
 
 # --- SQL --------------------------------------------------------------------------------
@@ -81,8 +82,8 @@ _REVISITED_BY_SQL = """
 def _conditions(ledger: Ledger, filters: Filters) -> tuple[list[str], list[Any]]:
     where = ["e.kind = 'decision'"]
     params: list[Any] = []
-    if filters.case is not None:
-        where.append("json_extract(e.payload, '$.case_ref') = ? COLLATE NOCASE")
+    if filters.case is not None:  # sealed: opened in memory (ledger.sealing.reading)
+        where.append("infoshare_case(e.kind, e.seq, e.payload) = ? COLLATE NOCASE")
         params.append(filters.case)
     if filters.outcome is not None:
         where.append("json_extract(e.payload, '$.outcome') = ?")
@@ -97,9 +98,14 @@ def _conditions(ledger: Ledger, filters: Filters) -> tuple[list[str], list[Any]]
         ids = staff_ids_named(ledger, filters.by)
         where.append(f"e.actor IN ({', '.join('?' * len(ids))})")
         params.extend(ids)
-    if filters.search is not None:
-        where.append("e.seq IN (SELECT decision FROM decision_text WHERE decision_text MATCH ?)")
-        params.append(fts_query(filters.search))
+    if filters.search is not None:  # sealed: opened and searched in memory, never on disk
+        where.append(
+            "e.seq IN (SELECT CASE r.kind WHEN 'decision' THEN r.seq"
+            " ELSE json_extract(r.payload, '$.decision') END FROM entries r"
+            " WHERE r.kind IN ('decision', 'cosign', 'correction')"
+            " AND infoshare_match(r.kind, r.seq, r.payload, ?))"
+        )
+        params.append(search_query(filters.search))
     return where, params
 
 
@@ -308,6 +314,9 @@ def _review(
     }
     if with_entries:
         review["entries"] = [entry_dict(e) for e in [decision, *related]]
+        key = record_key_b64(payload.get("record"))
+        if key is not None:  # opens only this record, whose content the export holds anyway
+            review["record_key"] = key
     if keyring is not None:
         add_checks(review, keyring, [decision, *related])
     return review
@@ -401,7 +410,7 @@ def overdue_decisions(
         item = {
             "id": row[0],
             "recorded_at": row[2],
-            "case_ref": json.loads(row[4]).get("case_ref"),
+            "case_ref": Entry(*row[:8]).payload.get("case_ref"),
             "decided_by": names.get(row[3], row[3]),
         }
         if keyring is not None:
@@ -420,8 +429,9 @@ def export_entries(ledger: Ledger, limit: int = 0) -> Iterator[dict[str, Any]]:
     sql += "ORDER BY seq DESC" + (" LIMIT ?" if limit else "")
     cursor = ledger.conn.execute(sql, [limit] if limit else [])
     try:
+        opened = payload_opener()
         for seq, recorded_at, actor, payload_text in cursor:
-            payload = json.loads(payload_text)
+            payload = opened(seq, "export", json.loads(payload_text))
             yield {
                 "id": seq,
                 "recorded_at": recorded_at,

@@ -33,6 +33,12 @@ class DecisionRecord:
     def payload(self) -> dict:
         return self.entry.payload
 
+    def open_all(self) -> None:
+        """Parse (and, inside ``ledger.sealing.reading``, open) every entry's payload now,
+        so the record can still be shown after the reader's keys are gone."""
+        for entry in (self.entry, *self.cosigns, *self.corrections):
+            entry.payload  # noqa: B018 (parsed and cached)
+
     @property
     def verdict(self) -> str | None:
         standing = standing_cosignature(

@@ -20,6 +20,7 @@ from infoshare_cli.ledger.entries import GENESIS_HASH, compute_hash
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.register import load_register
 from support.people import ALEX, PASSPHRASES, PRIYA, SAM, answers_file_data, build_staffed_log
+from support.reading import AUTO, as_reader
 
 TRIGGERS = ("entries_no_update", "entries_no_delete")
 
@@ -33,12 +34,11 @@ TRIGGERS = ("entries_no_update", "entries_no_delete")
 DECIDED_ENTRIES = 12
 
 
-def run_cli(db: Path, *args: str, input: str | None = None):
+def run_cli(db: Path, *args: str, input: str | None = None, reader=AUTO):
     from infoshare_cli.cli.main import app
 
-    return CliRunner().invoke(
-        app, [str(a) for a in args], input=input, env={"INFOSHARE_DB": str(db)}
-    )
+    argv, input = as_reader(args, input, reader)  # reading commands read as Alex
+    return CliRunner().invoke(app, argv, input=input, env={"INFOSHARE_DB": str(db)})
 
 
 def decide(db: Path, tmp: Path, outcome: str, by: str, cosigner: str | None, case="C-1042"):
@@ -195,8 +195,9 @@ def _raw_entry(entry) -> dict:
 def spec_export(path: Path) -> dict:
     """An export of every decision, built by hand to the documented format (JSON shape)."""
     from infoshare_cli.reading.records import load_decision
+    from support.reading import read_as
 
-    with Ledger.open(path) as ledger:
+    with Ledger.open(path) as ledger, read_as(ledger) as opener:
         head = ledger.head()
         names, keys = {}, []
         for entry in ledger.entries(kinds=("staff",)):
@@ -234,6 +235,7 @@ def spec_export(path: Path) -> dict:
                     "outcome_record": payload.get("outcome_record"),
                     "corrections": [],
                     "entries": [_raw_entry(e) for e in [entry, *record.cosigns]],
+                    "record_key": opener.record_key_b64(payload["record"]),
                 }
             )
     return {

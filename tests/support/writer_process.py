@@ -28,7 +28,7 @@ WRITER = textwrap.dedent(
                 sys.exit("never started")
             time.sleep(0.002)
         for i in range(count):
-            entry = ledger.append("decision", actor, {"case_ref": f"W-{i}", "n": i}, sign)
+            entry = ledger.append("decision", actor, {"outcome": f"W-{i}", "n": i}, sign)
             print(entry.seq, entry.hash, flush=True)
     """
 )

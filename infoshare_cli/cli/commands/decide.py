@@ -10,6 +10,7 @@ from infoshare_cli.cli.options import (
     DbOption,
     JsonOption,
     QuestionsOption,
+    ReaderOption,
     TemplateOption,
     resolve_db,
 )
@@ -236,17 +237,23 @@ def _print_result(path: Path, qset, written) -> None:
 
 
 def pending(
-    db: DbOption = None, questions: QuestionsOption = None, json: JsonOption = False
+    reader: ReaderOption = None,
+    db: DbOption = None,
+    questions: QuestionsOption = None,
+    json: JsonOption = False,
 ) -> None:
     """List decisions awaiting co-signature, oldest first, with their age."""
     from datetime import UTC, datetime, timedelta
 
+    from infoshare_cli.asking.reader import reading_as
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.queries import pending_decisions
     from infoshare_cli.reading.records import age_text, local_time, parse_time, staff_names
 
-    with Ledger.open(resolve_db(db)) as ledger:
+    with Ledger.open(resolve_db(db)) as ledger, reading_as(ledger, reader):
         records = pending_decisions(ledger)
+        for r in records:
+            r.open_all()  # opened now, while the reader's keys are at hand
         names = staff_names(ledger)
     if json:
         import json as jsonlib
@@ -314,6 +321,7 @@ def cosign(
     from infoshare_cli.asking.flows import ask_verdict
     from infoshare_cli.asking.identify import identify_and_unlock
     from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
+    from infoshare_cli.asking.reader import reading_with
     from infoshare_cli.checklist.loading import load_question_set
     from infoshare_cli.domain.staff import cosigner_problem
     from infoshare_cli.errors import Cancelled, WrongPassphrase
@@ -353,6 +361,9 @@ def cosign(
                 check=may_cosign,
                 whose_name="the co-signing manager's name",
             )
+            with reading_with(ledger, signer):  # the decision opens once they have unlocked
+                record = load_decision(ledger, record.id)
+                record.open_all()
             if sys.stdin.isatty():
                 given = ask_verdict(asker, qset, record.payload)
             else:
@@ -426,9 +437,11 @@ def show(
         bool, typer.Option("--force", help="With --out: replace the file if it exists.")
     ] = False,
     template: TemplateOption = None,
+    reader: ReaderOption = None,
 ) -> None:
     """Show one decision in full: every answer and reason, the outcome, the signatures,
     corrections and links. --format md|html makes a printable record."""
+    from infoshare_cli.asking.reader import reading_as
     from infoshare_cli.checklist.loading import load_question_set
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.records import (
@@ -445,16 +458,24 @@ def show(
     if format is not None and json:
         raise InfoshareError("Use either --json or --format, not both.")
     qset = load_question_set(questions)
-    with Ledger.open(resolve_db(db)) as ledger:
-        record = load_decision(ledger, parse_id(decision_id))
-        if format is not None:
-            from infoshare_cli.cli.showing import show_printable
+    wanted = parse_id(decision_id)
+    if format is not None and format.lower() in ("md", "html"):
+        from infoshare_cli.outputs.templating import Printable
 
-            show_printable(ledger, qset, record.id, format, out, force, template)
-            return
-        names = staff_names(ledger)
-        problems = record_problems(ledger, record)
-        verified = {seq: problem is None for seq, problem in problems.items()}
+        Printable(format.lower(), template)  # a broken template is found before any passphrase
+    with Ledger.open(resolve_db(db)) as ledger:
+        load_decision(ledger, wanted)  # "no such decision" before anyone types a passphrase
+        with reading_as(ledger, reader):
+            record = load_decision(ledger, wanted)
+            record.open_all()  # opened now, while the reader's keys are at hand
+            if format is not None:
+                from infoshare_cli.cli.showing import show_printable
+
+                show_printable(ledger, qset, record.id, format, out, force, template)
+                return
+            names = staff_names(ledger)
+            problems = record_problems(ledger, record)
+            verified = {seq: problem is None for seq, problem in problems.items()}
     if json:
         import json as jsonlib
 

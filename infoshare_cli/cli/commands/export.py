@@ -134,6 +134,7 @@ def export(
     from infoshare_cli.actions.exporting import run_export
     from infoshare_cli.asking.identify import identify_and_unlock
     from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
+    from infoshare_cli.asking.reader import reading_with
     from infoshare_cli.checklist.loading import load_question_set
     from infoshare_cli.ledger.age_files import AGE_EXTENSION, AgeSeal, check_recipients
     from infoshare_cli.ledger.store import Ledger
@@ -194,7 +195,7 @@ def export(
         elif encrypt:
             seal = AgeSeal(passphrase=_file_passphrase(ask, own=typed[-1]))
         typed.clear()
-        with _progress(ledger, filters, count) as on_row:
+        with reading_with(ledger, signer), _progress(ledger, filters, count) as on_row:
             result = run_export(
                 ledger,
                 signer,

@@ -16,6 +16,7 @@ from infoshare_cli.cli.options import (
     JsonOption,
     OutcomeOption,
     QuestionsOption,
+    ReaderOption,
     SearchOption,
     SinceOption,
     StatusOption,
@@ -59,11 +60,13 @@ def log(
         bool,
         typer.Option("--exports", help="List the exports instead: who took records off, when."),
     ] = False,
+    reader: ReaderOption = None,
     db: DbOption = None,
     questions: QuestionsOption = None,
     json: JsonOption = False,
 ) -> None:
     """List decisions, newest first. Filter by case, outcome, status, dates, person or words."""
+    from infoshare_cli.asking.reader import reading_as
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.filters import make_filters
     from infoshare_cli.reading.queries import export_entries, iter_decisions
@@ -72,7 +75,7 @@ def log(
     filters = make_filters(
         case=case, outcome=outcome, status=status, since=since, until=until, by=by, search=search
     )
-    with Ledger.open(resolve_db(db)) as ledger:
+    with Ledger.open(resolve_db(db)) as ledger, reading_as(ledger, reader):
         if exports:
             if any(v is not None for v in filters.as_dict().values()):
                 raise InfoshareError("--exports lists every export; it takes no filters.")
@@ -205,18 +208,20 @@ def case(
     case_ref: Annotated[
         str, typer.Argument(metavar="REF", help="The case reference, e.g. C-1042.")
     ],
+    reader: ReaderOption = None,
     db: DbOption = None,
     questions: QuestionsOption = None,
     json: JsonOption = False,
 ) -> None:
     """Everything decided about one case, oldest first: decisions, co-signatures, corrections."""
+    from infoshare_cli.asking.reader import reading_as
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.filters import make_filters
     from infoshare_cli.reading.queries import iter_decisions
     from infoshare_cli.reading.trust import KeyRing
 
     filters = make_filters(case=case_ref)
-    with Ledger.open(resolve_db(db)) as ledger:
+    with Ledger.open(resolve_db(db)) as ledger, reading_as(ledger, reader):
         keyring = KeyRing(ledger)
         found = iter_decisions(ledger, filters, newest_first=False, keyring=keyring)
         if json:
@@ -247,18 +252,20 @@ def case(
 def stats(
     since: SinceOption = None,
     until: UntilOption = None,
+    reader: ReaderOption = None,
     db: DbOption = None,
     questions: QuestionsOption = None,
     json: JsonOption = False,
 ) -> None:
     """Decisions per month by outcome and status, and co-signatures waiting too long."""
+    from infoshare_cli.asking.reader import reading_as
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.filters import make_filters
     from infoshare_cli.reading.statistics import decision_stats
     from infoshare_cli.reading.trust import KeyRing
 
     filters = make_filters(since=since, until=until)
-    with Ledger.open(resolve_db(db)) as ledger:
+    with Ledger.open(resolve_db(db)) as ledger, reading_as(ledger, reader):
         keyring = KeyRing(ledger)
         result = decision_stats(ledger, filters, keyring)
     totals, overdue = result["totals"], result["overdue"]
@@ -314,6 +321,7 @@ def correct(
     from infoshare_cli.actions.corrections import append_correction, correction_payload
     from infoshare_cli.asking.identify import identify_and_unlock
     from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
+    from infoshare_cli.asking.reader import reading_with
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.records import load_decision, parse_id
     from infoshare_cli.reading.register import load_register
@@ -342,10 +350,12 @@ def correct(
             can_ask=terminal,
         )
         member = signer.member
-        if missing:
-            texts = _ask_correction(asker, ledger, questions, record.id, texts)
-        correction_payload(record, **texts)
-        entry = append_correction(ledger, record, signer, **texts)
+        with reading_with(ledger, signer):
+            record = load_decision(ledger, record.id)  # now it opens for them
+            if missing:
+                texts = _ask_correction(asker, ledger, questions, record.id, texts)
+            correction_payload(record, **texts)
+            entry = append_correction(ledger, record, signer, **texts)
     typer.echo(
         f"Decision #{record.id}: correction by {member.name} saved as entry #{entry.seq}. "
         "The original is unchanged; the correction is shown with it everywhere."
@@ -376,11 +386,13 @@ def review(
         int, _count_option(30, "How many recent decisions to choose from (0 for all).")
     ] = 30,
     case: CaseOption = None,
+    reader: ReaderOption = None,
     db: DbOption = None,
     questions: QuestionsOption = None,
 ) -> None:
     """Pick a recent decision from a list and read it in full. No ids to type."""
     from infoshare_cli.asking.prompts import QuestionaryAsker
+    from infoshare_cli.asking.reader import reading_as
     from infoshare_cli.checklist.loading import load_question_set
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.filters import make_filters
@@ -395,7 +407,7 @@ def review(
     qset = load_question_set(questions)
     filters = make_filters(case=case)
     asker = QuestionaryAsker()
-    with Ledger.open(resolve_db(db)) as ledger:
+    with Ledger.open(resolve_db(db)) as ledger, reading_as(ledger, reader, asker):
         choices = [
             (
                 str(r["id"]),

@@ -1,0 +1,87 @@
+"""Reading asks who you are: the reader names themselves (``--as``, or picks their name at a
+terminal) and types their passphrase once; then what the log holds opens for them.
+
+Named readers in a script never import questionary (see tests/test_performance.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+
+from infoshare_cli.actions.staff import open_keys, unlock_with_attempts
+from infoshare_cli.domain.staff import find_member
+from infoshare_cli.ledger.keystore import has_keys
+from infoshare_cli.ledger.sealing import reading
+from infoshare_cli.ledger.signer import Signer
+from infoshare_cli.reading.register import load_register
+
+NOTHING_SHOWN = "Nothing was shown."
+PRIVATE = "The log is private: only registered staff can read it, with their passphrase."
+
+
+def reader_keys(ledger, signer: Signer):
+    """The keys ``signer`` reads with: None for a log from before encryption (its entries
+    are plaintext, so there is nothing to open)."""
+    return open_keys(ledger, signer) if has_keys(ledger.conn) else None
+
+
+def _unlock_reader(ledger, name: str | None, asker) -> Signer:
+    terminal = sys.stdin.isatty() and sys.stdout.isatty()
+    register = load_register(ledger)
+    if name is not None:  # named: no list to pick from, so no questionary
+        member = find_member(register, name)
+        if sys.stdin.isatty():
+            from infoshare_cli.asking.prompts import passphrase_reader
+
+            return unlock_with_attempts(member, passphrase_reader(asker))
+        from infoshare_cli.asking.lines import read_passphrase_line
+
+        return unlock_with_attempts(member, read_passphrase_line)
+    from infoshare_cli.asking.identify import identify_and_unlock
+    from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
+
+    asker = asker or (QuestionaryAsker() if terminal else None)
+    return identify_and_unlock(
+        asker,
+        register,
+        None,
+        passphrase_reader(asker),
+        question="Who is reading?",
+        help="The log is private: pick your own name, then type your passphrase.",
+        can_ask=terminal,
+        nothing_done=f"{PRIVATE} {NOTHING_SHOWN}",
+        whose_name="your name (who is reading)",
+        option="--as",
+    )
+
+
+@contextlib.contextmanager
+def reading_as(ledger, name: str | None, asker=None) -> Iterator[Signer]:
+    """The reader unlocks once; inside the block, what the log holds opens for them.
+
+    A wrong passphrase, or someone deactivated, reads nothing.
+    """
+    signer = _unlock_reader(ledger, name, asker)
+    with reading(ledger.conn, reader_keys(ledger, signer)) as opener:
+        yield signer
+    report_unopened(opener.problems)
+
+
+@contextlib.contextmanager
+def reading_with(ledger, signer: Signer) -> Iterator[None]:
+    """What the log holds opens for ``signer`` (already unlocked) inside the block."""
+    with reading(ledger.conn, reader_keys(ledger, signer)) as opener:
+        yield
+    report_unopened(opener.problems)
+
+
+def report_unopened(problems: dict[int, str]) -> None:
+    """Name, entry by entry, content that did not open: it was not shown as genuine."""
+    for seq, why in sorted(problems.items()):
+        print(
+            f"Warning: the content of entry #{seq} could not be opened ({why}); it is not "
+            "shown. Run `infoshare verify`.",
+            file=sys.stderr,
+        )
