@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from support.erasing import decide_with_record, wrapped_key
-from support.people import ALEX, JO, PASSPHRASES, PRIYA, SAM, signer
+from support.people import ALEX, JO, PASSPHRASES, PRIYA, SAM, StaffedLog, signer
+from support.reading import read_as
+from support.review_log import payload_for
 
 from infoshare_cli.actions.erasing import erase_decisions
 from infoshare_cli.actions.staff import open_keys
@@ -213,11 +215,14 @@ def test_erase_command_with_a_corrected_copy_then_verify_reports_it(cli, two_dec
     assert "co-signed by Priya Shah" in result.stdout
     assert "Backups taken before now still hold" in result.stderr
     assert "Jane Smith" not in result.output
-    with log.open() as ledger:
+    with log.open() as ledger, read_as(ledger, SAM) as opener:
         copy = ledger.head()
         assert copy.kind == "decision" and copy.payload["copy_of"] == first
         assert copy.payload["case_ref"] == "C-3001" and copy.payload["record"] != record
-        assert copy.payload["answers"] == ledger.get(first).payload["answers"]
+        # The copy holds the content; the erased original no longer opens for anyone.
+        assert copy.payload["answers"] == payload_for("do_not_share", "C-1042")["answers"]
+        assert "answers" not in ledger.get(first).payload and first in opener.problems
+        assert b"Jane Smith" not in log.path.read_bytes()
         assert keystore.record_key(
             ledger.conn, open_keys(ledger, signer(ledger, SAM)), copy.payload["record"]
         )
@@ -262,11 +267,12 @@ def test_erase_command_refusals_write_nothing(cli, two_decisions, args, lines, p
         assert wrapped_key(ledger, record)
 
 
-def test_erase_command_on_a_decision_without_its_own_key(cli, staffed_log):
-    from support.review_log import decide, payload_for
-
-    with staffed_log.open() as ledger:
-        old = decide(ledger, signer(ledger, SAM), payload_for("do_not_share", "C-1"))
+def test_erase_command_on_a_decision_without_its_own_key(cli, tmp_path):
+    # A log made before encryption (the golden log): its decisions have no key to destroy.
+    golden = tmp_path / "golden.db"
+    golden.write_bytes((Path(__file__).parent / "data" / "golden.db").read_bytes())
+    staffed_log = StaffedLog(golden)
+    old = 7
     result = cli(
         "erase",
         str(old),

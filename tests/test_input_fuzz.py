@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support.ledger_attacks import run_cli
 from support.people import PASSPHRASES, PRIYA, SAM, answers_file_data
+from support.reading import read_as
 
 from infoshare_cli.domain.case_refs import DIGIT_PROBLEM, lookalike_problem
 from infoshare_cli.errors import InfoshareError
@@ -147,10 +148,10 @@ def assert_refused_exactly(result, message: str) -> None:
 
 
 def newest_decision(staffed_log) -> dict:
-    with staffed_log.open() as ledger:
+    with staffed_log.open() as ledger, read_as(ledger):
         entry = ledger.get(ledger.count())
-    assert entry.kind == "decision"
-    return entry.payload
+        assert entry.kind == "decision"
+        return entry.payload
 
 
 case_refs = st.one_of(

@@ -103,10 +103,10 @@ def test_tabs_and_line_breaks_in_a_reason_are_fine(cli, staffed_log, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert staffed_log.count() == before + 1
-    with staffed_log.open() as ledger:
+    with staffed_log.open() as ledger, read_as(ledger):
         stored = ledger.get(before + 1)
-    assert stored.kind == "decision"
-    assert stored.payload["answers"]["consent"] == {"answer": "refused", "reason": reason}
+        assert stored.kind == "decision"
+        assert stored.payload["answers"]["consent"] == {"answer": "refused", "reason": reason}
 
 
 @pytest.mark.parametrize("text", CONTROL_TEXTS)

@@ -289,8 +289,9 @@ def test_a_cosigner_failure_saves_the_decision_as_awaiting(staffed_log, qset, fa
     assert staffed_log.count() == before + 1  # the decision, with no co-signature
     assert written.cosign is None
     assert why in written.cosign_missing
-    with staffed_log.open() as ledger:
+    with staffed_log.open() as ledger, read_as(ledger):
         record = load_decision(ledger, written.decision.seq)
+        record.open_all()
     assert record.status.label() == "awaiting co-signature"
     assert record.payload["answers"] == expected_answers("do_not_share")
 

@@ -18,6 +18,7 @@ from infoshare_cli.domain.decisions import (
 from infoshare_cli.domain.staff import cosigner_problem, current_signer
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.entries import Entry
+from infoshare_cli.ledger.keystore import has_keys
 from infoshare_cli.ledger.sealing import reading
 from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
@@ -123,13 +124,15 @@ def write_decision(
             problem = cosigner_problem(decider.staff_id, current_signer(register, cosigner))
             if problem:
                 raise InfoshareError(problem + " Nothing was written.")
-        with reading(ledger.conn, open_keys(ledger, decider)):
+        encrypted = has_keys(ledger.conn)
+        with reading(ledger.conn, open_keys(ledger, decider) if encrypted else None):
             revisable(ledger, payload.get("revisits"), payload["case_ref"])
         record = new_record(ledger, decider)
         decision = append_sealed(ledger, "decision", decider, payload, record)
         cosign = None
         if cosigner is not None and verdict is not None:
-            open_keys(ledger, cosigner)  # the co-signer must hold the keys too
+            if encrypted:
+                open_keys(ledger, cosigner)  # the co-signer must hold the keys too
             body = cosign_payload(decision.seq, decision.hash, *verdict)
             cosign = append_sealed(ledger, "cosign", cosigner, body, record)
     return Written(decision, cosign)

@@ -16,6 +16,7 @@ from infoshare_cli.domain.staff import current_signer, require_manager
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger import keystore
 from infoshare_cli.ledger.entries import Entry
+from infoshare_cli.ledger.sealing import reading, seal_payload
 from infoshare_cli.ledger.shredding import clear_old_pages, destroy_record_keys
 from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
@@ -114,7 +115,15 @@ def erase_decisions(
             require_manager(current_signer(register, signer), doing)
         targets = erasable(ledger, decision_ids)
         # Read before its key goes: the copy is made from the content.
-        original = load_decision(ledger, targets[0][0]).payload if corrected_case_ref else None
+        original = None
+        if corrected_case_ref is not None:
+            with reading(ledger.conn, keys) as opener:
+                original = load_decision(ledger, targets[0][0]).payload
+            if opener.problems:
+                raise InfoshareError(
+                    f"The content of decision #{targets[0][0]} does not open, so no corrected "
+                    "copy can be made of it. Nothing was erased. Run `infoshare verify`."
+                )
         body = erase_payload(targets, reason, why)
         erase = ledger.append("erase", eraser.staff_id, body, eraser.sign)
         confirm = ledger.append(
@@ -128,8 +137,9 @@ def erase_decisions(
             )
         copy = None
         if corrected_case_ref is not None and original is not None:
-            record, _ = keystore.new_record(ledger.conn, keys)
+            record, key = keystore.new_record(ledger.conn, keys)
             body = copy_payload(original, targets[0][0], corrected_case_ref, record)
-            copy = ledger.append("decision", eraser.staff_id, body, eraser.sign)
+            sealed = seal_payload("decision", body, record, key)  # sealed as every decision
+            copy = ledger.append("decision", eraser.staff_id, sealed, eraser.sign)
     cleared = clear_old_pages(ledger.conn)
     return Erasure(erase, confirm, [d for d, _ in targets], cleared, copy)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from infoshare_cli.actions.erasing import Erasure, erase_decisions
+from infoshare_cli.actions.private import opened_for
 from infoshare_cli.domain.retention import RetentionRule, retain_until_payload
 from infoshare_cli.domain.staff import current_signer, require_manager
 from infoshare_cli.errors import InfoshareError
@@ -39,7 +40,8 @@ def case_decisions(ledger: Ledger, case_ref: str) -> list[int]:
 
 def record_case_date(ledger: Ledger, manager: Signer, case_ref: str, until: date) -> Entry:
     """Keep the decisions a case holds now until ``until``; the entry names them by id."""
-    ids = case_decisions(ledger, case_ref)
+    with opened_for(ledger, manager):  # the case references are sealed: opened for them
+        ids = case_decisions(ledger, case_ref)
     if not ids:
         raise InfoshareError("There are no decisions for that case reference. Nothing was written.")
     return _append_setting(

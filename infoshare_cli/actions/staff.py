@@ -79,7 +79,7 @@ def open_keys(ledger: Ledger, signer: Signer) -> keystore.Keys:
         if not keystore.has_keys(ledger.conn):
             raise InfoshareError(
                 "This log was made by an earlier version of infoshare and is not encrypted. "
-                "A manager should run `infoshare migrate` to make an encrypted copy of it."
+                "Its records are not encrypted."
             ) from None
         raise InfoshareError(
             f"No key to read this log is stored for {signer.member.name}. Ask a manager to "
@@ -178,9 +178,11 @@ def add_member(
         register = load_register(ledger)
         require_manager(current_signer(register, by), "add staff")
         check_new_name(register, cleaned)
-        keys = open_keys(ledger, by)  # a manager's unlock gives the newcomer the data keys
+        # A manager's unlock gives the newcomer the data keys (none in a log from before).
+        keys = open_keys(ledger, by) if keystore.has_keys(ledger.conn) else None
         entry = ledger.append("staff", by.staff_id, payload, by.sign)
-        keystore.wrap_all_for(ledger.conn, keys, payload["staff_id"], payload["reading_key"])
+        if keys is not None:
+            keystore.wrap_all_for(ledger.conn, keys, payload["staff_id"], payload["reading_key"])
     apply_staff_entry(register, entry.seq, entry.payload)
     return register[payload["staff_id"]]
 

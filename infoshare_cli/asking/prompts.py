@@ -251,7 +251,6 @@ def ask_new_passphrase(
 
     ``also_check`` raises ``InfoshareError`` for a passphrase this use must refuse besides.
     """
-    from infoshare_cli.errors import InfoshareError
     from infoshare_cli.ledger.crypto import check_new_passphrase
 
     problem = ""

@@ -27,6 +27,16 @@ def reader_keys(ledger, signer: Signer):
     return open_keys(ledger, signer) if has_keys(ledger.conn) else None
 
 
+def legacy_notice(ledger) -> None:
+    """A log from before encryption: say so, and what to do."""
+    if not has_keys(ledger.conn):
+        print(
+            "Note: this log was made by an earlier version of infoshare and is not encrypted. "
+            "Its records are not encrypted.",
+            file=sys.stderr,
+        )
+
+
 def _unlock_reader(ledger, name: str | None, asker) -> Signer:
     terminal = sys.stdin.isatty() and sys.stdout.isatty()
     register = load_register(ledger)
@@ -64,6 +74,7 @@ def reading_as(ledger, name: str | None, asker=None) -> Iterator[Signer]:
     A wrong passphrase, or someone deactivated, reads nothing.
     """
     signer = _unlock_reader(ledger, name, asker)
+    legacy_notice(ledger)
     with reading(ledger.conn, reader_keys(ledger, signer)) as opener:
         yield signer
     report_unopened(opener.problems)

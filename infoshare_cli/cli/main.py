@@ -68,11 +68,6 @@ COMMANDS: list[tuple[str, Callable[..., Any], str]] = [
     ("verify", integrity_commands.verify, "Prove the log has not been tampered with."),
     ("anchor", integrity_commands.anchor, "A one-line statement of the log, to keep on paper."),
     ("backup", integrity_commands.backup, "A safe, checked copy of the log."),
-    (
-        "repair-search",
-        integrity_commands.repair_search,
-        "Rebuild the search index from the entries.",
-    ),
     ("init", decide_commands.init, "Set up a new log and its first manager."),
     ("rules", questions_commands.rules, "The golden rules and the critical criteria."),
 ]

@@ -88,7 +88,7 @@ def erase_payload(records: Sequence[tuple[int, str]], reason: str, why: str) -> 
 
 # What a corrected copy leaves out of the erased decision: its record (the copy has its own)
 # and its link to a decision it took again (that chain stays with the original).
-_NOT_COPIED = ("record", "revisits", "copy_of")
+_NOT_COPIED = ("id", "record", "revisits", "copy_of")
 
 
 def copy_payload(

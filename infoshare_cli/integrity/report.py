@@ -140,7 +140,6 @@ class Report:
     first_bad: Problem | None = None
     schema: list[Problem] = field(default_factory=list)
     integrity: list[str] = field(default_factory=list)  # [] when integrity_check says ok
-    derived: list[Problem] = field(default_factory=list)  # the search index vs the entries
     anchor: Anchor | None = None
     anchor_problem: Problem | None = None
     anchor_note: str = ""
@@ -154,7 +153,6 @@ class Report:
             and not self.schema
             and not self.keys
             and not self.integrity
-            and not self.derived
             and self.anchor_problem is None
         )
 
@@ -164,7 +162,6 @@ class Report:
         found += self.schema
         found += self.keys
         found += [Problem("integrity", f"SQLite's integrity check: {m}") for m in self.integrity]
-        found += self.derived
         if self.anchor_problem:
             found.append(self.anchor_problem)
         return found
@@ -186,7 +183,6 @@ class Report:
             "first_bad_entry": self.first_bad.to_json() if self.first_bad else None,
             "schema_problems": [p.to_json() for p in self.schema],
             "integrity_check": "ok" if not self.integrity else self.integrity,
-            "search_index": "ok" if not self.derived else [p.message for p in self.derived],
             "anchor": (
                 {
                     "text": self.anchor.text,

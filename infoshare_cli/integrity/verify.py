@@ -11,7 +11,6 @@ from infoshare_cli.integrity.chain import _text_factory, check_entries
 from infoshare_cli.integrity.erasures import record_key_problems
 from infoshare_cli.integrity.report import Anchor, Head, Report
 from infoshare_cli.integrity.schema import _integrity, _schema_problems
-from infoshare_cli.integrity.search_index import search_problems
 from infoshare_cli.ledger.store import Ledger
 
 # --- checking a log -------------------------------------------------------------------------
@@ -60,8 +59,6 @@ def verify_ledger(
         report.schema = _schema_problems(conn)
         report.keys = record_key_problems(conn, report.erased)
         report.integrity = _integrity(conn)
-        if not report.schema and not report.integrity:  # else the index is not to be read
-            report.derived = search_problems(conn, str(ledger.path))
         if anchor is not None:
             _apply_anchor(conn, report, anchor)
     finally:

@@ -159,15 +159,7 @@ def _migration_0001_ledger(db: sqlite_utils.Database) -> None:
 # INSERT trigger keeps it in step, so every writer feeds it inside its own transaction; it
 # never touches `entries`, so the append-only triggers are unaffected. It is derived data,
 # not part of the record: `verify` does not rely on it.
-SEARCH_KINDS = _SEARCH_KINDS = "('decision', 'cosign', 'correction')"
-
-
-def search_row_select(alias: str) -> str:
-    """SELECT (rowid, decision, body) of the search row for the entry called ``alias``.
-
-    The one definition of what the search index holds: the insert trigger, the migration,
-    ``verify``'s check and ``repair-search`` all use it."""
-    return _search_row_select(alias)
+_SEARCH_KINDS = "('decision', 'cosign', 'correction')"
 
 
 def _search_row_select(alias: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from infoshare_cli.actions.staff import open_keys
 from infoshare_cli.ledger import keystore
+from infoshare_cli.ledger.sealing import seal_payload
 from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
 from support.review_log import payload_for
@@ -22,8 +23,9 @@ def decide_with_record(
     if revisits is not None:
         payload["revisits"] = revisits
     with ledger.batch():
-        record, _ = keystore.new_record(ledger.conn, keys)
-        entry = ledger.append("decision", who.staff_id, {**payload, "record": record}, who.sign)
+        record, key = keystore.new_record(ledger.conn, keys)
+        body = seal_payload("decision", payload, record, key)
+        entry = ledger.append("decision", who.staff_id, body, who.sign)
     return entry.seq, record
 
 

@@ -256,20 +256,3 @@ def backup(
         )
     if not result.source_ok:
         raise typer.Exit(1)
-
-
-def repair_search(db: DbOption = None) -> None:
-    """Rebuild the search index (behind `log -q`) from the signed entries.
-
-    Use it when `infoshare verify` says the search index does not match the entries. The
-    entries themselves are not touched; the index is derived from them and built again.
-    """
-    from infoshare_cli.integrity.search_index import rebuild_search
-    from infoshare_cli.ledger.store import Ledger
-
-    with Ledger.open(resolve_db(db)) as ledger:
-        count = rebuild_search(ledger.conn)
-    typer.echo(
-        f"The search index was rebuilt from the entries ({count} decisions, co-signatures and "
-        "corrections). Run `infoshare verify` to check the whole log."
-    )
