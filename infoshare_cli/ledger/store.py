@@ -12,8 +12,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from infoshare_cli.domain.timeline import behind_by, describe_gap, parse_time
 from infoshare_cli.domain.privacy import PERSONAL_FIELDS, SEALED
+from infoshare_cli.domain.timeline import behind_by, describe_gap, parse_time
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 from infoshare_cli.ledger.crypto import canonical_json
