@@ -671,6 +671,7 @@ def test_the_cosigner_is_told_which_decision_first(log):
     decision = log.decide(by=SAM)
     result = log.cosign(decision, by=PRIYA)
     assert result.exit_code == 0, result.output
-    said = f"Co-signing decision #{decision}, case C-1042, taken by {SAM} on "
+    said = f"Co-signing decision #{decision}, taken by {SAM} on "
     assert said in result.output
     assert result.output.index(said) < result.output.index("Passphrase for Priya Shah")
+    assert "C-1042" not in result.output  # sealed: shown only once the co-signer unlocks

@@ -31,7 +31,7 @@ def legacy_notice(ledger) -> None:
     """A log from before encryption: say so, and what to do."""
     if not has_keys(ledger.conn):
         print(
-            "Note: this log was made by an earlier version of infoshare: "
+            "Note: this log was made by an earlier version of infoshare. "
             "Its records are not encrypted.",
             file=sys.stderr,
         )

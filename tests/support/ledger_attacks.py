@@ -135,10 +135,30 @@ def row(conn: sqlite3.Connection, seq: int) -> dict:
 
 
 def set_payload(conn: sqlite3.Connection, seq: int, change) -> None:
-    payload = json.loads(row(conn, seq)["payload"])
-    change(payload)
+    """Edit a stored payload. Sealed content is opened and sealed again with its own record
+    key, as an insider who holds the keys (Alex) could: ``change`` sees the whole payload."""
+    entry = row(conn, seq)
+    payload = json.loads(entry["payload"])
+    if "sealed" not in payload:
+        change(payload)
+    else:
+        payload = _resealed(conn, entry["kind"], payload, change)
     text = crypto.canonical_json(payload).decode()
     conn.execute("UPDATE entries SET payload = ? WHERE seq = ?", (text, seq))
+
+
+def _resealed(conn: sqlite3.Connection, kind: str, payload: dict, change) -> dict:
+    from infoshare_cli.actions.staff import open_keys
+    from infoshare_cli.ledger import keystore
+    from infoshare_cli.ledger.sealing import open_with_key, seal_payload
+
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    with Ledger.open(path, readonly=True) as ledger:
+        keys = open_keys(ledger, signer_for(Path(path), ALEX))
+        key = keystore.record_key(ledger.conn, keys, payload["record"])
+    opened = open_with_key(kind, payload, key)
+    change(opened)
+    return seal_payload(kind, opened, opened["record"], key)
 
 
 def rechain(conn: sqlite3.Connection, start: int, resign=None) -> None:

@@ -390,9 +390,12 @@ def _say_which_decision(record, register) -> None:
     from infoshare_cli.reading.records import local_time
 
     decider = register.get(record.entry.actor)
-    case_ref = displayable(str(record.payload.get("case_ref", "")))
+    # The case reference is sealed until the co-signer unlocks (a log from before
+    # encryption still shows it): then the whole record is shown before they decide.
+    case_ref = record.payload.get("case_ref")
+    case = f", case {displayable(case_ref)}" if isinstance(case_ref, str) else ""
     typer.echo(
-        f"Co-signing decision #{record.id}, case {case_ref}, taken by "
+        f"Co-signing decision #{record.id}{case}, taken by "
         f"{decider.name if decider else 'someone not on the register'} on "
         f"{local_time(record.entry.recorded_at)}.",
         err=not sys.stdin.isatty(),  # a script reads standard output: keep it for the result
