@@ -517,7 +517,7 @@ def test_the_csv_for_people_neutralises_formulas_too(cli, staffed_log, tmp_path)
         sam = signers(ledger)[SAM]
         body = payload_for("do_not_share", "C-1")
         body["answers"]["purpose"]["reason"] = "=HYPERLINK(1)"
-        ledger.append("decision", sam.staff_id, body, sam.sign)
+        append_as(ledger, "decision", sam, body)
     out = tmp_path / "people.csv"
     result = cli("export", "--by", ALEX, "--out", out, input=PASS, db=staffed_log.path)
     assert result.exit_code == 0, result.output
