@@ -7,6 +7,7 @@ import json
 import pytest
 from support.ledger_attacks import build_decided_log, copy_log, run_cli
 from support.people import PASSPHRASES, PRIYA, SAM, answers_file_data
+from support.reading import read_as
 
 from infoshare_cli.domain.case_refs import normalise_case_ref
 from infoshare_cli.errors import InfoshareError
@@ -72,7 +73,7 @@ def test_digits_from_another_writing_system_are_refused():
 def test_full_width_and_compatibility_forms_become_the_ordinary_reference(log, tmp_path):
     result = decide(log, tmp_path, "\uff23\uff0d\uff11\uff10\uff14\uff12")  # Ｃ－１０４２
     assert result.exit_code == 0, result.output
-    with Ledger.open(log) as ledger:
+    with Ledger.open(log) as ledger, read_as(ledger):
         assert ledger.head().kind == "cosign"
         newest = ledger.get(ledger.head().seq - 1)
         assert newest.payload["case_ref"] == "C-1042"
