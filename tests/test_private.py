@@ -197,3 +197,53 @@ def test_a_missing_record_key_reads_as_missing_not_as_blank_content(private_log)
         [review] = [r for r in iter_decisions(ledger) if r["id"] == decision_id]
         assert review["case_ref"] is None and review["answers"] == {}
         assert opener.problems[decision_id] == "its record key is not in the log"
+
+
+# --- verify --as: the content checked too ------------------------------------------------
+
+
+def test_verify_with_a_reader_opens_every_record_and_recomputes_outcomes(private_log, cli):
+    log, _ = private_log
+    plain = cli("verify", db=log.path)
+    assert plain.exit_code == 0 and "Passphrase" not in plain.output  # no passphrase needed
+    result = cli("verify", "--as", PRIYA, input=PASSPHRASES[PRIYA] + "\n", db=log.path)
+    assert result.exit_code == 0, result.output
+    assert "The encrypted content opens and holds." in result.stdout
+    data = json.loads(
+        cli("verify", "--json", "--as", SAM, input=PASSPHRASES[SAM] + "\n", db=log.path).stdout
+    )
+    assert data["content"]["ok"] is True and data["content"]["outcomes_recomputed"] == 1
+    assert data["content"]["opened"] == 3  # the decision, its co-signature, the correction
+
+
+def test_verify_with_a_reader_names_content_that_does_not_open(private_log, cli, tmp_path):
+    log, decision_id = private_log
+    answers = tmp_path / "other.json"
+    answers.write_text(json.dumps(answers_file_data("share", case_ref="OTHER-1", by=SAM)))
+    assert cli("decide", "--answers", answers, input=PASSPHRASES[SAM] + "\n",
+               db=log.path).exit_code == 0  # fmt: skip
+    other = log.count()
+    _swap_record_keys(log.path, _record_of(log.path, decision_id), _record_of(log.path, other))
+    result = cli("verify", "--as", ALEX, input=PASSPHRASES[ALEX] + "\n", db=log.path)
+    assert result.exit_code == 1
+    assert "The encrypted content does NOT hold." in result.stdout
+    for seq in (decision_id, decision_id + 1, decision_id + 2, other):
+        assert f"Entry #{seq}: its sealed content does not open" in result.stdout
+    assert CASE not in result.output
+
+
+def test_verify_with_a_reader_catches_an_outcome_its_answers_do_not_lead_to(staffed_log, cli):
+    """An insider with a real key signs a decision whose sealed answers lead elsewhere: the
+    chain and signature hold, so only opening the content can catch it."""
+    from support.people import signer
+    from support.reading import append_as
+    from support.review_log import payload_for
+
+    with staffed_log.open() as ledger:
+        body = payload_for("do_not_share", "C-77")
+        body["outcome"] = "share"  # what the answers do not lead to
+        forged = append_as(ledger, "decision", signer(ledger, SAM), body)
+    assert cli("verify", db=staffed_log.path).exit_code == 0
+    result = cli("verify", "--as", PRIYA, input=PASSPHRASES[PRIYA] + "\n", db=staffed_log.path)
+    assert result.exit_code == 1
+    assert f"Entry #{forged.seq}: its recorded outcome (share)" in result.stdout

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from infoshare_cli.cli.app import checking_progress
-from infoshare_cli.cli.options import DbOption, JsonOption, resolve_db
+from infoshare_cli.cli.options import DbOption, JsonOption, QuestionsOption, resolve_db
 from infoshare_cli.domain.text import displayable, json_escaped
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
@@ -48,6 +48,18 @@ def verify(
             metavar="FILE",
         ),
     ] = None,
+    reader: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Also open and check the encrypted content, as this person (they type their "
+            "passphrase): every record must open, and each outcome must follow from its "
+            "answers. Without it, verify needs no passphrase.",
+            show_default=False,
+            metavar="NAME",
+        ),
+    ] = None,
+    questions: QuestionsOption = None,
 ) -> None:
     """Prove nothing in the log was changed, removed, reordered or forged. Exit 0 only if so."""
     from infoshare_cli.integrity.anchors import read_anchor
@@ -69,11 +81,65 @@ def verify(
     finally:
         if bar is not None:
             bar.stop()
+    content = _check_content(path, reader, questions, report) if reader is not None else None
     if json:
-        typer.echo(json_escaped(jsonlib.dumps(report.to_json(), indent=2, ensure_ascii=False)))
+        data = report.to_json()
+        if content is not None:
+            data["content"] = {
+                "ok": content.ok,
+                "opened": content.opened,
+                "erased": content.erased,
+                "outcomes_recomputed": content.recomputed,
+                "other_question_set": content.other_set,
+                "problems": [{"seq": seq, "message": text} for seq, text in content.problems],
+            }
+        typer.echo(json_escaped(jsonlib.dumps(data, indent=2, ensure_ascii=False)))
     else:
         _print_report(report)
-    raise typer.Exit(0 if report.ok else 1)
+        if content is not None:
+            _print_content(content)
+    raise typer.Exit(0 if report.ok and (content is None or content.ok) else 1)
+
+
+def _check_content(path, reader: str, questions, report):
+    """`verify --as`: unlock once, then open every sealed entry and recompute outcomes."""
+    from infoshare_cli.asking.reader import reading_as
+    from infoshare_cli.checklist.loading import load_question_set
+    from infoshare_cli.integrity.content import check_content
+    from infoshare_cli.ledger.entries import PAYLOAD_OPENER
+    from infoshare_cli.ledger.store import Ledger
+
+    qset = load_question_set(questions)
+    erased = {e.record for e in report.erased}
+    with Ledger.open(path, readonly=True) as ledger, reading_as(ledger, reader):
+        opener = PAYLOAD_OPENER.get()
+        result = check_content(ledger.entries(), opener, qset, erased)
+        opener.problems.clear()  # reported below, entry by entry, not as warnings
+    return result
+
+
+def _print_content(content) -> None:
+    if content.ok:
+        typer.secho("✓ The encrypted content opens and holds.", fg="green", bold=True)
+        typer.echo(
+            f"  {content.opened} sealed entries opened; {content.recomputed} outcomes worked "
+            "out again from their answers, all as recorded."
+            + (
+                f" {content.erased} entries of erased records have no key, as erased."
+                if content.erased
+                else ""
+            )
+            + (
+                f" {content.other_set} decisions were taken under another question set and "
+                "were not worked out again (give it with --questions)."
+                if content.other_set
+                else ""
+            )
+        )
+        return
+    typer.secho("✗ The encrypted content does NOT hold.", fg="red", bold=True)
+    for seq, text in content.problems:
+        typer.echo(f"  Entry #{seq}: {displayable(text)}")
 
 
 def _print_report(report) -> None:
