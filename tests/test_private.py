@@ -137,8 +137,9 @@ def test_a_wrong_passphrase_reads_nothing_and_writes_nothing(private_log, cli):
 def test_someone_deactivated_cannot_read(private_log, cli):
     log, decision_id = private_log
     result = cli("show", decision_id, "--as", JO, input=PASSPHRASES[JO] + "\n", db=log.path)
-    assert result.exit_code == 1 and "deactivated" in result.stderr
-    assert CASE not in result.output
+    assert result.exit_code == 1
+    assert "Jo Baker has been deactivated and can no longer read the log" in result.stderr
+    assert "Passphrase" not in result.output and CASE not in result.output
 
 
 def _swap_record_keys(path, first: str, second: str) -> None:
@@ -247,3 +248,17 @@ def test_verify_with_a_reader_catches_an_outcome_its_answers_do_not_lead_to(staf
     result = cli("verify", "--as", PRIYA, input=PASSPHRASES[PRIYA] + "\n", db=staffed_log.path)
     assert result.exit_code == 1
     assert f"Entry #{forged.seq}: its recorded outcome (share)" in result.stdout
+
+
+def test_erase_refuses_a_reason_that_repeats_the_sealed_case_reference(private_log, cli):
+    """The case reference is sealed; erase opens it (with the eraser's keys) to make sure
+    the reason, which stays readable, does not repeat it."""
+    log, decision_id = private_log
+    count = log.count()
+    result = cli(
+        "erase", decision_id, "--by", ALEX, "--cosigner", PRIYA,
+        "--why", f"typed {CASE} by mistake",
+        input=f"{PASSPHRASES[ALEX]}\n{PASSPHRASES[PRIYA]}\n", db=log.path,
+    )  # fmt: skip
+    assert result.exit_code == 1 and "repeats the case reference" in result.output
+    assert log.count() == count

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from infoshare_cli.actions.staff import open_keys, unlock_with_attempts
 from infoshare_cli.domain.staff import find_member
+from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.keystore import has_keys
 from infoshare_cli.ledger.sealing import reading
 from infoshare_cli.ledger.signer import Signer
@@ -42,6 +43,11 @@ def _unlock_reader(ledger, name: str | None, asker) -> Signer:
     register = load_register(ledger)
     if name is not None:  # named: no list to pick from, so no questionary
         member = find_member(register, name)
+        if not member.active:
+            raise InfoshareError(
+                f"{member.name} has been deactivated and can no longer read the log. "
+                f"{NOTHING_SHOWN}"
+            )
         if sys.stdin.isatty():
             from infoshare_cli.asking.prompts import passphrase_reader
 

@@ -78,6 +78,7 @@ def erase(
     --case-ref the decision is entered again, corrected, in the same step.
     """
     from infoshare_cli.actions.erasing import erasable, erase_decisions
+    from infoshare_cli.actions.private import opened_for
     from infoshare_cli.asking.prompts import QuestionaryAsker
     from infoshare_cli.domain.erasure import REASONS
     from infoshare_cli.ledger.store import Ledger
@@ -94,8 +95,9 @@ def erase(
         managers = _Managers(asker, ledger)
         managers.two_names(by, cosigner)
         eraser = managers.eraser(by)
-        records = [load_decision(ledger, target) for target in targets]
-        cases = [str(r.payload.get("case_ref") or "") for r in records]
+        with opened_for(ledger, eraser):  # the case references are sealed: opened for them
+            records = [load_decision(ledger, target) for target in targets]
+            cases = [str(r.payload.get("case_ref") or "") for r in records]
         why = _reason(asker, why, cases)
         partner = managers.cosigner(cosigner, eraser)
         which = _ids(targets)
