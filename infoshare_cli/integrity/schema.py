@@ -79,7 +79,11 @@ def _schema_problems(conn: sqlite3.Connection) -> list[Problem]:
         key = (file_kind, file_name)
         if key in EXPECTED_OBJECTS or key in _SQLITE_STATISTICS:
             continue
-        if retired.get(key) == (file_table, file_sql):
+        if (
+            isinstance(file_kind, str)
+            and isinstance(file_name, str)
+            and retired.get((file_kind, file_name)) == (file_table, file_sql)
+        ):
             continue  # made by an old migration, dropped by one this log has not had yet
         template = _EXTRA.get(file_kind) if isinstance(file_kind, str) else None
         if template is None:

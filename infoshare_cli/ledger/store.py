@@ -296,7 +296,7 @@ class Ledger:
         """
         if kind not in KINDS:
             raise ValueError(f"unknown entry kind {kind!r}; expected one of {KINDS}")
-        _refuse_unsealed(self._conn, kind, payload)
+        _refuse_unsealed(self.conn, kind, payload)
         if not isinstance(actor, str) or not actor:
             raise ValueError("actor must be a non-empty staff id")
         if not isinstance(payload, dict):
