@@ -107,12 +107,17 @@ def _check_content(path, reader: str, questions, report):
     from infoshare_cli.checklist.loading import load_question_set
     from infoshare_cli.integrity.content import check_content
     from infoshare_cli.ledger.entries import PAYLOAD_OPENER
+    from infoshare_cli.ledger.sealing import Opener
     from infoshare_cli.ledger.store import Ledger
 
     qset = load_question_set(questions)
     erased = {e.record for e in report.erased}
     with Ledger.open(path, readonly=True) as ledger, reading_as(ledger, reader):
         opener = PAYLOAD_OPENER.get()
+        if not isinstance(opener, Opener):  # reading_as has just put the reader's in place
+            raise InfoshareError(
+                "The log's sealed content could not be opened for checking. Nothing was changed."
+            )
         result = check_content(ledger.entries(), opener, qset, erased)
         opener.problems.clear()  # reported below, entry by entry, not as warnings
     return result
