@@ -262,3 +262,28 @@ def test_erase_refuses_a_reason_that_repeats_the_sealed_case_reference(private_l
     )  # fmt: skip
     assert result.exit_code == 1 and "repeats the case reference" in result.output
     assert log.count() == count
+
+
+def test_after_reading_the_connection_keeps_no_keys(private_log):
+    from infoshare_cli.reading.filters import make_filters
+    from infoshare_cli.reading.queries import count_decisions
+
+    log, _ = private_log
+    with log.open() as ledger:
+        with read_as(ledger) as opener:
+            assert count_decisions(ledger, make_filters(case=CASE)) == 1
+            assert opener.keys is not None
+        assert count_decisions(ledger, make_filters(case=CASE)) == 0  # locked again
+        assert count_decisions(ledger, make_filters(search="quokka")) == 0
+
+
+def test_the_export_list_shows_its_sealed_file_names_only_after_unlock(private_log, cli, tmp_path):
+    log, _ = private_log
+    out = tmp_path / f"{CASE}.json"  # a file name can carry a case reference too
+    result = cli("export", "--format", "json", "--out", out, "--by", ALEX,
+                 input=PASSPHRASES[ALEX] + "\n", db=log.path)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert CASE.encode() not in log.path.read_bytes()
+    listed = cli("log", "--exports", "--json", "--as", PRIYA, input=PASSPHRASES[PRIYA] + "\n",
+                 db=log.path)  # fmt: skip
+    assert listed.exit_code == 0 and json.loads(listed.stdout)[0]["file"] == out.name

@@ -95,12 +95,19 @@ def reading(conn: sqlite3.Connection, keys: keystore.Keys | None) -> Iterator[Op
     """
     opener = Opener(conn, keys)
     token = PAYLOAD_OPENER.set(opener)
-    conn.create_function("infoshare_case", 3, _sql_case(opener), deterministic=True)
-    conn.create_function("infoshare_match", 4, _sql_match(opener), deterministic=True)
+    _sql_functions(conn, opener)
     try:
         yield opener
     finally:
         PAYLOAD_OPENER.reset(token)
+        # The connection keeps no keys after the block: its SQL functions read as locked.
+        with contextlib.suppress(sqlite3.ProgrammingError):  # the log was closed first
+            _sql_functions(conn, Opener(conn, None))
+
+
+def _sql_functions(conn: sqlite3.Connection, opener: Opener) -> None:
+    conn.create_function("infoshare_case", 3, _sql_case(opener), deterministic=True)
+    conn.create_function("infoshare_match", 4, _sql_match(opener), deterministic=True)
 
 
 def payload_opener() -> Callable[[int, str, Any], Any]:
