@@ -567,3 +567,115 @@ def test_help_and_behaviour_agree_about_by_without_a_terminal(cli, staffed_log):
     result = cli("export", "--format", "json", "-o", "x.json", input="", db=staffed_log.path)
     assert result.exit_code == 1
     assert "--by NAME (no terminal is attached" in " ".join(result.output.split())
+
+
+# --- a forgotten passphrase, reset by two managers ------------------------------------------
+
+
+def test_two_managers_reset_a_forgotten_passphrase(cli, staffed_log, tmp_path):
+    from infoshare_cli.integrity.verify import verify_path
+
+    assert _decide(cli, staffed_log, PASSPHRASES[SAM], tmp_path).exit_code == 0
+    [earlier] = _decision_ids(staffed_log)
+    before = staffed_log.count()
+    result = cli(
+        "staff",
+        "reset",
+        SAM,
+        "--by",
+        ALEX,
+        "--second",
+        PRIYA,
+        input=lines(PASSPHRASES[ALEX], PASSPHRASES[PRIYA], NEW, NEW),
+        db=staffed_log.path,
+    )
+    assert result.exit_code == 0, result.output
+    assert "The passphrase for Sam Lee is reset by Alex Morgan and Priya Shah" in result.output
+    assert staffed_log.count() == before + 2  # the reset, and its confirmation
+    assert verify_path(staffed_log.path).ok
+
+    # the forgotten passphrase no longer signs; the new one does
+    refused(_decide(cli, staffed_log, PASSPHRASES[SAM], tmp_path), "3 wrong passphrases")
+    assert _decide(cli, staffed_log, NEW, tmp_path).exit_code == 0
+    later = _decision_ids(staffed_log)[-1]
+    for decision in (earlier, later):  # the earlier one still checks with the old key
+        shown = json.loads(cli("show", str(decision), "--json", db=staffed_log.path).stdout)
+        assert shown["signature_ok"] is True, (decision, earlier, shown)
+    assert verify_path(staffed_log.path).ok
+
+
+@pytest.mark.parametrize(
+    "who, by, second, message",
+    [
+        (ALEX, ALEX, PRIYA, "two active managers other than Alex Morgan"),
+        (SAM, ALEX, ALEX, "Priya"),  # the second is picked from the others: Alex is refused
+        (SAM, SAM, PRIYA, "Only a manager can reset a passphrase"),
+        (JO, ALEX, PRIYA, "has been deactivated"),
+    ],
+)
+def test_a_reset_needs_two_other_active_managers(cli, staffed_log, who, by, second, message):
+    before = staffed_log.count()
+    result = cli(
+        "staff",
+        "reset",
+        who,
+        "--by",
+        by,
+        "--second",
+        second,
+        input=lines(PASSPHRASES[by], PASSPHRASES[second], NEW, NEW),
+        db=staffed_log.path,
+    )
+    assert result.exit_code != 0
+    if message != "Priya":
+        assert message in result.output
+    assert staffed_log.count() == before
+
+
+def _reset_entry(ledger, by_name, who_name):
+    from infoshare_cli.actions.staff import unlock
+    from infoshare_cli.domain.staff import find_member
+    from infoshare_cli.ledger import crypto
+    from infoshare_cli.reading.register import load_register
+
+    register = load_register(ledger)
+    by = unlock(find_member(register, by_name), PASSPHRASES[by_name])
+    key = crypto.generate_private_key()
+    payload = {
+        "action": "reset",
+        "staff_id": find_member(register, who_name).staff_id,
+        "public_key": crypto.public_key_b64(key),
+        "sealed_key": crypto.seal_private_key(key, NEW),
+        "by": by.staff_id,
+    }
+    return ledger.append("staff", by.staff_id, payload, by.sign), by
+
+
+def test_verify_refuses_a_reset_no_second_manager_confirmed(staffed_log):
+    from infoshare_cli.integrity.verify import verify_path
+
+    with staffed_log.open() as ledger:
+        _reset_entry(ledger, ALEX, SAM)
+    report = verify_path(staffed_log.path)
+    assert not report.ok
+    assert any("no second manager confirmed" in p.message for p in report.problems)
+
+
+def test_verify_refuses_a_reset_confirmed_by_the_same_manager(staffed_log):
+    from infoshare_cli.integrity.verify import verify_path
+    from infoshare_cli.reading.register import load_register
+
+    with staffed_log.open() as ledger:
+        reset, alex = _reset_entry(ledger, ALEX, SAM)
+        sam = next(m for m in load_register(ledger).values() if m.name == SAM)
+        confirm = {
+            "action": "confirm_reset",
+            "staff_id": sam.staff_id,
+            "reset": reset.seq,
+            "reset_hash": reset.hash,
+            "by": alex.staff_id,
+        }
+        ledger.append("staff", alex.staff_id, confirm, alex.sign)
+    report = verify_path(staffed_log.path)
+    assert not report.ok
+    assert any("two are needed" in p.message for p in report.problems)

@@ -244,3 +244,63 @@ def change_passphrase(ledger: Ledger, signer: Signer, new_passphrase: str) -> No
         ledger.append("staff", signer.staff_id, payload, signer.sign)
         if keys is not None:  # the same data keys, now wrapped for the new reading key
             keystore.wrap_all_for(ledger.conn, keys, signer.staff_id, reading_key)
+
+
+def reset_passphrase(
+    ledger: Ledger, first: Signer, second: Signer, member: StaffMember, new_passphrase: str
+) -> None:
+    """A colleague forgot their passphrase: two other managers give them a new key pair.
+
+    Two entries in one transaction: ``reset`` (the new key, sealed with the passphrase the
+    colleague typed) signed by the first manager, and straight after it ``confirm_reset``
+    signed by the second. Entries the colleague signed before still verify with the old
+    key; from the reset on, only the new one signs for them.
+    """
+    from infoshare_cli.domain.signing import CONFIRM_RESET, RESET
+
+    crypto.check_new_passphrase(new_passphrase)
+    check_resetters(first.member, second.member, member)
+    key = crypto.generate_private_key()
+    reading_key = keylib.reading_public_b64(key)
+    payload = {
+        "action": RESET,
+        "staff_id": member.staff_id,
+        "public_key": crypto.public_key_b64(key),
+        "sealed_key": crypto.seal_private_key(key, new_passphrase),
+        "reading_key": reading_key,
+        "by": first.staff_id,
+    }
+    with ledger.batch():  # checked again under the write lock: another window may have written
+        register = load_register(ledger)
+        check_resetters(
+            current_signer(register, first),
+            current_signer(register, second),
+            register.get(member.staff_id, member),
+        )
+        encrypted = keystore.has_keys(ledger.conn)
+        keys = open_keys(ledger, first) if encrypted else None
+        reset = ledger.append("staff", first.staff_id, payload, first.sign)
+        confirm = {
+            "action": CONFIRM_RESET,
+            "staff_id": member.staff_id,
+            "reset": reset.seq,
+            "reset_hash": reset.hash,
+            "by": second.staff_id,
+        }
+        ledger.append("staff", second.staff_id, confirm, second.sign)
+        if keys is not None:  # the same data keys, wrapped for the new reading key
+            keystore.wrap_all_for(ledger.conn, keys, member.staff_id, reading_key)
+
+
+def check_resetters(first: StaffMember, second: StaffMember, member: StaffMember) -> None:
+    """Two different active managers, neither of them the person whose passphrase is reset."""
+    require_manager(first, "reset a passphrase")
+    require_manager(second, "reset a passphrase")
+    require_active(member)
+    if first.staff_id == second.staff_id:
+        raise InfoshareError("A passphrase is reset by two different managers.")
+    if member.staff_id in (first.staff_id, second.staff_id):
+        raise InfoshareError(
+            f"{member.name} cannot reset their own passphrase: two other managers do it. "
+            f"If you remember it, change it with {command('staff passphrase')}."
+        )

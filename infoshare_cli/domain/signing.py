@@ -16,6 +16,10 @@ The rules, entry by entry, in the order of the log:
   deactivated. A staff entry's ``by`` names its signer.
 - A co-signature is by an active manager other than the person who took the decision,
   and names an earlier decision by its hash. A correction points at an earlier decision.
+- A forgotten passphrase is reset by two managers: a ``reset`` (a new key for a colleague,
+  signed by an active manager other than that colleague) and, straight after it, a
+  ``confirm_reset`` by a second active manager (neither of the other two) naming the reset
+  by its hash. The colleague's old signatures still verify with the old key.
 - A retention rule or date (a ``setting`` entry) is recorded by an active manager.
 - An erasure is by an active manager, names earlier decisions, and is co-signed by a
   second active manager in the entry straight after it (see ``domain/erasure.py``).
@@ -36,7 +40,8 @@ from infoshare_cli.domain.staff import StaffMember, apply_staff_entry
 
 T = TypeVar("T")
 
-STAFF_ACTIONS = ("register", "deactivate", "rekey")
+RESET, CONFIRM_RESET = "reset", "confirm_reset"
+STAFF_ACTIONS = ("register", "deactivate", "rekey", RESET, CONFIRM_RESET)
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,7 @@ class Rulebook:
         payload: Mapping[str, Any] | None,
         decisions: Mapping[int, tuple[str, str]] | None = None,
         pending_erase: tuple[int, str, str] | None = None,
+        pending_reset: tuple[int, str, str, str] | None = None,
     ) -> SignedBy | Broken:
         """Who signed entry ``seq`` and with which key; or the rule it breaks.
 
@@ -151,7 +157,7 @@ class Rulebook:
         """
         member = self.member_at(actor, seq)
         if kind == "staff":
-            return self._staff_signer(seq, actor, payload or {}, member)
+            return self._staff_signer(seq, actor, payload or {}, member, pending_reset)
         if member is None:
             if seq == 1:
                 return Broken("rule", "the log does not begin by registering its first manager.")
@@ -186,7 +192,12 @@ class Rulebook:
         return SignedBy(member.name, member.public_key)
 
     def _staff_signer(
-        self, seq: int, actor: str, payload: Mapping[str, Any], member: StaffMember | None
+        self,
+        seq: int,
+        actor: str,
+        payload: Mapping[str, Any],
+        member: StaffMember | None,
+        pending_reset: tuple[int, str, str, str] | None = None,
     ) -> SignedBy | Broken:
         action = payload.get("action")
         staff_id = payload.get("staff_id")
@@ -208,6 +219,13 @@ class Rulebook:
             return _unknown_signer(actor)
         if not member.active:
             return _deactivated_signer(member)
+        if action in (RESET, CONFIRM_RESET):
+            problem = _reset_problem(seq, actor, staff_id, payload, member, pending_reset)
+            if problem is not None:
+                return problem
+            if self.member_at(staff_id, seq) is None:
+                return Broken("rule", "it resets the passphrase of someone never registered.")
+            return SignedBy(member.name, member.public_key)
         if action == "rekey":
             if staff_id != actor:
                 return Broken(
@@ -231,6 +249,38 @@ class Rulebook:
         if action == "deactivate" and not known:
             return Broken("rule", "it deactivates someone who was never registered.")
         return SignedBy(member.name, member.public_key)
+
+
+def _reset_problem(
+    seq: int,
+    actor: str,
+    staff_id: str,
+    payload: Mapping[str, Any],
+    member: StaffMember,
+    pending: tuple[int, str, str, str] | None,
+) -> Broken | None:
+    """A passphrase reset: two active managers, neither of them the person reset."""
+    if not member.is_manager:
+        return Broken(
+            "rule", f"it resets a passphrase, but {member.name} who signed it is not a manager."
+        )
+    if staff_id == actor:
+        return Broken(
+            "rule", "it resets the signer's own passphrase; two other managers must do it."
+        )
+    if payload.get("action") == RESET:
+        return None
+    if pending is None or payload.get("reset") != pending[0] or pending[0] != seq - 1:
+        return Broken("rule", "it confirms a passphrase reset that is not the entry before it.")
+    if payload.get("reset_hash") != pending[1]:
+        return Broken("rule", "it confirms a different version of the passphrase reset before it.")
+    if actor == pending[2]:
+        return Broken(
+            "rule", "the same manager reset the passphrase and confirmed it; two are needed."
+        )
+    if staff_id != pending[3]:
+        return Broken("rule", "it confirms the reset of someone else's passphrase.")
+    return None
 
 
 def _cosign_problem(

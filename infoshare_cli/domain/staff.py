@@ -110,7 +110,7 @@ def apply_staff_entry(
         )
     elif action == "deactivate" and staff_id in register:
         register[staff_id] = replace(register[staff_id], active=False, since_seq=seq)
-    elif action == "rekey" and staff_id in register:
+    elif action in ("rekey", "reset") and staff_id in register:
         register[staff_id] = replace(
             register[staff_id],
             public_key=payload["public_key"],

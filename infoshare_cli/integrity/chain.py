@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterable
 
 from infoshare_cli.domain.erasure import CONFIRM, Erased, erased_records
-from infoshare_cli.domain.signing import Broken, Rulebook
+from infoshare_cli.domain.signing import CONFIRM_RESET, RESET, Broken, Rulebook
 from infoshare_cli.domain.timeline import behind_by, describe_gap
 from infoshare_cli.integrity.report import Head, Problem
 from infoshare_cli.integrity.signatures import (
@@ -53,6 +53,8 @@ class _Pass:
         self.rules = Rulebook()
         self.decisions: dict[int, tuple[str, str]] = {}  # seq -> (hash, actor)
         self.pending_erase: tuple[int, str, str, dict] | None = None  # waiting for co-signing
+        # a passphrase reset waiting for its second manager: (seq, hash, actor, staff id)
+        self.pending_reset: tuple[int, str, str, str] | None = None
         self.erasures: list[Erased] = []
         self.expected = 1
         self.prev_hash = GENESIS_HASH
@@ -133,8 +135,23 @@ class _Pass:
             return problem(
                 "rule", f"it follows an erasure (entry #{pending[0]}) that was never co-signed."
             )
+        resetting = self.pending_reset
+        if resetting is not None and not (
+            kind == "staff" and parsed is not None and parsed.get("action") == CONFIRM_RESET
+        ):
+            return problem(
+                "rule",
+                f"it follows a passphrase reset (entry #{resetting[0]}) that no second manager "
+                "confirmed.",
+            )
         found = self.rules.signer(
-            seq, kind, actor, parsed, self.decisions, pending[:3] if pending else None
+            seq,
+            kind,
+            actor,
+            parsed,
+            self.decisions,
+            pending[:3] if pending else None,
+            pending_reset=resetting,
         )
         if isinstance(found, Broken):
             return problem(found.code, found.detail)
@@ -146,6 +163,11 @@ class _Pass:
                 self.rules.apply(seq, parsed)
             except (KeyError, TypeError, AttributeError):
                 return problem("fields", "its staff details are incomplete.")
+            action = parsed.get("action")
+            if action == RESET:
+                self.pending_reset = (seq, stored_hash, actor, str(parsed.get("staff_id")))
+            elif action == CONFIRM_RESET:
+                self.pending_reset = None
         elif kind == "decision":
             self.decisions[seq] = (stored_hash, actor)
         elif kind == "erase":
@@ -183,7 +205,15 @@ class _Pass:
         return member.name if member is not None else staff_id
 
     def unfinished(self) -> Problem | None:
-        """An erasure still waiting for its co-signature when the log ends."""
+        """An erasure, or a passphrase reset, still waiting for its second manager when the
+        log ends."""
+        if self.pending_reset is not None:
+            return Problem(
+                "rule",
+                "it resets a passphrase, but no second manager confirmed it.",
+                self.pending_reset[0],
+                "staff",
+            )
         if self.pending_erase is None:
             return None
         return Problem(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
-from infoshare_cli.domain.signing import Broken, KeyRecord, Rulebook
+from infoshare_cli.domain.signing import CONFIRM_RESET, RESET, Broken, KeyRecord, Rulebook
 from infoshare_cli.ledger import crypto
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.store import Ledger
@@ -52,6 +52,8 @@ class KeyRing:
         self.rules = Rulebook()
         self.broken: tuple[int, str] | None = None
         self.accepted: set[int] = set()  # the staff entries the register took in
+        # A passphrase reset waiting for its confirmation: (seq, hash, actor, staff id).
+        self._pending_reset: tuple[int, str, str, str] | None = None
         for entry in ledger.entries(kinds=("staff",)):
             if upto_seq is not None and entry.seq > upto_seq:
                 break
@@ -65,9 +67,23 @@ class KeyRing:
                     reason = "its staff details are incomplete."
                 else:
                     self.accepted.add(entry.seq)
+                    self._note_reset(entry, payload or {})
             if reason is not None:
                 self.broken = (entry.seq, reason)
                 break
+        if self.broken is None and self._pending_reset is not None:
+            # Written only together with its confirmation: alone, verify rejects it.
+            self.broken = (
+                self._pending_reset[0],
+                "it resets a passphrase, but no second manager confirmed it.",
+            )
+
+    def _note_reset(self, entry: Entry, payload: Mapping) -> None:
+        action = payload.get("action")
+        if action == RESET:
+            self._pending_reset = (entry.seq, entry.hash, entry.actor, str(payload["staff_id"]))
+        elif action == CONFIRM_RESET:
+            self._pending_reset = None
 
     @property
     def keys(self) -> list[KeyRecord]:
@@ -90,7 +106,16 @@ class KeyRing:
             payload = _payload(entry)
             if payload is None:
                 return "its contents are not readable JSON."
-        found = self.rules.signer(entry.seq, entry.kind, entry.actor, payload, decisions)
+        pending = self._pending_reset
+        confirms = (payload or {}).get("action") == CONFIRM_RESET
+        if pending is not None and entry.kind == "staff" and not confirms:
+            return (
+                f"it follows a passphrase reset (entry #{pending[0]}) that no second "
+                "manager confirmed."
+            )
+        found = self.rules.signer(
+            entry.seq, entry.kind, entry.actor, payload, decisions, pending_reset=pending
+        )
         if isinstance(found, Broken):
             return found.detail
         key = found.public_key

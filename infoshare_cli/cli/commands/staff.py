@@ -1,4 +1,5 @@
-"""`infoshare staff add|list|deactivate|passphrase`: the register of who may decide and co-sign."""
+"""`infoshare staff add|list|deactivate|passphrase|reset`: the register of who may decide and
+co-sign."""
 
 from typing import Annotated
 
@@ -208,3 +209,96 @@ def passphrase(
         signer = unlock_with_attempts(member, read)
         change_passphrase(ledger, signer, ask_new_passphrase(read, member.name))
     typer.echo(f"The passphrase for {member.name} is changed. Use the new one from now on.")
+
+
+@app.command("reset")
+def reset(
+    name: Annotated[str, typer.Argument(help="The person who forgot their passphrase.")],
+    by: AskedByOption = None,
+    second: Annotated[
+        str | None,
+        typer.Option(
+            "--second",
+            help="The second manager, who confirms the reset (they type their passphrase). "
+            "Asked at a terminal; a script must give it.",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Reset a forgotten passphrase: two other managers give the person a new one."""
+    from infoshare_cli.actions.staff import check_resetters, reset_passphrase
+    from infoshare_cli.asking.identify import identify_and_unlock
+    from infoshare_cli.asking.prompts import (
+        QuestionaryAsker,
+        ask_new_passphrase,
+        passphrase_reader,
+    )
+    from infoshare_cli.domain.staff import find_member, require_active, require_manager
+    from infoshare_cli.errors import InfoshareError
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.register import load_register
+
+    asker = QuestionaryAsker() if _at_terminal() else None
+    if asker is None and (by is None or second is None):
+        raise InfoshareError(
+            "Give both managers with --by NAME --second NAME (no terminal is attached to "
+            "ask). Nothing was written."
+        )
+    read = passphrase_reader(asker)
+    with Ledger.open(resolve_db(db)) as ledger:
+        register = load_register(ledger)
+        member = find_member(register, name)
+        require_active(member)  # before anyone types a passphrase
+        managers = [m for m in register.values() if m.active and m.is_manager]
+
+        def other_than(*ids):
+            return [m for m in managers if m.staff_id not in ids]
+
+        def must_manage(person) -> None:
+            require_manager(person, "reset a passphrase")
+            if person.staff_id == member.staff_id:
+                raise InfoshareError(
+                    f"{member.name} cannot reset their own passphrase: two other managers "
+                    "do it. Nothing was written."
+                )
+
+        if len(other_than(member.staff_id)) < 2:
+            raise InfoshareError(
+                "Resetting a passphrase takes two active managers other than "
+                f"{member.name}. Nothing was written."
+            )
+        first = identify_and_unlock(
+            asker,
+            register,
+            by,
+            read,
+            question="Which manager is resetting the passphrase?",
+            help="Pick your own name: you type your passphrase next.",
+            can_ask=asker is not None,
+            eligible=other_than(member.staff_id),
+            check=must_manage,
+            whose_name="the first manager's name",
+        )
+        confirming = identify_and_unlock(
+            asker,
+            register,
+            second,
+            read,
+            question="Which second manager confirms the reset?",
+            help="A different manager: two managers reset a passphrase together.",
+            can_ask=asker is not None,
+            eligible=other_than(member.staff_id, first.staff_id),
+            check=must_manage,
+            whose_name="the second manager's name",
+        )
+        check_resetters(first.member, confirming.member, member)
+        if asker is not None:
+            asker.say(f"Now {member.name} types their new passphrase, twice.")
+        new = ask_new_passphrase(read, member.name)
+        reset_passphrase(ledger, first, confirming, member, new)
+    typer.echo(
+        f"The passphrase for {member.name} is reset by {first.member.name} and "
+        f"{confirming.member.name}. {member.name} signs with the new one from now on; "
+        "what they signed before still checks with their old key."
+    )
