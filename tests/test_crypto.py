@@ -235,8 +235,8 @@ def test_missing_fields_and_non_dict(sealed):
 # --- passphrase policy ----------------------------------------------------------------------
 
 
-def test_check_new_passphrase_accepts_long_enough():
-    crypto.check_new_passphrase("a" * crypto.MIN_PASSPHRASE_LENGTH)
+def test_check_new_passphrase_accepts_long_enough_and_strong():
+    crypto.check_new_passphrase("copper lantern")  # 14 characters, two unrelated words
     crypto.check_new_passphrase(PASSPHRASE)
 
 

@@ -117,7 +117,7 @@ def new_staff_id() -> str:
 
 
 def _register_payload(name: str, role: str, dsl: bool, passphrase: str, by: str | None):
-    crypto.check_new_passphrase(passphrase)
+    crypto.check_new_passphrase(passphrase, (name,))
     key = crypto.generate_private_key()
     staff_id = new_staff_id()
     payload = {
@@ -226,7 +226,7 @@ def change_passphrase(ledger: Ledger, signer: Signer, new_passphrase: str) -> No
     Replacing the key (not only re-sealing it) means a passphrase someone learnt before
     the change no longer unlocks any key that can sign.
     """
-    crypto.check_new_passphrase(new_passphrase)
+    crypto.check_new_passphrase(new_passphrase, (signer.member.name,))
     key = crypto.generate_private_key()
     reading_key = keylib.reading_public_b64(key)
     payload = {

@@ -257,7 +257,7 @@ def ask_new_passphrase(
     for _ in range(3):
         first = ask(f"New passphrase for {whose} (at least 10 characters)")
         try:
-            check_new_passphrase(first)
+            check_new_passphrase(first, (whose,))
             if also_check is not None:
                 also_check(first)
         except InfoshareError as exc:

@@ -316,8 +316,12 @@ def unseal_private_key(sealed: dict, passphrase: str) -> Ed25519PrivateKey:
 MIN_PASSPHRASE_LENGTH = 10
 
 
-def check_new_passphrase(passphrase: str) -> None:
-    """Raise ``InfoshareError`` if ``passphrase`` is not acceptable for a new signing key."""
+def check_new_passphrase(passphrase: str, about: tuple[str, ...] = ()) -> None:
+    """Raise ``InfoshareError`` if ``passphrase`` is not acceptable for a new signing key.
+
+    Long enough, and strong enough (domain/passphrases.py); ``about``: the person's name
+    and other words an attacker would try first.
+    """
     if not isinstance(passphrase, str) or not passphrase:
         raise InfoshareError(
             f"A passphrase must be at least {MIN_PASSPHRASE_LENGTH} characters long."
@@ -328,3 +332,8 @@ def check_new_passphrase(passphrase: str) -> None:
         raise InfoshareError(
             f"A passphrase must be at least {MIN_PASSPHRASE_LENGTH} characters long."
         )
+    from infoshare_cli.domain.passphrases import strength_problem
+
+    problem = strength_problem(passphrase, about)
+    if problem is not None:
+        raise InfoshareError(problem)
