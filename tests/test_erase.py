@@ -305,3 +305,27 @@ def test_erase_several_at_once_and_name_a_later_decision_that_took_one_again(cli
     assert {e.erase_seq for e in report.erased} == {report.erased[0].erase_seq}  # one step
     refused = cli("erase", str(again), "--case-ref", "C-9", str(second), *args, db=log.path)
     assert refused.exit_code == 1 and "one at a time" in refused.output
+
+
+def test_erase_command_refuses_a_reason_that_repeats_the_sealed_case_reference(cli, two_decisions):
+    """The case reference is sealed in the log: erase opens it with the eraser's keys to
+    check the reason, which stays readable, does not repeat it."""
+    log, (first, record), _ = two_decisions
+    lines = f"{PASSPHRASES[ALEX]}\n{PASSPHRASES[PRIYA]}\n"
+    why = "Typed jane  SMITH by mistake."
+    result = cli(
+        "erase",
+        str(first),
+        "--why",
+        why,
+        "--by",
+        ALEX,
+        "--cosigner",
+        PRIYA,
+        input=lines,
+        db=log.path,
+    )
+    assert result.exit_code == 1 and "repeats the case reference" in result.output
+    assert "Jane Smith" not in result.output
+    with log.open() as ledger:
+        assert wrapped_key(ledger, record)
