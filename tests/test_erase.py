@@ -329,3 +329,45 @@ def test_erase_command_refuses_a_reason_that_repeats_the_sealed_case_reference(c
     assert "Jane Smith" not in result.output
     with log.open() as ledger:
         assert wrapped_key(ledger, record)
+
+
+def test_readers_say_an_erased_decision_was_erased_and_a_lost_key_is_damage(cli, two_decisions):
+    log, (first, _), (second, other) = two_decisions
+    with log.open() as ledger:
+        erase_decisions(
+            ledger, signer(ledger, ALEX), signer(ledger, PRIYA), [first], "mistake", WHY
+        )
+    conn = sqlite3.connect(log.path)
+    conn.execute("DELETE FROM record_keys WHERE record = ?", (other,))  # outside the tool
+    conn.commit()
+    conn.close()
+    result = cli("log", "--as", SAM, input=PASSPHRASES[SAM] + "\n", db=log.path)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())
+    assert f"Decision #{first} was erased on purpose" in said
+    assert "by Alex Morgan, co-signed by Priya Shah" in said and WHY in said
+    assert f"entry #{first} could not be opened" not in said
+    assert f"the content of entry #{second} could not be opened" in said  # damage, named
+
+
+def test_co_signing_a_decision_another_window_erased_writes_nothing(cli, two_decisions):
+    """Two windows: one erases while the other is about to co-sign; the co-signature takes
+    the write lock second, finds the record erased, and is refused: nothing is added to an
+    erased record."""
+    log, (first, _), _ = two_decisions
+    with log.open() as ledger:
+        erase_decisions(
+            ledger, signer(ledger, ALEX), signer(ledger, PRIYA), [first], "mistake", WHY
+        )
+    before = log.count()
+    result = cli(
+        "cosign",
+        str(first),
+        "--by",
+        PRIYA,
+        input=f"{PASSPHRASES[PRIYA]}\nagree\nfine\n",
+        db=log.path,
+    )
+    assert result.exit_code == 1 and "has been erased" in result.output
+    assert log.count() == before
+    assert verify_path(log.path).ok

@@ -12,10 +12,13 @@ from collections.abc import Iterator
 
 from infoshare_cli.actions.staff import open_keys, unlock_with_attempts
 from infoshare_cli.domain.staff import find_member
+from infoshare_cli.domain.text import displayable
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.integrity.report import when_text
 from infoshare_cli.ledger.keystore import has_keys
 from infoshare_cli.ledger.sealing import reading
 from infoshare_cli.ledger.signer import Signer
+from infoshare_cli.reading.erasures import erased_entries
 from infoshare_cli.reading.register import load_register
 
 NOTHING_SHOWN = "Nothing was shown."
@@ -83,7 +86,7 @@ def reading_as(ledger, name: str | None, asker=None) -> Iterator[Signer]:
     legacy_notice(ledger)
     with reading(ledger.conn, reader_keys(ledger, signer)) as opener:
         yield signer
-    report_unopened(opener.problems)
+    report_unopened(opener.problems, ledger)
 
 
 @contextlib.contextmanager
@@ -91,12 +94,31 @@ def reading_with(ledger, signer: Signer) -> Iterator[None]:
     """What the log holds opens for ``signer`` (already unlocked) inside the block."""
     with reading(ledger.conn, reader_keys(ledger, signer)) as opener:
         yield
-    report_unopened(opener.problems)
+    report_unopened(opener.problems, ledger)
 
 
-def report_unopened(problems: dict[int, str]) -> None:
-    """Name, entry by entry, content that did not open: it was not shown as genuine."""
+def report_unopened(problems: dict[int, str], ledger=None) -> None:
+    """Name, entry by entry, content that did not open: it was not shown as genuine.
+
+    Content erased on purpose (``infoshare erase``) is said to be erased, once per erased
+    decision, with who erased it, when and why: it is not damage.
+    """
+    erased = erased_entries(ledger, problems) if ledger is not None and problems else {}
+    told: set[int] = set()
+    for erasure in sorted(erased.values(), key=lambda e: e.decision):
+        if erasure.decision in told:
+            continue
+        told.add(erasure.decision)
+        when = when_text(erasure.erased_at) or erasure.erased_at
+        print(
+            f"Decision #{erasure.decision} was erased on purpose {when} by "
+            f"{displayable(erasure.by)}, co-signed by {displayable(erasure.confirmed_by)} "
+            f"({displayable(erasure.why)}): its content is gone for good and is not shown.",
+            file=sys.stderr,
+        )
     for seq, why in sorted(problems.items()):
+        if seq in erased:
+            continue
         print(
             f"Warning: the content of entry #{seq} could not be opened ({why}); it is not "
             "shown. Run `infoshare verify`.",

@@ -7,6 +7,7 @@ checks the signatures, this reads what the entries say, for the readers and ``re
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from infoshare_cli.domain.erasure import CONFIRM, ERASE, Erased, erased_records
 from infoshare_cli.ledger.store import Ledger
@@ -49,4 +50,25 @@ def erased_decisions(ledger: Ledger) -> dict[int, Erased]:
                     ),
                 )
             pending = None
+    return found
+
+
+def erased_entries(ledger: Ledger, seqs: Iterable[int]) -> dict[int, Erased]:
+    """Of the entries ``seqs``, those whose record was erased (a decision, its co-signatures
+    and corrections share one record): seq -> the erasure."""
+    wanted = sorted(set(seqs))
+    if not wanted:
+        return {}
+    by_record = {e.record: e for e in erased_decisions(ledger).values()}
+    if not by_record:
+        return {}
+    found: dict[int, Erased] = {}
+    for seq in wanted:
+        row = ledger.conn.execute(
+            "SELECT json_extract(payload, '$.record') FROM entries WHERE seq = ? "
+            "AND json_valid(payload)",
+            (seq,),
+        ).fetchone()
+        if row is not None and row[0] in by_record:
+            found[seq] = by_record[row[0]]
     return found
