@@ -371,3 +371,38 @@ def test_co_signing_a_decision_another_window_erased_writes_nothing(cli, two_dec
     assert result.exit_code == 1 and "has been erased" in result.output
     assert log.count() == before
     assert verify_path(log.path).ok
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_an_export_leaves_erased_decisions_out_and_still_checks_out(cli, two_decisions, fmt):
+    """An erased decision has no content left, nor a key to check it with: an export leaves
+    it out and says so, and a JSON export of the rest passes `verify --export`."""
+    log, (first, _), (second, _) = two_decisions
+    with log.open() as ledger:
+        erase_decisions(
+            ledger, signer(ledger, ALEX), signer(ledger, PRIYA), [first], "mistake", WHY
+        )
+    out = log.path.parent / f"after.{fmt}"
+    result = cli(
+        "export",
+        "--by",
+        ALEX,
+        "-f",
+        fmt,
+        "--out",
+        out,
+        input=PASSPHRASES[ALEX] + "\n",
+        db=log.path,
+    )
+    assert result.exit_code == 0, result.output
+    assert "Exported 1 decision to" in result.stdout
+    assert "1 erased decision matched and was left out" in result.stderr
+    assert "could not be opened" not in result.stderr
+    if fmt == "json":
+        data = __import__("json").loads(out.read_text(encoding="utf-8"))
+        assert [d["id"] for d in data["decisions"]] == [second]
+        checked = cli("verify", "--export", out, db=log.path)
+        assert checked.exit_code == 0, checked.output
+    else:
+        rows = out.read_text(encoding="utf-8").splitlines()
+        assert len(rows) == 2 and rows[1].startswith(f'"{second}"')

@@ -30,6 +30,7 @@ from infoshare_cli.outputs.files import (
     TextSink,
     check_destination,
 )
+from infoshare_cli.reading.erasures import erased_decisions
 from infoshare_cli.reading.filters import Filters
 from infoshare_cli.reading.queries import (
     count_decisions,
@@ -49,6 +50,7 @@ class ExportResult:
     count: int
     sha256: str
     entry: Entry
+    erased_left_out: int = 0  # erased decisions matched but not exported: no content left
 
 
 def _now() -> str:
@@ -102,6 +104,9 @@ def run_export(
                 head = ledger.head()
                 keyring = KeyRing(ledger, head.seq if head else 0)
                 names = staff_names(ledger)
+                # Erased decisions have no content left to export (and no key to check
+                # it with): they are left out, and the command says how many.
+                erased = _LeftOut(set(erased_decisions(ledger)))
                 header = {
                     "format": FORMAT_VERSION,
                     "setting": setting_name(ledger),
@@ -116,17 +121,20 @@ def run_export(
                 if fmt == "csv":  # flat rows: the CSV needs no review dicts (see above)
                     if unverified is not None:
                         sink.write(f'"WARNING: {unverified.replace(chr(34), chr(39))}"\r\n')
-                    rows = iter_flat_decisions(ledger, filters, limit=limit)
+                    rows = erased.skip(iter_flat_decisions(ledger, filters, limit=limit), 0)
                     count = write_csv_flat(sink, rows, qset, names, on_row, human=human)
                 else:
                     reviews = _counted(
-                        iter_decisions(
-                            ledger,
-                            filters,
-                            limit=limit,
-                            newest_first=False,
-                            with_entries=True,
-                            names=names,
+                        erased.skip(
+                            iter_decisions(
+                                ledger,
+                                filters,
+                                limit=limit,
+                                newest_first=False,
+                                with_entries=True,
+                                names=names,
+                            ),
+                            "id",
                         ),
                         on_row,
                     )
@@ -165,7 +173,7 @@ def run_export(
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
-    return ExportResult(path, count, digest, entry)
+    return ExportResult(path, count, digest, entry, erased.count)
 
 
 @contextlib.contextmanager
@@ -178,6 +186,21 @@ def _export_file(temp: Path, seal: AgeSeal | None) -> Iterator[tuple[TextSink, H
             yield TextSink(body), on_disk
         raw.flush()
         os.fsync(raw.fileno())
+
+
+class _LeftOut:
+    """Skips the erased decisions of a stream of rows, counting them."""
+
+    def __init__(self, erased: set[int]):
+        self.erased = erased
+        self.count = 0
+
+    def skip(self, rows: Iterator[Any], id_at: int | str) -> Iterator[Any]:
+        for row in rows:
+            if self.erased and row[id_at] in self.erased:
+                self.count += 1
+                continue
+            yield row
 
 
 def _counted(reviews: Iterator[dict], on_row: Callable[[], None] | None) -> Iterator[dict]:

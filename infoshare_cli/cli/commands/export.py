@@ -227,6 +227,13 @@ def export(
         )
     else:
         typer.echo(_opening_hint(result.path, seal))
+    if result.erased_left_out:
+        n = result.erased_left_out
+        typer.echo(
+            f"{n} erased decision{'' if n == 1 else 's'} matched and {'was' if n == 1 else 'were'} "
+            "left out: their content is gone for good (`infoshare verify` lists erasures).",
+            err=True,
+        )
     if result.count == 0:
         typer.echo("No decisions matched, so the file has no records.", err=True)
     if unverified is not None:
