@@ -564,6 +564,20 @@ def test_anchor_refuses_a_log_that_does_not_verify(log):
     assert "infoshare-anchor:" not in result.stdout
 
 
+def test_anchor_refuses_a_log_whose_newest_entry_is_forged(log):
+    # Anchoring checks the newest entry (not every entry): a changed head is refused.
+    with Tamper(log) as conn:
+        seq = conn.execute("SELECT max(seq) FROM entries").fetchone()[0]
+        s = row(conn, seq)["signature"]
+        flipped = base64.b64encode(bytes([base64.b64decode(s)[0] ^ 1]) + base64.b64decode(s)[1:])
+        conn.execute("UPDATE entries SET signature = ? WHERE seq = ?", (flipped.decode(), seq))
+    result = run_cli(log, "anchor")
+    assert result.exit_code == 1
+    assert "cannot be anchored" in result.stderr
+    assert f"Entry #{seq}" in result.stderr
+    assert "infoshare-anchor:" not in result.stdout
+
+
 def test_signatures_check_the_same_with_and_without_threads(log):
     with Tamper(log) as conn:
         s = row(conn, 12)["signature"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 
 from infoshare_cli.domain.erasure import CONFIRM, Erased, erased_records
 from infoshare_cli.domain.signing import CONFIRM_RESET, RESET, Broken, Rulebook
@@ -44,14 +45,71 @@ def _load_object(text: str) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
+class DecisionsSoFar(Mapping[int, tuple[str, str]]):
+    """The decisions the pass has already checked, seq -> (hash, actor), read back from the
+    log on demand instead of held in memory (a dict of them grew by ~30 MiB per 100,000).
+
+    Used inside the pass's read transaction, so the rows are the ones the pass checked: a
+    decision is found only once the pass has gone beyond it (its seq is below the entry
+    being checked), and its stored hash is then the one the pass recomputed and compared.
+    """
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+        self._count = 0
+        self.upto = 0  # seq of the entry being checked: decisions below it have been passed
+
+    def add(self, seq: int, stored_hash: str, actor: str) -> None:
+        self._count += 1
+
+    def _row(self, seq: object) -> tuple[str, str] | None:
+        if type(seq) is not int or not 0 < seq < self.upto:
+            return None
+        row = self._conn.execute(
+            "SELECT hash, actor FROM entries WHERE seq = ? AND kind = 'decision'", (seq,)
+        ).fetchone()
+        return (row[0], row[1]) if row is not None else None
+
+    def __getitem__(self, seq: object) -> tuple[str, str]:
+        row = self._row(seq)
+        if row is None:
+            raise KeyError(seq)
+        return row
+
+    def __contains__(self, seq: object) -> bool:
+        return self._row(seq) is not None
+
+    def __iter__(self) -> Iterator[int]:
+        cursor = self._conn.execute(
+            "SELECT seq FROM entries WHERE kind = 'decision' AND seq < ? ORDER BY seq",
+            (self.upto,),
+        )
+        return (row[0] for row in cursor)
+
+    def __len__(self) -> int:
+        return self._count
+
+
+class _InMemory(dict):
+    """Decisions seen so far, held in a dict (for rows that do not come from a log file)."""
+
+    upto = 0
+
+    def add(self, seq: int, stored_hash: str, actor: str) -> None:
+        self[seq] = (stored_hash, actor)
+
+
 class _Pass:
     """The state of one pass: the register as it stands, and the decisions seen so far."""
 
-    def __init__(self, signatures: _Signatures):
+    def __init__(self, signatures: _Signatures, decisions: MutableMapping | None = None):
         self.signatures = signatures
         self.keys = _Keys()
         self.rules = Rulebook()
-        self.decisions: dict[int, tuple[str, str]] = {}  # seq -> (hash, actor)
+        # seq -> (hash, actor)
+        self.decisions: DecisionsSoFar | _InMemory = (
+            decisions if decisions is not None else _InMemory()  # type: ignore[assignment]
+        )
         self.pending_erase: tuple[int, str, str, dict] | None = None  # waiting for co-signing
         # a passphrase reset waiting for its second manager: (seq, hash, actor, staff id)
         self.pending_reset: tuple[int, str, str, str] | None = None
@@ -129,6 +187,7 @@ class _Pass:
             if parsed is None:
                 return problem("fields", "its contents are not readable JSON.")
 
+        self.decisions.upto = seq
         pending = self.pending_erase
         confirming = kind == "erase" and parsed is not None and parsed.get("action") == CONFIRM
         if pending is not None and not confirming:
@@ -169,7 +228,7 @@ class _Pass:
             elif action == CONFIRM_RESET:
                 self.pending_reset = None
         elif kind == "decision":
-            self.decisions[seq] = (stored_hash, actor)
+            self.decisions.add(seq, stored_hash, actor)
         elif kind == "erase":
             self._erase(seq, stored_hash, actor, recorded_at, parsed)  # type: ignore[arg-type]
 
@@ -230,13 +289,16 @@ def check_entries(
     progress: Callable[[int], None] | None = None,
     threads: int | None = None,
     erasures: list[Erased] | None = None,
+    decisions: DecisionsSoFar | None = None,
 ) -> tuple[int, Head | None, Problem | None]:
     """Check entry rows in seq order; returns (entries checked, head, first bad entry).
 
     ``erasures``, if given, receives every co-signed erasure found on the way.
+    ``decisions``: where earlier decisions are looked up (:class:`DecisionsSoFar` when the
+    rows come from a log in a read transaction); else they are kept in memory.
     """
     signatures = _Signatures(threads)
-    state = _Pass(signatures)
+    state = _Pass(signatures, decisions)  # type: ignore[arg-type]
     checked = 0
     structural: Problem | None = None
     try:

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable
 
 from infoshare_cli.integrity.anchors import _apply_anchor
-from infoshare_cli.integrity.chain import _text_factory, check_entries
+from infoshare_cli.integrity.chain import DecisionsSoFar, _text_factory, check_entries
 from infoshare_cli.integrity.erasures import record_key_problems
 from infoshare_cli.integrity.report import Anchor, Head, Report
 from infoshare_cli.integrity.schema import _integrity, _schema_problems
@@ -47,7 +47,11 @@ def verify_ledger(
         )
         try:
             checked, head, first_bad = check_entries(
-                cursor, progress=tick, threads=threads, erasures=report.erased
+                cursor,
+                progress=tick,
+                threads=threads,
+                erasures=report.erased,
+                decisions=DecisionsSoFar(conn),
             )
         finally:
             cursor.close()
