@@ -276,19 +276,36 @@ def test_export_with_allow_unverified_carries_the_warning(log, tmp_path):
         assert ledger.head().kind == "export" and ledger.head().payload["unverified"] is True
 
 
-def test_the_fast_signature_path_agrees_with_the_public_api():
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+def test_an_export_rechecks_each_entry_unless_verify_passed_in_its_snapshot(log, tmp_path):
+    # An export whose whole-log check passed does not check each entry again; when the
+    # check failed (--allow-unverified), or ran in another snapshot, every entry is checked.
+    import base64
 
-    from infoshare_cli.ledger.crypto import _public_key_loader
+    from support.ledger_attacks import Tamper, row
+    from support.people import PASSPHRASES
 
-    key = crypto.generate_private_key()
-    public = crypto.public_key_b64(key)
-    message = b"x" * 32
-    good = crypto.sign(key, message)
-    bad = crypto.sign(crypto.generate_private_key(), message)
-    assert crypto.verify_signature(public, message, good) is True
-    assert crypto.verify_signature(public, message, bad) is False
-    assert crypto.verify_signature(public, b"y" * 32, good) is False
-    raw = key.public_key().public_bytes_raw()
-    assert _public_key_loader()(raw).public_bytes_raw() == raw
-    assert Ed25519PublicKey.from_public_bytes(raw) == _public_key_loader()(raw)
+    from infoshare_cli.actions.exporting import run_export
+    from infoshare_cli.checklist.loading import load_question_set
+    from infoshare_cli.reading.filters import make_filters
+
+    with Tamper(log) as conn:  # decision #9's signature no longer matches
+        s = base64.b64decode(row(conn, 9)["signature"])
+        flipped = base64.b64encode(bytes([s[0] ^ 1]) + s[1:]).decode()
+        conn.execute("UPDATE entries SET signature = ? WHERE seq = 9", (flipped,))
+    out = tmp_path / "export.md"
+    result = run_cli(
+        log, "export", "--format", "md", "--by", ALEX, "--out", out, "--allow-unverified",
+        input=PASSPHRASES[ALEX] + "\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "SIGNATURE DOES NOT VERIFY" in out.read_text(encoding="utf-8")
+    # A head claimed as verified counts for nothing outside the snapshot verify ran in.
+    with Ledger.open(log) as ledger:
+        head = ledger.head()
+        assert not ledger.conn.in_transaction
+        again = tmp_path / "again.md"
+        run_export(
+            ledger, signer_for(log, ALEX), load_question_set(), fmt="md",
+            filters=make_filters(), path=again, verified_head=(head.seq, head.hash),
+        )  # fmt: skip
+    assert "SIGNATURE DOES NOT VERIFY" in again.read_text(encoding="utf-8")

@@ -73,6 +73,7 @@ def run_export(
     unverified: str | None = None,
     seal: AgeSeal | None = None,
     human: bool = False,
+    verified_head: tuple[int, str] | None = None,
 ) -> ExportResult:
     """Write the export file, then log it as a signed ``export`` entry.
 
@@ -87,6 +88,12 @@ def run_export(
     :class:`~infoshare_cli.outputs.templating.Printable`); the built-in one if None.
     ``seal`` encrypts the file in the age format (see ledger/age_files.py); the SHA-256
     logged is always that of the file as written, encrypted or not.
+
+    ``verified_head`` (seq, hash): the head of the log as the whole of ``verify`` passed it,
+    in the read transaction already open on the ledger. The export then reads in that same
+    snapshot, and the entries up to that head are not checked again one by one. It counts
+    only if the transaction is still the one ``verify`` ran in (open when this is called)
+    and the head is the same; otherwise every entry shown is checked as before.
     """
     if fmt not in FORMATS:
         raise InfoshareError(f"Unknown format '{fmt}'. Use one of: {', '.join(FORMATS)}.")
@@ -99,10 +106,19 @@ def run_export(
         with _export_file(temp, seal) as (sink, on_disk):
             if excel:
                 sink.write("\ufeff")
-            conn.execute("BEGIN")  # a read snapshot: the head and the rows agree
+            same_snapshot = conn.in_transaction  # the caller's, in which verify ran
+            if not same_snapshot:
+                conn.execute("BEGIN")  # a read snapshot: the head and the rows agree
             try:
                 head = ledger.head()
                 keyring = KeyRing(ledger, head.seq if head else 0)
+                if (
+                    same_snapshot
+                    and verified_head is not None
+                    and head is not None
+                    and (head.seq, head.hash) == verified_head
+                ):
+                    keyring.verified_upto = head.seq
                 names = staff_names(ledger)
                 # Erased decisions have no content left to export (and no key to check
                 # it with): they are left out, and the command says how many.

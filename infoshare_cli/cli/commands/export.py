@@ -174,7 +174,10 @@ def export(
             if sealing:
                 path = path.with_name(path.name + AGE_EXTENSION)
         check_destination(path, force)  # before anyone types a passphrase
-        unverified = _check_log_first(ledger, allow_unverified)
+        # One read snapshot from the whole-log check to the last row exported: what is
+        # exported is what was checked (run_export ends it before logging the export).
+        ledger.conn.execute("BEGIN")
+        unverified, verified_head = _check_log_first(ledger, allow_unverified)
         register = load_register(ledger)
         asker = QuestionaryAsker()
         ask = passphrase_reader(asker)
@@ -211,6 +214,7 @@ def export(
                 unverified=unverified,
                 seal=seal,
                 human=not ids,
+                verified_head=verified_head,
             )
     plural = "" if result.count == 1 else "s"
     where = result.path.absolute()
@@ -244,10 +248,10 @@ def export(
         )
 
 
-def _check_log_first(ledger, allow_unverified: bool) -> str | None:
+def _check_log_first(ledger, allow_unverified: bool):
     """Check the whole log before anything leaves it: an export must not launder a tampered
-    log. Returns None if it verifies, else the warning the export will carry (only with
-    --allow-unverified; otherwise nothing is exported)."""
+    log. Returns (None, (head seq, head hash)) if it verifies, else (the warning the export
+    will carry, None) (only with --allow-unverified; otherwise nothing is exported)."""
     from infoshare_cli.cli.app import checking_progress
     from infoshare_cli.integrity.report import iter_problem_lines
     from infoshare_cli.integrity.verify import verify_ledger
@@ -259,7 +263,8 @@ def _check_log_first(ledger, allow_unverified: bool) -> str | None:
         if bar is not None:
             bar.stop()
     if report.ok:
-        return None
+        head = report.head
+        return None, ((head.seq, head.hash) if head is not None else None)
     first = next(iter_problem_lines(report), "the log does not verify.")
     if not allow_unverified:
         raise InfoshareError(
@@ -269,7 +274,7 @@ def _check_log_first(ledger, allow_unverified: bool) -> str | None:
             "example for someone investigating, add --allow-unverified: the export will "
             "carry a warning."
         )
-    return f"This export was taken from a log that FAILS `infoshare verify`: {first}"
+    return f"This export was taken from a log that FAILS `infoshare verify`: {first}", None
 
 
 def _kept(typed: list[str], passphrase: str) -> str:
