@@ -116,7 +116,7 @@ class _Pass:
         self.erasures: list[Erased] = []
         self.expected = 1
         self.prev_hash = GENESIS_HASH
-        self.head: Head | None = None
+        self.last: tuple[int, str, str] | None = None  # (seq, kind, recorded_at)
         self.newest_time = ""  # the latest recorded_at so far, and its entry
         self.newest_seq = 0
 
@@ -126,8 +126,15 @@ class _Pass:
         seq, kind, recorded_at, actor, payload, prev_hash, stored_hash, signature = row
         if type(seq) is not int:
             return Problem("fields", "its number is not a whole number.", None)
-        texts = (kind, recorded_at, actor, payload, prev_hash, stored_hash, signature)
-        if not all(type(t) is str for t in texts):
+        if not (
+            type(kind) is str
+            and type(recorded_at) is str
+            and type(actor) is str
+            and type(payload) is str
+            and type(prev_hash) is str
+            and type(stored_hash) is str
+            and type(signature) is str
+        ):
             where = kind if type(kind) is str else None
             return Problem(
                 "fields",
@@ -137,9 +144,7 @@ class _Pass:
                 recorded_at if type(recorded_at) is str else None,
             )
 
-        def problem(code: str, detail: str) -> Problem:
-            return Problem(code, detail, seq, kind, recorded_at)
-
+        where = (seq, kind, recorded_at)
         if seq != self.expected:
             if seq > self.expected:
                 gap = (
@@ -154,54 +159,62 @@ class _Pass:
                     "gone — deleted after it was written.",
                     self.expected,
                 )
-            return problem("order", "it is numbered out of sequence (numbering starts at 1).")
+            return Problem(
+                "order", "it is numbered out of sequence (numbering starts at 1).", *where
+            )
 
         digest = entry_hash_fast(seq, kind, recorded_at, actor, payload, prev_hash)
         if digest.hex() != stored_hash:
-            return problem(
+            return Problem(
                 "hash",
                 "its contents do not match its hash — it was changed after it was written.",
+                *where,
             )
         if prev_hash != self.prev_hash:
             before = f"entry #{seq - 1}" if seq > 1 else "the start of the log"
-            return problem(
+            return Problem(
                 "chain",
                 f"it does not follow on from {before} (the link between them is broken) — "
                 "entries were changed, removed, inserted or reordered.",
+                *where,
             )
         if recorded_at >= self.newest_time:
             self.newest_time, self.newest_seq = recorded_at, seq
         else:
             behind = behind_by(self.newest_time, recorded_at)
             if behind is not None:
-                return problem(
+                return Problem(
                     "time",
                     f"its time is {describe_gap(behind)} before that of entry #{self.newest_seq}, "
                     "written before it — time runs backwards here: the entry was backdated, or "
                     "the computer's clock was turned back.",
+                    *where,
                 )
 
         parsed: dict | None = None
         if kind in ("staff", "cosign", "correction", "erase", "setting"):
             parsed = _load_object(payload)
             if parsed is None:
-                return problem("fields", "its contents are not readable JSON.")
+                return Problem("fields", "its contents are not readable JSON.", *where)
 
         self.decisions.upto = seq
         pending = self.pending_erase
         confirming = kind == "erase" and parsed is not None and parsed.get("action") == CONFIRM
         if pending is not None and not confirming:
-            return problem(
-                "rule", f"it follows an erasure (entry #{pending[0]}) that was never co-signed."
+            return Problem(
+                "rule",
+                f"it follows an erasure (entry #{pending[0]}) that was never co-signed.",
+                *where,
             )
         resetting = self.pending_reset
         if resetting is not None and not (
             kind == "staff" and parsed is not None and parsed.get("action") == CONFIRM_RESET
         ):
-            return problem(
+            return Problem(
                 "rule",
                 f"it follows a passphrase reset (entry #{resetting[0]}) that no second manager "
                 "confirmed.",
+                *where,
             )
         found = self.rules.signer(
             seq,
@@ -213,7 +226,7 @@ class _Pass:
             pending_reset=resetting,
         )
         if isinstance(found, Broken):
-            return problem(found.code, found.detail)
+            return Problem(found.code, found.detail, *where)
         key = self.keys.get(found.public_key)
         self.signatures.add((seq, kind, recorded_at, found.name, key, signature, digest))
 
@@ -221,7 +234,7 @@ class _Pass:
             try:
                 self.rules.apply(seq, parsed)
             except (KeyError, TypeError, AttributeError):
-                return problem("fields", "its staff details are incomplete.")
+                return Problem("fields", "its staff details are incomplete.", *where)
             action = parsed.get("action")
             if action == RESET:
                 self.pending_reset = (seq, stored_hash, actor, str(parsed.get("staff_id")))
@@ -234,7 +247,7 @@ class _Pass:
 
         self.expected = seq + 1
         self.prev_hash = stored_hash
-        self.head = Head(seq, stored_hash, recorded_at)
+        self.last = where  # the head, made a Head once at the end
         return None
 
     def _erase(self, seq: int, digest: str, actor: str, at: str, payload: dict) -> None:
@@ -322,4 +335,5 @@ def check_entries(
         first_bad = _signature_problem(failure)
     if progress is not None:
         progress(checked)
-    return checked, state.head, first_bad
+    head = Head(state.last[0], state.prev_hash, state.last[2]) if state.last else None
+    return checked, head, first_bad
