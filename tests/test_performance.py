@@ -120,6 +120,27 @@ def test_reading_the_log_checks_signatures_without_the_heavy_crypto_modules(staf
     assert "cryptography.hazmat.primitives.ciphers.aead" in loaded  # it did open content
 
 
+def test_scripted_decide_and_export_load_no_terminal_prompts(staffed_log, tmp_path):
+    # Passphrases piped on standard input need no prompt library (65-90 ms to import).
+    import json
+
+    from support.people import answers_file_data
+
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(answers_file_data("share", by=ALEX)), encoding="utf-8")
+    db = ("--db", str(staffed_log.path))
+    before = staffed_log.count()
+    loaded = _modules_after("decide", "--answers", str(answers), "--by", ALEX, *db, input=UNLOCK)
+    assert staffed_log.count() == before + 1  # the decision was written
+    assert {"questionary", "prompt_toolkit"} & loaded == set()
+    out = tmp_path / "out.json"
+    loaded = _modules_after(
+        "export", "--format", "json", "--out", str(out), "--by", ALEX, *db, input=UNLOCK
+    )
+    assert json.loads(out.read_text(encoding="utf-8"))["decisions"]  # it was exported
+    assert {"questionary", "prompt_toolkit"} & loaded == set()
+
+
 def test_listing_the_log_reads_no_yaml_for_the_built_in_set(staffed_log):
     loaded = _modules_after("log", "--db", str(staffed_log.path), *READER, input=UNLOCK)
     assert "yaml" not in loaded

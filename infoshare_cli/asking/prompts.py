@@ -18,7 +18,10 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
-from infoshare_cli.asking.lines import read_passphrase_line
+from infoshare_cli.asking.lines import (  # noqa: F401  (passphrase_reader: where it was)
+    passphrase_reader,
+    read_passphrase_line,
+)
 from infoshare_cli.asking.wizard import BACK
 from infoshare_cli.errors import InfoshareError
 
@@ -231,17 +234,6 @@ def _validator(kind: str, back: bool) -> Callable[[str], bool | str]:
         return True
 
     return validate
-
-
-def passphrase_reader(asker: QuestionaryAsker | None = None) -> Callable[[str], str]:
-    """Hidden prompt on a terminal, else one line per passphrase from standard input.
-
-    Passphrases are never taken from arguments or the environment: those leak into
-    shell history and process lists.
-    """
-    if sys.stdin.isatty():
-        return (asker or QuestionaryAsker(Console(stderr=True))).password
-    return read_passphrase_line
 
 
 def ask_new_passphrase(

@@ -156,7 +156,7 @@ def _scripted(path: Path, qset, answers: Path, by, cosigner_name, revisit_id):
     from infoshare_cli.actions.deciding import revisable, write_decision
     from infoshare_cli.actions.staff import unlock_with_attempts
     from infoshare_cli.asking.answers_file import load_answers_file
-    from infoshare_cli.asking.prompts import passphrase_reader
+    from infoshare_cli.asking.lines import passphrase_reader
     from infoshare_cli.domain.decisions import cosign_payload, decision_payload
     from infoshare_cli.domain.staff import cosigner_problem, find_member
     from infoshare_cli.ledger.store import Ledger

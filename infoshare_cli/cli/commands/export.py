@@ -133,7 +133,7 @@ def export(
     """
     from infoshare_cli.actions.exporting import run_export
     from infoshare_cli.asking.identify import identify_and_unlock
-    from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
+    from infoshare_cli.asking.lines import LazyAsker, passphrase_reader
     from infoshare_cli.asking.reader import reading_with
     from infoshare_cli.checklist.loading import load_question_set
     from infoshare_cli.ledger.age_files import AGE_EXTENSION, AgeSeal, check_recipients
@@ -179,7 +179,7 @@ def export(
         ledger.conn.execute("BEGIN")
         unverified, verified_head = _check_log_first(ledger, allow_unverified)
         register = load_register(ledger)
-        asker = QuestionaryAsker()
+        asker = LazyAsker()  # built only if someone is asked on a terminal
         ask = passphrase_reader(asker)
         typed: list[str] = []
         signer = identify_and_unlock(
