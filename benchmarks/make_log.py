@@ -43,6 +43,7 @@ from infoshare_cli.actions.staff import (
     add_member,
     change_passphrase,
     deactivate_member,
+    open_keys,
     register_first_manager,
     unlock,
 )
@@ -51,9 +52,12 @@ from infoshare_cli.domain.decisions import Draft, cosign_payload, decision_paylo
 from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.domain.routing import Answer, iter_paths
 from infoshare_cli.domain.staff import find_member
+from infoshare_cli.ledger import keys as keylib
+from infoshare_cli.ledger import keystore
 from infoshare_cli.ledger import store as log_module
 from infoshare_cli.ledger.crypto import canonical_json
 from infoshare_cli.ledger.entries import GENESIS_HASH, compute_hash
+from infoshare_cli.ledger.sealing import seal_payload
 from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.register import load_register
@@ -323,7 +327,7 @@ class Inserter(threading.Thread):
     def __init__(self, path: Path):
         super().__init__(daemon=True)
         self.path = path
-        self.batches: queue.Queue[list[tuple] | None] = queue.Queue(maxsize=2)
+        self.batches: queue.Queue[tuple[list[tuple], list[tuple]] | None] = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -346,11 +350,16 @@ class Inserter(threading.Thread):
             conn.close()
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    def _insert(conn: sqlite3.Connection, rows: tuple[list[tuple], list[tuple]]) -> None:
+        entries, record_keys = rows
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.executemany(
-                f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+                f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", entries
+            )
+            conn.executemany(
+                "INSERT INTO record_keys (record, data_key, nonce, wrapped) VALUES (?, ?, ?, ?)",
+                record_keys,
             )
             conn.execute("COMMIT")
         except BaseException:
@@ -358,7 +367,7 @@ class Inserter(threading.Thread):
                 conn.execute("ROLLBACK")
             raise
 
-    def put(self, rows: list[tuple]) -> None:
+    def put(self, rows: tuple[list[tuple], list[tuple]]) -> None:
         self.check()
         self.batches.put(rows)
 
@@ -377,13 +386,21 @@ class Inserter(threading.Thread):
 
 
 class Writer:
-    """Builds rows exactly as ``Ledger.append`` does and inserts them in big batches."""
+    """Builds rows exactly as ``Ledger.append`` does and inserts them in big batches.
+
+    Personal content is sealed as the real writers seal it (``actions.private``): each
+    decision gets a new record and record key, wrapped under the current data key (a row of
+    ``record_keys``); its co-signatures and corrections are sealed under the same record.
+    """
 
     def __init__(self, ledger: Ledger, clock: Clock, rng: random.Random):
         self.ledger = ledger
         self.clock = clock
         self.rng = rng
         self.rows: list[tuple] = []
+        self.record_rows: list[tuple] = []
+        self.keys: keystore.Keys | None = None  # the data keys (set once staff exist)
+        self.records: dict[int, tuple[str, bytes]] = {}  # decision seq -> (record, key)
         self.inserter = Inserter(ledger.path)
         self.inserter.start()
         self._reload_head()
@@ -392,11 +409,28 @@ class Writer:
         head = self.ledger.head()
         self.seq, self.prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
 
+    def _new_record(self) -> tuple[str, bytes]:
+        assert self.keys is not None
+        record = uuid.UUID(int=self.rng.getrandbits(128), version=4).hex
+        key = keylib.new_key()
+        data_key_id = self.keys.current
+        nonce, wrapped = keylib.wrap_key(
+            key, self.keys.data_keys[data_key_id], keylib.record_key_aad(record, data_key_id)
+        )
+        self.record_rows.append((record, data_key_id, nonce, wrapped))
+        return record, key
+
     def append(self, kind: str, signer: Signer, payload: dict) -> tuple[int, str]:
         body = dict(payload)
         body.setdefault("id", uuid.UUID(int=self.rng.getrandbits(128), version=4).hex)
-        payload_text = canonical_json(body).decode("utf-8")
         seq = self.seq + 1
+        if self.keys is not None:
+            if kind == "decision":
+                record = self.records[seq] = self._new_record()
+            else:
+                record = self.records[body["decision"]]
+            body = seal_payload(kind, body, *record)
+        payload_text = canonical_json(body).decode("utf-8")
         recorded_at = self.clock.text()
         actor = signer.staff_id
         entry_hash = compute_hash(seq, kind, recorded_at, actor, payload_text, self.prev_hash)
@@ -406,15 +440,17 @@ class Writer:
         )
         self.seq, self.prev_hash = seq, entry_hash
         if len(self.rows) >= BATCH_ROWS:
-            self.inserter.put(self.rows)
-            self.rows = []
+            self._put()
         return seq, entry_hash
+
+    def _put(self) -> None:
+        self.inserter.put((self.rows, self.record_rows))
+        self.rows, self.record_rows = [], []
 
     def flush(self) -> None:
         """Everything built so far is in the file."""
-        if self.rows:
-            self.inserter.put(self.rows)
-            self.rows = []
+        if self.rows or self.record_rows:
+            self._put()
         self.inserter.drain()
 
     def close(self) -> None:
@@ -458,6 +494,7 @@ def make_log(path: Path, n: int, seed: int = 1, progress: bool = False) -> dict[
         clock.advance(3600)
         member = writer.real(add_member, ledger, alex, name, role, PASSPHRASE, dsl)
         signers[member.staff_id] = unlock(member, PASSPHRASE)
+    writer.keys = open_keys(ledger, alex)
 
     def staff_event(event: tuple) -> None:
         what, name = event[0], event[1]
@@ -474,6 +511,10 @@ def make_log(path: Path, n: int, seed: int = 1, progress: bool = False) -> dict[
             writer.real(change_passphrase, ledger, old, NEW_PASSPHRASE)
             fresh = load_register(ledger)[member.staff_id]
             signers[member.staff_id] = unlock(fresh, NEW_PASSPHRASE)
+
+    def staff_change(event: tuple) -> None:
+        staff_event(event)
+        writer.keys = open_keys(ledger, signers[alex.staff_id])  # a leaver rotates the key
 
     events = deque(sorted(STAFF_EVENTS))
     cases = 0
@@ -524,7 +565,7 @@ def make_log(path: Path, n: int, seed: int = 1, progress: bool = False) -> dict[
     while made < n:
         if events and made >= events[0][0] * n:
             clock.advance()
-            staff_event(events.popleft()[1])
+            staff_change(events.popleft()[1])
         # co-signatures that came later (another day, another manager)
         while later_cosign and later_cosign[0][2] <= made:
             seq, entry_hash, _ = later_cosign.popleft()
