@@ -95,19 +95,23 @@ def reading(conn: sqlite3.Connection, keys: keystore.Keys | None) -> Iterator[Op
     """
     opener = Opener(conn, keys)
     token = PAYLOAD_OPENER.set(opener)
-    _sql_functions(conn, opener)
+    holder = _Holder(opener)
+    conn.create_function("infoshare_case", 3, _sql_case(holder), deterministic=True)
+    conn.create_function("infoshare_match", 4, _sql_match(holder), deterministic=True)
     try:
         yield opener
     finally:
         PAYLOAD_OPENER.reset(token)
         # The connection keeps no keys after the block: its SQL functions read as locked.
-        with contextlib.suppress(sqlite3.ProgrammingError):  # the log was closed first
-            _sql_functions(conn, Opener(conn, None))
+        # (Swapped, not registered again: SQLite refuses that while a statement is open.)
+        holder.opener = Opener(conn, None)
 
 
-def _sql_functions(conn: sqlite3.Connection, opener: Opener) -> None:
-    conn.create_function("infoshare_case", 3, _sql_case(opener), deterministic=True)
-    conn.create_function("infoshare_match", 4, _sql_match(opener), deterministic=True)
+class _Holder:
+    """The opener the connection's SQL functions use, swapped out when reading ends."""
+
+    def __init__(self, opener: Opener):
+        self.opener = opener
 
 
 def payload_opener() -> Callable[[int, str, Any], Any]:
@@ -151,9 +155,9 @@ def open_text(opener: Opener | None, seq: int, kind: str, payload_text: str) -> 
     return parsed
 
 
-def _sql_case(opener: Opener):
+def _sql_case(holder: _Holder):
     def case_ref(kind: str, seq: int, payload_text: str) -> str | None:
-        value = open_text(opener, seq, kind, payload_text).get("case_ref")
+        value = open_text(holder.opener, seq, kind, payload_text).get("case_ref")
         return " ".join(value.split()) if isinstance(value, str) else None
 
     return case_ref
@@ -195,9 +199,10 @@ def matches(words: list[str], terms: list[str]) -> bool:
     return all(any(word.startswith(term) for word in words) for term in terms)
 
 
-def _sql_match(opener: Opener):
+def _sql_match(holder: _Holder):
     def match(kind: str, seq: int, payload_text: str, query: str) -> int:
         terms = fold(query).split()
-        return int(matches(searchable_words(open_text(opener, seq, kind, payload_text)), terms))
+        opened = open_text(holder.opener, seq, kind, payload_text)
+        return int(matches(searchable_words(opened), terms))
 
     return match
