@@ -406,3 +406,22 @@ def test_an_export_leaves_erased_decisions_out_and_still_checks_out(cli, two_dec
     else:
         rows = out.read_text(encoding="utf-8").splitlines()
         assert len(rows) == 2 and rows[1].startswith(f'"{second}"')
+
+
+def test_show_of_an_erased_decision_says_so_without_a_passphrase(cli, two_decisions):
+    log, (first, _), _ = two_decisions
+    with log.open() as ledger:
+        erase_decisions(
+            ledger, signer(ledger, ALEX), signer(ledger, PRIYA), [first], "mistake", WHY
+        )
+    result = cli("show", str(first), input="", db=log.path)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert f"Decision #{first} was erased on purpose" in said
+    assert "by Alex Morgan, co-signed by Priya Shah" in said and WHY in said
+    assert "Passphrase" not in result.output
+    as_json = cli("show", str(first), "--json", db=log.path)
+    data = __import__("json").loads(as_json.stdout)
+    assert data["erased"]["cosigned_by"] == PRIYA and data["erased"]["reason"] == "mistake"
+    printed = cli("show", str(first), "--format", "md", db=log.path)
+    assert printed.exit_code == 1 and "nothing to print" in printed.output

@@ -412,6 +412,47 @@ def _verdict_from_stdin() -> tuple[str, str]:
     return verdict, read_passphrase_line("Comment").strip()
 
 
+def _show_if_erased(ledger, wanted: int, json: bool, format: str | None) -> None:
+    """An erased decision has nothing personal left: say so (what the log keeps of it is
+    readable without a passphrase) and stop."""
+    from infoshare_cli.reading.erasures import erased_decisions
+
+    erasure = erased_decisions(ledger).get(wanted)
+    if erasure is None:
+        return
+    from infoshare_cli.domain.erasure import REASONS
+    from infoshare_cli.domain.text import displayable
+    from infoshare_cli.integrity.report import when_text
+
+    if format is not None:
+        raise InfoshareError(f"Decision #{wanted} was erased: there is nothing to print.")
+    if json:
+        import json as jsonlib
+
+        body = {
+            "id": wanted,
+            "erased": {
+                "erased_by": erasure.by,
+                "cosigned_by": erasure.confirmed_by,
+                "entry": erasure.erase_seq,
+                "erased_at": erasure.erased_at,
+                "reason": erasure.reason,
+                "why": erasure.why,
+            },
+        }
+        typer.echo(jsonlib.dumps(body, indent=2, ensure_ascii=False))
+        raise typer.Exit()
+    when = when_text(erasure.erased_at) or erasure.erased_at
+    typer.echo(
+        f"Decision #{wanted} was erased on purpose {when} by {displayable(erasure.by)}, "
+        f"co-signed by {displayable(erasure.confirmed_by)} (entry #{erasure.erase_seq}): "
+        f"{REASONS.get(erasure.reason, erasure.reason)}. Why: {displayable(erasure.why)}\n"
+        "Its content, co-signatures and corrections are gone for good; the log keeps that "
+        "it existed, and `infoshare verify` still passes."
+    )
+    raise typer.Exit()
+
+
 def show(
     decision_id: Annotated[str, typer.Argument(metavar="ID", help="The decision's id.")],
     db: DbOption = None,
@@ -468,6 +509,7 @@ def show(
         Printable(format.lower(), template)  # a broken template is found before any passphrase
     with Ledger.open(resolve_db(db)) as ledger:
         load_decision(ledger, wanted)  # "no such decision" before anyone types a passphrase
+        _show_if_erased(ledger, wanted, json, format)
         with reading_as(ledger, reader):
             record = load_decision(ledger, wanted)
             record.open_all()  # opened now, while the reader's keys are at hand
