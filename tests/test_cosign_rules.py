@@ -675,3 +675,16 @@ def test_the_cosigner_is_told_which_decision_first(log):
     assert said in result.output
     assert result.output.index(said) < result.output.index("Passphrase for Priya Shah")
     assert "C-1042" not in result.output  # sealed: shown only once the co-signer unlocks
+
+
+@pytest.mark.parametrize("columns", ["60", "80"])
+def test_the_summary_box_keeps_each_command_on_one_line(log, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", columns)
+    result = log.run(
+        "decide", "--answers", log.answers(), "--by", SAM, input=lines(PASSPHRASES[SAM])
+    )
+    assert result.exit_code == 0, result.output
+    decision = log.newest_decision()
+    lines_with = [line for line in result.output.splitlines() if f"cosign {decision}`" in line]
+    assert lines_with and "`" in lines_with[0].split("cosign")[0]  # opened on the same line
+    assert result.output.index("Awaiting co-signature") < result.output.index("Outcome")

@@ -305,7 +305,7 @@ def test_case_chronology_is_oldest_first(cli, review_log, monkeypatch):
     assert missing.exit_code == 1 and "No decisions about case C-404" in missing.stderr
 
 
-def test_stats_counts(cli, review_log):
+def test_stats_counts(cli, review_log, monkeypatch):
     log, ids = review_log
     result = cli("stats", "--json", db=log.path)
     assert result.exit_code == 0, result.output
@@ -330,6 +330,7 @@ def test_stats_counts(cli, review_log):
     with log.open() as ledger, read_as(ledger):
         later = datetime.now(UTC) + timedelta(days=3)
         assert [d["id"] for d in overdue_decisions(ledger, now=later)] == [ids["awaiting"]]
+    monkeypatch.setenv("COLUMNS", "120")  # the bars and the tables: room for every heading
     screen = cli("stats", db=log.path).stdout
     assert "█" in screen and "Nothing has been awaiting co-signature" in screen
 

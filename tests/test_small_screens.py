@@ -109,3 +109,17 @@ def test_the_golden_rules_are_whole_at_every_width(cli, monkeypatch, width):
     flat = " ".join(result.output.replace("│", " ").split())
     assert "Information sharing: advice for practitioners" in flat  # not cut off in a title
     assert too_wide(result.output, width) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_stats_read_at_every_width(cli, review_log, monkeypatch, width):
+    log, _ = review_log
+    monkeypatch.setenv("COLUMNS", str(width))
+    result = cli("stats", db=log.path)
+    assert result.exit_code == 0, result.output
+    screen = result.stdout
+    assert too_wide(screen, width) == []
+    assert broken_words(screen) == []
+    assert "…" not in screen  # no heading squeezed to "S…"
+    flat = " ".join(screen.split())
+    assert "Share without consent" in flat and "Seek advice first" in flat

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from rich import box
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -235,6 +236,44 @@ def _bar(count: int, biggest: int) -> Text:
 STATUS_ORDER = (AWAITING, AGREED, NOT_AGREED, SUPERSEDED, CORRECTED)
 
 
+# Narrower than this, the statistics' columns squeeze their headings to "S…": each month
+# is written as a few lines of words instead.
+STATS_STACK_BELOW = 110
+
+
+class _NarrowOr:
+    """``wide`` where it fits, else ``narrow`` (decided at printing, by the width there)."""
+
+    def __init__(self, wide: Any, narrow: Any, below: int = STATS_STACK_BELOW):
+        self.wide, self.narrow, self.below = wide, narrow, below
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        yield self.wide if options.max_width >= self.below else self.narrow
+
+
+def _stats_lines(qset: QuestionSet, stats: dict[str, Any]) -> Any:
+    from rich.console import Group
+
+    def counts(found: Mapping[str, int], keys: Iterable[str], label: Any) -> str:
+        return "; ".join(f"{label(k)} {found.get(k, 0)}" for k in keys if found.get(k, 0))
+
+    lines: list[Any] = [Text("Decisions per month", style="italic")]
+    rows = [*stats["months"], {"month": "All", **stats["totals"]}]
+    for m in rows:
+        line = Text.assemble(
+            (m["month"], "bold"),
+            f": {m['total']} decision{'' if m['total'] == 1 else 's'}",
+        )
+        by_outcome = counts(m["by_outcome"], OUTCOMES, lambda o: outcome_label(qset, o).plain)
+        if by_outcome:
+            line.append(f"\n  Outcomes: {by_outcome}")
+        by_status = counts(m["by_status"], STATUS_ORDER, str)
+        if by_status:
+            line.append(f"\n  Status: {by_status}")
+        lines.append(line)
+    return Group(*lines)
+
+
 def stats_tables(qset: QuestionSet, stats: dict[str, Any]) -> list[Any]:
     months = stats["months"]
     biggest = max((m["total"] for m in months), default=0)
@@ -270,7 +309,7 @@ def stats_tables(qset: QuestionSet, stats: dict[str, Any]) -> list[Any]:
     by_status.add_row(
         "All", *[str(totals["by_status"].get(s, 0)) for s in STATUS_ORDER], style="bold"
     )
-    parts: list[Any] = [by_outcome, by_status]
+    parts: list[Any] = [_NarrowOr(Group(by_outcome, by_status), _stats_lines(qset, stats))]
     overdue = stats["overdue"]
     if overdue:
         late = Table(

@@ -219,20 +219,24 @@ def _print_result(path: Path, qset, written) -> None:
         text.append("\nNOT AGREED by the co-signer: this outcome is not final", style="bold red")
     text.append("\nOutcome proposed: " if written.cosign is None else "\nOutcome: ")
     text.append_text(outcome_text(qset, outcome))
+    # Each command on a line of its own, so it is never split where the panel wraps and
+    # can be copied whole.
     if written.cosign is None:
         text.append(
-            "\nNext: a second manager co-signs it with "
-            f"{command(f'cosign {number}')}. It is not final until they agree."
+            "\nNext: a second manager co-signs it (it is not final until they agree) with:"
+            f"\n  {command(f'cosign {number}')}"
         )
+        if outcome in qset.outcomes and qset.outcomes[outcome].next_steps:
+            text.append("\nThen: " + filled_in(qset.outcomes[outcome].next_steps, number))
     elif written.cosign.payload["verdict"] == "agree":
         if outcome in qset.outcomes and qset.outcomes[outcome].next_steps:
             text.append("\nNext: " + filled_in(qset.outcomes[outcome].next_steps, number))
     else:
         text.append(
-            "\nNext: talk it through, then take the decision again with "
-            f"{command(f'decide --revisits {number}')}."
+            "\nNext: talk it through, then take the decision again with:"
+            f"\n  {command(f'decide --revisits {number}')}"
         )
-    text.append(f"\nRead it in full with {command(f'show {number}')}.", style="dim")
+    text.append(f"\nRead it in full with:\n  {command(f'show {number}')}", style="dim")
     console().print(Panel(text, title="Decision recorded", title_align="left"))
 
 
