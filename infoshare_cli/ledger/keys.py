@@ -19,6 +19,7 @@ import binascii
 import hashlib
 import hmac
 import os
+from json.encoder import encode_basestring as _json_text  # text as json.dumps writes it
 from typing import TYPE_CHECKING
 
 from infoshare_cli.errors import InfoshareError
@@ -175,7 +176,21 @@ def unwrap_key(nonce: bytes, wrapped: bytes, under: bytes, aad: bytes) -> bytes:
 
 
 def content_aad(kind: str, entry_id: str, record: str) -> bytes:
-    """What sealed content is bound to: its entry's kind and id, and its record."""
+    """What sealed content is bound to: its entry's kind and id, and its record.
+
+    The canonical JSON of ``{"use": "content", "kind", "id", "record"}``, written out
+    directly for text values (every entry opened pays for this; a test holds it to
+    ``canonical_json``)."""
+    if type(kind) is str and type(entry_id) is str and type(record) is str:
+        return (
+            '{"id":'
+            + _json_text(entry_id)
+            + ',"kind":'
+            + _json_text(kind)
+            + ',"record":'
+            + _json_text(record)
+            + ',"use":"content"}'
+        ).encode("utf-8")
     return canonical_json({"use": "content", "kind": kind, "id": entry_id, "record": record})
 
 

@@ -182,8 +182,40 @@ def _texts(value: Any, key: str | None = None) -> Iterator[str]:
         yield value
 
 
+def _collect(value: Any, key: str | None, out: list[str]) -> None:
+    """What :func:`_texts` yields, appended to ``out`` in the same order (no generators:
+    a search opens and reads every payload, so this runs once per entry)."""
+    if isinstance(value, dict):
+        for k2, v in value.items():
+            if isinstance(v, str):
+                if k2 in _SEARCHED_KEYS or (k2 == "answer" and not _CHOICE.fullmatch(v)):
+                    out.append(v)
+            elif isinstance(v, dict | list):
+                _collect(v, k2, out)
+    elif isinstance(value, list):
+        for v in value:
+            if isinstance(v, str):
+                if key in _SEARCHED_KEYS or (key == "answer" and not _CHOICE.fullmatch(v)):
+                    out.append(v)
+            elif isinstance(v, dict | list):
+                _collect(v, key, out)
+    elif isinstance(value, str) and (
+        key in _SEARCHED_KEYS or (key == "answer" and not _CHOICE.fullmatch(value))
+    ):
+        out.append(value)
+
+
+def searched_text(payload: dict) -> str:
+    """The text a search looks in (see :func:`searchable_words`), folded."""
+    out: list[str] = []
+    _collect(payload, None, out)
+    return fold("\n".join(out))
+
+
 def fold(text: str) -> str:
     """Text as search compares it: no accents, case-folded."""
+    if text.isascii():  # most text: no accents to strip, and casefold() is lower() here
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -199,10 +231,26 @@ def matches(words: list[str], terms: list[str]) -> bool:
     return all(any(word.startswith(term) for word in words) for term in terms)
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _term_finder(query: str) -> Callable[[str], bool]:
+    """Whether folded text has every term of ``query`` at the start of some word: the same
+    answer as :func:`matches` over :func:`searchable_words`, without listing the words."""
+    terms = fold(query).split()
+    if not all(_WORD.fullmatch(t) for t in terms):  # a term with a non-word character
+        return lambda text: False  # never starts a word (words are runs of \w)
+    found = [re.compile(r"(?<!\w)" + re.escape(t)).search for t in terms]
+    return lambda text: all(f(text) for f in found)
+
+
 def _sql_match(holder: _Holder):
+    finders: dict[str, Callable[[str], bool]] = {}
+
     def match(kind: str, seq: int, payload_text: str, query: str) -> int:
-        terms = fold(query).split()
-        opened = open_text(holder.opener, seq, kind, payload_text)
-        return int(matches(searchable_words(opened), terms))
+        finder = finders.get(query)
+        if finder is None:
+            finder = finders[query] = _term_finder(query)
+        return int(finder(searched_text(open_text(holder.opener, seq, kind, payload_text))))
 
     return match

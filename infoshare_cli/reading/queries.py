@@ -99,13 +99,16 @@ def _conditions(ledger: Ledger, filters: Filters) -> tuple[list[str], list[Any]]
         where.append(f"e.actor IN ({', '.join('?' * len(ids))})")
         params.extend(ids)
     if filters.search is not None:  # sealed: opened and searched in memory, never on disk
+        # Per decision (its own text, then its co-signatures' and corrections'), so that a
+        # list of the newest N walks back from the newest and stops at the Nth match.
         where.append(
-            "e.seq IN (SELECT CASE r.kind WHEN 'decision' THEN r.seq"
-            " ELSE json_extract(r.payload, '$.decision') END FROM entries r"
-            " WHERE r.kind IN ('decision', 'cosign', 'correction')"
-            " AND infoshare_match(r.kind, r.seq, r.payload, ?))"
+            "(infoshare_match(e.kind, e.seq, e.payload, ?) OR EXISTS (SELECT 1 FROM entries r"
+            " WHERE r.kind IN ('cosign', 'correction')"
+            " AND json_extract(r.payload, '$.decision') = +e.seq"
+            " AND infoshare_match(r.kind, r.seq, r.payload, ?)))"
         )
-        params.append(search_query(filters.search))
+        query = search_query(filters.search)
+        params.extend((query, query))
     return where, params
 
 
