@@ -135,12 +135,11 @@ class _Pass:
             and type(stored_hash) is str
             and type(signature) is str
         ):
-            where = kind if type(kind) is str else None
             return Problem(
                 "fields",
                 "some of its fields are not text (the file was edited outside infoshare).",
                 seq,
-                where,
+                kind if type(kind) is str else None,
                 recorded_at if type(recorded_at) is str else None,
             )
 
@@ -242,8 +241,8 @@ class _Pass:
                 self.pending_reset = None
         elif kind == "decision":
             self.decisions.add(seq, stored_hash, actor)
-        elif kind == "erase":
-            self._erase(seq, stored_hash, actor, recorded_at, parsed)  # type: ignore[arg-type]
+        elif kind == "erase" and parsed is not None:  # parsed above for every erase entry
+            self._erase(seq, stored_hash, actor, recorded_at, parsed)
 
         self.expected = seq + 1
         self.prev_hash = stored_hash
@@ -254,7 +253,9 @@ class _Pass:
         if payload.get("action") != CONFIRM:
             self.pending_erase = (seq, digest, actor, payload)
             return
-        erase_seq, _, by, request = self.pending_erase  # type: ignore[misc]
+        if self.pending_erase is None:  # the signing rules refused a confirmation of nothing
+            return
+        erase_seq, _, by, request = self.pending_erase
         self.pending_erase = None
         by = self._name(by, erase_seq)
         confirmed_by = self._name(actor, seq)
