@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from infoshare_cli.domain.erasure import CONFIRM, Erased, erased_records
 from infoshare_cli.domain.signing import CONFIRM_RESET, RESET, Broken, Rulebook
@@ -102,13 +102,13 @@ class _InMemory(dict):
 class _Pass:
     """The state of one pass: the register as it stands, and the decisions seen so far."""
 
-    def __init__(self, signatures: _Signatures, decisions: MutableMapping | None = None):
+    def __init__(self, signatures: _Signatures, decisions: DecisionsSoFar | None = None):
         self.signatures = signatures
         self.keys = _Keys()
         self.rules = Rulebook()
         # seq -> (hash, actor)
         self.decisions: DecisionsSoFar | _InMemory = (
-            decisions if decisions is not None else _InMemory()  # type: ignore[assignment]
+            decisions if decisions is not None else _InMemory()
         )
         self.pending_erase: tuple[int, str, str, dict] | None = None  # waiting for co-signing
         # a passphrase reset waiting for its second manager: (seq, hash, actor, staff id)
@@ -312,7 +312,7 @@ def check_entries(
     rows come from a log in a read transaction); else they are kept in memory.
     """
     signatures = _Signatures(threads)
-    state = _Pass(signatures, decisions)  # type: ignore[arg-type]
+    state = _Pass(signatures, decisions)
     checked = 0
     structural: Problem | None = None
     try:
