@@ -82,3 +82,14 @@ def test_the_installed_script_by_its_path_prints_hints_that_run(tmp_path):
     )
     assert done.returncode != 0
     assert f"`{script} init`" in done.stderr
+
+
+def test_the_anchor_hint_is_the_real_command_to_check_it(cli, staffed_log):
+    """Not a placeholder like "<the line>": the command as printed proves the log."""
+    result = cli("anchor", db=staffed_log.path)
+    assert result.exit_code == 0, result.output
+    anchor = result.stdout.strip()
+    hint = next(line for line in result.stderr.splitlines() if "--anchor" in line)
+    assert f"verify --anchor {anchor}`" in hint
+    checked = cli("verify", "--anchor", anchor, db=staffed_log.path)
+    assert checked.exit_code == 0, checked.output

@@ -123,3 +123,16 @@ def test_stats_read_at_every_width(cli, review_log, monkeypatch, width):
     assert "…" not in screen  # no heading squeezed to "S…"
     flat = " ".join(screen.split())
     assert "Share without consent" in flat and "Seek advice first" in flat
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_pending_reads_at_every_width(cli, review_log, monkeypatch, width):
+    log, ids = review_log
+    monkeypatch.setenv("COLUMNS", str(width))
+    result = cli("pending", db=log.path)
+    assert result.exit_code == 0, result.output
+    screen = result.stdout
+    assert too_wide(screen, width) == []
+    assert broken_words(screen) == []
+    assert "…" not in screen  # the date is never cut to "2026-11…"
+    assert re.search(r"\d{4}-\d{2}-\d{2}", screen) and re.search(r"\d{2}:\d{2}", screen)

@@ -285,23 +285,26 @@ def pending(
 
     qset = load_question_set(questions)
     overdue_before = datetime.now(UTC) - timedelta(days=2)
+    con = console()
+    narrow = con.width < 90  # the day above the time, so neither is cut to "2026-11…"
     table = Table(title="Awaiting co-signature (oldest first)", title_justify="left")
     for column in ("ID", "Recorded", "Age", "Case", "Outcome", "Decided by"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("ID", "Recorded"))
     overdue = 0
     for r in records:
         late = parse_time(r.entry.recorded_at) < overdue_before
         overdue += late
+        when = local_time(r.entry.recorded_at)
         table.add_row(
             str(r.id),
-            local_time(r.entry.recorded_at),
+            when.replace(" ", "\n", 1) if narrow else when,
             age_text(r.entry.recorded_at),
             r.payload.get("case_ref", ""),
             outcome_text(qset, r.payload.get("outcome")),
             names.get(r.entry.actor, r.entry.actor),
             style="bold red" if late else None,
         )
-    console().print(table)
+    con.print(table)
     if overdue:
         typer.echo(f"{overdue} waiting more than 2 days (in red): please co-sign them soon.")
     typer.echo(f"Co-sign one with {command('cosign ID')}.")

@@ -12,8 +12,6 @@ from infoshare_cli.domain.text import displayable, json_escaped
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 
-ANCHOR_ARG = 'verify --anchor "<the line>"'
-
 WHAT_TO_DO = (
     "What to do: do not write to the log until this is understood. Keep the file exactly as "
     "it is (it is evidence), tell your designated safeguarding lead and the chair, and "
@@ -276,9 +274,10 @@ def anchor(db: DbOption = None, json: JsonOption = False) -> None:
     typer.echo(
         f"\nThis line pins the log as it is today: {pinned.count} entries, the newest with the "
         "hash above. Write it in your setting's paper register and sign it, print it, or "
-        "email it to the chair, so a copy lives outside this computer. Later, "
-        f"{command(ANCHOR_ARG)} proves the log still holds these entries, "
-        "unchanged, and has only grown since. Take a new anchor every month. (Taking an anchor "
+        "email it to the chair, so a copy lives outside this computer. Later, this proves "
+        "the log still holds these entries, unchanged, and has only grown since:\n"
+        f"  {command(f'verify --anchor {pinned.text}')}\n"
+        "Take a new anchor every month. (Taking an anchor "
         f"checks the newest entry; {command('verify')} checks every entry.)",
         err=True,
     )
