@@ -425,3 +425,14 @@ def test_show_of_an_erased_decision_says_so_without_a_passphrase(cli, two_decisi
     assert data["erased"]["cosigned_by"] == PRIYA and data["erased"]["reason"] == "mistake"
     printed = cli("show", str(first), "--format", "md", db=log.path)
     assert printed.exit_code == 1 and "nothing to print" in printed.output
+
+
+def test_an_erased_decision_no_longer_waits_for_a_co_signature(cli, two_decisions):
+    log, (first, _), (second, _) = two_decisions
+    with log.open() as ledger:
+        erase_decisions(
+            ledger, signer(ledger, ALEX), signer(ledger, PRIYA), [first], "mistake", WHY
+        )
+    result = cli("pending", "--as", PRIYA, "--json", input=PASSPHRASES[PRIYA] + "\n", db=log.path)
+    assert result.exit_code == 0, result.output
+    assert [d["id"] for d in __import__("json").loads(result.stdout)] == [second]

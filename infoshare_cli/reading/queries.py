@@ -30,6 +30,7 @@ from infoshare_cli.ledger.store import Ledger
 
 if TYPE_CHECKING:
     from infoshare_cli.reading.records import DecisionRecord
+from infoshare_cli.reading.erasures import erased_decisions
 from infoshare_cli.reading.filters import OVERDUE_AFTER, Filters, _utc_bound, search_query
 from infoshare_cli.reading.trust import KeyRing, describe_problem
 
@@ -386,12 +387,14 @@ def month_counts(ledger: Ledger, filters: Filters | None = None) -> Iterator[tup
 
 
 def pending_decisions(ledger: Ledger) -> list[DecisionRecord]:
-    """Decisions awaiting co-signature (domain.status), oldest first."""
+    """Decisions awaiting co-signature (domain.status), oldest first; not those erased,
+    which nobody can co-sign any more."""
     from infoshare_cli.reading.records import load_decision
 
     sql, params = _select(ledger, Filters(status=AWAITING))
     rows = ledger.conn.execute(sql + " ORDER BY d.seq", params).fetchall()
-    return [load_decision(ledger, row[0]) for row in rows]
+    erased = erased_decisions(ledger)
+    return [load_decision(ledger, row[0]) for row in rows if row[0] not in erased]
 
 
 def overdue_decisions(
@@ -409,7 +412,10 @@ def overdue_decisions(
     sql, params = _select(ledger, Filters(status=AWAITING))
     sql += " AND d.recorded_at < ? ORDER BY d.seq"
     out = []
+    erased = erased_decisions(ledger)  # nobody can co-sign those any more
     for row in ledger.conn.execute(sql, [*params, cutoff]):
+        if row[0] in erased:
+            continue
         item = {
             "id": row[0],
             "recorded_at": row[2],
