@@ -90,10 +90,40 @@ def check_role(role: str) -> str:
 # --- reading the register ---------------------------------------------------------------
 
 
+def staff_entry_problem(payload: object) -> str | None:
+    """What is wrong with the shape of a staff entry's payload, or None."""
+    if not isinstance(payload, Mapping):
+        return "it is not a record"
+    if not isinstance(payload.get("staff_id"), str):
+        return "its staff id is not text"
+    action = payload.get("action")
+    if action == "register":
+        if not isinstance(payload.get("name"), str) or payload.get("role") not in ROLES:
+            return "its name or role is missing or not text"
+        if not isinstance(payload.get("dsl", False), bool):
+            return "its safeguarding-lead flag is not yes or no"
+    if action in ("register", "rekey", "reset"):
+        if not isinstance(payload.get("public_key"), str):
+            return "its public key is not text"
+        if not isinstance(payload.get("sealed_key"), Mapping):
+            return "its sealed key is not a record"
+        reading = payload.get("reading_key")
+        if reading is not None and not isinstance(reading, str):
+            return "its reading key is not text"
+    return None
+
+
 def apply_staff_entry(
     register: dict[str, StaffMember], seq: int, payload: Mapping[str, Any]
 ) -> None:
-    """Fold one ``staff`` entry into a register (staff id -> member)."""
+    """Fold one ``staff`` entry into a register (staff id -> member).
+
+    Raises TypeError for an entry not in the shape infoshare writes (see
+    :func:`staff_entry_problem`): ``verify`` names it, readers leave it out.
+    """
+    problem = staff_entry_problem(payload)
+    if problem is not None:
+        raise TypeError(problem)
     staff_id = payload["staff_id"]
     action = payload["action"]
     if action == "register":
