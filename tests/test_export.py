@@ -132,6 +132,13 @@ def test_json_round_trip_and_checkable_without_the_database(cli, review_log, tmp
     assert all(len(base64.b64decode(d["record_key"])) == 32 for d in data["decisions"])
     keys = data["public_keys"]
     assert all(k["from_seq"] <= head.seq for k in keys)
+    # one record per key ever registered (Jo's deactivation at #6 adds none), oldest first
+    assert [(k["name"], k["from_seq"]) for k in keys] == [
+        (ALEX, 1),
+        (PRIYA, 3),
+        (SAM, 4),
+        ("Jo Baker", 5),
+    ]
     assert not any("sealed" in json.dumps(k) for k in keys)
     # Every entry checks out with only what the export carries.
     for decision in data["decisions"]:

@@ -179,7 +179,10 @@ def test_swap_two_signatures(log):
         conn.execute("UPDATE entries SET signature = ? WHERE seq = 10", (s7,))
     bad = first_bad(log)
     assert (bad.seq, bad.code) == (7, "signature")
-    assert "its signature does not match Sam Lee's key" in bad.message
+    assert bad.message.endswith(
+        "its signature does not match Sam Lee's key as registered at the time — the entry was "
+        "changed and re-sealed, or signed by someone else."
+    )
 
 
 def test_rewrite_the_whole_chain_with_consistent_hashes(log):
@@ -468,9 +471,35 @@ def test_a_practitioner_changing_the_staff_register(log):
 def test_an_entry_by_someone_never_registered(log):
     key = crypto.generate_private_key()
     with Ledger.open(log) as ledger:
-        entry = ledger.append("decision", "s-deadbeef", {"x": 1}, lambda m: crypto.sign(key, m))
+        entry = ledger.append(
+            "decision", "s-deadbeef0123456789abcdef", {"x": 1}, lambda m: crypto.sign(key, m)
+        )
     bad = first_bad(log)
     assert (bad.seq, bad.code) == (entry.seq, "signer")
+    assert bad.message.endswith(  # the id cut to 20 characters: it could be anything
+        "it is signed by someone who is not in the staff register at that point "
+        "(staff id 's-deadbeef0123456789')."
+    )
+
+
+@pytest.mark.parametrize("payload", ["[]", "7", '"text"', "null"])
+def test_a_staff_entry_whose_contents_are_not_a_json_object(log, payload):
+    """Signed by a real manager, so only its contents can be at fault."""
+    alex = signer_for(log, ALEX)
+    with Ledger.open(log) as ledger:
+        head = ledger.head()
+    seq, recorded_at = head.seq + 1, "2026-11-29T12:00:00.000000Z"
+    digest = compute_hash(seq, "staff", recorded_at, alex.staff_id, payload, head.hash)
+    conn = raw(log)
+    conn.execute(
+        "INSERT INTO entries VALUES (?, 'staff', ?, ?, ?, ?, ?, ?)",
+        (seq, recorded_at, alex.staff_id, payload, head.hash, digest,
+         crypto.sign(alex.private_key, bytes.fromhex(digest))),
+    )  # fmt: skip
+    conn.close()
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (seq, "fields")
+    assert bad.message.endswith("its contents are not readable JSON.")
 
 
 def test_a_signature_that_is_not_base64(log):
