@@ -502,6 +502,53 @@ def test_a_staff_entry_whose_contents_are_not_a_json_object(log, payload):
     assert bad.message.endswith("its contents are not readable JSON.")
 
 
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda b64: b64[:10] + "*" + b64[10:],  # a character base64 does not have
+        lambda b64: b64[:10] + "\n" + b64[10:],  # a line break inside
+        lambda b64: b64 + "AAAA",  # more than the key
+        lambda b64: b64[:-4],  # less than the key
+    ],
+    ids=["star", "line-break", "longer", "shorter"],
+)
+def test_a_registered_key_written_loosely_is_not_a_key(log, spoil):
+    """Base64 is read strictly: a key with anything added, cut or slipped in is not the key,
+    even when a lenient reader would still find the right 32 bytes in it."""
+    alex = signer_for(log, ALEX)
+    mallory_key = crypto.generate_private_key()
+    with Ledger.open(log) as ledger:
+        body = {"action": "register", "staff_id": "s-mallory", "name": "Mallory Grey",
+                "role": "manager", "dsl": False,
+                "public_key": spoil(crypto.public_key_b64(mallory_key)),
+                "sealed_key": "", "by": alex.staff_id}  # fmt: skip
+        ledger.append("staff", alex.staff_id, body, alex.sign)
+        entry = ledger.append(
+            "decision", "s-mallory", {"case_ref": "C-1"}, lambda m: crypto.sign(mallory_key, m)
+        )
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (entry.seq, "signature")
+    assert "the key registered for them is not a valid signing key" in bad.message
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda sig: sig[:10] + "*" + sig[10:],
+        lambda sig: sig[:10] + " " + sig[10:],
+        lambda sig: base64.b64encode(base64.b64decode(sig)[:63]).decode(),  # one byte short
+        lambda sig: base64.b64encode(base64.b64decode(sig) + b"\0").decode(),  # one too many
+    ],
+    ids=["star", "space", "63-bytes", "65-bytes"],
+)
+def test_a_signature_written_loosely_is_not_a_signature(log, spoil):
+    with Tamper(log) as conn:
+        signature = row(conn, 7)["signature"]
+        conn.execute("UPDATE entries SET signature = ? WHERE seq = 7", (spoil(signature),))
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (7, "signature")
+
+
 def test_a_signature_that_is_not_base64(log):
     with Tamper(log) as conn:
         conn.execute("UPDATE entries SET signature = 'not base64!' WHERE seq = 11")

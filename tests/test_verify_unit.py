@@ -69,3 +69,22 @@ def test_bad_anchors(text):
 def test_empty_log_cannot_be_anchored():
     with pytest.raises(InfoshareError):
         anchor_for(None, 0)
+
+
+# --- the pass over the entries, fed rows directly ---------------------------------------------
+
+
+def test_no_entries_have_no_head():
+    from infoshare_cli.integrity.chain import check_entries
+
+    assert check_entries([]) == (0, None, None)
+
+
+@pytest.mark.parametrize("seq", ["1", 1.0, None, b"1"])
+def test_an_entry_number_that_is_not_a_whole_number(seq):
+    from infoshare_cli.integrity.chain import check_entries
+
+    row = (seq, "staff", "2026-11-26T10:00:00.000000Z", "s-1", "{}", "0" * 64, "a" * 64, "")
+    checked, head, bad = check_entries([row])
+    assert (checked, head) == (0, None)
+    assert (bad.code, bad.detail, bad.seq) == ("fields", "its number is not a whole number.", None)
