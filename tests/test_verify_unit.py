@@ -88,3 +88,19 @@ def test_an_entry_number_that_is_not_a_whole_number(seq):
     checked, head, bad = check_entries([row])
     assert (checked, head) == (0, None)
     assert (bad.code, bad.detail, bad.seq) == ("fields", "its number is not a whole number.", None)
+
+
+@pytest.mark.parametrize(
+    ("kind", "recorded_at", "named_kind", "named_time"),
+    [
+        ("staff", "2026-11-26T10:00:00.000000Z", "staff", "2026-11-26T10:00:00.000000Z"),
+        (b"staff", 7, None, None),  # what is not text is not repeated
+    ],
+)
+def test_an_entry_with_fields_that_are_not_text(kind, recorded_at, named_kind, named_time):
+    from infoshare_cli.integrity.chain import check_entries
+
+    row = (1, kind, recorded_at, "s-1", b"{}", "0" * 64, "a" * 64, "")
+    _checked, _head, bad = check_entries([row])
+    assert (bad.code, bad.seq, bad.kind, bad.recorded_at) == ("fields", 1, named_kind, named_time)
+    assert bad.detail == "some of its fields are not text (the file was edited outside infoshare)."
