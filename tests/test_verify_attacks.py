@@ -104,8 +104,8 @@ def test_edit_a_payload_field(log):
     bad = first_bad(log)
     assert (bad.seq, bad.code) == (7, "hash")
     assert bad.message.startswith("Entry #7 (a decision, ")
-    assert "its contents do not match its hash — it was changed after it was written." in (
-        bad.message
+    assert bad.message.endswith(
+        ": its contents do not match its hash — it was changed after it was written."
     )
     assert verify_path(log).schema == []  # the triggers were put back
 
@@ -130,7 +130,32 @@ def test_delete_an_entry(log):
         conn.execute("DELETE FROM entries WHERE seq = 9")
     bad = first_bad(log)
     assert (bad.seq, bad.code) == (9, "missing")
-    assert "Entry #9: it is missing: the log goes from #8 straight to #10" in bad.message
+    assert bad.message == (
+        "Entry #9: it is missing: the log goes from #8 straight to #10, so entry #9 is gone "
+        "— deleted after it was written."
+    )
+
+
+def test_delete_several_entries(log):
+    with Tamper(log) as conn:
+        conn.execute("DELETE FROM entries WHERE seq IN (9, 10, 11)")
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (9, "missing")
+    assert bad.message == (
+        "Entry #9: it is missing: the log goes from #8 straight to #12, so entries #9 to #11 "
+        "are gone — deleted after it was written."
+    )
+
+
+def test_delete_the_first_entry(log):
+    with Tamper(log) as conn:
+        conn.execute("DELETE FROM entries WHERE seq = 1")
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (1, "missing")
+    assert bad.message == (
+        "Entry #1: it is missing: the log goes from the start straight to #2, so entry #1 is "
+        "gone — deleted after it was written."
+    )
 
 
 def test_delete_an_entry_and_renumber_the_rest(log):

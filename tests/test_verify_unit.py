@@ -104,3 +104,21 @@ def test_an_entry_with_fields_that_are_not_text(kind, recorded_at, named_kind, n
     _checked, _head, bad = check_entries([row])
     assert (bad.code, bad.seq, bad.kind, bad.recorded_at) == ("fields", 1, named_kind, named_time)
     assert bad.detail == "some of its fields are not text (the file was edited outside infoshare)."
+
+
+@pytest.mark.parametrize("seqs", [[0], [-3]])
+def test_entries_numbered_out_of_sequence(seqs):
+    """SQLite's integer key keeps a real log in order; rows handed over any other way are
+    checked all the same."""
+    from infoshare_cli.integrity.chain import check_entries
+    from infoshare_cli.ledger.entries import GENESIS_HASH
+
+    rows, prev = [], GENESIS_HASH
+    for seq in seqs:
+        at = "2026-11-26T10:00:00.000000Z"
+        digest = compute_hash(seq, "setting", at, "s-1", "{}", prev)
+        rows.append((seq, "setting", at, "s-1", "{}", prev, digest, ""))
+        prev = digest
+    _checked, _head, bad = check_entries(rows)
+    assert (bad.code, bad.seq) == ("order", seqs[-1])
+    assert bad.detail == "it is numbered out of sequence (numbering starts at 1)."
