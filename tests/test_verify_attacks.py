@@ -234,7 +234,10 @@ def test_an_insider_rehashes_and_resigns_their_own_old_entry(log):
     bad = first_bad(log)
     assert (bad.seq, bad.code) == (10, "chain")
     assert bad.message.startswith("Entry #10 (a decision, ")
-    assert "it does not follow on from entry #9 (the link between them is broken)" in bad.message
+    assert bad.message.endswith(
+        "it does not follow on from entry #9 (the link between them is broken) — entries were "
+        "changed, removed, inserted or reordered."
+    )
 
 
 def test_the_first_entry_must_follow_on_from_the_start(log):
@@ -507,8 +510,16 @@ def test_an_entry_by_someone_never_registered(log):
     )
 
 
-@pytest.mark.parametrize("payload", ["[]", "7", '"text"', "null"])
-def test_a_staff_entry_whose_contents_are_not_a_json_object(log, payload):
+@pytest.mark.parametrize(
+    ("payload", "detail"),
+    [
+        ("[]", "its contents are not readable JSON."),
+        ("7", "its contents are not readable JSON."),
+        ('"text"', "its contents are not readable JSON."),
+        ("null", "its contents are not readable JSON."),
+    ],
+)
+def test_a_staff_entry_whose_contents_are_not_usable(log, payload, detail):
     """Signed by a real manager, so only its contents can be at fault."""
     alex = signer_for(log, ALEX)
     with Ledger.open(log) as ledger:
@@ -524,7 +535,7 @@ def test_a_staff_entry_whose_contents_are_not_a_json_object(log, payload):
     conn.close()
     bad = first_bad(log)
     assert (bad.seq, bad.code) == (seq, "fields")
-    assert bad.message.endswith("its contents are not readable JSON.")
+    assert bad.message.endswith(": " + detail)
 
 
 @pytest.mark.parametrize(
