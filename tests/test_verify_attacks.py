@@ -147,6 +147,16 @@ def test_delete_several_entries(log):
     )
 
 
+def test_delete_two_entries_after_the_first(log):
+    with Tamper(log) as conn:
+        conn.execute("DELETE FROM entries WHERE seq IN (2, 3)")
+    bad = first_bad(log)
+    assert bad.message == (
+        "Entry #2: it is missing: the log goes from #1 straight to #4, so entries #2 to #3 "
+        "are gone — deleted after it was written."
+    )
+
+
 def test_delete_the_first_entry(log):
     with Tamper(log) as conn:
         conn.execute("DELETE FROM entries WHERE seq = 1")
@@ -238,6 +248,23 @@ def test_an_insider_rehashes_and_resigns_their_own_old_entry(log):
         "it does not follow on from entry #9 (the link between them is broken) — entries were "
         "changed, removed, inserted or reordered."
     )
+
+
+def test_a_manager_rehashes_and_resigns_the_first_entry(log):
+    """Alex re-makes her own registration, entry #1, on the same starting hash: the link
+    from entry #2 names entry #1, not the start of the log."""
+    alex = signer_for(log, ALEX)
+    with Tamper(log) as conn:
+        set_payload(conn, 1, lambda p: p.update(name="Alexandra Morgan"))
+        r = row(conn, 1)
+        new = compute_hash(1, r["kind"], r["recorded_at"], r["actor"], r["payload"], r["prev_hash"])
+        conn.execute(
+            "UPDATE entries SET hash = ?, signature = ? WHERE seq = 1",
+            (new, crypto.sign(alex.private_key, bytes.fromhex(new))),
+        )
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (2, "chain")
+    assert "it does not follow on from entry #1 (the link between them is broken)" in bad.message
 
 
 def test_the_first_entry_must_follow_on_from_the_start(log):
