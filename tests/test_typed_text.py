@@ -182,7 +182,7 @@ def test_a_printable_case_reference_is_stored_as_typed(cli, staffed_log, tmp_pat
 def test_what_is_shown_has_each_control_character_replaced_by_one_mark():
     """A log written by hand or by an older version may hold them: shown, each becomes the
     replacement character U+FFFD, and everything else is kept."""
-    from infoshare_cli.domain.decisions import displayable
+    from infoshare_cli.domain.text import displayable
 
     assert displayable("a\x1b[2Jb\x07c\x9b") == "a\ufffd[2Jb\ufffdc\ufffd"
     assert displayable("tab\tline\nbreak\r\nzoë 子") == "tab\tline\nbreak\r\nzoë 子"
