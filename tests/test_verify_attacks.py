@@ -551,7 +551,7 @@ def test_a_staff_entry_whose_contents_are_not_usable(log, payload, detail):
     alex = signer_for(log, ALEX)
     with Ledger.open(log) as ledger:
         head = ledger.head()
-    seq, recorded_at = head.seq + 1, "2026-11-29T12:00:00.000000Z"
+    seq, recorded_at = head.seq + 1, head.recorded_at  # not before the entry it follows
     digest = compute_hash(seq, "staff", recorded_at, alex.staff_id, payload, head.hash)
     conn = raw(log)
     conn.execute(
@@ -587,7 +587,7 @@ def test_a_registered_key_written_loosely_is_not_a_key(log, spoil):
                 "sealed_key": "", "by": alex.staff_id}  # fmt: skip
         ledger.append("staff", alex.staff_id, body, alex.sign)
         entry = ledger.append(
-            "decision", "s-mallory", {"case_ref": "C-1"}, lambda m: crypto.sign(mallory_key, m)
+            "decision", "s-mallory", {"n": 1}, lambda m: crypto.sign(mallory_key, m)
         )
     bad = first_bad(log)
     assert (bad.seq, bad.code) == (entry.seq, "signature")
