@@ -67,6 +67,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
         "0003_no_replace",
         "0004_keys",
         "0005_private",
+        "0006_erased_status",
     ]
     assert "entries" in db.table_names()
     assert {"data_keys", "data_key_wraps", "record_keys"} <= set(db.table_names())

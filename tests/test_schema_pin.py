@@ -219,9 +219,55 @@ PINNED: dict[str, dict[tuple[str, str], str]] = {
 # trigger and fts5's shadow tables, and the case-reference index): pinned above with the
 # migration that made them, and gone from a new log.
 PINNED["0005_private"] = {}
+# 0006_erased_status replaced the decisions view: it says 'erased' for an erased decision.
+PINNED["0006_erased_status"] = {
+    ("view", "decisions"): """
+        CREATE VIEW decisions AS
+        SELECT
+            d.seq AS decision_id,
+            d.recorded_at AS recorded_at,
+            d.actor AS decided_by,
+            json_extract(d.payload, '$.case_ref') AS case_ref,
+            json_extract(d.payload, '$.outcome') AS outcome,
+            json_extract(d.payload, '$.revisits') AS revisits,
+            CASE
+                WHEN EXISTS (
+                    SELECT 1 FROM entries x, json_each(x.payload, '$.records') AS r
+                    WHERE x.kind = 'erase' AND json_extract(x.payload, '$.action') = 'erase'
+                      AND json_extract(r.value, '$.decision') = +d.seq
+                      AND EXISTS (
+                          SELECT 1 FROM entries y
+                          WHERE y.kind = 'erase'
+                            AND json_extract(y.payload, '$.action') = 'confirm'
+                            AND json_extract(y.payload, '$.erase') = x.seq
+                            AND NOT EXISTS (
+                                SELECT 1 FROM entries m
+                                WHERE m.kind = 'erase' AND m.seq > x.seq AND m.seq < y.seq
+                            )
+                      )
+                ) THEN 'erased'
+                WHEN EXISTS (
+                    SELECT 1 FROM entries n
+                    WHERE n.kind = 'decision' AND json_extract(n.payload, '$.revisits') = +d.seq
+                      AND n.seq > d.seq
+                ) THEN 'superseded'
+                ELSE COALESCE((
+                    SELECT CASE json_extract(c.payload, '$.verdict')
+                               WHEN 'agree' THEN 'agreed' ELSE 'not agreed' END
+                    FROM entries c
+                    WHERE c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = +d.seq
+                      AND c.actor <> d.actor
+                      AND json_extract(c.payload, '$.verdict') IN ('agree', 'disagree')
+                    ORDER BY c.seq DESC LIMIT 1
+                ), 'awaiting co-signature')
+            END AS status
+        FROM entries d
+        WHERE d.kind = 'decision'
+        ORDER BY d.seq""",
+}
 DROPPED = set(PINNED["0002_search"])
 MIGRATIONS = [name for name in PINNED if not name.startswith("(")]
-ALL_PINNED = {
+ALL_PINNED = {  # a later migration's object replaces an earlier one of the same name
     key: sql for objects in PINNED.values() for key, sql in objects.items() if key not in DROPPED
 }
 

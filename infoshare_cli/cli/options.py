@@ -78,7 +78,7 @@ StatusOption = Annotated[
     str | None,
     typer.Option(
         "--status",
-        help="Only this status: awaiting, agreed, not-agreed, superseded or corrected.",
+        help="Only this status: awaiting, agreed, not-agreed, superseded, erased or corrected.",
         show_default=False,
     ),
 ]

@@ -2,8 +2,9 @@
 
 The one definition of a decision's status. Two things are kept apart:
 
-- the **state**: ``superseded`` once the decision has been taken again (a later decision
-  revisits it), otherwise what its co-signer said: ``agreed``, ``not agreed``, or
+- the **state**: ``erased`` once two managers have erased its content (nobody can read or
+  co-sign it any more); else ``superseded`` once the decision has been taken again (a later
+  decision revisits it); otherwise what its co-signer said: ``agreed``, ``not agreed``, or
   ``awaiting co-signature`` while nobody else has;
 - **corrected**: whether a correction points at it. A correction never changes the state:
   a corrected decision that nobody has co-signed is still awaiting co-signature.
@@ -23,7 +24,8 @@ AWAITING = "awaiting co-signature"
 AGREED = "agreed"
 NOT_AGREED = "not agreed"
 SUPERSEDED = "superseded"
-STATES = (AWAITING, AGREED, NOT_AGREED, SUPERSEDED)
+ERASED = "erased"
+STATES = (AWAITING, AGREED, NOT_AGREED, SUPERSEDED, ERASED)
 
 # The word for "has a correction": a filter, never a state.
 CORRECTED = "corrected"
@@ -63,8 +65,10 @@ def standing_cosignature(
     return standing
 
 
-def decision_state(verdict: str | None, superseded: bool) -> str:
-    """The state: a revisit outranks the co-signature."""
+def decision_state(verdict: str | None, superseded: bool, erased: bool = False) -> str:
+    """The state: an erasure outranks a revisit, which outranks the co-signature."""
+    if erased:
+        return ERASED
     if superseded:
         return SUPERSEDED
     if verdict is None:
@@ -72,5 +76,7 @@ def decision_state(verdict: str | None, superseded: bool) -> str:
     return VERDICT_STATES[verdict]
 
 
-def decision_status(verdict: str | None, superseded: bool, corrected: bool) -> Status:
-    return Status(decision_state(verdict, superseded), corrected)
+def decision_status(
+    verdict: str | None, superseded: bool, corrected: bool, erased: bool = False
+) -> Status:
+    return Status(decision_state(verdict, superseded, erased), corrected)

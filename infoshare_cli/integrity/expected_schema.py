@@ -95,15 +95,21 @@ EXPECTED_OBJECTS: dict[tuple[str, str], tuple[str, str | None]] = {
             "CREATE VIEW decisions AS SELECT d.seq AS decision_id, d.recorded_at AS "
             "recorded_at, d.actor AS decided_by, json_extract(d.payload, '$.case_ref') AS "
             "case_ref, json_extract(d.payload, '$.outcome') AS outcome, "
-            "json_extract(d.payload, '$.revisits') AS revisits, CASE WHEN EXISTS ( SELECT "
-            "1 FROM entries n WHERE n.kind = 'decision' AND json_extract(n.payload, "
-            "'$.revisits') = +d.seq AND n.seq > d.seq ) THEN 'superseded' ELSE COALESCE(( "
-            "SELECT CASE json_extract(c.payload, '$.verdict') WHEN 'agree' THEN 'agreed' "
-            "ELSE 'not agreed' END FROM entries c WHERE c.kind = 'cosign' AND "
-            "json_extract(c.payload, '$.decision') = +d.seq AND c.actor <> d.actor AND "
-            "json_extract(c.payload, '$.verdict') IN ('agree', 'disagree') ORDER BY c.seq "
-            "DESC LIMIT 1 ), 'awaiting co-signature') END AS status FROM entries d WHERE "
-            "d.kind = 'decision' ORDER BY d.seq"
+            "json_extract(d.payload, '$.revisits') AS revisits, CASE WHEN EXISTS ( SELECT 1 "
+            "FROM entries x, json_each(x.payload, '$.records') AS r WHERE x.kind = 'erase' "
+            "AND json_extract(x.payload, '$.action') = 'erase' AND json_extract(r.value, "
+            "'$.decision') = +d.seq AND EXISTS ( SELECT 1 FROM entries y WHERE y.kind = "
+            "'erase' AND json_extract(y.payload, '$.action') = 'confirm' AND "
+            "json_extract(y.payload, '$.erase') = x.seq AND NOT EXISTS ( SELECT 1 FROM "
+            "entries m WHERE m.kind = 'erase' AND m.seq > x.seq AND m.seq < y.seq ) ) ) THEN "
+            "'erased' WHEN EXISTS ( SELECT 1 FROM entries n WHERE n.kind = 'decision' AND "
+            "json_extract(n.payload, '$.revisits') = +d.seq AND n.seq > d.seq ) THEN "
+            "'superseded' ELSE COALESCE(( SELECT CASE json_extract(c.payload, '$.verdict') "
+            "WHEN 'agree' THEN 'agreed' ELSE 'not agreed' END FROM entries c WHERE c.kind = "
+            "'cosign' AND json_extract(c.payload, '$.decision') = +d.seq AND c.actor <> "
+            "d.actor AND json_extract(c.payload, '$.verdict') IN ('agree', 'disagree') ORDER "
+            "BY c.seq DESC LIMIT 1 ), 'awaiting co-signature') END AS status FROM entries d "
+            "WHERE d.kind = 'decision' ORDER BY d.seq"
         ),
     ),
     ("view", "staff"): (
@@ -159,11 +165,32 @@ EXPECTED_MIGRATIONS = (
     "0003_no_replace",
     "0004_keys",
     "0005_private",
+    "0006_erased_status",
 )
 
 # What a migration later dropped, as the migration that made it left it: a log that has not
 # yet had that later migration applied (opened only by verify) may still hold these.
 RETIRED_OBJECTS: dict[str, dict[tuple[str, str], tuple[str, str | None]]] = {
+    # replaced, not dropped: the view before it said 'erased'
+    "0006_erased_status": {
+        ("view", "decisions"): (
+            "decisions",
+            (
+                "CREATE VIEW decisions AS SELECT d.seq AS decision_id, d.recorded_at AS "
+                "recorded_at, d.actor AS decided_by, json_extract(d.payload, '$.case_ref') AS "
+                "case_ref, json_extract(d.payload, '$.outcome') AS outcome, "
+                "json_extract(d.payload, '$.revisits') AS revisits, CASE WHEN EXISTS ( SELECT "
+                "1 FROM entries n WHERE n.kind = 'decision' AND json_extract(n.payload, "
+                "'$.revisits') = +d.seq AND n.seq > d.seq ) THEN 'superseded' ELSE COALESCE(( "
+                "SELECT CASE json_extract(c.payload, '$.verdict') WHEN 'agree' THEN 'agreed' "
+                "ELSE 'not agreed' END FROM entries c WHERE c.kind = 'cosign' AND "
+                "json_extract(c.payload, '$.decision') = +d.seq AND c.actor <> d.actor AND "
+                "json_extract(c.payload, '$.verdict') IN ('agree', 'disagree') ORDER BY c.seq "
+                "DESC LIMIT 1 ), 'awaiting co-signature') END AS status FROM entries d WHERE "
+                "d.kind = 'decision' ORDER BY d.seq"
+            ),
+        ),
+    },
     "0005_private": {
         ("index", "entries_case_ref"): (
             "entries",

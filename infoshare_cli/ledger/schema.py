@@ -281,3 +281,60 @@ _SCHEMA_0005 = [
 def _migration_0005_private(db: sqlite_utils.Database) -> None:
     for statement in _SCHEMA_0005:
         db.execute(statement)
+
+
+# 0006_erased_status: the `decisions` view says 'erased' for a decision two managers erased
+# (domain.status: an erasure outranks a revisit, which outranks the co-signature), as every
+# command does. Only the view changes.
+_SCHEMA_0006 = [
+    "DROP VIEW IF EXISTS decisions",
+    """
+    CREATE VIEW decisions AS
+    SELECT
+        d.seq AS decision_id,
+        d.recorded_at AS recorded_at,
+        d.actor AS decided_by,
+        json_extract(d.payload, '$.case_ref') AS case_ref,
+        json_extract(d.payload, '$.outcome') AS outcome,
+        json_extract(d.payload, '$.revisits') AS revisits,
+        CASE
+            WHEN EXISTS (
+                SELECT 1 FROM entries x, json_each(x.payload, '$.records') AS r
+                WHERE x.kind = 'erase' AND json_extract(x.payload, '$.action') = 'erase'
+                  AND json_extract(r.value, '$.decision') = +d.seq
+                  AND EXISTS (
+                      SELECT 1 FROM entries y
+                      WHERE y.kind = 'erase' AND json_extract(y.payload, '$.action') = 'confirm'
+                        AND json_extract(y.payload, '$.erase') = x.seq
+                        AND NOT EXISTS (
+                            SELECT 1 FROM entries m
+                            WHERE m.kind = 'erase' AND m.seq > x.seq AND m.seq < y.seq
+                        )
+                  )
+            ) THEN 'erased'
+            WHEN EXISTS (
+                SELECT 1 FROM entries n
+                WHERE n.kind = 'decision' AND json_extract(n.payload, '$.revisits') = +d.seq
+                  AND n.seq > d.seq
+            ) THEN 'superseded'
+            ELSE COALESCE((
+                SELECT CASE json_extract(c.payload, '$.verdict')
+                           WHEN 'agree' THEN 'agreed' ELSE 'not agreed' END
+                FROM entries c
+                WHERE c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = +d.seq
+                  AND c.actor <> d.actor
+                  AND json_extract(c.payload, '$.verdict') IN ('agree', 'disagree')
+                ORDER BY c.seq DESC LIMIT 1
+            ), 'awaiting co-signature')
+        END AS status
+    FROM entries d
+    WHERE d.kind = 'decision'
+    ORDER BY d.seq
+    """,
+]
+
+
+@migrations(name="0006_erased_status")
+def _migration_0006_erased_status(db: sqlite_utils.Database) -> None:
+    for statement in _SCHEMA_0006:
+        db.execute(statement)

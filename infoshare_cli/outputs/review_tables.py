@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from infoshare_cli.domain.questions import OUTCOMES, QuestionSet
-from infoshare_cli.domain.status import AGREED, AWAITING, CORRECTED, NOT_AGREED, SUPERSEDED
+from infoshare_cli.domain.status import AGREED, AWAITING, CORRECTED, ERASED, NOT_AGREED, SUPERSEDED
 from infoshare_cli.domain.text import displayable
 from infoshare_cli.hints import command
 from infoshare_cli.outputs.screens import OUTCOME_STYLES
@@ -27,6 +27,7 @@ STATUS_STYLES = {
     AGREED: "green",
     NOT_AGREED: "bold red",
     SUPERSEDED: "dim",
+    ERASED: "dim italic",
     CORRECTED: "magenta",
 }
 BAR = "█"
@@ -233,7 +234,7 @@ def _bar(count: int, biggest: int) -> Text:
     return Text(BAR * max(width, 1 if count else 0), style="cyan")
 
 
-STATUS_ORDER = (AWAITING, AGREED, NOT_AGREED, SUPERSEDED, CORRECTED)
+STATUS_ORDER = (AWAITING, AGREED, NOT_AGREED, SUPERSEDED, ERASED, CORRECTED)
 
 
 # Narrower than this, the statistics' columns squeeze their headings to "S…": each month

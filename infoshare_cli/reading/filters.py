@@ -106,7 +106,7 @@ def parse_status(text: str) -> str:
         return _STATUS_WORDS[key]
     raise InfoshareError(
         f"--status: '{str(text)[:40]}' is not a status. Use one of: "
-        "awaiting, agreed, not-agreed, superseded, corrected."
+        "awaiting, agreed, not-agreed, superseded, erased, corrected."
     )
 
 

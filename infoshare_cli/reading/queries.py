@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from infoshare_cli.domain.status import (
     AWAITING,
     CORRECTED,
+    ERASED,
     SUPERSEDED,
     VERDICT_STATES,
     Status,
@@ -30,7 +31,6 @@ from infoshare_cli.ledger.store import Ledger
 
 if TYPE_CHECKING:
     from infoshare_cli.reading.records import DecisionRecord
-from infoshare_cli.reading.erasures import erased_decisions
 from infoshare_cli.reading.filters import OVERDUE_AFTER, Filters, _utc_bound, search_query
 from infoshare_cli.reading.trust import KeyRing, describe_problem
 
@@ -57,9 +57,21 @@ _SUPERSEDED_SQL = """EXISTS (SELECT 1 FROM entries n WHERE n.kind = 'decision'
                      AND json_extract(n.payload, '$.revisits') = +e.seq AND n.seq > e.seq)"""
 CORRECTED_SQL = """EXISTS (SELECT 1 FROM entries k WHERE k.kind = 'correction'
                      AND json_extract(k.payload, '$.decision') = +e.seq)"""
-# domain.status.decision_state: a revisit outranks the co-signature.
+# An erasure counts once its co-signature (the next erase entry) confirms it, as
+# reading.erasures.erased_decisions reads it.
+ERASED_SQL = """EXISTS (SELECT 1 FROM entries x, json_each(x.payload, '$.records') AS r
+                     WHERE x.kind = 'erase' AND json_extract(x.payload, '$.action') = 'erase'
+                       AND json_extract(r.value, '$.decision') = +e.seq
+                       AND EXISTS (SELECT 1 FROM entries y WHERE y.kind = 'erase'
+                                   AND json_extract(y.payload, '$.action') = 'confirm'
+                                   AND json_extract(y.payload, '$.erase') = x.seq
+                                   AND NOT EXISTS (SELECT 1 FROM entries m
+                                                   WHERE m.kind = 'erase'
+                                                     AND m.seq > x.seq AND m.seq < y.seq)))"""
+# domain.status.decision_state: an erasure outranks a revisit, which outranks the co-signature.
 STATE_SQL = f"""
     CASE
+        WHEN {ERASED_SQL} THEN '{ERASED}'
         WHEN {_SUPERSEDED_SQL} THEN '{SUPERSEDED}'
         ELSE COALESCE(({_VALID_COSIGN.format(what=_VERDICT_STATE_SQL)}), '{AWAITING}')
     END
@@ -387,14 +399,13 @@ def month_counts(ledger: Ledger, filters: Filters | None = None) -> Iterator[tup
 
 
 def pending_decisions(ledger: Ledger) -> list[DecisionRecord]:
-    """Decisions awaiting co-signature (domain.status), oldest first; not those erased,
-    which nobody can co-sign any more."""
+    """Decisions awaiting co-signature (domain.status: not those erased, which nobody can
+    co-sign any more), oldest first."""
     from infoshare_cli.reading.records import load_decision
 
     sql, params = _select(ledger, Filters(status=AWAITING))
     rows = ledger.conn.execute(sql + " ORDER BY d.seq", params).fetchall()
-    erased = erased_decisions(ledger)
-    return [load_decision(ledger, row[0]) for row in rows if row[0] not in erased]
+    return [load_decision(ledger, row[0]) for row in rows]
 
 
 def overdue_decisions(
@@ -412,10 +423,7 @@ def overdue_decisions(
     sql, params = _select(ledger, Filters(status=AWAITING))
     sql += " AND d.recorded_at < ? ORDER BY d.seq"
     out = []
-    erased = erased_decisions(ledger)  # nobody can co-sign those any more
     for row in ledger.conn.execute(sql, [*params, cutoff]):
-        if row[0] in erased:
-            continue
         item = {
             "id": row[0],
             "recorded_at": row[2],

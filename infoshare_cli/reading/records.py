@@ -14,6 +14,7 @@ from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.reading.erasures import erased_decisions
 from infoshare_cli.reading.register import load_register
 from infoshare_cli.reading.trust import KeyRing
 
@@ -24,6 +25,7 @@ class DecisionRecord:
     cosigns: list[Entry] = field(default_factory=list)
     corrections: list[Entry] = field(default_factory=list)
     revisited_by: list[int] = field(default_factory=list)
+    erased: bool = False  # two managers erased its content (reading.erasures)
 
     @property
     def id(self) -> int:
@@ -48,7 +50,9 @@ class DecisionRecord:
 
     @property
     def status(self) -> Status:
-        return decision_status(self.verdict, bool(self.revisited_by), bool(self.corrections))
+        return decision_status(
+            self.verdict, bool(self.revisited_by), bool(self.corrections), self.erased
+        )
 
 
 def parse_id(text: str | int) -> int:
@@ -96,6 +100,7 @@ def load_decision(ledger: Ledger, decision_id: int) -> DecisionRecord:
         [decision_id],
     ).fetchall()
     record.revisited_by = [seq for (seq,) in rows]
+    record.erased = decision_id in erased_decisions(ledger)
     return record
 
 
