@@ -133,7 +133,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
     assert any(i.columns == ["hash"] for i in unique)
     # applying again is a no-op
     migrations.apply(db)
-    assert len(migrations.applied(db)) == 5
+    assert len(migrations.applied(db)) == 6
 
 
 def test_views_use_the_reference_indexes(ledger):
