@@ -56,7 +56,9 @@ def _mutmut_config(patterns: list[str], tests: list[str]) -> str:
     def toml_list(items: list[str]) -> str:
         return "[" + ", ".join(f'"{item}"' for item in items) + "]"
 
-    pytest_args = ["-p", "no:cacheprovider", "-x", "-q"]
+    # -n 0: mutmut runs the tests in its own process (pytest-xdist's workers would not see
+    # the mutant it switched on)
+    pytest_args = ["-p", "no:cacheprovider", "-x", "-q", "-n", "0"]
     pytest_args += [f"--ignore={path}" for path in NOT_USED]
     pytest_args += [f"--deselect={test}" for test in NOT_RUN]
     return (
