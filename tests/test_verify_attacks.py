@@ -725,3 +725,26 @@ def test_signatures_check_the_same_with_and_without_threads(log):
     for threads in (1, 2, 4):
         bad = verify_path(log, threads=threads).first_bad
         assert (bad.seq, bad.code) == (12, "signature")
+
+
+def test_several_anchors_are_each_checked_and_the_newest_measures_what_lies_past(log, tmp_path):
+    """Entries written after the newest anchor are not covered by it: verify says how many."""
+    from support.ledger_attacks import decide
+
+    first = anchor_of(log)
+    decide(log, tmp_path, "share", SAM, PRIYA, case="C-2001")
+    second = anchor_of(log)
+    decide(log, tmp_path, "do_not_share", SAM, PRIYA, case="C-2002")
+    report = verify_path(log, anchor=[parse_anchor(first), parse_anchor(second)])
+    assert report.ok, report.problems
+    assert report.anchor.count == parse_anchor(second).count  # the newest, whatever the order
+    assert [a.count for a, _, _ in report.older_anchors] == [parse_anchor(first).count]
+    assert "2 entries over 0 days lie past this anchor" in report.anchor_note
+    result = run_cli(log, "verify", "--anchor", first, "--anchor", second)
+    assert result.exit_code == 0, result.output
+    assert "lie past this anchor" in result.stdout and "infoshare anchor" in result.stdout
+    # An older anchor that no longer holds fails the check, even beside a good newest one.
+    forged = first.replace(parse_anchor(first).hash[:16], "0" * 16)
+    result = run_cli(log, "verify", "--anchor", forged, "--anchor", second)
+    assert result.exit_code == 1
+    assert "no longer has the hash" in result.stdout

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -132,9 +132,48 @@ def check_anchor(report_entries: int, hash_at: Callable[[int], str | None], anch
     )
 
 
-def _apply_anchor(conn: sqlite3.Connection, report: Report, anchor: Anchor) -> None:
+def newest_first(anchors: Anchor | Sequence[Anchor] | None) -> list[Anchor]:
+    """The anchors given, the newest (most entries) first."""
+    if anchors is None:
+        return []
+    given = [anchors] if isinstance(anchors, Anchor) else list(anchors)
+    return sorted(given, key=lambda a: a.count, reverse=True)
+
+
+def _hash_at(conn: sqlite3.Connection) -> Callable[[int], str | None]:
     def hash_at(seq: int) -> str | None:
         row = conn.execute("SELECT hash FROM entries WHERE seq = ?", (seq,)).fetchone()
         return row[0] if row else None
 
-    report.anchor_problem, report.anchor_note = check_anchor(report.entries, hash_at, anchor)
+    return hash_at
+
+
+def _days_since(conn: sqlite3.Connection, seq: int) -> int | None:
+    """Whole days between the anchored entry and the newest one (None if unknown)."""
+    row = conn.execute(
+        "SELECT (SELECT recorded_at FROM entries WHERE seq = ?), "
+        "(SELECT recorded_at FROM entries ORDER BY seq DESC LIMIT 1)",
+        (seq,),
+    ).fetchone()
+    try:
+        then = datetime.fromisoformat(str(row[0]).replace("Z", "+00:00"))
+        now = datetime.fromisoformat(str(row[1]).replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
+    return max(0, (now - then).days)
+
+
+def _apply_anchor(conn: sqlite3.Connection, report: Report, anchor: Anchor) -> None:
+    """Check the newest anchor, and say how much of the log lies past it: entries written
+    after the newest anchor could be removed without trace, so the note says how many, over
+    how many days, and to take a new anchor."""
+    report.anchor_problem, report.anchor_note = check_anchor(report.entries, _hash_at(conn), anchor)
+    grown = report.entries - anchor.count
+    if report.anchor_problem is None and grown > 0:
+        days = _days_since(conn, anchor.count)
+        span = f" over {days} day{'s' if days != 1 else ''}" if days is not None else ""
+        report.anchor_note += (
+            f" {grown} entr{'ies' if grown != 1 else 'y'}{span} lie past this anchor and are "
+            "not covered by it: take a new one (`infoshare anchor`) and keep it off this "
+            "computer."
+        )

@@ -143,6 +143,8 @@ class Report:
     anchor: Anchor | None = None
     anchor_problem: Problem | None = None
     anchor_note: str = ""
+    # Older anchors given beside the newest (``anchor``): (anchor, problem or None, note).
+    older_anchors: list[tuple[Anchor, Problem | None, str]] = field(default_factory=list)
     erased: list[Erased] = field(default_factory=list)  # reported, never a problem
     keys: list[Problem] = field(default_factory=list)  # record keys missing or put back
 
@@ -154,6 +156,7 @@ class Report:
             and not self.keys
             and not self.integrity
             and self.anchor_problem is None
+            and all(problem is None for _, problem, _ in self.older_anchors)
         )
 
     @property
@@ -164,6 +167,7 @@ class Report:
         found += [Problem("integrity", f"SQLite's integrity check: {m}") for m in self.integrity]
         if self.anchor_problem:
             found.append(self.anchor_problem)
+        found += [problem for _, problem, _ in self.older_anchors if problem is not None]
         return found
 
     def to_json(self) -> dict[str, Any]:
@@ -194,6 +198,14 @@ class Report:
                 if self.anchor
                 else None
             ),
+            "older_anchors": [
+                {
+                    "text": a.text,
+                    "ok": problem is None,
+                    "message": problem.message if problem else note,
+                }
+                for a, problem, note in self.older_anchors
+            ],
             "problems": [p.message for p in self.problems],
             "erased": [
                 {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from infoshare_cli.integrity.anchors import _apply_anchor
+from infoshare_cli.integrity.anchors import _apply_anchor, _hash_at, check_anchor, newest_first
 from infoshare_cli.integrity.chain import DecisionsSoFar, _text_factory, check_entries
 from infoshare_cli.integrity.erasures import record_key_problems
 from infoshare_cli.integrity.report import Anchor, Head, Report
@@ -19,13 +19,17 @@ from infoshare_cli.ledger.store import Ledger
 def verify_ledger(
     ledger: Ledger,
     *,
-    anchor: Anchor | None = None,
+    anchor: Anchor | Sequence[Anchor] | None = None,
     progress: Callable[[int, int], None] | None = None,
     threads: int | None = None,
 ) -> Report:
-    """Check everything about an open log, in one read transaction (a consistent snapshot)."""
+    """Check everything about an open log, in one read transaction (a consistent snapshot).
+
+    Several anchors may be given: each is checked, and the newest (the most entries) is the
+    one the report measures what was written since against."""
     conn = ledger.db.conn
-    report = Report(str(ledger.path), anchor=anchor)
+    anchors = newest_first(anchor)
+    report = Report(str(ledger.path), anchor=anchors[0] if anchors else None)
     old_factory = conn.text_factory
     conn.text_factory = _text_factory
     began = False
@@ -63,8 +67,11 @@ def verify_ledger(
         report.schema = _schema_problems(conn)
         report.keys = record_key_problems(conn, report.erased)
         report.integrity = _integrity(conn)
-        if anchor is not None:
-            _apply_anchor(conn, report, anchor)
+        if anchors:
+            _apply_anchor(conn, report, anchors[0])
+            for older in anchors[1:]:
+                problem, note = check_anchor(report.entries, _hash_at(conn), older)
+                report.older_anchors.append((older, problem, note))
     finally:
         if began and conn.in_transaction:
             conn.execute("ROLLBACK")
@@ -84,7 +91,7 @@ def _stored_head(conn: sqlite3.Connection) -> Head | None:
 def verify_path(
     path: str | os.PathLike[str],
     *,
-    anchor: Anchor | None = None,
+    anchor: Anchor | Sequence[Anchor] | None = None,
     progress: Callable[[int, int], None] | None = None,
     threads: int | None = None,
 ) -> Report:
@@ -93,6 +100,7 @@ def verify_path(
         try:
             return verify_ledger(ledger, anchor=anchor, progress=progress, threads=threads)
         except sqlite3.DatabaseError as exc:
-            report = Report(str(path), anchor=anchor)
+            anchors = newest_first(anchor)
+            report = Report(str(path), anchor=anchors[0] if anchors else None)
             report.integrity = [f"SQLite cannot read the file ({str(exc)[:120]})"]
             return report

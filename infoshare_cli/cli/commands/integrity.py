@@ -27,11 +27,12 @@ def verify(
     db: DbOption = None,
     json: JsonOption = False,
     anchor: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--anchor",
             help="An anchor printed earlier by `infoshare anchor` (or the path of an earlier "
-            "export): also prove the log still contains it and has only grown since.",
+            "export): also prove the log still contains it and has only grown since. Give it "
+            "once for each anchor you kept; verify says how much lies past the newest.",
             show_default=False,
             metavar="TEXT",
         ),
@@ -64,7 +65,8 @@ def verify(
     from infoshare_cli.integrity.exports import verify_export
     from infoshare_cli.integrity.verify import verify_path
 
-    pinned = read_anchor(anchor) if anchor is not None else None
+    anchors = [read_anchor(text) for text in anchor or ()]
+    pinned = max(anchors, key=lambda a: a.count) if anchors else None
     if export is not None:
         if not export.is_file():
             raise InfoshareError(f"There is no export file at {export}.")
@@ -75,7 +77,7 @@ def verify(
     path = resolve_db(db)
     bar, update = checking_progress()
     try:
-        report = verify_path(path, anchor=pinned, progress=update)
+        report = verify_path(path, anchor=anchors, progress=update)
     finally:
         if bar is not None:
             bar.stop()
@@ -166,6 +168,8 @@ def _print_report(report) -> None:
         _print_erased(report.erased)
         if report.anchor is not None:
             typer.echo(f"  {report.anchor_note}")
+            for _, _, note in report.older_anchors:
+                typer.echo(f"  {note}")
         else:
             typer.secho(
                 "  To prove no newest entries were removed, check against your latest anchor: "
