@@ -82,21 +82,43 @@ def golden(old_file) -> Path:
 
 
 def test_verify_before_this_version_has_opened_it(old_file):
-    """Before this version has opened the old log, verify finds every entry intact; the most
-    it may say is that the schema is not up to date yet and the newer migrations' objects
-    are not there (verify never changes a log, and a deleted migration row must not pass a
-    dropped safeguard off as an old log)."""
+    """Before this version has opened the old log, verify finds it intact (verify never
+    changes a log) and says it will be brought up to date; nothing is counted against it."""
     result = run_cli(old_file, "verify", "--json")
+    assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["first_bad_entry"] is None
-    assert report["entries"] == HEAD_SEQ
+    assert report["ok"] and report["schema_problems"] == [] and report["problems"] == []
     assert (report["head"]["seq"], report["head"]["hash"]) == (HEAD_SEQ, HEAD_HASH)
-    messages = [p["message"] for p in report["schema_problems"]]
-    behind = [m for m in messages if "has not been brought up to date by this version" in m]
-    newer_objects = [m for m in messages if m.endswith("is missing from the log file.")]
-    assert sorted(behind + newer_objects) == sorted(messages)
-    assert len(behind) == (1 if messages else 0)
-    assert result.exit_code == (0 if not messages else 1), result.output
+    screen = run_cli(old_file, "verify").stdout
+    assert "written by an older version of infoshare" in screen
+
+
+def test_an_old_log_without_a_safeguard_is_not_passed_off_as_old(old_file):
+    """Deleting migration rows must not make a dropped safeguard look like an older log."""
+    import sqlite3
+
+    conn = sqlite3.connect(old_file)
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0003_no_replace'")
+    conn.execute("DROP TRIGGER entries_no_replace")
+    conn.commit()
+    conn.close()
+    result = run_cli(old_file, "verify")
+    assert result.exit_code == 1
+    assert "entries_no_replace" in result.stdout
+
+
+def test_a_current_log_is_not_passed_off_as_an_older_one(staffed_log):
+    """A log that already holds keys (0004 and later) cannot claim to predate them."""
+    import sqlite3
+
+    conn = sqlite3.connect(staffed_log.path)
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name <> '0001_ledger' AND name > '0003'")
+    conn.execute("DROP TABLE record_keys")
+    conn.commit()
+    conn.close()
+    result = run_cli(staffed_log.path, "verify")
+    assert result.exit_code == 1
+    assert "record_keys" in result.stdout
 
 
 def test_the_committed_file_holds_the_pinned_entries():

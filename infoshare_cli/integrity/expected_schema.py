@@ -244,3 +244,24 @@ RETIRED_OBJECTS: dict[str, dict[tuple[str, str], tuple[str, str | None]]] = {
         ),
     },
 }
+
+
+# A log written by an older version has not had the newest migrations yet; `verify` never
+# changes a log, and any other command brings it up to date. Such a log is accepted as it
+# stands only if it already has every safeguard (the append-only triggers of 0001 and 0003):
+# otherwise deleting migration rows could hide a dropped trigger. What each later migration
+# adds is then not expected of it (what they replace or drop is in RETIRED_OBJECTS).
+SAFEGUARDS_COMPLETE_AT = "0003_no_replace"
+ADDED_BY: dict[str, frozenset[tuple[str, str]]] = {
+    "0004_keys": frozenset(
+        {
+            ("table", "data_keys"),
+            ("table", "data_key_wraps"),
+            ("index", "sqlite_autoindex_data_key_wraps_1"),
+            ("table", "record_keys"),
+            ("index", "sqlite_autoindex_record_keys_1"),
+        }
+    ),
+    "0005_private": frozenset(),
+    "0006_erased_status": frozenset(),
+}

@@ -146,6 +146,9 @@ class Report:
     # Older anchors given beside the newest (``anchor``): (anchor, problem or None, note).
     older_anchors: list[tuple[Anchor, Problem | None, str]] = field(default_factory=list)
     erased: list[Erased] = field(default_factory=list)  # reported, never a problem
+    # Schema changes an older (but fully safeguarded) log has not had yet: a note, not a
+    # problem; any other command brings it up to date.
+    not_yet_applied: list[str] = field(default_factory=list)
     keys: list[Problem] = field(default_factory=list)  # record keys missing or put back
 
     @property

@@ -10,7 +10,7 @@ from infoshare_cli.integrity.anchors import _apply_anchor, _hash_at, check_ancho
 from infoshare_cli.integrity.chain import DecisionsSoFar, _text_factory, check_entries
 from infoshare_cli.integrity.erasures import record_key_problems
 from infoshare_cli.integrity.report import Anchor, Head, Report
-from infoshare_cli.integrity.schema import _integrity, _schema_problems
+from infoshare_cli.integrity.schema import _integrity, _schema_problems, not_yet_applied
 from infoshare_cli.ledger.store import Ledger
 
 # --- checking a log -------------------------------------------------------------------------
@@ -65,6 +65,7 @@ def verify_ledger(
         if first_bad is not None and report.entries:
             report.head = _stored_head(conn)
         report.schema = _schema_problems(conn)
+        report.not_yet_applied = not_yet_applied(conn)
         report.keys = record_key_problems(conn, report.erased)
         report.integrity = _integrity(conn)
         if anchors:

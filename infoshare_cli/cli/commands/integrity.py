@@ -166,6 +166,11 @@ def _print_report(report) -> None:
                 f"  Newest entry: #{report.head.seq}, {when}, hash {_short(report.head.hash)}"
             )
         _print_erased(report.erased)
+        if report.not_yet_applied:
+            typer.echo(
+                "  This log was written by an older version of infoshare. It is brought up to "
+                f"date the next time another command opens it (for example {command('log')})."
+            )
         if report.anchor is not None:
             typer.echo(f"  {report.anchor_note}")
             for _, _, note in report.older_anchors:
