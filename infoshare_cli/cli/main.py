@@ -68,6 +68,7 @@ COMMANDS: list[tuple[str, Callable[..., Any], str]] = [
     ("verify", integrity_commands.verify, "Prove the log has not been tampered with."),
     ("anchor", integrity_commands.anchor, "A one-line statement of the log, to keep on paper."),
     ("backup", integrity_commands.backup, "A safe, checked copy of the log."),
+    ("migrate", integrity_commands.migrate, "Copy an unencrypted log into a new, encrypted one."),
     ("init", decide_commands.init, "Set up a new log and its first manager."),
     ("rules", questions_commands.rules, "The golden rules and the critical criteria."),
 ]

@@ -15,6 +15,8 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "cosign": ("comment",),
     "correction": ("wrong", "right", "why"),
     "export": ("filters", "file"),
+    # A migrated log's copy of an entry of the old plaintext log, whole (actions/migrating).
+    "imported": ("original",),
 }
 
 SEALED = "sealed"  # the payload field holding the ciphertext

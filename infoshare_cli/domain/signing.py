@@ -185,6 +185,10 @@ class Rulebook:
             )
             if problem is not None:
                 return Broken("rule", problem)
+        elif kind in ("migration", "imported") and not member.is_manager:
+            return Broken(
+                "rule", "it carries over an older log, but only a manager can migrate a log."
+            )
         elif kind == "correction" and payload is not None and "decision" in payload:
             target = payload.get("decision")
             if type(target) is not int or target >= seq or target not in decisions:

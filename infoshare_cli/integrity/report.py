@@ -50,6 +50,8 @@ _KIND_WORDS = {
     "correction": "a correction",
     "export": "a record of an export",
     "erase": "an erasure",
+    "migration": "the link to the log this one was migrated from",
+    "imported": "an entry carried over from the old log",
 }
 
 

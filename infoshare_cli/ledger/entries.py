@@ -28,7 +28,17 @@ if TYPE_CHECKING:
 
 
 GENESIS_HASH = "0" * 64
-KINDS = ("setting", "staff", "decision", "cosign", "correction", "export", "erase")
+KINDS = (
+    "setting",
+    "staff",
+    "decision",
+    "cosign",
+    "correction",
+    "export",
+    "erase",
+    "migration",
+    "imported",
+)
 APPEND_ONLY_MESSAGE = "the infoshare log is append-only: entries cannot be changed or deleted"
 MIGRATION_SET = "infoshare"
 

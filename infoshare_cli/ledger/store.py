@@ -217,6 +217,24 @@ class Ledger:
         _tighten_side_files(path)
         return ledger
 
+    @classmethod
+    def snapshot(cls, path: str | os.PathLike[str]) -> Ledger:
+        """A private copy of the log in memory, brought up to this version's schema.
+
+        The file is only read (one consistent snapshot, even while someone writes to it);
+        nothing is written beside it, so no copy of its content reaches a temporary file.
+        """
+        with cls.open(path, readonly=True) as source:
+            conn = sqlite3.connect(":memory:", isolation_level=None)
+            try:
+                source.conn.backup(conn)
+                ledger = cls(Path(path), conn)
+                _migrate(ledger)
+            except BaseException:
+                conn.close()
+                raise
+        return ledger
+
     def _check_is_infoshare_log(self) -> None:
         """Refuse SQLite files that are not ours, before changing anything in them."""
         try:

@@ -392,3 +392,84 @@ def backup(
         )
     if not result.source_ok:
         raise typer.Exit(1)
+
+
+def migrate(
+    by: Annotated[
+        str,
+        typer.Option("--by", help="The manager migrating the log (they type their passphrase)."),
+    ],
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            "--to",
+            help="Where to write the new, encrypted log. Default: beside the old one, named "
+            "…-encrypted. Never an existing file.",
+            dir_okay=False,
+            show_default=False,
+            metavar="NEW_FILE",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Copy a log made before encryption into a new, encrypted log. The old file is only read.
+
+    Colleagues at the computer can type their passphrase too, so they can read the new log
+    straight away (press Enter to skip someone).
+    """
+    from infoshare_cli.actions.migrating import (
+        check_passphrase_for,
+        default_new_name,
+        migrate_log,
+    )
+    from infoshare_cli.actions.staff import unlock_with_attempts
+    from infoshare_cli.asking.lines import passphrase_reader
+    from infoshare_cli.domain.staff import MAX_PASSPHRASE_ATTEMPTS, find_member, require_manager
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.register import load_register
+
+    old = resolve_db(db)
+    new = to if to is not None else default_new_name(old)
+    with Ledger.open(old, readonly=True) as ledger:
+        register = load_register(ledger)
+    member = find_member(register, by)
+    require_manager(member, "migrate the log")
+    read = passphrase_reader()
+    signer = unlock_with_attempts(member, read)
+    colleagues: dict[str, str] = {}
+    for other in register.values():
+        if other.staff_id == member.staff_id or not other.active or other.reading_key:
+            continue
+        for _attempt in range(MAX_PASSPHRASE_ATTEMPTS):
+            typed = read(
+                f"Passphrase for {other.name}, so they can read the new log "
+                "(press Enter to skip them)"
+            )
+            if not typed:
+                break
+            if check_passphrase_for(other, typed):
+                colleagues[other.staff_id] = typed
+                break
+            typer.echo(f"That is not {other.name}'s passphrase.", err=True)
+    result = migrate_log(old, new, signer, colleagues)
+    typer.echo(
+        f"Migrated {result.entries} entries into the encrypted log {result.path} "
+        f"(checked: it verifies; it links to the old log's newest entry "
+        f"#{result.head_seq} {_short(result.head_hash)})."
+    )
+    typer.echo(f"Can read the new log now: {', '.join(result.can_read)}.")
+    if result.cannot_read:
+        typer.echo(
+            f"Cannot read it yet: {', '.join(result.cannot_read)}. Their reading key comes "
+            "only from their own passphrase: run the migration again (to a new file) with "
+            "them at the computer, before anyone uses the new log."
+        )
+    typer.echo(
+        f"The old log {old} was not changed and is NOT encrypted. Use the new log from now on "
+        f"(--db {result.path}, or set INFOSHARE_DB), and check it with "
+        f"{command('verify --as NAME --db NEW')}. Keep a backup of the old log (on an "
+        "encrypted USB stick, say) until the setting is satisfied, then delete the old file "
+        "and its backups yourself: infoshare never deletes it. Decisions from the old log "
+        "are kept in the new one, sealed; `log`, `show` and `case` do not list them yet, so "
+        "read them in the old log (or its backup) until then."
+    )
