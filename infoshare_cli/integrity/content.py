@@ -26,6 +26,7 @@ class ContentReport:
     erased: int = 0  # sealed entries of erased records (their key destroyed on purpose)
     recomputed: int = 0  # decisions whose outcome was worked out again and matched
     other_set: int = 0  # decisions taken under another question set: not recomputed
+    imported: int = 0  # entries of an older log carried over by `migrate`, checked again
     problems: list[tuple[int, str]] = field(default_factory=list)
 
     @property
@@ -38,7 +39,10 @@ def check_content(
 ) -> ContentReport:
     """Open every sealed entry and recompute outcomes. Call inside ``sealing.reading``."""
     report = ContentReport()
+    originals = _Originals()
     for entry in entries:
+        if entry.kind == "migration":
+            originals.link(entry)
         if entry.kind not in PERSONAL_FIELDS:
             continue
         raw = entry.payload_text
@@ -55,7 +59,90 @@ def check_content(
         report.opened += 1
         if entry.kind == "decision":
             _recompute(entry, payload, qset, report)
+        elif entry.kind == "imported":
+            originals.add(entry, payload)
+    originals.finish(report)
     return report
+
+
+_ORIGINAL_FIELDS = (
+    "seq",
+    "kind",
+    "recorded_at",
+    "actor",
+    "payload",
+    "prev_hash",
+    "hash",
+    "signature",
+)
+
+
+class _Originals:
+    """The old log's entries as ``migrate`` carried them over: checked again as a chain of
+    their own (hashes, links, signatures against the old staff keys, the old rules), and
+    against the signed ``migration`` entry's record of the old log's head and size."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple] = []
+        self.problems: list[tuple[int, str]] = []
+        self.migration: Entry | None = None
+        self.first_seq: int | None = None
+
+    def link(self, entry: Entry) -> None:
+        if self.migration is not None:
+            self.problems.append((entry.seq, "it is a second migration entry in one log."))
+        self.migration = entry
+
+    def add(self, entry: Entry, payload: dict) -> None:
+        original = payload.get("original")
+        if not isinstance(original, dict) or set(original) != set(_ORIGINAL_FIELDS):
+            self.problems.append((entry.seq, "its carried-over entry is incomplete."))
+            return
+        if original.get("seq") != payload.get("of"):
+            self.problems.append(
+                (entry.seq, "its carried-over entry is not the one its number names.")
+            )
+            return
+        if self.first_seq is None:
+            self.first_seq = entry.seq
+        self.rows.append(tuple(original[name] for name in _ORIGINAL_FIELDS))
+
+    def finish(self, report: ContentReport) -> None:
+        from infoshare_cli.integrity.chain import check_entries
+
+        report.problems.extend(self.problems)
+        if not self.rows and self.migration is None:
+            return
+        where = self.migration.seq if self.migration is not None else self.first_seq or 0
+        if self.migration is None:
+            report.problems.append(
+                (where, "it carries over entries of an older log, but no migration entry says so.")
+            )
+            return
+        link = self.migration.payload
+        try:
+            checked, head, bad = check_entries(iter(self.rows))
+        except (TypeError, ValueError, AttributeError) as exc:
+            report.problems.append((where, f"the old log's entries cannot be checked ({exc})."))
+            return
+        if bad is not None:
+            report.problems.append(
+                (where, f"in the old log it carries over, entry #{bad.seq}: {bad.detail}")
+            )
+            return
+        expected = (link.get("from_entries"), link.get("from_head_seq"), link.get("from_head_hash"))
+        found = (checked, head.seq if head else None, head.hash if head else None)
+        if expected != found:
+            report.problems.append(
+                (
+                    where,
+                    f"the old log it links to had {expected[0]} entries ending at "
+                    f"#{expected[1]}, but {found[0]} entries ending at #{found[1]} were carried "
+                    "over: entries of the old log are missing or extra.",
+                )
+            )
+            return
+        report.imported = checked
 
 
 def _recompute(entry: Entry, payload: dict, qset: QuestionSet, report: ContentReport) -> None:

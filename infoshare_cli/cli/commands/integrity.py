@@ -91,6 +91,7 @@ def verify(
                 "erased": content.erased,
                 "outcomes_recomputed": content.recomputed,
                 "other_question_set": content.other_set,
+                "imported_from_old_log": content.imported,
                 "problems": [{"seq": seq, "message": text} for seq, text in content.problems],
             }
         typer.echo(json_escaped(jsonlib.dumps(data, indent=2, ensure_ascii=False)))
@@ -138,6 +139,13 @@ def _print_content(content) -> None:
                 f" {content.other_set} decisions were taken under another question set and "
                 "were not worked out again (give it with --questions)."
                 if content.other_set
+                else ""
+            )
+            + (
+                f" The {content.imported} entries carried over from the older, unencrypted "
+                "log were checked again as that log's own chain (every hash, link and "
+                "signature), and match the newest entry the migration recorded."
+                if content.imported
                 else ""
             )
         )
@@ -418,6 +426,7 @@ def migrate(
     straight away (press Enter to skip someone).
     """
     from infoshare_cli.actions.migrating import (
+        check_old_log,
         check_passphrase_for,
         default_new_name,
         migrate_log,
@@ -426,12 +435,11 @@ def migrate(
     from infoshare_cli.asking.lines import passphrase_reader
     from infoshare_cli.domain.staff import MAX_PASSPHRASE_ATTEMPTS, find_member, require_manager
     from infoshare_cli.ledger.store import Ledger
-    from infoshare_cli.reading.register import load_register
 
     old = resolve_db(db)
     new = to if to is not None else default_new_name(old)
-    with Ledger.open(old, readonly=True) as ledger:
-        register = load_register(ledger)
+    with Ledger.snapshot(old) as source:  # refused before anyone types a passphrase
+        register = check_old_log(old, source)[0]
     member = find_member(register, by)
     require_manager(member, "migrate the log")
     read = passphrase_reader()
