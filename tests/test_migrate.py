@@ -263,5 +263,10 @@ def test_kill_9_mid_migration_leaves_no_new_log(golden):
                 assert ledger.count() == 5 + 1 + 17 + 1
             target.unlink()
         assert sha(golden) == before
+    # What a kill leaves behind is a hidden .partial file: never the old log's content in it.
+    for leftover in golden.parent.glob(".new.db.*.partial*"):
+        raw = leftover.read_bytes()
+        for secret in GOLDEN_SECRETS:
+            assert secret.encode() not in raw, (leftover.name, secret)
     migrate_log(golden, target, alex)  # and a migration that is not killed finishes
     assert verify_path(target).ok
