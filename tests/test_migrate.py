@@ -151,6 +151,16 @@ def test_verify_as_checks_the_old_chain_again_from_the_new_log(golden):
     result = run(new, "verify", "--as", SAM, input=GOLDEN_PASSPHRASES[SAM] + "\n")
     assert result.exit_code != 0
     assert "No key to read this log is stored for Sam Lee" in result.output
+    assert "passphrase was not typed when the log was migrated" in " ".join(result.output.split())
+    # Two other managers give Sam a new passphrase, and with it a key to read the log.
+    renewed = "sam's passphrase after the migration 5521"
+    result = run(
+        new, "staff", "reset", SAM, "--by", ALEX, "--second", PRIYA,
+        input=f"{GOLDEN_PASSPHRASES[ALEX]}\n{GOLDEN_PASSPHRASES[PRIYA]}\n{renewed}\n{renewed}\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    result = run(new, "verify", "--as", SAM, input=renewed + "\n")
+    assert result.exit_code == 0, result.output
 
 
 def test_a_staffed_log_with_decisions_migrates_with_nothing_personal_in_the_clear(

@@ -81,6 +81,12 @@ def open_keys(ledger: Ledger, signer: Signer) -> keystore.Keys:
                 "This log was made by an earlier version of infoshare and is not encrypted. "
                 "Its records are not encrypted."
             ) from None
+        if not signer.member.reading_key:  # registered before reading keys (a migrated log)
+            raise InfoshareError(
+                f"No key to read this log is stored for {signer.member.name}: their "
+                "passphrase was not typed when the log was migrated to an encrypted one. Two "
+                f"other managers can give them one with {command('staff reset')}."
+            ) from None
         raise InfoshareError(
             f"No key to read this log is stored for {signer.member.name}. Ask a manager to "
             "check the staff list; `infoshare verify` checks the log."
