@@ -202,6 +202,10 @@ def test_a_staffed_log_with_decisions_migrates_with_nothing_personal_in_the_clea
     )
     taken = run(new, "decide", "--answers", answers, input=GOLDEN_PASSPHRASES[PRIYA] + "\n")
     assert taken.exit_code == 0, taken.output
+    listed = run(new, "log", "--as", PRIYA, input=GOLDEN_PASSPHRASES[PRIYA] + "\n")
+    assert listed.exit_code == 0, listed.output
+    assert "migrated from an unencrypted one" in " ".join(listed.output.split())
+    assert "C-2" in listed.output
     assert verify_path(new).ok
 
 
@@ -280,3 +284,11 @@ def test_kill_9_mid_migration_leaves_no_new_log(golden):
             assert secret.encode() not in raw, (leftover.name, secret)
     migrate_log(golden, target, alex)  # and a migration that is not killed finishes
     assert verify_path(target).ok
+
+
+def test_reading_an_unencrypted_log_says_how_to_migrate_it(golden):
+    result = run(golden, "log", "--as", ALEX, input=GOLDEN_PASSPHRASES[ALEX] + "\n")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Its records are not encrypted." in said
+    assert "migrate --by NAME" in said and "this file is left as it is" in said

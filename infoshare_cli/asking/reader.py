@@ -14,6 +14,7 @@ from infoshare_cli.actions.staff import open_keys, unlock_with_attempts
 from infoshare_cli.domain.staff import find_member
 from infoshare_cli.domain.text import displayable
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.hints import command
 from infoshare_cli.integrity.report import when_text
 from infoshare_cli.ledger.keystore import has_keys
 from infoshare_cli.ledger.sealing import reading
@@ -32,11 +33,20 @@ def reader_keys(ledger, signer: Signer):
 
 
 def legacy_notice(ledger) -> None:
-    """A log from before encryption: say so, and what to do."""
+    """A log from before encryption: say so, and what to do. A log migrated from one: say
+    where the old decisions are read."""
     if not has_keys(ledger.conn):
         print(
-            "Note: this log was made by an earlier version of infoshare. "
-            "Its records are not encrypted.",
+            "Note: this log was made by an earlier version of infoshare. Its records are not "
+            f"encrypted. A manager can make an encrypted copy with {command('migrate --by NAME')} "
+            "(this file is left as it is; SECURITY.md: 'Logs made before encryption').",
+            file=sys.stderr,
+        )
+    elif ledger.conn.execute("SELECT 1 FROM entries WHERE kind = 'migration' LIMIT 1").fetchone():
+        print(
+            "Note: this log was migrated from an unencrypted one. The older log's decisions "
+            "are kept in it, sealed, but are not listed here: read them in the old log (or "
+            "its backup).",
             file=sys.stderr,
         )
 

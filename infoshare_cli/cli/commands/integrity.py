@@ -405,7 +405,11 @@ def backup(
 def migrate(
     by: Annotated[
         str,
-        typer.Option("--by", help="The manager migrating the log (they type their passphrase)."),
+        typer.Option(
+            "--by",
+            help="The manager migrating the log (they type their passphrase).",
+            metavar="NAME",
+        ),
     ],
     to: Annotated[
         Path | None,
