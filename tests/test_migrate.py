@@ -292,3 +292,29 @@ def test_reading_an_unencrypted_log_says_how_to_migrate_it(golden):
     said = " ".join(result.output.split())
     assert "Its records are not encrypted." in said
     assert "migrate --by NAME" in said and "this file is left as it is" in said
+
+
+def test_verify_as_names_an_old_entry_carried_over_twice(golden):
+    from infoshare_cli.actions.staff import open_keys
+    from infoshare_cli.ledger import keystore
+    from infoshare_cli.ledger.sealing import reading, seal_payload
+
+    new = golden.parent / "new.db"
+    assert migrate(golden, GOLDEN_PASSPHRASES[ALEX], "", "", to=new).exit_code == 0
+    with Ledger.open(new) as ledger:
+        alex = unlock(find_member(load_register(ledger), ALEX), GOLDEN_PASSPHRASES[ALEX])
+        keys = open_keys(ledger, alex)
+        with reading(ledger.conn, keys):
+            last = list(ledger.entries(kinds=("imported",)))[-1].payload
+        original = dict(last["original"])
+        original["recorded_at"] = "2026-11-29T23:59:59.000000Z"  # a date moved, re-signed by Alex
+        with ledger.batch():
+            record, key = keystore.new_record(ledger.conn, keys)
+            payload = seal_payload("imported", {"of": 17, "original": original}, record, key)
+            ledger.append("imported", alex.staff_id, payload, alex.sign)
+    assert verify_path(new).ok  # the new chain holds: a manager signed it
+    result = run(new, "verify", "--as", ALEX, input=GOLDEN_PASSPHRASES[ALEX] + "\n")
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert "The encrypted content does NOT hold." in said
+    assert "in the old log it carries over, entry #17" in said, said
