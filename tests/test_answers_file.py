@@ -244,24 +244,25 @@ MALFORMED = {
     ),
     "unfinished_path": (
         "a.yaml",
-        _yaml(_answers(purpose="yes", identifiable="yes")),
+        _yaml(_answers(purpose={"answer": "yes", "reason": "x"}, identifiable="yes")),
         ["'confidential' is not answered yet."],
     ),
     "right_way_parts_missing": (
         "a.yaml",
         _yaml(
             _answers(
-                purpose="yes",
+                purpose={"answer": "yes", "reason": "x"},
                 identifiable="yes",
                 confidential="yes",
                 consent="given",
-                right_way={"necessary": "yes", "relevant": "yes"},
+                right_way={"necessary": "yes", "relevant": "yes", "parent_told": "yes"},
             )
         ),
         [
             "'right_way.adequate' is not answered.",
             "'right_way.recipient' is not answered.",
-            "'right_way.parent_told' is not answered.",
+            # asked only where consent was not given
+            "'right_way.parent_told' is answered, but it is not asked on this route",
         ],
     ),
     "right_way_not_a_block": (
@@ -281,7 +282,7 @@ MALFORMED = {
         "a.yaml",
         _yaml(
             _answers(
-                purpose="yes",
+                purpose={"answer": "yes", "reason": "x"},
                 identifiable="yes",
                 confidential="yes",
                 consent="given",

@@ -23,44 +23,79 @@ SWC = "share_without_consent"
 DNS = "do_not_share"
 SEEK = "seek_advice"
 
-# The routing of the key questions: the decision questions' answers (urgent, right_way and recorded
-# excluded) and the outcome each way leads to. 17 ways.
-DECISIONS: list[tuple[tuple[tuple[str, str], ...], str]] = [
-    ((("purpose", "no"),), DNS),
-    ((("purpose", "not_sure"),), SEEK),
-    ((("purpose", "yes"), ("identifiable", "no")), SHARE),
-    ((("purpose", "yes"), ("identifiable", "yes"), ("confidential", "no")), SHARE),
-    (
-        (
-            ("purpose", "yes"),
-            ("identifiable", "yes"),
-            ("confidential", "yes"),
-            ("consent", "given"),
-        ),
-        SHARE,
-    ),
+# The routing of the key questions: the decision questions' answers (urgent, right_way and
+# recorded excluded), the outcome each way leads to, and the outcome on the urgent route (urgent
+# answers that would end in do not share lead to seek advice). 49 ways.
+DECISIONS: list[tuple[tuple[tuple[str, str], ...], str, str]] = [
+    ((("purpose", "no"),), DNS, SEEK),
+    ((("purpose", "not_sure"),), SEEK, SEEK),
+    ((("purpose", "yes"), ("identifiable", "no")), SHARE, SHARE),
+    ((("purpose", "yes"), ("identifiable", "not_sure")), SEEK, SEEK),
+    ((("purpose", "yes"), ("identifiable", "yes"), ("confidential", "no")), SHARE, SHARE),
+    ((("purpose", "yes"), ("identifiable", "yes"), ("confidential", "not_sure")), SEEK, SEEK),
 ]
 _TO_CONSENT = (("purpose", "yes"), ("identifiable", "yes"), ("confidential", "yes"))
-for _consent in ("refused", "not_sought"):
-    _base = _TO_CONSENT + (("consent", _consent),)
+DECISIONS += [
+    (_TO_CONSENT + (("consent", "given"),), SHARE, SHARE),
+    (_TO_CONSENT + (("consent", "not_sure"),), SEEK, SEEK),
+    (_TO_CONSENT + (("consent", "not_sought"), ("consent_reason", "not_sure")), SEEK, SEEK),
+]
+GROUNDS = ("prevent_crime", "prevent_harm", "worse_not_to_share")
+CRITERIA = ("evidence_of_harm", "reasonable_cause", "prevent_harm_or_crime")
+_TO_STATUTORY = [_TO_CONSENT + (("consent", "refused"),)] + [
+    _TO_CONSENT + (("consent", "not_sought"), ("consent_reason", reason))
+    for reason in ("risk_of_harm", "hamper_investigation", "undue_delay")
+]
+for _base in _TO_STATUTORY:
     DECISIONS += [
-        (_base + (("statutory", "yes"),), SWC),
-        (_base + (("statutory", "no"), ("public_interest", "evidence_of_harm")), SWC),
-        (_base + (("statutory", "no"), ("public_interest", "reasonable_cause")), SWC),
-        (_base + (("statutory", "no"), ("public_interest", "prevent_harm_or_crime")), SWC),
-        (_base + (("statutory", "no"), ("public_interest", "none")), DNS),
-        (_base + (("statutory", "no"), ("public_interest", "not_sure")), SEEK),
+        (_base + (("statutory", "yes"),), SWC, SWC),
+        (_base + (("statutory", "not_sure"),), SEEK, SEEK),
+        *[
+            (_base + (("statutory", "no"), ("public_interest", pi)), SWC, SWC)
+            for pi in GROUNDS + CRITERIA
+        ],
+        (_base + (("statutory", "no"), ("public_interest", "none")), DNS, SEEK),
+        (_base + (("statutory", "no"), ("public_interest", "not_sure")), SEEK, SEEK),
     ]
+
+# The principles of sharing in the right way, in the order asked, and where an answer
+# other than yes leads: (no, no on the urgent route, not sure). None: the answer may stand
+# on the urgent route (a phone call that is not ideal, with a reason).
+PRINCIPLES = {
+    "necessary": (DNS, SEEK, SEEK),
+    "proportionate": (SEEK, SEEK, SEEK),
+    "relevant": (DNS, SEEK, SEEK),
+    "adequate": (SEEK, SEEK, SEEK),
+    "accurate": (SEEK, SEEK, SEEK),
+    "need_to_know": (DNS, SEEK, SEEK),
+    "secure": (SEEK, None, SEEK),
+}
+
+
+def right_way_ways(outcome: str, urgent: bool) -> list[tuple[tuple[tuple[str, str], ...], str]]:
+    """The ways through right_way: every principle holds, or the first that does not
+    decides (the principles before it holding)."""
+    ways = [((("right_way", "*"),), outcome)]
+    for part, (no, urgent_no, unsure) in PRINCIPLES.items():
+        ways.append(((("right_way." + part, "not_sure"),), unsure))
+        if urgent and urgent_no is None:
+            ways.append(((("right_way." + part, "no"),), outcome))
+        else:
+            ways.append(((("right_way." + part, "no"),), urgent_no if urgent else no))
+    return ways
 
 
 def expected_paths() -> dict[tuple[tuple[str, str], ...], str]:
-    """Full paths: urgent (either answer; it never changes the outcome) + decision questions
-    + right_way only when sharing + recorded."""
+    """Full paths: urgent + decision questions + right_way only when sharing + recorded."""
     table = {}
     for urgent in ("yes", "no"):
-        for steps, outcome in DECISIONS:
-            tail = (("right_way", "*"),) if outcome in (SHARE, SWC) else ()
-            table[(("urgent", urgent), *steps, *tail, ("recorded", "*"))] = outcome
+        for steps, outcome, urgent_outcome in DECISIONS:
+            reached = urgent_outcome if urgent == "yes" else outcome
+            if reached in (SHARE, SWC):
+                for tail, final in right_way_ways(reached, urgent == "yes"):
+                    table[(("urgent", urgent), *steps, *tail, ("recorded", "*"))] = final
+            else:
+                table[(("urgent", urgent), *steps, ("recorded", "*"))] = reached
     return table
 
 
@@ -69,50 +104,50 @@ def qset() -> QuestionSet:
     return load_question_set()
 
 
-def test_the_design_table_has_34_ways():
-    assert len(DECISIONS) == 17
-    assert len(expected_paths()) == 34
+def test_the_design_table_has_966_ways():
+    assert len(DECISIONS) == 49
+    sharing = sum(1 for _, outcome, _ in DECISIONS if outcome in (SHARE, SWC))
+    assert sharing == 31  # each branches into 15 ways through the principles
+    assert len(expected_paths()) == 2 * (18 + 31 * 15) == 966
 
 
 def test_every_path_matches_the_design_table_exactly(qset):
     actual = list(iter_paths(qset))
-    assert len(actual) == 34
+    assert len(actual) == 966
     as_dict = dict(actual)
-    assert len(as_dict) == 34, "iter_paths produced the same path twice"
+    assert len(as_dict) == 966, "iter_paths produced the same path twice"
     assert as_dict == expected_paths()
 
 
-@pytest.mark.parametrize(("steps", "outcome"), DECISIONS, ids=lambda v: str(v))
-def test_each_decision_route(qset, steps, outcome):
+@pytest.mark.parametrize(("steps", "outcome", "urgent_outcome"), DECISIONS, ids=lambda v: str(v))
+def test_each_decision_route(qset, steps, outcome, urgent_outcome):
     paths = dict(iter_paths(qset))
-    for urgent in ("yes", "no"):
+    for urgent, wanted in (("yes", urgent_outcome), ("no", outcome)):
         found = [
             got
             for path, got in paths.items()
             if path[0] == ("urgent", urgent)
-            and tuple(s for s in path[1:] if s[0] not in ("right_way", "recorded")) == steps
+            and path[-2][0] in ("right_way", steps[-1][0])
+            and tuple(s for s in path[1:] if not s[0].startswith(("right_way", "recorded")))
+            == steps
         ]
-        assert found == [outcome]
+        assert found == [wanted]
 
 
-def test_urgent_never_changes_the_outcome(qset):
-    by_rest: dict[tuple, set[str]] = {}
+def test_urgent_never_ends_in_do_not_share(qset):
     for path, outcome in iter_paths(qset):
-        assert path[0][0] == "urgent"
-        by_rest.setdefault(path[1:], set()).add(outcome)
-    assert len(by_rest) == 17
-    assert all(len(outcomes) == 1 for outcomes in by_rest.values())
+        if path[0] == ("urgent", "yes"):
+            assert outcome != DNS, path
 
 
 def test_sharing_goes_through_right_way_and_the_rest_skip_it(qset):
     for path, outcome in iter_paths(qset):
-        ids = [qid for qid, _ in path]
+        ids = [qid.partition(".")[0] for qid, _ in path]
         assert ids[-1] == "recorded"
         if outcome in (SHARE, SWC):
             assert ids[-2:] == ["right_way", "recorded"], path
-        else:
+        elif "right_way" not in ids:
             assert outcome in (DNS, SEEK)
-            assert "right_way" not in ids, path
 
 
 def test_every_outcome_is_reachable(qset):
@@ -155,6 +190,7 @@ def test_question_ids_are_the_stable_ones_from_the_design(qset):
         "identifiable",
         "confidential",
         "consent",
+        "consent_reason",
         "statutory",
         "public_interest",
         "right_way",
@@ -166,15 +202,25 @@ def test_question_ids_are_the_stable_ones_from_the_design(qset):
 
 def test_critical_criteria_are_the_three_from_the_policy(qset):
     criteria = qset.critical_criteria
-    assert [c.value for c in criteria] == [
-        "evidence_of_harm",
-        "reasonable_cause",
-        "prevent_harm_or_crime",
-    ]
+    assert [c.value for c in criteria] == list(CRITERIA)
     assert all(c.outcome == SWC for c in criteria)
     assert "evidence" in criteria[0].label and "significant harm" in criteria[0].label
-    assert "reasonable cause" in criteria[1].label
+    # "a child", as the policy words criterion 2, not "the child"
+    assert "reasonable cause to believe that a child may be suffering" in criteria[1].label
     assert "serious crime" in criteria[2].label
+
+
+def test_public_interest_grounds_are_worded_as_the_policy_words_them(qset):
+    grounds = qset.public_interest_grounds
+    assert [c.value for c in grounds] == list(GROUNDS)
+    assert "to prevent a crime from being committed or intervene where one may have been" in (
+        grounds[0].label
+    )
+    assert "to prevent harm to a child or adult" in grounds[1].label
+    assert "not sharing it could be worse than the outcome of having shared it" in (
+        grounds[2].label
+    )
+    assert all(c.outcome == SWC and c.basis for c in grounds)
 
 
 def test_seven_golden_rules(qset):
@@ -183,35 +229,40 @@ def test_seven_golden_rules(qset):
     assert qset.golden_rules[-1].title == "Keep a record"
 
 
-def test_right_way_asks_the_six_principles_and_the_record(qset):
-    parts = [p.id for p in qset["right_way"].parts]
-    for principle in ("necessary", "relevant", "adequate", "accurate", "timely", "secure"):
-        assert principle in parts
+def test_right_way_asks_the_principles_as_conditions_and_the_record(qset):
+    parts = {p.id: p for p in qset["right_way"].parts}
+    assert [p for p in parts if parts[p].condition] == list(PRINCIPLES)
+    assert not parts["timely"].condition  # late is better than not at all: a remark
     for field in ("what", "recipient", "method", "shared_on", "parent_told"):
         assert field in parts
+    assert parts["parent_told"].when_outcome == {SWC}
 
 
 # --- route() with answers -------------------------------------------------------------------
 
 
-def right_way_answer() -> Answer:
-    parts = {p: Answer("yes") for p in ("necessary", "relevant", "adequate", "accurate")}
-    parts |= {p: Answer("yes") for p in ("timely", "secure")}
+def right_way_answer(parent_told: bool = True) -> Answer:
+    parts = {p: Answer("yes") for p in PRINCIPLES}
     parts |= {
+        "timely": Answer("yes"),
         "what": Answer("Dated observations, 3 to 20 November"),
         "recipient": Answer("Children's Social Care front door"),
         "recipient_role": Answer("Duty social worker"),
         "method": Answer("secure_email"),
         "shared_on": Answer("2026-11-26"),
-        "parent_told": Answer("yes"),
     }
+    if parent_told:
+        parts["parent_told"] = Answer("yes")
     return Answer(parts)
+
+
+PURPOSE = Answer("yes", "To keep the child safe")
 
 
 def to_public_interest(**extra: Answer) -> dict[str, Answer]:
     answers = {
         "urgent": Answer("no"),
-        "purpose": Answer("yes"),
+        "purpose": PURPOSE,
         "identifiable": Answer("yes"),
         "confidential": Answer("yes"),
         "consent": Answer("refused", "Mother said no"),
@@ -232,7 +283,7 @@ def test_route_with_no_answers_waits_at_the_start(qset):
 def test_route_stops_at_the_first_unanswered_question(qset):
     answers = {
         "urgent": Answer("no"),
-        "purpose": Answer("yes"),
+        "purpose": PURPOSE,
         # identifiable missing; later answers must not be used
         "confidential": Answer("no", "Already public"),
     }
@@ -255,11 +306,11 @@ def test_route_stops_at_an_answer_that_is_not_acceptable(qset):
 def test_route_complete_share_with_consent(qset):
     answers = {
         "urgent": Answer("no"),
-        "purpose": Answer("yes"),
+        "purpose": PURPOSE,
         "identifiable": Answer("yes"),
         "confidential": Answer("yes"),
         "consent": Answer("given"),
-        "right_way": right_way_answer(),
+        "right_way": right_way_answer(parent_told=False),
         "recorded": Answer("confirmed"),
     }
     r = route(qset, answers)
@@ -295,8 +346,11 @@ def test_route_ignores_answers_off_the_path_after_a_change(qset):
     assert first.complete and first.outcome == SWC
     assert "public_interest" in first.path and "right_way" in first.path
 
-    # the manager goes back and says consent was given: the later answers are now off the path
+    # the manager goes back and says consent was given: the later answers are now off the
+    # path, and whether the parent will be told is no longer asked
     answers["consent"] = Answer("given")
+    assert route(qset, answers).pending == "right_way"
+    answers["right_way"] = right_way_answer(parent_told=False)
     second = route(qset, answers)
     assert second.complete
     assert second.outcome == SHARE
@@ -365,18 +419,25 @@ def reason_needed(problems: list[str]) -> bool:
 REASON_RULES = [
     ("urgent", "yes", False),
     ("urgent", "no", False),
-    ("purpose", "yes", False),
+    ("purpose", "yes", True),  # the purpose is recorded as a short reason
     ("purpose", "no", True),
     ("purpose", "not_sure", True),
     ("identifiable", "yes", False),
     ("identifiable", "no", True),
+    ("identifiable", "not_sure", True),
     ("confidential", "yes", False),
     ("confidential", "no", True),
+    ("confidential", "not_sure", True),
     ("consent", "given", False),
     ("consent", "refused", True),
     ("consent", "not_sought", True),
+    ("consent", "not_sure", True),
+    ("consent_reason", "risk_of_harm", False),
+    ("consent_reason", "not_sure", True),
     ("statutory", "yes", True),
     ("statutory", "no", False),
+    ("statutory", "not_sure", True),
+    *[("public_interest", (g,), True) for g in GROUNDS],
     ("public_interest", ("evidence_of_harm",), True),
     ("public_interest", ("reasonable_cause",), True),
     ("public_interest", ("prevent_harm_or_crime",), True),
@@ -398,13 +459,16 @@ def test_reasons_required_exactly_where_the_set_says(qset, qid, value, needs):
 
 def test_purpose_no_without_reason_is_a_problem(qset):
     assert answer_problems(qset["purpose"], Answer("no")) == [
-        "'purpose' needs a reason for this answer: What is the purpose, or why is there none?"
+        "'purpose' needs a reason for this answer: What is the purpose (in a few words), or "
+        "why is there none?"
     ]
 
 
 def test_unknown_choice_lists_the_allowed_ones(qset):
     problems = answer_problems(qset["consent"], Answer("maybe"))
-    assert problems == ["'consent' has no choice 'maybe'; choose from: given, refused, not_sought."]
+    assert problems == [
+        "'consent' has no choice 'maybe'; choose from: given, refused, not_sought, not_sure."
+    ]
 
 
 def test_public_interest_none_cannot_be_combined(qset):
@@ -434,7 +498,7 @@ def test_multiple_needs_a_list_and_at_least_one_choice(qset):
 
 
 def test_form_answer_complete_is_fine(qset):
-    assert answer_problems(qset["right_way"], right_way_answer()) == []
+    assert answer_problems(qset["right_way"], right_way_answer(), SWC) == []
 
 
 def test_form_answer_needs_every_part(qset):
@@ -442,50 +506,84 @@ def test_form_answer_needs_every_part(qset):
     parts = dict(answer.value)
     del parts["secure"]
     del parts["recipient"]
-    problems = answer_problems(qset["right_way"], Answer(parts))
+    problems = answer_problems(qset["right_way"], Answer(parts), SWC)
     assert problems == [
-        "'right_way.secure' is not answered.",
         "'right_way.recipient' is not answered.",
+        "'right_way.secure' is not answered.",
     ]
 
 
 def test_form_answer_must_be_a_mapping(qset):
-    assert answer_problems(qset["right_way"], Answer("yes")) == [
+    assert answer_problems(qset["right_way"], Answer("yes"), SWC) == [
         "'right_way' needs an answer for each of its parts."
     ]
 
 
 def test_form_answer_with_unknown_part(qset):
     parts = dict(right_way_answer().value) | {"colour": Answer("blue")}
-    assert answer_problems(qset["right_way"], Answer(parts)) == [
+    assert answer_problems(qset["right_way"], Answer(parts), SWC) == [
         "'right_way' has no part called 'colour'."
     ]
 
 
 def test_form_parts_check_their_own_reasons(qset):
     parts = dict(right_way_answer().value)
-    parts["secure"] = Answer("no")
+    parts["timely"] = Answer("no")
     parts["parent_told"] = Answer("not_yet")
-    problems = answer_problems(qset["right_way"], Answer(parts))
+    problems = answer_problems(qset["right_way"], Answer(parts), SWC)
     assert len(problems) == 2
-    assert problems[0].startswith("'secure' needs a reason")
+    assert problems[0].startswith("'timely' needs a reason")
     assert problems[1].startswith("'parent_told' needs a reason")
-    parts["secure"] = Answer("no", "Only by phone, identity checked")
+    parts["timely"] = Answer("no", "The concern came to light a week late")
     parts["parent_told"] = Answer("not_yet", "After the strategy meeting")
-    assert answer_problems(qset["right_way"], Answer(parts)) == []
+    assert answer_problems(qset["right_way"], Answer(parts), SWC) == []
+
+
+def test_a_principle_that_does_not_hold_skips_whether_the_parent_is_told(qset):
+    parts = dict(right_way_answer().value)
+    parts["secure"] = Answer("no", "Only by ordinary email")
+    problems = answer_problems(qset["right_way"], Answer(parts), SWC)
+    assert problems == [
+        "'right_way.parent_told' is answered, but it is not asked on this route; remove it."
+    ]
+    del parts["parent_told"]
+    assert answer_problems(qset["right_way"], Answer(parts), SWC) == []
+    answers = to_public_interest(
+        public_interest=Answer(("prevent_harm",), "Threats to a sibling"),
+        right_way=Answer(parts),
+        recorded=Answer("confirmed"),
+    )
+    r = route(qset, answers)
+    assert r.complete and r.outcome == SEEK
+
+
+def test_on_the_urgent_route_a_phone_call_may_stand_with_a_reason(qset):
+    parts = dict(right_way_answer().value)
+    parts["secure"] = Answer("no", "Phone call to the duty social worker: no time to email")
+    answers = to_public_interest(
+        urgent=Answer("yes"),
+        public_interest=Answer(("prevent_harm",), "Threats to a sibling"),
+        right_way=Answer(parts),
+        recorded=Answer("confirmed"),
+    )
+    r = route(qset, answers)
+    assert r.complete and r.urgent and r.outcome == SWC
+    (secure,) = [p for p in qset["right_way"].parts if p.id == "secure"]
+    assert secure.choice("no").urgent_may_stand
+    assert reason_needed(answer_problems(secure, Answer("no")))  # only with a reason
 
 
 def test_form_text_part_needs_text(qset):
     parts = dict(right_way_answer().value)
     parts["what"] = Answer("   ")
-    assert answer_problems(qset["right_way"], Answer(parts)) == ["'what' needs some text."]
+    assert answer_problems(qset["right_way"], Answer(parts), SWC) == ["'what' needs some text."]
 
 
 @pytest.mark.parametrize("bad", ["26/11/2026", "2026-13-01", "2026-02-30", "tomorrow", "Nov 26"])
 def test_dates_must_be_iso(qset, bad):
     parts = dict(right_way_answer().value)
     parts["shared_on"] = Answer(bad)
-    problems = answer_problems(qset["right_way"], Answer(parts))
+    problems = answer_problems(qset["right_way"], Answer(parts), SWC)
     assert problems == ["'shared_on' needs a date written as year-month-day, like 2026-11-26."]
 
 

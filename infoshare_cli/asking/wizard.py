@@ -8,13 +8,13 @@ outcome comes from the answers through ``questions.route``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from infoshare_cli.domain.dates import as_iso_day
 from infoshare_cli.domain.decisions import Draft, draft_problems, outcome_parts
 from infoshare_cli.domain.questions import Part, Question, QuestionSet
-from infoshare_cli.domain.routing import Answer
+from infoshare_cli.domain.routing import Answer, asked_parts, condition_outcome
 from infoshare_cli.errors import Cancelled
 
 BACK = "__back__"
@@ -76,7 +76,10 @@ def run_wizard(qset: QuestionSet, draft: Draft, asker: Asker) -> Draft:
         qid = current.pending
         if qid is not None and qset.questions[qid].type != "review":
             question = qset.questions[qid]
-            answer = ask_question(asker, question, remembered.get(qid), back=bool(current.path))
+            where = Where(qset, current.outcome, current.urgent)
+            answer = ask_question(
+                asker, question, remembered.get(qid), back=bool(current.path), where=where
+            )
             if answer is None:  # Back: re-ask the previous question on the path
                 previous = current.path[-1]
                 remembered[previous] = draft.answers.pop(previous)
@@ -144,7 +147,7 @@ def _ask_outcome_record(asker, qset, draft, outcome, remembered) -> Any:
     label = qset.outcomes[outcome].label
     _note(asker, f"Outcome so far: {label}. {qset.outcomes[outcome].description}")
     defaults = {p.id: remembered.get(f"{OUTCOME_RECORD}.{p.id}") for p in parts}
-    answers = ask_parts(asker, parts, defaults, back=True)
+    answers = ask_parts(asker, [with_terms(qset, p) for p in parts], defaults, back=True)
     if answers is None:
         return BACK
     draft.outcome_record.update(answers)
@@ -182,15 +185,96 @@ def review_screen(asker: Asker, qset: QuestionSet, draft: Draft) -> tuple[str, s
     return (CHANGE, None) if target == BACK else (CHANGE, target)
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where the route stands when a question is asked: the set, the outcome so far, and
+    whether it is the urgent route (which parts of a form are asked depends on them)."""
+
+    qset: QuestionSet | None = None
+    outcome: str | None = None
+    urgent: bool = False
+
+
+def with_terms(qset: QuestionSet | None, part: Part) -> Part:
+    """The part with a plain line under its help for each glossary word it uses."""
+    if qset is None:
+        return part
+    texts = [part.text, part.help, *(c.label for c in part.choices)]
+    terms = qset.terms_in(*texts)
+    if not terms:
+        return part
+    lines = "\n".join(f"“{term}”: {line}" for term, line in terms)
+    return replace(part, help=f"{part.help}\n{lines}".strip())
+
+
 def ask_question(
-    asker: Asker, question: Question, previous: Answer | None, *, back: bool
+    asker: Asker,
+    question: Question,
+    previous: Answer | None,
+    *,
+    back: bool,
+    where: Where | None = None,
 ) -> Answer | None:
     """Ask one question (and its reason where needed). None means Back."""
+    where = where or Where()
     if question.type == "form":
         defaults = previous.value if previous is not None else {}
-        parts = ask_parts(asker, question.parts, defaults, back=back, heading=question)
+        parts = ask_form(asker, question, defaults, back=back, where=where)
         return None if parts is None else Answer(parts)
-    return ask_part(asker, question, previous, back=back)
+    return ask_part(asker, with_terms(where.qset, question), previous, back=back)
+
+
+def ask_form(
+    asker: Asker, question: Question, defaults: dict, *, back: bool, where: Where
+) -> dict[str, Answer] | None:
+    """Ask a form's parts in turn. A principle that does not hold (a ``condition`` part)
+    is either kept, and decides the outcome, or the practitioner goes back to change what
+    or how they share until it holds."""
+    answers: dict[str, Answer] = {}
+    index = 0
+    while True:
+        parts = list(asked_parts(question, answers, where.outcome, where.urgent))
+        if index >= len(parts):
+            return {p.id: answers[p.id] for p in parts}
+        part = parts[index]
+        shown = with_terms(where.qset, part)
+        if index == 0:
+            shown = replace(shown, help=f"{question.text} {question.help}\n\n{shown.help}".strip())
+        previous = answers.get(part.id) or (defaults or {}).get(part.id)
+        answer = ask_part(asker, shown, previous, back=back or index > 0)
+        if answer is None:
+            if index == 0:
+                return None
+            answers.pop(part.id, None)
+            index -= 1
+            continue
+        answers[part.id] = answer
+        decided = condition_outcome(part, answer, where.urgent) if part.condition else None
+        if decided is not None and _change_instead(asker, part, decided, where):
+            defaults = {**(defaults or {}), **answers}
+            answers.pop(part.id)
+            defaults.pop(part.id, None)
+            answers = {}
+            index = 0
+            continue
+        index += 1
+
+
+def _change_instead(asker: Asker, part: Part, decided: str, where: Where) -> bool:
+    """A principle does not hold: keep the answer (it decides the outcome), or change?"""
+    label = decided
+    if where.qset is not None and decided in where.qset.outcomes:
+        label = where.qset.outcomes[decided].label
+    action = asker.select(
+        "This principle does not hold. What do you want to do?",
+        [
+            ("keep", f"Keep this answer: the outcome becomes “{label}”"),
+            ("change", "Change what or how I share, so that it holds (the answers are kept)"),
+        ],
+        help="A record cannot say share while a principle of sharing in the right way does "
+        "not hold. You can change what you share, with whom or how, and check again.",
+    )
+    return action == "change"
 
 
 def ask_parts(
@@ -199,27 +283,15 @@ def ask_parts(
     defaults: dict,
     *,
     back: bool,
-    heading: Question | None = None,
 ) -> dict[str, Answer] | None:
-    """Ask several parts in turn; Back moves to the previous part, or out of the form."""
+    """Ask several parts in turn (an outcome's record); Back moves to the previous part,
+    or out."""
     answers: dict[str, Answer] = {}
     index = 0
     while index < len(parts):
         part = parts[index]
-        help_text = part.help
-        if heading is not None and index == 0:
-            help_text = f"{heading.text} {heading.help}\n\n{part.help}".strip()
-        shown = Part(
-            part.id,
-            part.text,
-            part.type,
-            help_text,
-            part.choices,
-            part.reason_required_for,
-            part.reason_prompt,
-        )
         previous = answers.get(part.id) or (defaults or {}).get(part.id)
-        answer = ask_part(asker, shown, previous, back=back or index > 0)
+        answer = ask_part(asker, part, previous, back=back or index > 0)
         if answer is None:
             if index == 0:
                 return None

@@ -83,8 +83,12 @@ def outcome_labels(path: str | Path | None = None) -> dict[str, str]:
     return {oid: outcome.label for oid, outcome in load_question_set(path).outcomes.items()}
 
 
-def parse_question_set(data: bytes, source: str, *, built_in: bool = False) -> QuestionSet:
-    """Parse and validate question-file bytes; ``source`` names the file in messages."""
+def parse_question_set(
+    data: bytes, source: str, *, built_in: bool = False, policy: bool = True
+) -> QuestionSet:
+    """Parse and validate question-file bytes; ``source`` names the file in messages.
+
+    ``policy=False`` for a set a decision was already taken under (see ``_Checker``)."""
     if len(data) > MAX_FILE_BYTES:
         raise QuestionSetError(
             f"{source}: the file is {len(data):,} bytes; a question file may be at most "
@@ -100,11 +104,11 @@ def parse_question_set(data: bytes, source: str, *, built_in: bool = False) -> Q
     # The built-in set (checked by the tests with both parsers) is parsed by libyaml: it is
     # read by nearly every command, and the careful pure-Python parser takes ~20 ms.
     tree = _load_fast(text) if built_in else None
-    checker = _Checker(source)
+    checker = _Checker(source, policy=policy)
     qset = checker.build(tree, hashlib.sha256(data).hexdigest()) if tree is not None else None
     if tree is None or checker.problems:
         tree = load_marked_yaml(text, source)
-        checker = _Checker(source)
+        checker = _Checker(source, policy=policy)
         qset = checker.build(tree, hashlib.sha256(data).hexdigest())
     if checker.problems:
         count = len(checker.problems)

@@ -8,6 +8,7 @@ from typing import Any, TypeGuard
 
 from infoshare_cli.checklist.marked_yaml import _Marked
 from infoshare_cli.domain.questions import (
+    CHOICE_GROUPS,
     CHOICE_KEYS,
     CHOICE_TYPES,
     DEFAULT_LABELS,
@@ -21,6 +22,7 @@ from infoshare_cli.domain.questions import (
     QUESTION_TYPES,
     RULE_KEYS,
     SET_KEYS,
+    SHARING_OUTCOMES,
     Choice,
     GoldenRule,
     Outcome,
@@ -36,8 +38,12 @@ from infoshare_cli.domain.routing import iter_paths
 class _Checker:
     """Builds the model from the YAML tree, collecting every problem instead of stopping."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, *, policy: bool = True):
+        """``policy=False`` reads a set a decision was already taken under (kept in the log,
+        or an earlier built-in set) as it was: the rules of sharing the right way and of
+        the urgent route (``check_path``) apply only to sets used for new decisions."""
         self.source = source
+        self.policy = policy
         self.problems: list[str] = []
 
     def add(self, node: Any, key: str | None, message: str) -> None:
@@ -104,6 +110,7 @@ class _Checker:
         guidance = self.text(tree, "guidance", "the question file")
         outcomes = self.outcomes(tree)
         rules = self.golden_rules(tree)
+        glossary = self.glossary(tree)
         questions = self.questions(tree, outcomes)
         start = self.text(tree, "start", "the question file", required=False)
         if not start and questions:
@@ -118,7 +125,16 @@ class _Checker:
         if self.problems:
             return None
         return QuestionSet(
-            name, version, guidance, start, questions, outcomes, rules, sha256, self.source
+            name,
+            version,
+            guidance,
+            start,
+            questions,
+            outcomes,
+            rules,
+            sha256,
+            self.source,
+            glossary,
         )
 
     def outcomes(self, tree: Mapping) -> dict[str, Outcome]:
@@ -138,7 +154,11 @@ class _Checker:
             if not self.mapping(body, node, oid, f"outcome '{oid}'"):
                 continue
             self.keys(body, OUTCOME_KEYS, f"outcome '{oid}'")
-            record = self.parts(body, "record", f"outcome '{oid}'") if "record" in body else ()
+            record = (
+                self.parts(body, "record", f"outcome '{oid}'", outcomes=None)
+                if "record" in body
+                else ()
+            )
             result[oid] = Outcome(
                 oid,
                 self.text(body, "label", f"outcome '{oid}'"),
@@ -165,6 +185,22 @@ class _Checker:
                     )
                 )
         return tuple(rules)
+
+    def glossary(self, tree: Mapping) -> dict[str, str]:
+        node = tree.get("glossary")
+        if node is None:
+            return {}
+        if not self.mapping(node, tree, "glossary", "'glossary'"):
+            return {}
+        result = {}
+        for term in node:
+            if not isinstance(term, str) or not term.strip():
+                self.add(node, None, "each word in 'glossary' must be text")
+                continue
+            line = self.text(node, term, f"the glossary entry '{term}'")
+            if line:
+                result[term.strip()] = " ".join(line.split())
+        return result
 
     def questions(self, tree: Mapping, outcomes: Mapping[str, Outcome]) -> dict[str, Question]:
         node = tree.get("questions")
@@ -243,7 +279,7 @@ class _Checker:
         what = f"'{fields['id']}'"
         parts: tuple[Part, ...] = ()
         if fields["type"] == "form":
-            parts = self.parts(node, "parts", what)
+            parts = self.parts(node, "parts", what, outcomes=outcomes)
             if not parts and "parts" in node:
                 self.add(node, "parts", f"{what} is a form but has no parts")
         elif "parts" in node:
@@ -252,18 +288,31 @@ class _Checker:
         if nxt is not None and not isinstance(nxt, str):
             self.add(node, "next", f"'next' in {what} must be a question id")
             nxt = None
-        for choice in fields["choices"]:
-            if choice.outcome is not None and choice.outcome not in outcomes:
-                self.add(
-                    node,
-                    "choices",
-                    f"the choice '{choice.value}' of {what} leads to the outcome "
-                    f"'{choice.outcome}', which is not described under 'outcomes' "
-                    f"(the outcomes are {', '.join(OUTCOMES)})",
-                )
+        self.choice_outcomes(node, what, fields["choices"], outcomes)
         return Question(**fields, next=nxt, parts=parts)
 
-    def parts(self, node: Mapping, key: str, what: str) -> tuple[Part, ...]:
+    def choice_outcomes(
+        self, node: Mapping, what: str, choices, outcomes: Mapping[str, Outcome]
+    ) -> None:
+        for choice in choices:
+            for key, target in (
+                ("outcome", choice.outcome),
+                ("urgent_outcome", choice.urgent_outcome),
+            ):
+                if target is not None and target not in outcomes:
+                    self.add(
+                        node,
+                        "choices",
+                        f"the choice '{choice.value}' of {what} leads to the "
+                        f"{key.replace('_', ' ')} '{target}', which is not described under "
+                        "'outcomes' "
+                        f"(the outcomes are {', '.join(OUTCOMES)})",
+                    )
+
+    def parts(
+        self, node: Mapping, key: str, what: str, *, outcomes: Mapping[str, Outcome] | None
+    ) -> tuple[Part, ...]:
+        """The parts of a form (``outcomes`` given) or of an outcome's record (None)."""
         items = node.get(key)
         if not self.sequence(items, node, key, f"'{key}' in {what}"):
             return ()
@@ -278,13 +327,103 @@ class _Checker:
             if any(p.id == fields["id"] for p in parts):
                 self.add(item, "id", f"the part id '{fields['id']}' is used twice in {what}")
                 continue
-            for choice in fields["choices"]:
-                if choice.next or choice.outcome:
-                    self.add(
-                        item, "choices", f"the parts of {what} cannot route; remove next/outcome"
-                    )
-            parts.append(Part(**fields))
+            condition = item.get("condition", False)
+            if not isinstance(condition, bool):
+                self.add(item, "condition", "'condition' must be true or false")
+                condition = False
+            when = self.when_outcome(item, fields["id"], outcomes)
+            if outcomes is None and (condition or when):
+                self.add(
+                    item,
+                    "condition" if condition else "when_outcome",
+                    f"the parts of {what} are asked after the outcome; only the parts of a "
+                    "form can be conditions or depend on the outcome",
+                )
+            elif condition:
+                self.condition_part(item, fields, what, outcomes or {})
+            else:
+                for choice in fields["choices"]:
+                    if choice.next or choice.outcome or choice.urgent_outcome:
+                        self.add(
+                            item,
+                            "choices",
+                            f"the parts of {what} cannot route; remove next/outcome (only a "
+                            "part marked 'condition: true' may set an outcome)",
+                        )
+                    if choice.urgent_may_stand:
+                        self.add(
+                            item,
+                            "choices",
+                            f"'urgent_may_stand' in '{fields['id']}' of {what}: only a "
+                            "condition's answer can stand on the urgent route",
+                        )
+            parts.append(Part(**fields, condition=condition, when_outcome=when))
         return tuple(parts)
+
+    def when_outcome(
+        self, item: Mapping, pid: str, outcomes: Mapping[str, Outcome] | None
+    ) -> frozenset[str]:
+        raw = item.get("when_outcome")
+        if raw is None:
+            return frozenset()
+        if not isinstance(raw, list) or not raw or not all(isinstance(v, str) for v in raw):
+            self.add(item, "when_outcome", f"'when_outcome' in '{pid}' must be a list of outcomes")
+            return frozenset()
+        for value in raw:
+            if value not in OUTCOMES:
+                self.add(
+                    item,
+                    "when_outcome",
+                    f"'when_outcome' in '{pid}' names '{value}', which is not an outcome "
+                    f"({', '.join(OUTCOMES)})",
+                )
+        return frozenset(raw)
+
+    def condition_part(
+        self, item: Mapping, fields: dict, what: str, outcomes: Mapping[str, Outcome]
+    ) -> None:
+        """A principle of sharing in the right way: "yes" holds; every other answer must
+        lead away from sharing (a record cannot say share while a principle is no)."""
+        pid = fields["id"]
+        if fields["type"] not in ("yes_no", "yes_no_unsure"):
+            self.add(
+                item,
+                "type",
+                f"'{pid}' in {what} is a condition, so it must be yes_no or yes_no_unsure",
+            )
+            return
+        self.choice_outcomes(item, f"'{pid}' in {what}", fields["choices"], outcomes)
+        for choice in fields["choices"]:
+            if choice.next:
+                self.add(item, "choices", f"the answers of '{pid}' in {what} cannot have 'next'")
+            if choice.value == "yes":
+                if choice.outcome or choice.urgent_outcome or choice.urgent_may_stand:
+                    self.add(
+                        item,
+                        "choices",
+                        f"'yes' to the condition '{pid}' means the principle holds: it "
+                        "cannot set an outcome",
+                    )
+                continue
+            for key, target in (
+                ("outcome", choice.outcome),
+                ("urgent_outcome", choice.urgent_outcome),
+            ):
+                if target in SHARING_OUTCOMES or (key == "outcome" and target is None):
+                    self.add(
+                        item,
+                        "choices",
+                        f"the answer '{choice.value}' to the condition '{pid}' in {what} lets "
+                        f"the record share while the principle does not hold; give it "
+                        f"'{key}: do_not_share' or '{key}: seek_advice'",
+                    )
+            if choice.urgent_may_stand and choice.value not in fields["reason_required_for"]:
+                self.add(
+                    item,
+                    "reason_required_for",
+                    f"'{choice.value}' to '{pid}' may stand on the urgent route only with a "
+                    "reason: add it to 'reason_required_for'",
+                )
 
     def choices(self, node: Mapping, what: str, qtype: str) -> tuple[Choice, ...]:
         if qtype not in CHOICE_TYPES:
@@ -318,11 +457,14 @@ class _Checker:
             if any(c.value == value for c in result):
                 self.add(item, "value", f"the value '{value}' appears twice in {what}")
                 continue
-            exclusive = item.get("exclusive", False)
-            if not isinstance(exclusive, bool):
-                self.add(item, "exclusive", "'exclusive' must be true or false")
+            flags = {}
+            for key in ("exclusive", "urgent", "urgent_may_stand"):
+                flags[key] = item.get(key, False)
+                if not isinstance(flags[key], bool):
+                    self.add(item, key, f"'{key}' must be true or false")
+                    flags[key] = False
             strings = {}
-            for key in ("next", "outcome", "basis", "alert", "help"):
+            for key in ("next", "outcome", "basis", "alert", "help", "urgent_outcome", "group"):
                 raw = item.get(key)
                 if raw is not None and not isinstance(raw, str):
                     self.add(item, key, f"'{key}' in choice '{value}' of {what} must be text")
@@ -336,11 +478,21 @@ class _Checker:
                     strings["next"],
                     strings["outcome"],
                     strings["basis"],
-                    exclusive is True,
+                    flags["exclusive"],
                     strings["alert"] and strings["alert"].strip(),
                     strings["help"] or "",
+                    flags["urgent"],
+                    strings["urgent_outcome"],
+                    flags["urgent_may_stand"],
+                    strings["group"],
                 )
             )
+            if strings["group"] is not None and strings["group"] not in CHOICE_GROUPS:
+                self.add(
+                    item,
+                    "group",
+                    f"'group' in choice '{value}' of {what} must be {' or '.join(CHOICE_GROUPS)}",
+                )
         if not result and not self.problems:
             self.add(items, None, f"{what} has no choices")
         fixed = FIXED_VALUES.get(qtype)
@@ -400,7 +552,7 @@ class _Checker:
             edges[qid] = targets
             if question.type == "multiple":
                 shared = {
-                    (c.next or question.next, c.outcome)
+                    (c.next or question.next, c.outcome, c.urgent_outcome, c.urgent)
                     for c in question.choices
                     if not c.exclusive
                 }
@@ -440,8 +592,53 @@ class _Checker:
                     f"the answers {route_text} reach the end without an outcome; give one "
                     "of those choices an 'outcome'",
                 )
+            elif self.policy:
+                self.check_path(marks, questions, steps, outcome)
             if len(self.problems) > 20:
                 return
+
+    def check_path(self, marks, questions: Mapping[str, Question], steps, outcome) -> None:
+        """The policy's rules for one way through: sharing the right way, and urgency."""
+        route_text = " -> ".join(f"{q}={v}" for q, v in steps)
+        urgent = any(
+            (c := questions[q].choice(v)) is not None and c.urgent
+            for q, v in steps
+            if q in questions
+        )
+        if outcome in SHARING_OUTCOMES:
+            checked = False
+            for qid, value in steps:
+                form_id, _, part_id = qid.partition(".")
+                form = questions.get(form_id)
+                if form is None or form.type != "form":
+                    continue
+                conditions = {p.id: p for p in form.parts if p.condition}
+                checked = checked or bool(conditions)
+                part = conditions.get(part_id)
+                choice = part.choice(value) if part is not None else None
+                if choice is not None and not (urgent and choice.urgent_may_stand):
+                    self.add(
+                        marks[form_id],
+                        None,
+                        f"the answers {route_text} reach '{outcome}' while the principle "
+                        f"'{part_id}' does not hold; a record cannot say share then",
+                    )
+            if not checked:
+                self.add(
+                    marks[steps[-1][0].partition(".")[0]],
+                    None,
+                    f"the answers {route_text} reach '{outcome}' without asking whether it "
+                    "is shared the right way; route them through a form whose principles "
+                    "are parts marked 'condition: true'",
+                )
+        elif urgent and outcome == "do_not_share":
+            self.add(
+                marks[steps[-1][0].partition(".")[0]],
+                None,
+                f"the answers {route_text} are on the urgent route but reach 'do_not_share'; "
+                "urgent answers that would not share lead to advice: give that choice "
+                "'urgent_outcome: seek_advice'",
+            )
 
 
 def iter_paths_raw(start: str, questions: Mapping[str, Question]):

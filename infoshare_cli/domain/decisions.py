@@ -85,13 +85,17 @@ def draft_problems(qset: QuestionSet, draft: Draft) -> list[str]:
     for qid, answer in draft.answers.items():
         if qid not in qset.questions:
             problems.append(f"There is no question '{mention(qid)}' in {qset.name} {qset.version}.")
-        else:
+        elif qset.questions[qid].type != "form":  # a form's parts depend on the route: below
             problems += answer_problems(qset.questions[qid], answer)
         problems += _length_problems(mention(qid), answer)
     if problems:
         return problems
     current = draft.route(qset)
     if current.pending is not None and qset.questions[current.pending].type != "review":
+        pending = qset.questions[current.pending]
+        if pending.type == "form" and current.pending in draft.answers:
+            answer = draft.answers[current.pending]
+            return answer_problems(pending, answer, current.outcome, current.urgent)
         problems.append(f"'{current.pending}' is not answered yet.")
         return problems
     off_path = [q for q in draft.answers if q not in current.path and q != current.pending]
@@ -175,7 +179,7 @@ def decision_payload(qset: QuestionSet, draft: Draft) -> dict[str, Any]:
         "answers": answers,
         "outcome": current.outcome,
         "basis": list(current.basis),
-        "urgent": bool(current.alerts),
+        "urgent": current.urgent or bool(current.alerts),
     }
     if draft.outcome_record:
         payload["outcome_record"] = {k: answer_to_json(v) for k, v in draft.outcome_record.items()}

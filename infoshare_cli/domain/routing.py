@@ -44,6 +44,7 @@ class Route:
     outcome: str | None
     basis: tuple[str, ...] = ()
     alerts: tuple[str, ...] = ()
+    urgent: bool = False
 
     @property
     def complete(self) -> bool:
@@ -71,13 +72,58 @@ def chosen(question: Part, answer: Answer) -> tuple[Choice, ...]:
     return tuple(c for v in values if (c := question.choice(v)) is not None)
 
 
-def next_step(question: Question, answer: Answer) -> tuple[str | None, str | None]:
+def next_step(
+    question: Question, answer: Answer, urgent: bool = False
+) -> tuple[str | None, str | None]:
     """(next question id or None at the end, outcome set by this answer or None)."""
     choices = chosen(question, answer)
     if choices:
         first = choices[0]
-        return first.next or question.next, first.outcome
+        return first.next or question.next, first.outcome_on(urgent)
     return question.next, None
+
+
+def asked_parts(
+    question: Question, answers: Mapping[str, Answer], outcome: str | None, urgent: bool
+):
+    """The parts of a form that are asked, given the parts answered so far.
+
+    A part with ``when_outcome`` is asked only while the outcome so far (including what the
+    principles answered earlier in the form decided) is one of those outcomes.
+    """
+    current, decided = outcome, False
+    for part in question.parts:
+        if part.when_outcome and current not in part.when_outcome:
+            continue
+        yield part
+        sub = answers.get(part.id)
+        if part.condition and sub is not None and not decided:
+            found = condition_outcome(part, sub, urgent)
+            if found is not None:
+                current, decided = found, True
+
+
+def condition_outcome(part: Part, answer: Answer, urgent: bool) -> str | None:
+    """What a principle's answer decides (None when it holds, or may stand on the urgent route)."""
+    choice = part.choice(answer.value) if isinstance(answer.value, str) else None
+    if choice is None or (urgent and choice.urgent_may_stand):
+        return None
+    return choice.outcome_on(urgent)
+
+
+def form_outcome(
+    question: Question, answer: Answer, outcome: str | None, urgent: bool
+) -> str | None:
+    """The outcome after a form: the first principle (in the order asked) that does not hold
+    decides; when every principle holds, the outcome so far stands."""
+    value = answer.value if isinstance(answer.value, Mapping) else {}
+    for part in asked_parts(question, value, outcome, urgent):
+        sub = value.get(part.id)
+        if part.condition and sub is not None:
+            decided = condition_outcome(part, sub, urgent)
+            if decided is not None:
+                return decided
+    return outcome
 
 
 def route(qset: QuestionSet, answers: Mapping[str, Answer]) -> Route:
@@ -89,37 +135,46 @@ def route(qset: QuestionSet, answers: Mapping[str, Answer]) -> Route:
     outcome: str | None = None
     basis: list[str] = []
     alerts: list[str] = []
+    urgent = False
     qid: str | None = qset.start
     while qid is not None:
         if qid in path:  # validation forbids cycles; never loop forever on a bad set
             raise QuestionSetError(f"The question set loops back to '{qid}'.")
         question = qset.questions[qid]
         answer = answers.get(qid)
-        if answer is None or (question.type != "review" and not is_answered(question, answer)):
-            return Route(tuple(path), qid, outcome, tuple(basis), tuple(alerts))
+        if answer is None or (
+            question.type != "review" and answer_problems(question, answer, outcome, urgent)
+        ):
+            return Route(tuple(path), qid, outcome, tuple(basis), tuple(alerts), urgent)
         path.append(qid)
         for choice in chosen(question, answer):
             if choice.basis:
                 basis.append(choice.basis)
             if choice.alert:
                 alerts.append(choice.alert)
-        qid, set_outcome = next_step(question, answer)
+            urgent = urgent or choice.urgent
+        if question.type == "form":
+            outcome = form_outcome(question, answer, outcome, urgent)
+        qid, set_outcome = next_step(question, answer, urgent)
         outcome = set_outcome or outcome
-    return Route(tuple(path), None, outcome, tuple(basis), tuple(alerts))
+    return Route(tuple(path), None, outcome, tuple(basis), tuple(alerts), urgent)
 
 
-def is_answered(question: Part, answer: Answer) -> bool:
-    return not answer_problems(question, answer)
+def answer_problems(
+    question: Part, answer: Answer, outcome: str | None = None, urgent: bool = False
+) -> list[str]:
+    """What is wrong with an answer, in words a practitioner understands ([] when fine).
 
-
-def answer_problems(question: Part, answer: Answer) -> list[str]:
-    """What is wrong with an answer, in words a practitioner understands ([] when fine)."""
+    ``outcome`` and ``urgent`` are where the route stands before a form: they decide which
+    of its parts are asked (see ``asked_parts``).
+    """
     value = answer.value
     if question.type == "form" and isinstance(question, Question):  # only questions have parts
         if not isinstance(value, Mapping):
             return [f"'{question.id}' needs an answer for each of its parts."]
         problems = []
-        for part in question.parts:
+        asked = list(asked_parts(question, value, outcome, urgent))  # type: ignore[arg-type]
+        for part in asked:
             sub = value.get(part.id)
             if sub is None:
                 problems.append(f"'{question.id}.{part.id}' is not answered.")
@@ -127,6 +182,11 @@ def answer_problems(question: Part, answer: Answer) -> list[str]:
                 problems += answer_problems(part, sub)
         unknown = sorted(set(value) - {p.id for p in question.parts})
         problems += [f"'{question.id}' has no part called '{mention(k)}'." for k in unknown]
+        skipped = [p.id for p in question.parts if p not in asked and p.id in value]
+        problems += [
+            f"'{question.id}.{pid}' is answered, but it is not asked on this route; remove it."
+            for pid in skipped
+        ]
         return problems
     if question.type == "review":
         return []
@@ -194,27 +254,59 @@ def iter_paths(qset: QuestionSet) -> Iterator[tuple[tuple[tuple[str, str], ...],
     """Every way through the set: ((question id, choice value), ...) and the outcome.
 
     Text, date and form questions contribute ``(id, "*")``; ``multiple`` questions
-    contribute one step per choice (combinations of the same route lead the same way).
+    contribute one step per choice (combinations of the same route lead the same way). A
+    form whose principles (``condition`` parts) all hold contributes ``(id, "*")``; a
+    principle that does not hold contributes ``("id.part", value)``, the principles before
+    it holding (the first that does not hold decides, so the later ones do not matter).
     """
 
     # An explicit stack, not recursion: a long chain of questions must not overflow.
-    stack: list[tuple[str | None, tuple[tuple[str, str], ...], str | None]] = [
-        (qset.start, (), None)
+    stack: list[tuple[str | None, tuple[tuple[str, str], ...], str | None, bool]] = [
+        (qset.start, (), None, False)
     ]
     while stack:
-        qid, steps, outcome = stack.pop()
+        qid, steps, outcome, urgent = stack.pop()
         if qid is None:
             yield steps, outcome
             continue
         question = qset.questions[qid]
         if question.type in CHOICE_TYPES:
             for choice in reversed(question.choices):
+                now_urgent = urgent or choice.urgent
                 stack.append(
                     (
                         choice.next or question.next,
                         steps + ((qid, choice.value),),
-                        choice.outcome or outcome,
+                        choice.outcome_on(now_urgent) or outcome,
+                        now_urgent,
                     )
                 )
+        elif question.type == "form":
+            for form_steps, form_outcome_ in reversed(list(_form_ways(question, outcome, urgent))):
+                stack.append((question.next, steps + form_steps, form_outcome_, urgent))
         else:
-            stack.append((question.next, steps + ((qid, "*"),), outcome))
+            stack.append((question.next, steps + ((qid, "*"),), outcome, urgent))
+
+
+def _form_ways(question: Question, outcome: str | None, urgent: bool):
+    """The ways through a form's principles: (steps, outcome after the form)."""
+    conditions = [p for p in question.parts if p.condition]
+
+    def ways(index: int, steps: tuple, current: str | None):
+        if index == len(conditions):
+            yield (steps or ((question.id, "*"),)), current
+            return
+        part = conditions[index]
+        if part.when_outcome and current not in part.when_outcome:
+            yield from ways(index + 1, steps, current)
+            return
+        for choice in part.choices:
+            step = (f"{question.id}.{part.id}", choice.value)
+            if choice.outcome is None:  # the principle holds
+                yield from ways(index + 1, steps, current)
+            elif urgent and choice.urgent_may_stand:
+                yield from ways(index + 1, steps + (step,), current)
+            else:
+                yield steps + (step,), choice.outcome_on(urgent)
+
+    yield from ways(0, (), outcome)

@@ -35,23 +35,27 @@ SETTING = "Little Acorns Nursery"
 
 # Answers (in the scripted-file shape) that lead to each outcome of the shipped set.
 RIGHT_WAY = {
-    "necessary": "yes",
-    "relevant": "yes",
-    "adequate": "yes",
-    "accurate": "yes",
-    "timely": "yes",
-    "secure": "yes",
     "what": "Dated observations of bruising and the body map.",
     "recipient": "Children's Social Care front door",
     "recipient_role": "Duty social worker",
     "method": "referral_form",
+    "necessary": "yes",
+    "proportionate": "yes",
+    "relevant": "yes",
+    "adequate": "yes",
+    "accurate": "yes",
+    "need_to_know": "yes",
+    "secure": "yes",
+    "timely": "yes",
     "shared_on": "2026-11-26",
-    "parent_told": {"answer": "no", "reason": "Social care asked us not to tell them yet."},
 }
+# Whether the parent or carer will be told is asked only where consent was not given.
+PARENT_TOLD = {"answer": "no", "reason": "Social care asked us not to tell them yet."}
+PURPOSE = {"answer": "yes", "reason": "To keep the child safe from harm at home."}
 ANSWERS_BY_OUTCOME = {
     "share": {
         "urgent": "no",
-        "purpose": "yes",
+        "purpose": PURPOSE,
         "identifiable": "yes",
         "confidential": "yes",
         "consent": "given",
@@ -59,7 +63,7 @@ ANSWERS_BY_OUTCOME = {
     },
     "share_without_consent": {
         "urgent": "no",
-        "purpose": "yes",
+        "purpose": PURPOSE,
         "identifiable": "yes",
         "confidential": "yes",
         "consent": {"answer": "refused", "reason": "Parent refused when asked on Monday."},
@@ -68,7 +72,7 @@ ANSWERS_BY_OUTCOME = {
             "answer": ["evidence_of_harm"],
             "reason": "Repeated unexplained bruising, recorded three times.",
         },
-        "right_way": RIGHT_WAY,
+        "right_way": RIGHT_WAY | {"parent_told": PARENT_TOLD},
     },
     "do_not_share": {
         "urgent": "no",
