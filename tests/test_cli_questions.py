@@ -66,8 +66,8 @@ def test_check_the_built_in_set(runner):
     result = runner.invoke(app, ["questions", "check"])
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "questions.yaml (built in): OK. 'Information sharing checklist' version 2018.1, "
-        "9 questions, 34 ways through, all ending in an outcome.\n"
+        "questions.yaml (built in): OK. 'Information sharing checklist' version 2018.2, "
+        "10 questions, 966 ways through, all ending in an outcome.\n"
     )
 
 
@@ -76,7 +76,7 @@ def test_check_the_root_file_by_path(runner):
     result = runner.invoke(app, ["questions", "check", str(root)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"{root}: OK.")
-    assert "34 ways through" in result.output
+    assert "966 ways through" in result.output
 
 
 def test_check_a_broken_file_lists_every_problem(runner, tmp_path):
@@ -121,7 +121,7 @@ def test_show_draws_every_question_and_outcome(runner):
     result = runner.invoke(app, ["questions", "show"], env=WIDE)
     assert result.exit_code == 0, result.output
     out = result.output
-    assert out.startswith("Information sharing checklist  version 2018.1")
+    assert out.startswith("Information sharing checklist  version 2018.2")
     for qid, question in qset.questions.items():
         assert f"{qid}: {question.text}" in out
     # the labels written in questions.yaml for its four outcomes
@@ -129,15 +129,26 @@ def test_show_draws_every_question_and_outcome(runner):
         assert f"⇒ {label}\n" in out or f"⇒ {label}  " in out, label
     assert "⚠ urgent: call 999" in out
     assert "[statutory duty or court order]" in out
+    # the new routes: doubt, the principles as conditions, the urgent route
+    assert "“Not sure”  (reason required)  ⇒ Seek advice first" in out
+    for part in qset["right_way"].parts:
+        if part.condition:
+            assert f"principle {part.id}: {part.text}" in out
+    assert "“No”  (reason required)  ⇒ Do not share  (urgent route ⇒ Seek advice first)" in out
+    assert "(urgent route: may stand, with a reason)" in out
+    assert "parent_told: asked only when the outcome so far is Share without consent" in out
 
 
 # --- rules -------------------------------------------------------------------------------------
 
 
-def test_rules_shows_seven_rules_and_three_criteria(runner):
+def test_rules_shows_rules_grounds_criteria_principles_and_words(runner):
     result = runner.invoke(app, ["rules"], env=WIDE)
     assert result.exit_code == 0, result.output
-    rules_part, criteria_part = result.output.split("The critical criteria for sharing without")
+    rules_part, rest = result.output.split("The public interest: the policy's grounds")
+    grounds_part, rest = rest.split("The critical criteria for sharing without")
+    criteria_part, rest = rest.split("Sharing in the right way")
+    principles_part, words_part = rest.split("Words used in the checklist")
     numbers = [int(n) for n in re.findall(r"│\s+(\d+)\. ", rules_part)]
     assert numbers == [1, 2, 3, 4, 5, 6, 7]
     for title in (
@@ -150,11 +161,23 @@ def test_rules_shows_seven_rules_and_three_criteria(runner):
         "Keep a record",
     ):
         assert title in rules_part
+    # the policy's grounds, in its own words
+    assert [int(n) for n in re.findall(r"│\s+(\d+)\. ", grounds_part)] == [1, 2, 3]
+    assert "To prevent a crime from being committed or intervene where one may have been" in (
+        grounds_part
+    )
+    assert "To prevent harm to a child or adult" in grounds_part
+    assert "Not sharing it could be worse than the outcome of having shared it" in grounds_part
     assert [int(n) for n in re.findall(r"│\s+(\d+)\. ", criteria_part)] == [1, 2, 3]
     assert "evidence that the child is suffering" in criteria_part
-    assert "reasonable cause to believe" in criteria_part
-    assert "prosecuting serious crime" in criteria_part
+    assert "reasonable cause to believe that a child may be suffering" in criteria_part
+    assert "prosecution of serious crime" in criteria_part
     assert "never made by one person alone" in criteria_part
+    assert "Is it shared only with those who need to know?" in principles_part
+    assert "may stand, with a reason" in principles_part
+    for term in ("significant harm", "statutory duty", "proportionate", "adequate"):
+        assert f"│ {term} " in words_part
+    assert "reasonable cause to believe is a worry" in words_part
 
 
 def test_rules_with_a_broken_question_file(runner, tmp_path):
@@ -194,7 +217,7 @@ def test_built_in_set_is_found_from_another_folder(tmp_path):
     proc = run_module("questions", "check", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("questions.yaml (built in): OK.")
-    assert "34 ways through" in proc.stdout
+    assert "966 ways through" in proc.stdout
 
 
 def test_python_m_broken_file_has_no_traceback(tmp_path):

@@ -127,6 +127,13 @@ VALID = {
                     "type": "single",
                     "choices": [{"value": "email"}, {"value": "phone"}],
                 },
+                {
+                    "id": "secure",
+                    "text": "Secure?",
+                    "type": "yes_no",
+                    "condition": True,
+                    "choices": [{"value": "yes"}, {"value": "no", "outcome": "seek_advice"}],
+                },
             ],
         },
         {"id": "recorded", "text": "Confirm", "type": "review"},

@@ -65,6 +65,11 @@ questions:
       - id: what
         text: What is shared?
         type: text
+      - id: secure
+        text: Will it be shared securely?
+        type: yes_no
+        condition: true
+        choices: [{value: "yes"}, {value: "no", outcome: seek_advice}]
       - id: shared_on
         text: When?
         type: date

@@ -15,6 +15,7 @@ from support.prompt_driver import (
     CTRL_U,
     ENTER,
     NOT_URGENT,
+    PARENT_TOLD,
     REFUSED,
     RIGHT_WAY,
     SCREENS_BY_OUTCOME,
@@ -101,14 +102,15 @@ def test_back_changes_the_previous_answer_and_the_route(qset):
         + TO_CONSENT
         + [("consent to share", pick("given"))]
         # the first question of "right way": Back re-asks consent, its answer preselected
-        + [("necessary and proportionate", pick(BACK))]
+        + [("What will be shared", typed("<"))]
         + REFUSED
         + RIGHT_WAY
+        + PARENT_TOLD
         + CONFIRM
     )
     draft, asker = wizard(qset, steps)
 
-    back_at = asker.asked.index("Is sharing necessary and proportionate?")
+    back_at = asker.asked.index("What will be shared? (A summary, not the file itself.)")
     asked_after_back = asker.asked[back_at + 1 :]
     assert asked_after_back[0] == "Do you have consent to share?"
     assert any("statutory duty" in m for m in asked_after_back)
@@ -155,6 +157,7 @@ def test_back_on_a_checkbox(qset):
             ("Which duty or order", typed("Section 47 enquiry by Children's Social Care.")),
         ]
         + RIGHT_WAY
+        + PARENT_TOLD
         + CONFIRM
     )
     draft, asker = wizard(qset, steps)
@@ -180,7 +183,10 @@ def test_review_change_reroutes_to_new_questions(qset):
             ("Which answer do you want to change", pick("consent")),
         ]
         + REFUSED  # consent refused: statutory and public interest are asked now
-        + CONFIRM  # "right way" was already answered and still applies
+        # "right way" was already answered and still applies; only whether the parent
+        # will be told is new, asked now that consent was not given
+        + PARENT_TOLD
+        + CONFIRM
     )
     draft, asker = wizard(qset, steps)
 
@@ -200,6 +206,7 @@ def test_review_change_drops_answers_off_the_path(qset):
         + TO_CONSENT
         + REFUSED
         + RIGHT_WAY
+        + PARENT_TOLD
         + [
             ("Is this record right", pick("change")),
             ("Which answer do you want to change", pick("consent")),
@@ -319,12 +326,22 @@ def test_urgent_alert_says_call_999_first(qset):
     steps = (
         [("immediate danger", pick("yes")), ("make the call now", pick("carry_on"))]
         + [("legitimate purpose", pick("no")), ("What is the purpose", typed("No purpose."))]
+        # urgent answers that would end in "do not share" lead to advice instead
+        + [
+            ("Who are you asking", typed(SEEK_ADVICE_RECORD["advisor"])),
+            ("When did you ask", typed(SEEK_ADVICE_RECORD["asked_on"])),
+            ("What have you been advised", typed(SEEK_ADVICE_RECORD["advice"])),
+        ]
         + CONFIRM
     )
     draft, asker = wizard(qset, steps)
 
+    assert decision_payload(qset, draft)["outcome"] == "seek_advice"
     screen = asker.screen
     assert "999" in screen and "Act now" in screen
+    flowing = " ".join(screen.replace("│", " ").split())  # the alert's panel wraps its text
+    assert "The call comes first: do not wait for this tool." in flowing
+    assert "You can finish this record afterwards" in flowing
     # the alert comes straight after the urgent question, before the next one's help
     assert screen.index("999") < screen.index("Sharing must be for a reason")
     assert screen.count("999") == 1  # shown once, not again on every later question

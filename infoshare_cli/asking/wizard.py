@@ -14,7 +14,12 @@ from typing import Any, Protocol
 from infoshare_cli.domain.dates import as_iso_day
 from infoshare_cli.domain.decisions import Draft, draft_problems, outcome_parts
 from infoshare_cli.domain.questions import Part, Question, QuestionSet
-from infoshare_cli.domain.routing import Answer, asked_parts, condition_outcome
+from infoshare_cli.domain.routing import (
+    Answer,
+    answer_problems,
+    asked_parts,
+    condition_outcome,
+)
 from infoshare_cli.errors import Cancelled
 
 BACK = "__back__"
@@ -77,8 +82,17 @@ def run_wizard(qset: QuestionSet, draft: Draft, asker: Asker) -> Draft:
         if qid is not None and qset.questions[qid].type != "review":
             question = qset.questions[qid]
             where = Where(qset, current.outcome, current.urgent)
+            previous, resume = remembered.get(qid), False
+            if question.type == "form" and qid in draft.answers:
+                # An earlier answer changed which parts are asked: keep the parts still
+                # asked, and ask only what is missing.
+                previous = _still_asked(question, draft.answers.pop(qid), where)
+                if not answer_problems(question, previous, where.outcome, where.urgent):
+                    draft.answers[qid] = previous
+                    continue
+                resume = True
             answer = ask_question(
-                asker, question, remembered.get(qid), back=bool(current.path), where=where
+                asker, question, previous, back=bool(current.path), where=where, resume=resume
             )
             if answer is None:  # Back: re-ask the previous question on the path
                 previous = current.path[-1]
@@ -127,6 +141,12 @@ def calling_now(asker: Asker) -> None:
     )
     if choice == CALLING:
         raise Cancelled(STOPPED_TO_CALL.format(decide=command("decide")))
+
+
+def _still_asked(question: Question, answer: Answer, where: Where) -> Answer:
+    value = answer.value if isinstance(answer.value, dict) else {}
+    asked = {p.id for p in asked_parts(question, value, where.outcome, where.urgent)}
+    return Answer({pid: sub for pid, sub in value.items() if pid in asked})
 
 
 def _drop_answers_off_path(qset: QuestionSet, draft: Draft) -> None:
@@ -214,24 +234,39 @@ def ask_question(
     *,
     back: bool,
     where: Where | None = None,
+    resume: bool = False,
 ) -> Answer | None:
-    """Ask one question (and its reason where needed). None means Back."""
+    """Ask one question (and its reason where needed). None means Back.
+
+    ``resume``: a form already partly answered starts at its first missing part."""
     where = where or Where()
     if question.type == "form":
         defaults = previous.value if previous is not None else {}
-        parts = ask_form(asker, question, defaults, back=back, where=where)
+        parts = ask_form(asker, question, defaults, back=back, where=where, resume=resume)
         return None if parts is None else Answer(parts)
     return ask_part(asker, with_terms(where.qset, question), previous, back=back)
 
 
 def ask_form(
-    asker: Asker, question: Question, defaults: dict, *, back: bool, where: Where
+    asker: Asker,
+    question: Question,
+    defaults: dict,
+    *,
+    back: bool,
+    where: Where,
+    resume: bool = False,
 ) -> dict[str, Answer] | None:
     """Ask a form's parts in turn. A principle that does not hold (a ``condition`` part)
     is either kept, and decides the outcome, or the practitioner goes back to change what
     or how they share until it holds."""
     answers: dict[str, Answer] = {}
     index = 0
+    if resume:  # keep the answers up to the first part that is missing
+        for part in list(asked_parts(question, defaults, where.outcome, where.urgent)):
+            if part.id not in defaults or answer_problems(part, defaults[part.id]):
+                break
+            answers[part.id] = defaults[part.id]
+        index = len(answers)
     while True:
         parts = list(asked_parts(question, answers, where.outcome, where.urgent))
         if index >= len(parts):
@@ -251,9 +286,7 @@ def ask_form(
         answers[part.id] = answer
         decided = condition_outcome(part, answer, where.urgent) if part.condition else None
         if decided is not None and _change_instead(asker, part, decided, where):
-            defaults = {**(defaults or {}), **answers}
-            answers.pop(part.id)
-            defaults.pop(part.id, None)
+            defaults = {k: v for k, v in {**(defaults or {}), **answers}.items() if k != part.id}
             answers = {}
             index = 0
             continue

@@ -55,6 +55,7 @@ def question_tree(qset: QuestionSet) -> Tree:
         if question.type == "form":
             parts = ", ".join(part.id for part in question.parts)
             node.add(Text(f"asks together: {parts}", style="dim"))
+            _add_conditions(qset, node, question)
         if question.choices and question.type != "review":
             for choice in question.choices:
                 branch = node.add(_choice_label(qset, question, choice))
@@ -70,6 +71,25 @@ def question_tree(qset: QuestionSet) -> Tree:
     return root
 
 
+def _add_conditions(qset: QuestionSet, node: Tree, question) -> None:
+    """The form's principles: where an answer other than yes leads (the first that does
+    not hold decides), and the parts asked only on some routes."""
+    for part in question.parts:
+        if part.condition:
+            branch = node.add(
+                Text.assemble(("principle ", "dim"), (part.id, "bold"), ": ", part.text)
+            )
+            for choice in part.choices:
+                if choice.outcome:
+                    branch.add(_choice_label(qset, part, choice))
+        elif part.when_outcome:
+            only = ", ".join(
+                qset.outcomes[o].label if o in qset.outcomes else o
+                for o in sorted(part.when_outcome)
+            )
+            node.add(Text(f"{part.id}: asked only when the outcome so far is {only}", style="dim"))
+
+
 def _choice_label(qset: QuestionSet, question, choice) -> Text:
     text = Text.assemble(("“", "dim"), choice.label, ("”", "dim"))
     if choice.value in question.reason_required_for:
@@ -77,9 +97,15 @@ def _choice_label(qset: QuestionSet, question, choice) -> Text:
     if choice.outcome:
         text.append("  ⇒ ")
         text.append_text(outcome_text(qset, choice.outcome))
+    if choice.urgent_outcome:
+        text.append("  (urgent route ⇒ ", style="dim")
+        text.append_text(outcome_text(qset, choice.urgent_outcome))
+        text.append(")", style="dim")
+    if choice.urgent_may_stand:
+        text.append("  (urgent route: may stand, with a reason)", style="dim")
     if choice.basis:
         text.append(f"  [{choice.basis}]", style="dim")
-    if choice.alert:
+    if choice.alert or choice.urgent:
         text.append("  ⚠ urgent: call 999 / Children's Social Care first", style="bold red")
     return text
 
@@ -87,31 +113,94 @@ def _choice_label(qset: QuestionSet, question, choice) -> Text:
 def rules_view(qset: QuestionSet) -> Group:
     from rich.table import Table
 
-    rules = Table.grid(padding=(0, 1))
-    rules.add_column(justify="right", style="bold")
-    rules.add_column()
-    for number, rule in enumerate(qset.golden_rules, 1):
-        rules.add_row(f"{number}.", Text.assemble((rule.title, "bold"), "\n", rule.text, "\n"))
-    criteria = Table.grid(padding=(0, 1))
-    criteria.add_column(justify="right", style="bold")
-    criteria.add_column()
-    for number, choice in enumerate(qset.critical_criteria, 1):
-        criteria.add_row(f"{number}.", choice.label)
-    note = Text(
-        "The decision is never made by one person alone: a second manager co-signs it.",
-        style="italic",
+    def numbered(rows) -> Table:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", style="bold")
+        grid.add_column()
+        for number, row in enumerate(rows, 1):
+            grid.add_row(f"{number}.", row)
+        return grid
+
+    rules = numbered(
+        Text.assemble((rule.title, "bold"), "\n", rule.text, "\n") for rule in qset.golden_rules
     )
     # A panel's title is cut to one line: the guidance it comes from goes inside, where it
     # wraps at words on a narrow screen.
     source = Text(f"From: {qset.guidance}", style="dim")
-    return Group(
-        Panel(Group(source, Text(""), rules), title="The golden rules", title_align="left"),
+    panels = [Panel(Group(source, Text(""), rules), title="The golden rules", title_align="left")]
+    grounds = qset.public_interest_grounds
+    if grounds:
+        panels.append(
+            Panel(
+                numbered(_without_prefix(c.label) for c in grounds),
+                title="The public interest: the policy's grounds for sharing without consent",
+                title_align="left",
+            )
+        )
+    note = Text(
+        "The decision is never made by one person alone: a second manager co-signs it.",
+        style="italic",
+    )
+    panels.append(
         Panel(
-            Group(criteria, Text(""), note),
+            Group(
+                numbered(_without_prefix(c.label) for c in qset.critical_criteria), Text(""), note
+            ),
             title="The critical criteria for sharing without consent",
             title_align="left",
-        ),
+        )
     )
+    principles = [
+        (form, part) for form in qset.questions.values() for part in form.parts if part.condition
+    ]
+    if principles:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column()
+        for _form, part in principles:
+            leads = Text()
+            for choice in part.choices:
+                if choice.outcome:
+                    leads.append(f"{choice.label} ⇒ ")
+                    leads.append_text(outcome_text(qset, choice.outcome))
+                    if choice.urgent_outcome:
+                        leads.append(" (urgent: ")
+                        leads.append_text(outcome_text(qset, choice.urgent_outcome))
+                        leads.append(")")
+                    if choice.urgent_may_stand:
+                        leads.append(" (urgent: may stand, with a reason)")
+                    leads.append("   ")
+            table.add_row(part.text, leads)
+        panels.append(
+            Panel(
+                Group(
+                    Text(
+                        "A record cannot say share while one of these does not hold: change "
+                        "what or how you share until it does, or the outcome changes as shown.",
+                        style="italic",
+                    ),
+                    table,
+                ),
+                title="Sharing in the right way",
+                title_align="left",
+            )
+        )
+    if qset.glossary:
+        words = Table.grid(padding=(0, 2))
+        words.add_column(style="bold")
+        words.add_column()
+        for term, line in qset.glossary.items():
+            words.add_row(term, line)
+        panels.append(Panel(words, title="Words used in the checklist", title_align="left"))
+    return Group(*panels)
+
+
+def _without_prefix(label: str) -> str:
+    """A public-interest label without its "Ground:" or "Critical criterion 1:" lead-in."""
+    head, sep, rest = label.partition(": ")
+    if sep and head.split()[0] in ("Ground", "Critical"):
+        return rest[:1].upper() + rest[1:]
+    return label
 
 
 # --- decisions ------------------------------------------------------------------------

@@ -141,23 +141,31 @@ def who(name: str = SAM, case_ref: str = "C-1042") -> list:
 
 
 NOT_URGENT = [("immediate danger", pick("no"))]
-TO_CONSENT = [
+PURPOSE = [
     ("legitimate purpose", pick("yes")),
+    ("What is the purpose", typed("To keep the child safe from harm at home.")),
+]
+TO_CONSENT = PURPOSE + [
     ("identified", pick("yes")),
     ("Is the information confidential", pick("yes")),
 ]
 RIGHT_WAY = [
-    ("necessary and proportionate", pick("yes")),
-    ("only relevant", pick("yes")),
-    ("adequate", pick("yes")),
-    ("accurate and up to date", pick("yes")),
-    ("shared in time", pick("yes")),
-    ("shared securely", pick("yes")),
     ("What will be shared", typed("Dated observations of bruising and the body map.")),
     ("Who will receive it", typed("Children's Social Care front door")),
     ("recipient's role", typed("Duty social worker")),
     ("How will it be shared", pick("referral_form")),
+    ("necessary for the purpose", pick("yes")),
+    ("proportionate", pick("yes")),
+    ("only relevant", pick("yes")),
+    ("adequate", pick("yes")),
+    ("accurate and up to date", pick("yes")),
+    ("only with those who need to know", pick("yes")),
+    ("shared securely", pick("yes")),
+    ("shared in time", pick("yes")),
     ("When will it be", typed("2026-11-26")),
+]
+# Whether the parent or carer will be told is asked only where consent was not given.
+PARENT_TOLD = [
     ("parent or carer be told", pick("no")),
     ("Why not, or when", typed("Social care asked us not to tell them yet.")),
 ]
@@ -182,7 +190,7 @@ def cosign(verdict: str = "agree", comment: str = "", name: str = PRIYA) -> list
 
 SCREENS_BY_OUTCOME = {
     "share": NOT_URGENT + TO_CONSENT + [("consent to share", pick("given"))] + RIGHT_WAY,
-    "share_without_consent": NOT_URGENT + TO_CONSENT + REFUSED + RIGHT_WAY,
+    "share_without_consent": NOT_URGENT + TO_CONSENT + REFUSED + RIGHT_WAY + PARENT_TOLD,
     "do_not_share": NOT_URGENT
     + [
         ("legitimate purpose", pick("no")),
