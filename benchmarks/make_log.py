@@ -50,7 +50,7 @@ from infoshare_cli.actions.staff import (
 from infoshare_cli.checklist.loading import load_question_set
 from infoshare_cli.domain.decisions import Draft, cosign_payload, decision_payload
 from infoshare_cli.domain.questions import QuestionSet
-from infoshare_cli.domain.routing import Answer, iter_paths
+from infoshare_cli.domain.routing import Answer, asked_parts, iter_paths, route
 from infoshare_cli.domain.staff import find_member
 from infoshare_cli.ledger import keys as keylib
 from infoshare_cli.ledger import keystore
@@ -225,20 +225,60 @@ class Clock:
 # --- decisions ------------------------------------------------------------------------
 
 
-def _routes(qset: QuestionSet) -> dict[str, list[tuple[tuple[str, str], ...]]]:
-    """Every route through the question set, grouped by outcome."""
-    by_outcome: dict[str, list] = {}
+def _routes(qset: QuestionSet) -> dict[tuple[str, bool], list[tuple[tuple[str, str], ...]]]:
+    """Every route through the question set, grouped by outcome and whether it is urgent.
+
+    A form's principles come as ("form.part", value) steps (see ``iter_paths``); they are
+    folded into the form's one step here, as {part: value}."""
+    by_outcome: dict[tuple[str, bool], list] = {}
     for steps, outcome in iter_paths(qset):
-        by_outcome.setdefault(outcome, []).append(steps)
+        folded: list = []
+        for qid, value in steps:
+            form, _, part = qid.partition(".")
+            if part and folded and folded[-1][0] == form:
+                folded[-1][1][part] = value
+            elif part:
+                folded.append((form, {part: value}))
+            else:
+                folded.append((qid, {} if qset.questions[qid].type == "form" else value))
+        urgent = ("urgent", "yes") in steps
+        by_outcome.setdefault((outcome, urgent), []).append(tuple(folded))
     return by_outcome
+
+
+def _form_answer(
+    qset: QuestionSet,
+    qid: str,
+    principles: dict[str, str],
+    answers: dict[str, Answer],
+    rng: random.Random,
+    when: datetime,
+) -> Answer:
+    """A form's parts: the principles as the route says (the rest hold), the parts asked."""
+    question = qset.questions[qid]
+    before = route(qset, answers)
+    given: dict[str, Answer] = {}
+    while True:
+        asked = [
+            p
+            for p in asked_parts(question, given, before.outcome, before.urgent)
+            if p.id not in given
+        ]
+        if not asked:
+            return Answer(given)
+        part = asked[0]
+        if part.condition:
+            value = principles.get(part.id, "yes")
+            reason = _sentences(rng, JUDGEMENTS, CONTEXTS, extra=0) if value != "yes" else ""
+            given[part.id] = Answer(value, reason)
+        else:
+            given[part.id] = _part_answer(part, rng, when)
 
 
 def _choice_answer(
     qset: QuestionSet, qid: str, value: str, rng: random.Random, when: datetime
 ) -> Answer:
     question = qset.questions[qid]
-    if question.type == "form":
-        return Answer({p.id: _part_answer(p, rng, when) for p in question.parts})
     if question.type == "multiple":
         values = [value]
         choice = question.choice(value)
@@ -300,12 +340,14 @@ class DecisionMaker:
     ) -> dict:
         rng = self.rng
         outcome = outcome or rng.choices(self.outcomes, self.weights)[0]
-        steps = rng.choice(self.routes[outcome])
+        urgent = rng.random() < 0.03 and (outcome, True) in self.routes
+        steps = rng.choice(self.routes[(outcome, urgent)])
         answers: dict[str, Answer] = {}
         for qid, value in steps:
-            if qid == "urgent":
-                value = "yes" if rng.random() < 0.03 else "no"
-            answers[qid] = _choice_answer(self.qset, qid, value, rng, when)
+            if isinstance(value, dict):
+                answers[qid] = _form_answer(self.qset, qid, value, answers, rng, when)
+            else:
+                answers[qid] = _choice_answer(self.qset, qid, value, rng, when)
         record = {}
         if outcome == "seek_advice":
             parts = self.qset.outcomes[outcome].record

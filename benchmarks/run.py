@@ -667,9 +667,11 @@ ANSWERS = {
         },
         "right_way": {
             "necessary": "yes",
+            "proportionate": "yes",
             "relevant": "yes",
             "adequate": "yes",
             "accurate": "yes",
+            "need_to_know": "yes",
             "timely": "yes",
             "secure": "yes",
             "what": "Dated observations of bruising and the body map.",

@@ -63,7 +63,7 @@ def load_question_set(path: str | Path | None = None) -> QuestionSet:
 # file is byte for byte that one; a test checks them against the file (and prints the new
 # values when questions.yaml changes).
 BUILT_IN_OUTCOME_LABELS = (
-    "fd0e7858467e901d27508ec7a5ef8bfaa4050719788ec3387813e3a4ad621ad5",
+    "07830feab92fb8fa00048ed674cebf0e59523dc4e9a23a8f67d8f3c4b43fee5b",
     {
         "share": "Share",
         "share_without_consent": "Share without consent",

@@ -13,7 +13,14 @@ from typing import Any
 
 from infoshare_cli.domain.case_refs import normal_form, normalise_case_ref
 from infoshare_cli.domain.questions import Part, QuestionSet
-from infoshare_cli.domain.routing import Answer, Route, answer_problems, mention, route
+from infoshare_cli.domain.routing import (
+    Answer,
+    Route,
+    answer_problems,
+    form_shape_problems,
+    mention,
+    route,
+)
 from infoshare_cli.domain.text import UNSAFE_MESSAGE, has_control_characters
 from infoshare_cli.errors import InfoshareError
 
@@ -85,8 +92,10 @@ def draft_problems(qset: QuestionSet, draft: Draft) -> list[str]:
     for qid, answer in draft.answers.items():
         if qid not in qset.questions:
             problems.append(f"There is no question '{mention(qid)}' in {qset.name} {qset.version}.")
-        elif qset.questions[qid].type != "form":  # a form's parts depend on the route: below
+        elif qset.questions[qid].type != "form":
             problems += answer_problems(qset.questions[qid], answer)
+        else:  # which parts a form asks depends on the route: checked in full below
+            problems += form_shape_problems(qset.questions[qid], answer)
         problems += _length_problems(mention(qid), answer)
     if problems:
         return problems

@@ -171,7 +171,7 @@ def answer_problems(
     value = answer.value
     if question.type == "form" and isinstance(question, Question):  # only questions have parts
         if not isinstance(value, Mapping):
-            return [f"'{question.id}' needs an answer for each of its parts."]
+            return form_shape_problems(question, answer)
         problems = []
         asked = list(asked_parts(question, value, outcome, urgent))  # type: ignore[arg-type]
         for part in asked:
@@ -180,8 +180,7 @@ def answer_problems(
                 problems.append(f"'{question.id}.{part.id}' is not answered.")
             else:
                 problems += answer_problems(part, sub)
-        unknown = sorted(set(value) - {p.id for p in question.parts})
-        problems += [f"'{question.id}' has no part called '{mention(k)}'." for k in unknown]
+        problems += form_shape_problems(question, answer)
         skipped = [p.id for p in question.parts if p not in asked and p.id in value]
         problems += [
             f"'{question.id}.{pid}' is answered, but it is not asked on this route; remove it."
@@ -220,6 +219,15 @@ def answer_problems(
     if needs_reason and not answer.reason.strip():
         problems.append(f"'{question.id}' needs a reason for this answer: {question.reason_prompt}")
     return problems
+
+
+def form_shape_problems(question: Question, answer: Answer) -> list[str]:
+    """What is wrong with a form's answer whatever the route: not a block, unknown parts."""
+    value = answer.value
+    if not isinstance(value, Mapping):
+        return [f"'{question.id}' needs an answer for each of its parts."]
+    unknown = sorted(set(value) - {p.id for p in question.parts})
+    return [f"'{question.id}' has no part called '{mention(k)}'." for k in unknown]
 
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
