@@ -15,6 +15,7 @@ from infoshare_cli.domain.decisions import (
     check_case_ref,
     cosign_payload,
 )
+from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.domain.staff import cosigner_problem, current_signer
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.entries import Entry
@@ -22,6 +23,7 @@ from infoshare_cli.ledger.keystore import has_keys
 from infoshare_cli.ledger.sealing import reading
 from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.reading.question_sets import is_stored, questions_payload
 from infoshare_cli.reading.records import DecisionRecord, load_decision
 from infoshare_cli.reading.register import load_register
 
@@ -107,8 +109,16 @@ def write_decision(
     payload: dict,
     cosigner: Signer | None,
     verdict: tuple[str, str] | None,
+    qset: QuestionSet | None = None,
 ) -> Written:
-    """Append the decision, and its co-signature if there is one, in one transaction."""
+    """Append the decision, and its co-signature if there is one, in one transaction.
+
+    ``qset``: the question set the decision was taken under. The first time a set is used,
+    its full text is kept in the log (a ``questions`` entry signed by the decider), so that
+    the decision can always be shown in its words and its outcome recomputed by ``verify``.
+    """
+    if qset is not None and payload.get("question_set", {}).get("sha256") != qset.sha256:
+        raise InfoshareError("The decision names another question set. Nothing was written.")
     if cosigner is not None:
         problem = cosigner_problem(decider.staff_id, cosigner.member)
         if problem:
@@ -127,6 +137,8 @@ def write_decision(
         encrypted = has_keys(ledger.conn)
         with reading(ledger.conn, open_keys(ledger, decider) if encrypted else None):
             revisable(ledger, payload.get("revisits"), payload["case_ref"])
+        if qset is not None and qset.text and not is_stored(ledger, qset.sha256):
+            ledger.append("questions", decider.staff_id, questions_payload(qset), decider.sign)
         record = new_record(ledger, decider)
         decision = append_sealed(ledger, "decision", decider, payload, record)
         cosign = None

@@ -38,6 +38,7 @@ from infoshare_cli.reading.queries import (
     iter_flat_decisions,
     staff_names,
 )
+from infoshare_cli.reading.question_sets import QuestionSets
 from infoshare_cli.reading.register import load_register, setting_name
 from infoshare_cli.reading.trust import KeyRing
 
@@ -155,7 +156,13 @@ def run_export(
                         on_row,
                     )
                     count = WRITERS[fmt](
-                        sink, reviews, header=header, qset=qset, keyring=keyring, template=template
+                        sink,
+                        reviews,
+                        header=header,
+                        qset=qset,
+                        keyring=keyring,
+                        template=template,
+                        sets=QuestionSets(ledger, qset),
                     )
             finally:
                 conn.execute("COMMIT")

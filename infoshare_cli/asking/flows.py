@@ -203,9 +203,9 @@ def interactive_decision(
         missing = "the co-signature was stopped before it was finished"
     else:
         if cosigner is None or verdict is not None:
-            return write_decision(ledger, decider, payload, cosigner, verdict)
+            return write_decision(ledger, decider, payload, cosigner, verdict, qset)
         missing = "the co-signer was called away"
-    written = write_decision(ledger, decider, payload, None, None)
+    written = write_decision(ledger, decider, payload, None, None, qset)
     written.cosign_missing = missing
     return written
 

@@ -6,6 +6,7 @@ Never raises anything but ``QuestionSetError``, whatever the file holds.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 from infoshare_cli.checklist.marked_yaml import _load_fast, load_marked_yaml
@@ -116,4 +117,25 @@ def parse_question_set(
             f"{source} has {count} problem{'s' if count > 1 else ''}:", problems=checker.problems
         )
     assert qset is not None
-    return qset
+    return replace(qset, text=text)
+
+
+def earlier_sets_folder() -> Path:
+    return Path(__file__).resolve().with_name("earlier_sets")
+
+
+def built_in_set(sha256: str) -> QuestionSet | None:
+    """The set the tool ships (today's, or an earlier version kept for the decisions taken
+    under it) whose fingerprint is ``sha256``; None if the tool has no such set."""
+    text, _ = default_questions_text()
+    candidates = [(text.encode("utf-8"), "questions.yaml (built in)")]
+    folder = earlier_sets_folder()
+    if folder.is_dir():
+        candidates += [
+            (path.read_bytes(), f"questions.yaml version {path.stem} (built in)")
+            for path in sorted(folder.glob("*.yaml"))
+        ]
+    for data, source in candidates:
+        if hashlib.sha256(data).hexdigest() == sha256:
+            return parse_question_set(data, source, built_in=True, policy=False)
+    return None

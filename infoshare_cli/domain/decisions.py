@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infoshare_cli.domain.case_refs import normal_form, normalise_case_ref
-from infoshare_cli.domain.questions import Part, QuestionSet
+from infoshare_cli.domain.questions import Part, QuestionSet, QuestionSetError
 from infoshare_cli.domain.routing import (
     Answer,
     Route,
@@ -173,6 +173,53 @@ def answer_from_json(data: Mapping[str, Any]) -> Answer:
     return Answer(value, data.get("reason", ""))
 
 
+def recompute(qset: QuestionSet, answers_json: Any) -> Route | None:
+    """Where a logged decision's answers lead under ``qset`` (None if they cannot be read)."""
+    if not isinstance(answers_json, Mapping):
+        return None
+    try:
+        answers = {qid: answer_from_json(raw) for qid, raw in answers_json.items()}
+    except (TypeError, AttributeError):  # not the shape the tool writes
+        return None
+    return route(qset, answers)
+
+
+def follows(current: Route) -> dict[str, Any]:
+    """What the log records as following from the answers: outcome, basis, urgency."""
+    return {
+        "outcome": current.outcome,
+        "basis": list(current.basis),
+        "urgent": current.urgent or bool(current.alerts),
+    }
+
+
+def outcome_problem(qset: QuestionSet, payload: Mapping[str, Any]) -> str | None:
+    """Why a logged decision's outcome does not follow from its answers under ``qset``
+    (None when it does). The one rule the wizard's payload and ``verify`` share."""
+    where = f"question set '{qset.name}' version {qset.version}"
+    try:
+        current = recompute(qset, payload.get("answers"))
+    except (QuestionSetError, TypeError, AttributeError, KeyError):
+        current = None
+    if current is None:
+        return f"Its answers cannot be read as answers to {where}."
+    if not current.complete:
+        stop = mention(current.pending)
+        return f"Its answers do not reach the end of {where} (they stop at '{stop}')."
+    wanted = follows(current)
+    recorded = mention(payload.get("outcome"))
+    if payload.get("outcome") != wanted["outcome"]:
+        return (
+            f"It records the outcome '{recorded}', but its answers lead to "
+            f"'{wanted['outcome']}' under {where}."
+        )
+    if list(payload.get("basis") or []) != wanted["basis"]:
+        return f"It records a basis for sharing that its answers under {where} do not give."
+    if bool(payload.get("urgent")) != wanted["urgent"]:
+        return f"It records the urgent route wrongly for its answers under {where}."
+    return None
+
+
 def decision_payload(qset: QuestionSet, draft: Draft) -> dict[str, Any]:
     """What the log stores for a complete draft. Raises if the draft is not complete."""
     problems = draft_problems(qset, draft)
@@ -186,10 +233,11 @@ def decision_payload(qset: QuestionSet, draft: Draft) -> dict[str, Any]:
         "case_ref": check_case_ref(draft.case_ref),
         "question_set": qset.identity,
         "answers": answers,
-        "outcome": current.outcome,
-        "basis": list(current.basis),
-        "urgent": current.urgent or bool(current.alerts),
+        **follows(current),
     }
+    problem = outcome_problem(qset, payload)  # the same rule verify applies, from the log's form
+    if problem is not None:
+        raise InfoshareError("The decision cannot be recorded: " + problem)
     if draft.outcome_record:
         payload["outcome_record"] = {k: answer_to_json(v) for k, v in draft.outcome_record.items()}
     if draft.revisits is not None:

@@ -154,6 +154,7 @@ class QuestionSet:
     sha256: str
     source: str
     glossary: Mapping[str, str] = field(default_factory=dict)
+    text: str = field(default="", repr=False, compare=False)  # the file's text, as read
 
     def __getitem__(self, qid: str) -> Question:
         return self.questions[qid]

@@ -52,6 +52,7 @@ _KIND_WORDS = {
     "erase": "an erasure",
     "migration": "the link to the log this one was migrated from",
     "imported": "an entry carried over from the old log",
+    "questions": "a question set kept in the log",
 }
 
 
@@ -152,6 +153,11 @@ class Report:
     # problem; any other command brings it up to date.
     not_yet_applied: list[str] = field(default_factory=list)
     keys: list[Problem] = field(default_factory=list)  # record keys missing or put back
+    # Decisions whose outcome was recomputed from their answers; those whose recorded
+    # outcome does not follow; those whose question set is nowhere to be found.
+    recomputed: int = 0
+    outcomes: list[Problem] = field(default_factory=list)
+    not_recomputed: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -162,6 +168,7 @@ class Report:
             and not self.integrity
             and self.anchor_problem is None
             and all(problem is None for _, problem, _ in self.older_anchors)
+            and not self.outcomes
         )
 
     @property
@@ -173,6 +180,7 @@ class Report:
         if self.anchor_problem:
             found.append(self.anchor_problem)
         found += [problem for _, problem, _ in self.older_anchors if problem is not None]
+        found += self.outcomes
         return found
 
     def to_json(self) -> dict[str, Any]:
@@ -190,6 +198,11 @@ class Report:
                 else None
             ),
             "first_bad_entry": self.first_bad.to_json() if self.first_bad else None,
+            "outcomes": {
+                "recomputed": self.recomputed,
+                "not_recomputed": self.not_recomputed,
+                "problems": [p.to_json() for p in self.outcomes],
+            },
             "schema_problems": [p.to_json() for p in self.schema],
             "integrity_check": "ok" if not self.integrity else self.integrity,
             "anchor": (

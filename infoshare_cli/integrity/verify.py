@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from infoshare_cli.integrity.anchors import _apply_anchor, _hash_at, check_anchor, newest_first
 from infoshare_cli.integrity.chain import DecisionsSoFar, _text_factory, check_entries
 from infoshare_cli.integrity.erasures import record_key_problems
+from infoshare_cli.integrity.outcomes import check_outcomes
 from infoshare_cli.integrity.report import Anchor, Head, Report
 from infoshare_cli.integrity.schema import _integrity, _schema_problems, not_yet_applied
 from infoshare_cli.ledger.store import Ledger
@@ -64,6 +65,13 @@ def verify_ledger(
         report.entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
         if first_bad is not None and report.entries:
             report.head = _stored_head(conn)
+        # Every decision's outcome, recomputed from its answers (up to the first bad entry:
+        # what follows it cannot be trusted anyway).
+        upto = None if first_bad is None else (first_bad.seq or 1)
+        outcomes = check_outcomes(conn, upto)
+        report.recomputed = outcomes.recomputed
+        report.outcomes = outcomes.problems
+        report.not_recomputed = outcomes.not_recomputed
         report.schema = _schema_problems(conn)
         report.not_yet_applied = not_yet_applied(conn)
         report.keys = record_key_problems(conn, report.erased)

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 
 GENESIS_HASH = "0" * 64
+# "questions": the full text of a question set, kept once, the first time a decision is
+# taken under it (decisions name their set by its SHA-256).
 KINDS = (
     "setting",
     "staff",
@@ -38,6 +40,7 @@ KINDS = (
     "erase",
     "migration",
     "imported",
+    "questions",
 )
 APPEND_ONLY_MESSAGE = "the infoshare log is append-only: entries cannot be changed or deleted"
 MIGRATION_SET = "infoshare"

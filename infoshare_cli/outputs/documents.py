@@ -63,7 +63,10 @@ def _write_document(
     qset: QuestionSet,
     keyring,
     template: Any = None,
+    sets: Any = None,
 ) -> int:
+    """``sets``: finds the question set each decision was taken under (its words label
+    the record); ``qset`` is used for a decision whose own set is nowhere to be found."""
     from infoshare_cli.outputs.templating import render_page
 
     setting = header["setting"]
@@ -71,7 +74,8 @@ def _write_document(
     def decisions() -> Iterator[printable.PrintedDecision]:
         for review in reviews:
             verified = verified_map(keyring, review)
-            yield printable.printed_decision(qset, review, setting=setting, verified=verified)
+            own = sets.for_decision(review)[0] if sets is not None else qset
+            yield printable.printed_decision(own, review, setting=setting, verified=verified)
 
     pieces, counted = render_page(
         _page(fmt, template),
@@ -93,12 +97,12 @@ def _write_document(
     return counted.count
 
 
-def write_md(sink, reviews, header, qset, keyring, template=None, **_) -> int:
-    return _write_document("md", sink, reviews, header, qset, keyring, template)
+def write_md(sink, reviews, header, qset, keyring, template=None, sets=None, **_) -> int:
+    return _write_document("md", sink, reviews, header, qset, keyring, template, sets)
 
 
-def write_html(sink, reviews, header, qset, keyring, template=None, **_) -> int:
-    return _write_document("html", sink, reviews, header, qset, keyring, template)
+def write_html(sink, reviews, header, qset, keyring, template=None, sets=None, **_) -> int:
+    return _write_document("html", sink, reviews, header, qset, keyring, template, sets)
 
 
 WRITERS: dict[str, Callable[..., int]] = {

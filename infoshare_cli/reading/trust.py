@@ -31,6 +31,7 @@ KIND_WORDS = {
     "correction": "correction",
     "setting": "setting",
     "export": "export",
+    "questions": "question set",
 }
 
 

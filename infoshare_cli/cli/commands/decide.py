@@ -190,7 +190,7 @@ def _scripted(path: Path, qset, answers: Path, by, cosigner_name, revisit_id):
             cosigner = unlock_with_attempts(cosigner_member, read)
             verdict = ("agree", "Co-signed when the paper record was entered.")
             cosign_payload(0, "", *verdict)
-        return write_decision(ledger, decider, payload, cosigner, verdict)
+        return write_decision(ledger, decider, payload, cosigner, verdict, qset)
 
 
 def _print_result(path: Path, qset, written) -> None:
@@ -340,6 +340,7 @@ def cosign(
     with Ledger.open(resolve_db(db)) as ledger:
         ledger.check_clock()  # before anyone types a passphrase
         record = load_decision(ledger, parse_id(decision_id))
+        qset = taken_under(ledger, qset, record.payload)
         check_cosignable(record)
         register = load_register(ledger)
         asker = QuestionaryAsker()
@@ -520,6 +521,7 @@ def show(
         with reading_as(ledger, reader):
             record = load_decision(ledger, wanted)
             record.open_all()  # opened now, while the reader's keys are at hand
+            qset = taken_under(ledger, qset, record.payload)
             if format is not None:
                 from infoshare_cli.cli.showing import show_printable
 
@@ -577,6 +579,14 @@ def show(
     from infoshare_cli.outputs.screens import console, decision_view
 
     console().print(decision_view(qset, record, names, verified, problems))
+
+
+def taken_under(ledger, qset, payload: dict):
+    """The question set the decision was taken under (kept in the log, or built in); the
+    loaded set only if neither has it."""
+    from infoshare_cli.reading.question_sets import QuestionSets
+
+    return QuestionSets(ledger, qset).for_decision(payload)[0]
 
 
 def _renamed_id(payload: dict) -> dict:

@@ -169,6 +169,7 @@ def _print_report(report) -> None:
                 "co-signatures follow the rules, the safeguards against changes are in "
                 "place, and SQLite's own integrity check found nothing wrong."
             )
+            _print_recomputed(report)
             when = when_text(report.head.recorded_at) or displayable(report.head.recorded_at)
             typer.echo(
                 f"  Newest entry: #{report.head.seq}, {when}, hash {_short(report.head.hash)}"
@@ -229,6 +230,26 @@ def _print_erased(erased) -> None:
     if len(erased) > SHOWN_ERASED:
         more = len(erased) - SHOWN_ERASED
         typer.echo(f"    …and {more} more (`infoshare verify --json` lists them all).")
+
+
+def _print_recomputed(report) -> None:
+    if report.recomputed:
+        plural = "" if report.recomputed == 1 else "s"
+        typer.echo(
+            f"  The outcome{plural} of {report.recomputed} decision{plural} recomputed from "
+            "the answers, under the question set each was taken with: every one follows."
+        )
+    if report.not_recomputed:
+        ids = ", ".join(f"#{seq}" for seq in report.not_recomputed[:10])
+        more = (
+            f" and {len(report.not_recomputed) - 10} more"
+            if len(report.not_recomputed) > 10
+            else ""
+        )
+        typer.echo(
+            f"  Not recomputed: decision {ids}{more}, taken under a question set that neither "
+            "the log nor this version of infoshare keeps."
+        )
 
 
 def _print_export(report, json: bool) -> None:
