@@ -137,8 +137,8 @@ def write_decision(
         encrypted = has_keys(ledger.conn)
         with reading(ledger.conn, open_keys(ledger, decider) if encrypted else None):
             revisable(ledger, payload.get("revisits"), payload["case_ref"])
-        if qset is not None and qset.text and not is_stored(ledger, qset.sha256):
-            ledger.append("questions", decider.staff_id, questions_payload(qset), decider.sign)
+        if qset is not None:
+            keep_question_set(ledger, qset, decider)
         record = new_record(ledger, decider)
         decision = append_sealed(ledger, "decision", decider, payload, record)
         cosign = None
@@ -148,6 +148,13 @@ def write_decision(
             body = cosign_payload(decision.seq, decision.hash, *verdict)
             cosign = append_sealed(ledger, "cosign", cosigner, body, record)
     return Written(decision, cosign)
+
+
+def keep_question_set(ledger: Ledger, qset: QuestionSet, signer: Signer) -> Entry | None:
+    """Keep the set's full text in the log, signed by ``signer``, unless it is kept already."""
+    if not qset.text or is_stored(ledger, qset.sha256):
+        return None
+    return ledger.append("questions", signer.staff_id, questions_payload(qset), signer.sign)
 
 
 def check_cosignable(record: DecisionRecord) -> None:

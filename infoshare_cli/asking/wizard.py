@@ -82,17 +82,17 @@ def run_wizard(qset: QuestionSet, draft: Draft, asker: Asker) -> Draft:
         if qid is not None and qset.questions[qid].type != "review":
             question = qset.questions[qid]
             where = Where(qset, current.outcome, current.urgent)
-            previous, resume = remembered.get(qid), False
+            earlier, resume = remembered.get(qid), False
             if question.type == "form" and qid in draft.answers:
                 # An earlier answer changed which parts are asked: keep the parts still
                 # asked, and ask only what is missing.
-                previous = _still_asked(question, draft.answers.pop(qid), where)
-                if not answer_problems(question, previous, where.outcome, where.urgent):
-                    draft.answers[qid] = previous
+                earlier = _still_asked(question, draft.answers.pop(qid), where)
+                if not answer_problems(question, earlier, where.outcome, where.urgent):
+                    draft.answers[qid] = earlier
                     continue
                 resume = True
             answer = ask_question(
-                asker, question, previous, back=bool(current.path), where=where, resume=resume
+                asker, question, earlier, back=bool(current.path), where=where, resume=resume
             )
             if answer is None:  # Back: re-ask the previous question on the path
                 previous = current.path[-1]

@@ -85,7 +85,7 @@ def next_step(
 
 def asked_parts(
     question: Question, answers: Mapping[str, Answer], outcome: str | None, urgent: bool
-):
+) -> Iterator[Part]:
     """The parts of a form that are asked, given the parts answered so far.
 
     A part with ``when_outcome`` is asked only while the outcome so far (including what the
@@ -173,7 +173,7 @@ def answer_problems(
         if not isinstance(value, Mapping):
             return form_shape_problems(question, answer)
         problems = []
-        asked = list(asked_parts(question, value, outcome, urgent))  # type: ignore[arg-type]
+        asked = list(asked_parts(question, value, outcome, urgent))
         for part in asked:
             sub = value.get(part.id)
             if sub is None:
@@ -296,11 +296,16 @@ def iter_paths(qset: QuestionSet) -> Iterator[tuple[tuple[tuple[str, str], ...],
             stack.append((question.next, steps + ((qid, "*"),), outcome, urgent))
 
 
-def _form_ways(question: Question, outcome: str | None, urgent: bool):
+Steps = tuple[tuple[str, str], ...]
+
+
+def _form_ways(
+    question: Question, outcome: str | None, urgent: bool
+) -> Iterator[tuple[Steps, str | None]]:
     """The ways through a form's principles: (steps, outcome after the form)."""
     conditions = [p for p in question.parts if p.condition]
 
-    def ways(index: int, steps: tuple, current: str | None):
+    def ways(index: int, steps: Steps, current: str | None) -> Iterator[tuple[Steps, str | None]]:
         if index == len(conditions):
             yield (steps or ((question.id, "*"),)), current
             return

@@ -14,17 +14,19 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
+from infoshare_cli.checklist.kept_sets import question_text
 from infoshare_cli.checklist.loading import built_in_set, parse_question_set
 from infoshare_cli.domain.decisions import outcome_problem
+from infoshare_cli.domain.privacy import is_sealed
 from infoshare_cli.domain.questions import QuestionSet, QuestionSetError
 from infoshare_cli.integrity.report import Problem
-from infoshare_cli.reading.question_sets import question_text
 
 
 @dataclass
 class Outcomes:
     recomputed: int = 0
     not_recomputed: list[int] = field(default_factory=list)
+    sealed: list[int] = field(default_factory=list)  # answers sealed: need a passphrase
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -52,6 +54,9 @@ def check_outcomes(conn: sqlite3.Connection, upto: int | None = None) -> Outcome
             payload = _object(payload_text)
             if payload is None:
                 continue  # unreadable: the pass over the entries reports it
+            if is_sealed(payload):  # its answers are sealed under the record's key
+                found.sealed.append(seq)
+                continue
             identity = payload.get("question_set")
             sha = identity.get("sha256") if isinstance(identity, dict) else None
             qset = stored.get(sha) if isinstance(sha, str) else None

@@ -158,6 +158,7 @@ class Report:
     recomputed: int = 0
     outcomes: list[Problem] = field(default_factory=list)
     not_recomputed: list[int] = field(default_factory=list)
+    sealed: list[int] = field(default_factory=list)  # answers sealed: not recomputed here
 
     @property
     def ok(self) -> bool:
@@ -201,6 +202,7 @@ class Report:
             "outcomes": {
                 "recomputed": self.recomputed,
                 "not_recomputed": self.not_recomputed,
+                "sealed": self.sealed,
                 "problems": [p.to_json() for p in self.outcomes],
             },
             "schema_problems": [p.to_json() for p in self.schema],

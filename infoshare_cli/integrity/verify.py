@@ -72,6 +72,7 @@ def verify_ledger(
         report.recomputed = outcomes.recomputed
         report.outcomes = outcomes.problems
         report.not_recomputed = outcomes.not_recomputed
+        report.sealed = outcomes.sealed
         report.schema = _schema_problems(conn)
         report.not_yet_applied = not_yet_applied(conn)
         report.keys = record_key_problems(conn, report.erased)

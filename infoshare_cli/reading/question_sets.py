@@ -8,11 +8,10 @@ on disk today: a ``--questions`` file that differs cannot relabel an earlier dec
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from infoshare_cli.checklist.kept_sets import question_text
 from infoshare_cli.checklist.loading import built_in_set, parse_question_set
 from infoshare_cli.domain.questions import QuestionSet, QuestionSetError
 from infoshare_cli.ledger.store import Ledger
@@ -30,26 +29,6 @@ def stored_question_text(ledger: Ledger, sha256: str) -> str | None:
     if row is None:
         return None
     return question_text(row[0], sha256)
-
-
-def question_text(payload_text: Any, sha256: str | None = None) -> str | None:
-    """The set's text from a ``questions`` entry's payload, if it matches its fingerprint."""
-    if not isinstance(payload_text, str):
-        return None
-    try:
-        payload = json.loads(payload_text)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(payload, dict):
-        return None
-    text, claimed = payload.get("text"), payload.get("sha256")
-    if not isinstance(text, str) or not isinstance(claimed, str):
-        return None
-    if sha256 is not None and claimed != sha256:
-        return None
-    if hashlib.sha256(text.encode("utf-8")).hexdigest() != claimed:
-        return None
-    return text
 
 
 def questions_payload(qset: QuestionSet) -> dict[str, str]:

@@ -250,6 +250,12 @@ def _print_recomputed(report) -> None:
             f"  Not recomputed: decision {ids}{more}, taken under a question set that neither "
             "the log nor this version of infoshare keeps."
         )
+    if report.sealed:
+        plural = "" if len(report.sealed) == 1 else "s"
+        typer.echo(
+            f"  {len(report.sealed)} decision{plural} with sealed answers (readable only with "
+            "a passphrase) were not recomputed here."
+        )
 
 
 def _print_export(report, json: bool) -> None:
