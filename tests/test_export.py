@@ -505,7 +505,7 @@ def test_the_csv_for_people_uses_the_question_sets_words(cli, review_log, tmp_pa
     assert header[:3] == ["Decision", "Recorded (UTC)", "Recorded (local time)"]
     assert "Do you have consent to share?" in header
     assert "Reason: Do you have consent to share?" in header
-    assert any(h.endswith("— Is sharing necessary and proportionate?") for h in header), header
+    assert any(h.endswith("— Is sharing it necessary for the purpose?") for h in header), header
     for machine in ("right_way.method_reason", "outcome_record.asked_on", "purpose_reason"):
         assert machine not in header
     for machine in ("share_without_consent", "not_sought", "do_not_share", "referral_form"):

@@ -171,7 +171,7 @@ CASES: list[Case] = [
             to_consent()
             | {
                 "consent": reasoned("not_sought", "Asking could put the child at risk."),
-                "consent_reason": reason,
+                "good_reason": reason,
                 "statutory": reasoned("yes", "Section 47 enquiry"),
                 "right_way": right_way(True),
             },
@@ -198,7 +198,7 @@ CASES: list[Case] = [
     Case(
         "not sure: a good reason not to seek consent",
         DOUBT,
-        to_consent() | {"consent": reasoned("not_sought"), "consent_reason": reasoned("not_sure")},
+        to_consent() | {"consent": reasoned("not_sought"), "good_reason": reasoned("not_sure")},
         SEEK,
     ),
     Case("not sure: statutory", DOUBT, to_statutory() | {"statutory": reasoned("not_sure")}, SEEK),

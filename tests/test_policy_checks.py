@@ -204,3 +204,11 @@ def test_the_earlier_set_is_still_read_for_the_decisions_taken_under_it():
     qset = parse_question_set(EARLIER.read_bytes(), "2018.1", policy=False)
     assert qset.version == "2018.1"
     assert qset.sha256 == "fd0e7858467e901d27508ec7a5ef8bfaa4050719788ec3387813e3a4ad621ad5"
+
+
+def test_a_question_id_may_not_take_the_name_of_another_questions_reason():
+    text = changed("  - id: good_reason\n", "  - id: consent_reason\n")
+    text = changed("        next: good_reason\n", "        next: consent_reason\n", text)
+    assert "the id 'consent_reason' is the name exports give to the reason for 'consent'" in (
+        problems_of(text)
+    )

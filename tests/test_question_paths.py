@@ -38,12 +38,12 @@ _TO_CONSENT = (("purpose", "yes"), ("identifiable", "yes"), ("confidential", "ye
 DECISIONS += [
     (_TO_CONSENT + (("consent", "given"),), SHARE, SHARE),
     (_TO_CONSENT + (("consent", "not_sure"),), SEEK, SEEK),
-    (_TO_CONSENT + (("consent", "not_sought"), ("consent_reason", "not_sure")), SEEK, SEEK),
+    (_TO_CONSENT + (("consent", "not_sought"), ("good_reason", "not_sure")), SEEK, SEEK),
 ]
 GROUNDS = ("prevent_crime", "prevent_harm", "worse_not_to_share")
 CRITERIA = ("evidence_of_harm", "reasonable_cause", "prevent_harm_or_crime")
 _TO_STATUTORY = [_TO_CONSENT + (("consent", "refused"),)] + [
-    _TO_CONSENT + (("consent", "not_sought"), ("consent_reason", reason))
+    _TO_CONSENT + (("consent", "not_sought"), ("good_reason", reason))
     for reason in ("risk_of_harm", "hamper_investigation", "undue_delay")
 ]
 for _base in _TO_STATUTORY:
@@ -190,7 +190,7 @@ def test_question_ids_are_the_stable_ones_from_the_design(qset):
         "identifiable",
         "confidential",
         "consent",
-        "consent_reason",
+        "good_reason",
         "statutory",
         "public_interest",
         "right_way",
@@ -432,8 +432,8 @@ REASON_RULES = [
     ("consent", "refused", True),
     ("consent", "not_sought", True),
     ("consent", "not_sure", True),
-    ("consent_reason", "risk_of_harm", False),
-    ("consent_reason", "not_sure", True),
+    ("good_reason", "risk_of_harm", False),
+    ("good_reason", "not_sure", True),
     ("statutory", "yes", True),
     ("statutory", "no", False),
     ("statutory", "not_sure", True),

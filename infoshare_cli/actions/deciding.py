@@ -11,6 +11,7 @@ from pathlib import Path
 
 from infoshare_cli.actions.private import append_sealed, new_record, record_of
 from infoshare_cli.actions.staff import open_keys, register_first_manager
+from infoshare_cli.checklist.loading import is_built_in
 from infoshare_cli.domain.decisions import (
     check_case_ref,
     cosign_payload,
@@ -151,8 +152,12 @@ def write_decision(
 
 
 def keep_question_set(ledger: Ledger, qset: QuestionSet, signer: Signer) -> Entry | None:
-    """Keep the set's full text in the log, signed by ``signer``, unless it is kept already."""
-    if not qset.text or is_stored(ledger, qset.sha256):
+    """Keep the set's full text in the log, signed by ``signer``, unless it is kept already.
+
+    The sets the tool ships (today's and every earlier version, in checklist/earlier_sets)
+    are found by their fingerprint without it; a setting's own file, which may be edited
+    or lost, is kept the first time a decision is taken under it."""
+    if not qset.text or is_built_in(qset.sha256) or is_stored(ledger, qset.sha256):
         return None
     return ledger.append("questions", signer.staff_id, questions_payload(qset), signer.sign)
 

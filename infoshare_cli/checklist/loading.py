@@ -64,7 +64,7 @@ def load_question_set(path: str | Path | None = None) -> QuestionSet:
 # file is byte for byte that one; a test checks them against the file (and prints the new
 # values when questions.yaml changes).
 BUILT_IN_OUTCOME_LABELS = (
-    "07830feab92fb8fa00048ed674cebf0e59523dc4e9a23a8f67d8f3c4b43fee5b",
+    "2131dadde60df88d5e1762ec9f7d0fa97f4495ac06f36ab566d66f9a13dae347",
     {
         "share": "Share",
         "share_without_consent": "Share without consent",
@@ -124,18 +124,28 @@ def earlier_sets_folder() -> Path:
     return Path(__file__).resolve().with_name("earlier_sets")
 
 
-def built_in_set(sha256: str) -> QuestionSet | None:
-    """The set the tool ships (today's, or an earlier version kept for the decisions taken
-    under it) whose fingerprint is ``sha256``; None if the tool has no such set."""
+def _built_in_texts() -> list[tuple[bytes, str]]:
+    """Every set the tool ships: today's, and each earlier version, kept for good so that
+    the decisions taken under them can always be shown and recomputed."""
     text, _ = default_questions_text()
-    candidates = [(text.encode("utf-8"), "questions.yaml (built in)")]
+    found = [(text.encode("utf-8"), "questions.yaml (built in)")]
     folder = earlier_sets_folder()
     if folder.is_dir():
-        candidates += [
+        found += [
             (path.read_bytes(), f"questions.yaml version {path.stem} (built in)")
             for path in sorted(folder.glob("*.yaml"))
         ]
-    for data, source in candidates:
+    return found
+
+
+def is_built_in(sha256: str) -> bool:
+    """Does the tool ship the set with this fingerprint?"""
+    return any(hashlib.sha256(data).hexdigest() == sha256 for data, _ in _built_in_texts())
+
+
+def built_in_set(sha256: str) -> QuestionSet | None:
+    """The set the tool ships whose fingerprint is ``sha256``; None if it has no such set."""
+    for data, source in _built_in_texts():
         if hashlib.sha256(data).hexdigest() == sha256:
             return parse_question_set(data, source, built_in=True, policy=False)
     return None

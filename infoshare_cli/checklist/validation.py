@@ -220,6 +220,19 @@ class _Checker:
                 self.add(item, "id", f"the id '{question.id}' is used by two questions")
                 continue
             result[question.id] = question
+        for item in node:
+            qid = item.get("id") if isinstance(item, Mapping) else None
+            if (
+                isinstance(qid, str)
+                and qid.endswith("_reason")
+                and qid[: -len("_reason")] in result
+            ):
+                self.add(
+                    item,
+                    "id",
+                    f"the id '{qid}' is the name exports give to the reason for "
+                    f"'{qid[: -len('_reason')]}'; choose another id",
+                )
         return result
 
     def ident(self, node: Mapping, what: str) -> str | None:

@@ -6,7 +6,14 @@ from pathlib import Path
 import typer
 
 from infoshare_cli.errors import InfoshareError
-from infoshare_cli.reading.question_sets import QuestionSets
+
+
+def taken_under(ledger, qset, payload: dict):
+    """The question set the decision was taken under (kept in the log, or built in); the
+    loaded set only if neither has it, so a --questions file that differs cannot relabel it."""
+    from infoshare_cli.reading.question_sets import QuestionSets
+
+    return QuestionSets(ledger, qset).for_decision(payload)[0]
 
 
 def decision_renderable(ledger, qset, decision_id: int):
@@ -14,7 +21,7 @@ def decision_renderable(ledger, qset, decision_id: int):
     from infoshare_cli.reading.records import load_decision, record_problems, staff_names
 
     record = load_decision(ledger, decision_id)
-    qset = QuestionSets(ledger, qset).for_decision(record.payload)[0]
+    qset = taken_under(ledger, qset, record.payload)
     problems = record_problems(ledger, record)
     verified = {seq: problem is None for seq, problem in problems.items()}
     return decision_view(qset, record, staff_names(ledger), verified, problems)
@@ -28,7 +35,7 @@ def printable_record(ledger, qset, decision_id: int, fmt: str, template=None) ->
     from infoshare_cli.reading.register import setting_name
 
     record = load_decision(ledger, decision_id)
-    qset = QuestionSets(ledger, qset).for_decision(record.payload)[0]
+    qset = taken_under(ledger, qset, record.payload)
     review = get_review(ledger, decision_id)
     verified = record_signatures(ledger, record)
     setting = setting_name(ledger)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import yaml
 
-from infoshare_cli.actions.deciding import keep_question_set
 from infoshare_cli.actions.staff import (
     add_member,
     deactivate_member,
@@ -18,7 +17,6 @@ from infoshare_cli.actions.staff import (
     unlock,
 )
 from infoshare_cli.asking.answers_file import parse_answers
-from infoshare_cli.checklist.loading import load_question_set
 from infoshare_cli.domain.decisions import decision_payload
 from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.domain.staff import find_member
@@ -126,8 +124,6 @@ def build_staffed_log(path: Path) -> None:
         add_member(ledger, alex, SAM, "practitioner", PASSPHRASES[SAM])
         add_member(ledger, alex, JO, "manager", PASSPHRASES[JO])
         deactivate_member(ledger, alex, find_member(load_register(ledger), JO))
-        # As in any log in use since its first decision: the built-in question set is kept.
-        keep_question_set(ledger, load_question_set(), alex)
 
 
 def signer(ledger: Ledger, name: str) -> Signer:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from infoshare_cli.cli import showing
 from infoshare_cli.cli.options import (
     DbOption,
     JsonOption,
@@ -340,7 +341,7 @@ def cosign(
     with Ledger.open(resolve_db(db)) as ledger:
         ledger.check_clock()  # before anyone types a passphrase
         record = load_decision(ledger, parse_id(decision_id))
-        qset = taken_under(ledger, qset, record.payload)
+        qset = showing.taken_under(ledger, qset, record.payload)
         check_cosignable(record)
         register = load_register(ledger)
         asker = QuestionaryAsker()
@@ -521,7 +522,7 @@ def show(
         with reading_as(ledger, reader):
             record = load_decision(ledger, wanted)
             record.open_all()  # opened now, while the reader's keys are at hand
-            qset = taken_under(ledger, qset, record.payload)
+            qset = showing.taken_under(ledger, qset, record.payload)
             if format is not None:
                 from infoshare_cli.cli.showing import show_printable
 
@@ -579,14 +580,6 @@ def show(
     from infoshare_cli.outputs.screens import console, decision_view
 
     console().print(decision_view(qset, record, names, verified, problems))
-
-
-def taken_under(ledger, qset, payload: dict):
-    """The question set the decision was taken under (kept in the log, or built in); the
-    loaded set only if neither has it."""
-    from infoshare_cli.reading.question_sets import QuestionSets
-
-    return QuestionSets(ledger, qset).for_decision(payload)[0]
 
 
 def _renamed_id(payload: dict) -> dict:
