@@ -14,8 +14,9 @@ import json
 from pathlib import Path
 
 import yaml
-from support.people import PASSPHRASES, SAM, answers_file_data, payload_by, signer
+from support.people import ALEX, PASSPHRASES, SAM, answers_file_data, payload_by, signer
 
+from infoshare_cli.actions.private import append_sealed, new_record
 from infoshare_cli.checklist.loading import load_question_set, parse_question_set
 from infoshare_cli.domain.decisions import Draft, decision_payload
 from infoshare_cli.domain.routing import Answer
@@ -23,6 +24,20 @@ from infoshare_cli.integrity.verify import verify_path
 
 REPO = Path(__file__).resolve().parent.parent
 EARLIER = REPO / "infoshare_cli" / "checklist" / "earlier_sets" / "2018.1.yaml"
+
+
+def insider(ledger, payload: dict) -> int:
+    """A decision written and signed by Sam with his real key, sealed as the tool seals it."""
+    sam = signer(ledger, SAM)
+    return append_sealed(ledger, "decision", sam, payload, new_record(ledger, sam)).seq
+
+
+def verify_as(cli, staffed_log) -> dict:
+    """`verify --as Alex --json`: the sealed content opened and every outcome recomputed."""
+    result = cli(
+        "verify", "--as", ALEX, "--json", input=PASSPHRASES[ALEX] + "\n", db=staffed_log.path
+    )
+    return json.loads(result.stdout)
 
 
 def decide(cli, staffed_log, tmp_path, outcome: str, *extra: str):
@@ -59,9 +74,10 @@ def test_a_settings_own_set_is_kept_once_signed_by_the_decider(cli, staffed_log,
         assert ledger.get(first).payload["question_set"]["sha256"] == qset.sha256
         for seq in (second, third):
             assert ledger.get(seq).payload["question_set"]["sha256"] == kept.payload["sha256"]
-    report = verify_path(staffed_log.path)
-    assert report.ok, [p.message for p in report.problems]
-    assert report.recomputed == 3 and report.not_recomputed == []
+    assert verify_path(staffed_log.path).ok
+    content = verify_as(cli, staffed_log)["content"]
+    assert content["ok"] and content["outcomes_recomputed"] == 3
+    assert content["other_question_set"] == 0
 
 
 def test_verify_names_a_signed_decision_whose_outcome_does_not_follow(cli, staffed_log, qset):
@@ -69,44 +85,34 @@ def test_verify_names_a_signed_decision_whose_outcome_does_not_follow(cli, staff
         sam = signer(ledger, SAM)
         honest = payload_by(qset, sam, "do_not_share")
         forged = dict(honest, outcome="share")  # the answers say: no purpose, do not share
-        ledger.append("decision", sam.staff_id, honest, sam.sign)
-        bad = ledger.append("decision", sam.staff_id, forged, sam.sign).seq
-        ledger.append("decision", sam.staff_id, honest, sam.sign)
-    report = verify_path(staffed_log.path)
-    assert not report.ok
-    assert report.first_bad is None  # every hash, link and signature holds
-    assert [p.seq for p in report.outcomes] == [bad]
-    assert report.recomputed == 3
-    message = report.outcomes[0].message
-    assert message.startswith(f"Entry #{bad} (a decision")
+        insider(ledger, honest)
+        bad = insider(ledger, forged)
+        insider(ledger, honest)
+    # every hash, link and signature holds; the outcome is in the clear, the answers sealed
+    plain = verify_path(staffed_log.path)
+    assert plain.first_bad is None and plain.outcomes == []
+    content = verify_as(cli, staffed_log)["content"]
+    assert content["ok"] is False
+    assert [p["seq"] for p in content["problems"]] == [bad]
+    assert content["outcomes_recomputed"] == 2
+    message = content["problems"][0]["message"]
     assert "It records the outcome 'share', but its answers lead to 'do_not_share'" in message
     assert "The recorded outcome does not follow from the answers." in message
-
-    result = cli("verify", db=staffed_log.path)
+    result = cli("verify", "--as", ALEX, input=PASSPHRASES[ALEX] + "\n", db=staffed_log.path)
     assert result.exit_code == 1
-    assert "does NOT verify" in result.output
-    assert f"Entry #{bad} (a decision" in result.output
-    result = cli("verify", "--json", db=staffed_log.path)
-    found = json.loads(result.stdout)
-    assert found["ok"] is False
-    assert [p["seq"] for p in found["outcomes"]["problems"]] == [bad]
+    assert f"#{bad}" in result.output
 
 
-def test_verify_names_a_forged_basis_and_a_forged_urgency(staffed_log, qset):
+def test_verify_names_a_forged_basis_and_a_forged_urgency(cli, staffed_log, qset):
     with staffed_log.open() as ledger:
         sam = signer(ledger, SAM)
         honest = payload_by(qset, sam, "share_without_consent")
-        basis = ledger.append(
-            "decision",
-            sam.staff_id,
-            dict(honest, basis=["statutory duty or court order"]),
-            sam.sign,
-        ).seq
-        urgent = ledger.append("decision", sam.staff_id, dict(honest, urgent=True), sam.sign).seq
-    report = verify_path(staffed_log.path)
-    assert [p.seq for p in report.outcomes] == [basis, urgent]
-    assert "basis for sharing" in report.outcomes[0].message
-    assert "urgent route" in report.outcomes[1].message
+        basis = insider(ledger, dict(honest, basis=["statutory duty or court order"]))
+        urgent = insider(ledger, dict(honest, urgent=True))
+    problems = verify_as(cli, staffed_log)["content"]["problems"]
+    assert [p["seq"] for p in problems] == [basis, urgent]
+    assert "basis for sharing" in problems[0]["message"]
+    assert "urgent route" in problems[1]["message"]
 
 
 def test_a_kept_set_whose_text_was_changed_is_found(staffed_log, qset):
@@ -115,8 +121,17 @@ def test_a_kept_set_whose_text_was_changed_is_found(staffed_log, qset):
         payload = {**qset.identity, "text": qset.text.replace("Share", "Sh4re", 1)}
         seq = ledger.append("questions", sam.staff_id, payload, sam.sign).seq
     report = verify_path(staffed_log.path)
+    assert not report.ok
     assert [p.seq for p in report.outcomes] == [seq]
     assert "does not match its fingerprint" in report.outcomes[0].message
+
+
+def test_plain_verify_lists_sealed_decisions_as_not_recomputed_here(cli, staffed_log, tmp_path):
+    seq = decide(cli, staffed_log, tmp_path, "share")
+    report = verify_path(staffed_log.path)
+    assert report.ok and report.sealed == [seq] and report.recomputed == 0
+    result = cli("verify", db=staffed_log.path)
+    assert "1 decision with sealed answers (readable only with a passphrase)" in result.output
 
 
 def old_payload(sam) -> tuple[dict, dict]:
@@ -131,16 +146,16 @@ def old_payload(sam) -> tuple[dict, dict]:
     return honest, dict(honest, outcome="seek_advice")
 
 
-def test_old_decisions_are_recomputed_under_the_built_in_set_of_their_version(staffed_log):
+def test_old_decisions_are_recomputed_under_the_built_in_set_of_their_version(cli, staffed_log):
     with staffed_log.open() as ledger:
         sam = signer(ledger, SAM)
         honest, forged = old_payload(sam)
-        ledger.append("decision", sam.staff_id, honest, sam.sign)
-        bad = ledger.append("decision", sam.staff_id, forged, sam.sign).seq
-    assert "questions" not in kinds(staffed_log)  # an old log: no set kept
-    report = verify_path(staffed_log.path)
-    assert report.recomputed == 2 and report.not_recomputed == []
-    assert [p.seq for p in report.outcomes] == [bad]
+        insider(ledger, honest)
+        bad = insider(ledger, forged)
+    assert "questions" not in kinds(staffed_log)  # the 2018.1 set is not in the log
+    content = verify_as(cli, staffed_log)["content"]
+    assert content["outcomes_recomputed"] == 1 and content["other_question_set"] == 0
+    assert [p["seq"] for p in content["problems"]] == [bad]
 
 
 def test_a_decision_whose_set_is_nowhere_is_listed_not_failed(cli, staffed_log, qset):
@@ -148,13 +163,10 @@ def test_a_decision_whose_set_is_nowhere_is_listed_not_failed(cli, staffed_log, 
         sam = signer(ledger, SAM)
         payload = payload_by(qset, sam, "share")
         payload["question_set"] = dict(payload["question_set"], sha256="ab" * 32)
-        seq = ledger.append("decision", sam.staff_id, payload, sam.sign).seq
-    report = verify_path(staffed_log.path)
-    assert report.ok
-    assert report.not_recomputed == [seq] and report.recomputed == 0
-    result = cli("verify", db=staffed_log.path)
-    assert result.exit_code == 0, result.output
-    assert f"Not recomputed: decision #{seq}" in result.output
+        insider(ledger, payload)
+    content = verify_as(cli, staffed_log)["content"]
+    assert content["ok"] is True
+    assert content["other_question_set"] == 1 and content["outcomes_recomputed"] == 0
 
 
 def relabelled(tmp_path) -> Path:
@@ -187,5 +199,5 @@ def test_a_decision_taken_under_a_settings_own_set_keeps_its_words(cli, staffed_
     ours.unlink()  # the file on disk is gone: the log still has the words
     shown = cli("show", str(seq), db=staffed_log.path).output
     assert "Keep it in the setting" in shown
-    report = verify_path(staffed_log.path)
-    assert report.ok and report.recomputed == 1
+    content = verify_as(cli, staffed_log)["content"]
+    assert content["ok"] and content["outcomes_recomputed"] == 1

@@ -11,7 +11,6 @@ hold, and the urgent route never ends in "do not share".
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.people import PARENT_TOLD, PASSPHRASES, PURPOSE, RIGHT_WAY, SAM, SEEK_ADVICE_RECORD
 from support.prompt_driver import CONFIRM, drive, pick, tick, typed
+from support.reading import read_as
 
 from infoshare_cli.asking.wizard import run_wizard
 from infoshare_cli.domain.decisions import Draft, decision_payload
@@ -315,6 +315,11 @@ def test_the_table_covers_every_route_that_ends_in_an_outcome(qset):
     assert all(case.policy for case in CASES)
 
 
+def read_decision(staffed_log, seq: int) -> dict:
+    with staffed_log.open() as ledger, read_as(ledger):
+        return dict(ledger.get(seq).payload)
+
+
 def _file(case: Case) -> dict:
     data = {"case_ref": "C-2001", "decided_by": SAM, "answers": copy.deepcopy(case.answers)}
     if case.outcome == SEEK:
@@ -331,7 +336,7 @@ def test_case_through_decide_answers_on_a_real_log(cli, staffed_log, tmp_path, c
     with staffed_log.open() as ledger:
         entry = ledger.head()
         assert entry.kind == "decision"
-        payload = json.loads(entry.payload_text)
+    payload = read_decision(staffed_log, entry.seq)  # as a reader opens it (sealed at rest)
     assert payload["outcome"] == case.outcome, case.policy
     assert payload["basis"] == case.basis
     assert payload["urgent"] is case.urgent
@@ -384,6 +389,9 @@ def wizard_steps(qset, case: Case) -> list:
         else:
             value, reason = _raw(raw)
             steps.append((question.text, _keys(question, value)))
+            choice = question.choice(value) if isinstance(value, str) else None
+            if choice is not None and choice.alert:  # the call comes first; then carry on
+                steps.append(("Do you need to make the call now?", pick("carry_on")))
             values = value if isinstance(value, list) else [value]
             if any(v in question.reason_required_for for v in values):
                 steps.append((question.reason_prompt, typed(reason)))

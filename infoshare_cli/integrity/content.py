@@ -3,19 +3,20 @@
 Plain `verify` needs no passphrase: it proves the entries (ciphertext included) were not
 changed. Given someone who can read, it also opens every sealed entry (each must open with
 its record's key, except records erased by a signed erase entry) and works each decision's
-outcome out again from its answers with the question rules (domain.routing), when the
-decision was taken under the question set in use.
+outcome out again from its answers under the question set it was taken under (kept in the
+log, or built in), with the rule the wizard's payload is checked with
+(``decisions.outcome_problem``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from infoshare_cli.domain.decisions import answer_from_json
+from infoshare_cli.domain.decisions import outcome_problem
 from infoshare_cli.domain.privacy import PERSONAL_FIELDS, RECORD, SEALED
 from infoshare_cli.domain.questions import QuestionSet
-from infoshare_cli.domain.routing import route
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.sealing import Opener
 
@@ -35,9 +36,16 @@ class ContentReport:
 
 
 def check_content(
-    entries: Iterable[Entry], opener: Opener, qset: QuestionSet, erased_records: set[str]
+    entries: Iterable[Entry],
+    opener: Opener,
+    qset: QuestionSet,
+    erased_records: set[str],
+    sets: Callable[[Any], QuestionSet | None] | None = None,
 ) -> ContentReport:
-    """Open every sealed entry and recompute outcomes. Call inside ``sealing.reading``."""
+    """Open every sealed entry and recompute outcomes. Call inside ``sealing.reading``.
+
+    ``sets`` finds the question set a decision was taken under (kept in the log, or built
+    in) from its identity; without it, only decisions taken under ``qset`` are recomputed."""
     report = ContentReport()
     originals = _Originals()
     for entry in entries:
@@ -58,7 +66,7 @@ def check_content(
             continue
         report.opened += 1
         if entry.kind == "decision":
-            _recompute(entry, payload, qset, report)
+            _recompute(entry, payload, qset, report, sets)
         elif entry.kind == "imported":
             originals.add(entry, payload)
     originals.finish(report)
@@ -145,24 +153,26 @@ class _Originals:
         report.imported = checked
 
 
-def _recompute(entry: Entry, payload: dict, qset: QuestionSet, report: ContentReport) -> None:
+def _recompute(
+    entry: Entry,
+    payload: dict,
+    qset: QuestionSet,
+    report: ContentReport,
+    sets: Callable[[Any], QuestionSet | None] | None,
+) -> None:
     identity = payload.get("question_set")
-    if not isinstance(identity, dict) or identity.get("sha256") != qset.sha256:
+    own: QuestionSet | None = None
+    if sets is not None:
+        own = sets(identity)
+    elif isinstance(identity, dict) and identity.get("sha256") == qset.sha256:
+        own = qset
+    if own is None:
         report.other_set += 1
         return
-    answers = payload.get("answers")
-    try:
-        given = {qid: answer_from_json(a) for qid, a in dict(answers or {}).items()}
-        outcome = route(qset, given).outcome
-    except (TypeError, ValueError, AttributeError, KeyError):
-        outcome = None
-    if outcome is None or outcome != payload.get("outcome"):
+    why = outcome_problem(own, payload)  # the rule the wizard's payload is checked with
+    if why is not None:
         report.problems.append(
-            (
-                entry.seq,
-                f"its recorded outcome ({payload.get('outcome')}) is not what its answers lead "
-                f"to under the question rules ({outcome or 'no outcome'}).",
-            )
+            (entry.seq, f"{why} The recorded outcome does not follow from the answers.")
         )
         return
     report.recomputed += 1

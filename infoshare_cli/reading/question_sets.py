@@ -25,10 +25,10 @@ def stored_question_text(ledger: Ledger, sha256: str) -> str | None:
         "SELECT payload FROM entries WHERE kind = ? AND json_valid(payload) "
         "AND json_extract(payload, '$.sha256') = ? ORDER BY seq LIMIT 1",
         (KIND, sha256),
-    ).fetchone()
-    if row is None:
+    ).fetchall()  # all rows read: no statement is left open on the connection
+    if not row:
         return None
-    return question_text(row[0], sha256)
+    return question_text(row[0][0], sha256)
 
 
 def questions_payload(qset: QuestionSet) -> dict[str, str]:
@@ -37,12 +37,12 @@ def questions_payload(qset: QuestionSet) -> dict[str, str]:
 
 
 def is_stored(ledger: Ledger, sha256: str) -> bool:
-    row = ledger.conn.execute(
+    rows = ledger.conn.execute(
         "SELECT 1 FROM entries WHERE kind = ? AND json_valid(payload) "
         "AND json_extract(payload, '$.sha256') = ? LIMIT 1",
         (KIND, sha256),
-    ).fetchone()
-    return row is not None
+    ).fetchall()
+    return bool(rows)
 
 
 class QuestionSets:

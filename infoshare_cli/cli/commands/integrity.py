@@ -110,6 +110,7 @@ def _check_content(path, reader: str, questions, report):
     from infoshare_cli.ledger.entries import PAYLOAD_OPENER
     from infoshare_cli.ledger.sealing import Opener
     from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.question_sets import QuestionSets
 
     qset = load_question_set(questions)
     erased = {e.record for e in report.erased}
@@ -119,7 +120,8 @@ def _check_content(path, reader: str, questions, report):
             raise InfoshareError(
                 "The log's sealed content could not be opened for checking. Nothing was changed."
             )
-        result = check_content(ledger.entries(), opener, qset, erased)
+        sets = QuestionSets(ledger, qset)
+        result = check_content(ledger.entries(), opener, qset, erased, sets.exact)
         opener.problems.clear()  # reported below, entry by entry, not as warnings
     return result
 
