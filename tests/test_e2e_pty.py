@@ -313,10 +313,12 @@ def test_long_choices_wrap_at_words_on_a_small_screen(env, tmp_path, staffed_log
         ("Case reference", "C-1" + ENTER),
         ("immediate danger", "2" + ENTER),
         ("legitimate purpose", "1" + ENTER),
+        (r"What is the purpose \(in a few words\)", "To keep the child safe." + ENTER),
         ("identified", "1" + ENTER),
         ("confidential", "1" + ENTER),
         ("consent to share", "3" + ENTER),  # not sought
         ("What happened, and why", "It would put the child at risk." + ENTER),
+        ("Which good reason not to seek consent", "1" + ENTER),
         ("statutory duty", "2" + ENTER),  # no
         ("sufficient public interest", "\x03"),
     ]:

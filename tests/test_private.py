@@ -247,7 +247,9 @@ def test_verify_with_a_reader_catches_an_outcome_its_answers_do_not_lead_to(staf
     assert cli("verify", db=staffed_log.path).exit_code == 0
     result = cli("verify", "--as", PRIYA, input=PASSPHRASES[PRIYA] + "\n", db=staffed_log.path)
     assert result.exit_code == 1
-    assert f"Entry #{forged.seq}: its recorded outcome (share)" in result.stdout
+    assert f"Entry #{forged.seq}: It records the outcome 'share', but its answers lead to" in (
+        result.stdout
+    )
 
 
 def test_erase_refuses_a_reason_that_repeats_the_sealed_case_reference(private_log, cli):
