@@ -326,9 +326,10 @@ def test_long_choices_wrap_at_words_on_a_small_screen(env, tmp_path, staffed_log
     out = decide.finish()
     flat = " ".join(out.split())
     for label in (
-        "No, consent was not sought (asking would put the child at risk, or it is not appropriate)",
-        "There is evidence that the child is suffering, or is at risk of suffering, "
-        "significant harm",
+        "No, consent was not sought, for a good reason (asking would put a child or others at "
+        "risk, hamper an investigation, or cause undue delay)",
+        "Critical criterion 1: there is evidence that the child is suffering, or is at risk of "
+        "suffering, significant harm",
     ):
         assert label in flat, out
     # each line of a long choice starts where its words fit the screen
