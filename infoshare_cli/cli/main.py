@@ -70,7 +70,7 @@ COMMANDS: list[tuple[str, Callable[..., Any], str]] = [
     ("backup", integrity_commands.backup, "A safe, checked copy of the log."),
     ("migrate", integrity_commands.migrate, "Copy an unencrypted log into a new, encrypted one."),
     ("init", decide_commands.init, "Set up a new log and its first manager."),
-    ("rules", questions_commands.rules, "The golden rules and the critical criteria."),
+    ("rules", questions_commands.rules, "The golden rules, the grounds for sharing, the words."),
 ]
 for name, function, short_help in COMMANDS:
     app.command(name, short_help=short_help)(function)

@@ -44,7 +44,8 @@ def show(file: FileArgument = None) -> None:
 
 
 def rules(questions: QuestionsOption = None) -> None:
-    """Show the seven golden rules and the three critical criteria for sharing."""
+    """Show the golden rules, the grounds for sharing without consent, the right-way
+    principles, and the words the checklist explains."""
     from infoshare_cli.checklist.loading import load_question_set
     from infoshare_cli.outputs.screens import console, rules_view
 
