@@ -13,6 +13,26 @@ from infoshare_cli.domain.erasure import CONFIRM, ERASE, Erased, erased_records
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.register import load_register
 
+# An erasure counts once its co-signature (the next erase entry) confirms it, as
+# erased_decisions reads it (the status filter and DecisionRecord use this SQL).
+ERASED_SQL = """EXISTS (SELECT 1 FROM entries x, json_each(x.payload, '$.records') AS r
+                     WHERE x.kind = 'erase' AND json_extract(x.payload, '$.action') = 'erase'
+                       AND json_extract(r.value, '$.decision') = +e.seq
+                       AND EXISTS (SELECT 1 FROM entries y WHERE y.kind = 'erase'
+                                   AND json_extract(y.payload, '$.action') = 'confirm'
+                                   AND json_extract(y.payload, '$.erase') = x.seq
+                                   AND NOT EXISTS (SELECT 1 FROM entries m
+                                                   WHERE m.kind = 'erase'
+                                                     AND m.seq > x.seq AND m.seq < y.seq)))"""
+
+
+def is_erased(ledger: Ledger, decision_id: int) -> bool:
+    """One decision's erasure, by the same SQL the status filter uses (not every erasure)."""
+    row = ledger.conn.execute(
+        f"SELECT {ERASED_SQL} FROM entries e WHERE e.seq = ?", (decision_id,)
+    ).fetchone()
+    return bool(row and row[0])
+
 
 def erased_decisions(ledger: Ledger) -> dict[int, Erased]:
     """Decision id -> its co-signed erasure (the first, if it was somehow erased twice)."""

@@ -31,6 +31,7 @@ from infoshare_cli.ledger.store import Ledger
 
 if TYPE_CHECKING:
     from infoshare_cli.reading.records import DecisionRecord
+from infoshare_cli.reading.erasures import ERASED_SQL
 from infoshare_cli.reading.filters import OVERDUE_AFTER, Filters, _utc_bound, search_query
 from infoshare_cli.reading.trust import KeyRing, describe_problem
 
@@ -57,17 +58,6 @@ _SUPERSEDED_SQL = """EXISTS (SELECT 1 FROM entries n WHERE n.kind = 'decision'
                      AND json_extract(n.payload, '$.revisits') = +e.seq AND n.seq > e.seq)"""
 CORRECTED_SQL = """EXISTS (SELECT 1 FROM entries k WHERE k.kind = 'correction'
                      AND json_extract(k.payload, '$.decision') = +e.seq)"""
-# An erasure counts once its co-signature (the next erase entry) confirms it, as
-# reading.erasures.erased_decisions reads it.
-ERASED_SQL = """EXISTS (SELECT 1 FROM entries x, json_each(x.payload, '$.records') AS r
-                     WHERE x.kind = 'erase' AND json_extract(x.payload, '$.action') = 'erase'
-                       AND json_extract(r.value, '$.decision') = +e.seq
-                       AND EXISTS (SELECT 1 FROM entries y WHERE y.kind = 'erase'
-                                   AND json_extract(y.payload, '$.action') = 'confirm'
-                                   AND json_extract(y.payload, '$.erase') = x.seq
-                                   AND NOT EXISTS (SELECT 1 FROM entries m
-                                                   WHERE m.kind = 'erase'
-                                                     AND m.seq > x.seq AND m.seq < y.seq)))"""
 # domain.status.decision_state: an erasure outranks a revisit, which outranks the co-signature.
 STATE_SQL = f"""
     CASE

@@ -14,7 +14,7 @@ from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.store import Ledger
-from infoshare_cli.reading.erasures import erased_decisions
+from infoshare_cli.reading.erasures import is_erased
 from infoshare_cli.reading.register import load_register
 from infoshare_cli.reading.trust import KeyRing
 
@@ -100,7 +100,7 @@ def load_decision(ledger: Ledger, decision_id: int) -> DecisionRecord:
         [decision_id],
     ).fetchall()
     record.revisited_by = [seq for (seq,) in rows]
-    record.erased = decision_id in erased_decisions(ledger)
+    record.erased = is_erased(ledger, decision_id)
     return record
 
 
