@@ -128,9 +128,9 @@ print(sum(f.result() for f in futures), "signatures verified")
 BARE_ARGON2 = """
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from infoshare_cli.ledger import crypto
-Argon2id(salt=b"0123456789abcdef", length=32, iterations=crypto.ARGON2_ITERATIONS,
-         lanes=crypto.ARGON2_LANES, memory_cost=crypto.ARGON2_MEMORY_KIB
-         ).derive(b"benchmark passphrase")
+cost = crypto.SEALING_COST
+Argon2id(salt=b"0123456789abcdef", length=32, iterations=cost.iterations,
+         lanes=cost.lanes, memory_cost=cost.memory_kib).derive(b"benchmark passphrase")
 """
 # sqlite-utils' query of the 20 rows `log` shows, printed as sqlite-utils prints them, and
 # one Argon2id derivation with the tool's parameters (what unlocking the reader costs).

@@ -18,10 +18,13 @@ from typer.testing import CliRunner
 # was started (from the repository root, from tests/, or with another import mode).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from support.cheap_keys import SITE, use_cheap_keys  # noqa: E402
 from support.people import StaffedLog, build_staffed_log  # noqa: E402
 from support.reading import AUTO, as_reader  # noqa: E402
 
 from infoshare_cli.checklist.loading import load_question_set  # noqa: E402
+
+use_cheap_keys()  # before any test module is collected (see the fixture below)
 
 TERMINAL_COLUMNS, TERMINAL_LINES = "100", "40"
 
@@ -33,8 +36,14 @@ def _plain_environment():
     tracebacks, INFOSHARE_DB would point at someone's real log) and a terminal of a
     fixed size (rich and the screens wrap at COLUMNS). Session-wide, so that the logs the
     session fixtures build are made in the same environment; a test that changes the
-    environment does so with its own ``monkeypatch``, which puts it back."""
+    environment does so with its own ``monkeypatch``, which puts it back.
+
+    Keys are sealed with a cheap Argon2id cost, here and in every process the tests start
+    (support/cheap_keys.py says why and how; tests/test_reseal.py uses the real one)."""
     with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(
+            "PYTHONPATH", os.pathsep.join(filter(None, [str(SITE), os.environ.get("PYTHONPATH")]))
+        )
         for name in list(os.environ):
             if name.startswith("INFOSHARE_"):
                 patch.delenv(name)

@@ -1,13 +1,17 @@
-"""Changing the staff register and proving who you are: unlock, register, add, deactivate, rekey."""
+"""Changing the staff register and proving who you are: unlock (and reseal), register, add,
+deactivate, rekey."""
 
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from infoshare_cli.domain.staff import (
     MAX_PASSPHRASE_ATTEMPTS,
+    RESEAL,
     StaffMember,
     active_managers,
     apply_staff_entry,
@@ -47,8 +51,15 @@ def unlock_with_attempts(
     member: StaffMember,
     ask_passphrase: Callable[[str], str],
     attempts: int = MAX_PASSPHRASE_ATTEMPTS,
+    *,
+    ledger: Ledger | None,
 ) -> Signer:
-    """Ask for a passphrase up to ``attempts`` times; the third wrong one ends the attempt."""
+    """Ask for a passphrase up to ``attempts`` times; the third wrong one ends the attempt.
+
+    ``ledger``: the log to seal the key again in if it was sealed with a weaker cost
+    (:func:`reseal_if_weaker`); None where nothing may be written (``verify``, the old log
+    of a migration) or the key is about to be replaced anyway (a passphrase change).
+    """
     require_active(member)
     for attempt in range(1, attempts + 1):
         prompt = f"Passphrase for {member.name}"
@@ -56,14 +67,48 @@ def unlock_with_attempts(
             left = attempts - attempt + 1
             tries = "1 try left" if left == 1 else f"{left} tries left"
             prompt = f"Wrong passphrase ({tries}). {prompt} (try {attempt} of {attempts})"
+        passphrase = ask_passphrase(prompt)
         try:
-            return unlock(member, ask_passphrase(prompt))
+            signer = unlock(member, passphrase)
         except WrongPassphrase:
             continue
+        return reseal_if_weaker(ledger, signer, passphrase) if ledger is not None else signer
     raise WrongPassphrase(
         f"{attempts} wrong passphrases for {member.name}: the attempt has ended and nothing "
         "was written."
     )
+
+
+def reseal_if_weaker(ledger: Ledger, signer: Signer, passphrase: str) -> Signer:
+    """Seal the signer's key again with today's Argon2id cost, if it was sealed with less.
+
+    Called with the passphrase that just unlocked it. The sealed key is part of the
+    person's signed staff entry, and the log is never edited, so the new seal is a new
+    ``reseal`` staff entry, signed with that same key; the key itself (and every signature,
+    reading key and data key wrap resting on it) stays as it is. The old seal stays in the
+    file too (SECURITY.md: what that means). Best effort: if the log cannot be written now
+    (read-only, the clock behind the log, busy), nothing is written and the next unlock
+    tries again; the command carries on either way.
+    """
+    if not crypto.needs_resealing(signer.member.sealed_key) or ledger.conn.in_transaction:
+        return signer
+    sealed = crypto.seal_private_key(signer.private_key, passphrase)  # slow: before the lock
+    payload = {"action": RESEAL, "staff_id": signer.staff_id, "sealed_key": sealed}
+    payload["by"] = signer.staff_id
+    try:
+        with ledger.batch():
+            member = load_register(ledger).get(signer.staff_id)
+            if (
+                member is None
+                or not member.active
+                or member.public_key != signer.member.public_key
+                or not crypto.needs_resealing(member.sealed_key)  # another window did it
+            ):
+                return signer
+            entry = ledger.append("staff", signer.staff_id, payload, signer.sign)
+    except (InfoshareError, sqlite3.Error):
+        return signer
+    return Signer(replace(member, sealed_key=sealed, since_seq=entry.seq), signer.private_key)
 
 
 def open_keys(ledger: Ledger, signer: Signer) -> keystore.Keys:

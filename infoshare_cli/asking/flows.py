@@ -109,7 +109,7 @@ def identify_decider(asker, ledger: Ledger, read_passphrase: PassphraseReader) -
         "Who is taking this decision?",
         "Pick your own name. You will sign the decision with your passphrase.",
     )
-    return unlock_with_attempts(register[staff_id], read_passphrase)
+    return unlock_with_attempts(register[staff_id], read_passphrase, ledger=ledger)
 
 
 def earlier_verdicts(ledger: Ledger, earlier) -> str:
@@ -270,7 +270,7 @@ def choose_cosigner(
     )
     if staff_id == NOBODY:
         return None
-    return unlock_with_attempts(register[staff_id], read_passphrase)
+    return unlock_with_attempts(register[staff_id], read_passphrase, ledger=ledger)
 
 
 LATER = "later"

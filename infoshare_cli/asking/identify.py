@@ -8,12 +8,16 @@ call :func:`identify_and_unlock` instead of repeating these steps.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from infoshare_cli.actions.staff import unlock_with_attempts
 from infoshare_cli.asking.flows import pick_person
 from infoshare_cli.domain.staff import StaffMember, find_member
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.signer import Signer
+
+if TYPE_CHECKING:
+    from infoshare_cli.ledger.store import Ledger
 
 
 def identify(
@@ -57,8 +61,12 @@ def identify_and_unlock(
     nothing_done: str = "Nothing was written.",
     whose_name: str = "your name",
     option: str = "--by",
+    ledger: Ledger | None,
 ) -> Signer:
-    """:func:`identify`, then ``check`` (for example: must be a manager), then the passphrase."""
+    """:func:`identify`, then ``check`` (for example: must be a manager), then the passphrase.
+
+    ``ledger``: where a key sealed with a weaker cost is sealed again (see
+    ``actions.staff.unlock_with_attempts``)."""
     member = identify(
         asker,
         register,
@@ -73,4 +81,4 @@ def identify_and_unlock(
     )
     if check is not None:
         check(member)
-    return unlock_with_attempts(member, read_passphrase)
+    return unlock_with_attempts(member, read_passphrase, ledger=ledger)

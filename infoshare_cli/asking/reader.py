@@ -64,10 +64,10 @@ def _unlock_reader(ledger, name: str | None, asker) -> Signer:
         if sys.stdin.isatty():
             from infoshare_cli.asking.prompts import passphrase_reader
 
-            return unlock_with_attempts(member, passphrase_reader(asker))
+            return unlock_with_attempts(member, passphrase_reader(asker), ledger=ledger)
         from infoshare_cli.asking.lines import read_passphrase_line
 
-        return unlock_with_attempts(member, read_passphrase_line)
+        return unlock_with_attempts(member, read_passphrase_line, ledger=ledger)
     from infoshare_cli.asking.identify import identify_and_unlock
     from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
 
@@ -83,6 +83,7 @@ def _unlock_reader(ledger, name: str | None, asker) -> Signer:
         nothing_done=f"{PRIVATE} {NOTHING_SHOWN}",
         whose_name="your name (who is reading)",
         option="--as",
+        ledger=ledger,
     )
 
 

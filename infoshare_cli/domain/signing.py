@@ -12,8 +12,9 @@ The rules, entry by entry, in the order of the log:
   ``rekey``): :func:`in_force`. A ``rekey`` is signed with the person's previous key.
 - The signer is active (not deactivated before the entry).
 - Staff changes (``register``, ``deactivate``) are signed by an active manager; a
-  ``rekey`` by the person themselves. Nobody is registered twice; only the registered are
-  deactivated. A staff entry's ``by`` names its signer.
+  ``rekey`` by the person themselves, and so is a ``reseal`` (the key in force, sealed
+  again with a stronger passphrase cost: it must be that same key). Nobody is registered
+  twice; only the registered are deactivated. A staff entry's ``by`` names its signer.
 - A co-signature is by an active manager other than the person who took the decision,
   and names an earlier decision by its hash. A correction points at an earlier decision.
 - A forgotten passphrase is reset by two managers: a ``reset`` (a new key for a colleague,
@@ -36,12 +37,12 @@ from typing import Any, TypedDict, TypeVar
 
 from infoshare_cli.domain.erasure import erase_rule_problem
 from infoshare_cli.domain.retention import RETAIN_UNTIL, RETENTION
-from infoshare_cli.domain.staff import StaffMember, apply_staff_entry
+from infoshare_cli.domain.staff import RESEAL, StaffMember, apply_staff_entry
 
 T = TypeVar("T")
 
 RESET, CONFIRM_RESET = "reset", "confirm_reset"
-STAFF_ACTIONS = ("register", "deactivate", "rekey", RESET, CONFIRM_RESET)
+STAFF_ACTIONS = ("register", "deactivate", "rekey", RESET, CONFIRM_RESET, RESEAL)
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,10 @@ class Rulebook:
             if self.member_at(staff_id, seq) is None:
                 return Broken("rule", "it resets the passphrase of someone never registered.")
             return SignedBy(member.name, member.public_key)
+        if action == RESEAL:
+            return _reseal_problem(actor, staff_id, payload, member) or SignedBy(
+                member.name, member.public_key
+            )
         if action == "rekey":
             if staff_id != actor:
                 return Broken(
@@ -253,6 +258,24 @@ class Rulebook:
         if action == "deactivate" and not known:
             return Broken("rule", "it deactivates someone who was never registered.")
         return SignedBy(member.name, member.public_key)
+
+
+def _reseal_problem(
+    actor: str, staff_id: str, payload: Mapping[str, Any], member: StaffMember
+) -> Broken | None:
+    """A key sealed again: by its owner, and the very key in force (never a new one)."""
+    sealed = payload.get("sealed_key")
+    if staff_id != actor:
+        return Broken(
+            "rule", "it seals someone's signing key again, but is not signed by that person."
+        )
+    if not isinstance(sealed, Mapping) or sealed.get("public_key") != member.public_key:
+        return Broken(
+            "rule",
+            "it seals a signing key again, but not the key in force for that person — a "
+            "signing key was replaced.",
+        )
+    return None
 
 
 def _reset_problem(

@@ -1,7 +1,8 @@
 """The staff register: who may decide and who may co-sign, and their signing keys.
 
 The register lives in the log itself, as signed ``staff`` entries: ``register``,
-``deactivate`` and ``rekey`` (a passphrase change, which also replaces the signing key).
+``deactivate``, ``rekey`` (a passphrase change, which also replaces the signing key) and
+``reseal`` (the same key sealed again with a stronger Argon2id cost, at its owner's unlock).
 Each person has an Ed25519 key whose private half is sealed with their passphrase
 (Argon2id + AES-GCM, see ``crypto``): a passphrase is right when it unseals the key.
 No terminal code here; the CLI asks for names and passphrases and passes them in.
@@ -20,6 +21,8 @@ from infoshare_cli.hints import command
 ROLES = ("manager", "practitioner")
 MAX_NAME_LENGTH = 80
 MAX_PASSPHRASE_ATTEMPTS = 3
+# The same signing key, sealed again by its owner with the current (stronger) Argon2id cost.
+RESEAL = "reseal"
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,8 @@ def staff_entry_problem(payload: object) -> str | None:
         reading = payload.get("reading_key")
         if reading is not None and not isinstance(reading, str):
             return "its reading key is not text"
+    if action == RESEAL and not isinstance(payload.get("sealed_key"), Mapping):
+        return "it has no sealed key"
     return None
 
 
@@ -147,6 +152,10 @@ def apply_staff_entry(
             sealed_key=payload["sealed_key"],
             since_seq=seq,
             reading_key=payload.get("reading_key"),
+        )
+    elif action == RESEAL and staff_id in register:  # the key stays; only its seal changes
+        register[staff_id] = replace(
+            register[staff_id], sealed_key=payload["sealed_key"], since_seq=seq
         )
 
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import unicodedata
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from infoshare_cli.errors import InfoshareError, WrongPassphrase
@@ -171,10 +172,30 @@ def verify_signature(public_key_b64: str, data: bytes, signature_b64: str) -> bo
 
 # --- sealing a private key with a passphrase ------------------------------------------------
 
-# OWASP's minimum recommendation for Argon2id (m=19 MiB, t=2, p=1). Always used for sealing.
-ARGON2_MEMORY_KIB = 19456
-ARGON2_ITERATIONS = 2
-ARGON2_LANES = 1
+
+@dataclass(frozen=True)
+class KdfCost:
+    """How much an Argon2id derivation costs: memory (KiB), passes, lanes."""
+
+    memory_kib: int
+    iterations: int
+    lanes: int
+
+    def weaker_than(self, other: KdfCost) -> bool:
+        """Cheaper to guess against than ``other`` (less memory, or fewer passes)."""
+        return self.memory_kib < other.memory_kib or self.iterations < other.iterations
+
+
+# RFC 9106 section 4, the second recommended option: 64 MiB, 3 passes, 4 lanes (for when
+# the first, 2 GiB, is too much memory). ~0.15-0.4 s on the 2-core machine this was
+# measured on (benchmarks/README.md); the lanes run one after another there, so 4 costs a
+# defender no more than 1 and follows the RFC exactly.
+RFC_9106_SECOND = KdfCost(memory_kib=65536, iterations=3, lanes=4)
+# What every key sealed from now on uses. A key sealed with a weaker cost (before
+# 2026-11-30: m=19 MiB, t=2, p=1) is sealed again at its owner's next unlock
+# (actions/staff.reseal_if_weaker). Nothing a user can set changes it.
+SEALING_COST = RFC_9106_SECOND
+
 _KEY_LENGTH = 32
 _SALT_LENGTH = 16
 _NONCE_LENGTH = 12
@@ -221,21 +242,25 @@ def _derive_key(
     return kdf.derive(_passphrase_bytes(passphrase))
 
 
-def seal_private_key(private_key: Ed25519PrivateKey, passphrase: str) -> dict:
+def seal_private_key(
+    private_key: Ed25519PrivateKey, passphrase: str, cost: KdfCost | None = None
+) -> dict:
     """Encrypt ``private_key`` under ``passphrase``; returns a JSON-ready dict.
 
     The dict records the KDF parameters, salt, nonce, ciphertext and the public key, so it
     can be unsealed later with :func:`unseal_private_key` alone. It contains only ints and
-    strings, so it can go straight into a canonical-JSON payload.
+    strings, so it can go straight into a canonical-JSON payload. ``cost``: the Argon2id
+    cost, :data:`SEALING_COST` unless given (tests seal cheaper keys by passing one).
     """
+    cost = cost or SEALING_COST
     salt = os.urandom(_SALT_LENGTH)
     nonce = os.urandom(_NONCE_LENGTH)
     key = _derive_key(
         passphrase,
         salt,
-        memory_kib=ARGON2_MEMORY_KIB,
-        iterations=ARGON2_ITERATIONS,
-        lanes=ARGON2_LANES,
+        memory_kib=cost.memory_kib,
+        iterations=cost.iterations,
+        lanes=cost.lanes,
     )
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -243,9 +268,9 @@ def seal_private_key(private_key: Ed25519PrivateKey, passphrase: str) -> dict:
     return {
         "kdf": _KDF_NAME,
         "cipher": _CIPHER_NAME,
-        "memory_kib": ARGON2_MEMORY_KIB,
-        "iterations": ARGON2_ITERATIONS,
-        "lanes": ARGON2_LANES,
+        "memory_kib": cost.memory_kib,
+        "iterations": cost.iterations,
+        "lanes": cost.lanes,
         "salt": _b64(salt),
         "nonce": _b64(nonce),
         "ciphertext": _b64(ciphertext),
@@ -271,6 +296,22 @@ def _bytes_param(sealed: dict, name: str, low: int, high: int) -> bytes:
     if not low <= len(value) <= high:
         raise InfoshareError(f"{_DAMAGED} (Its {name} has the wrong length.)")
     return value
+
+
+def sealed_cost(sealed: object) -> KdfCost | None:
+    """The Argon2id cost a sealed key records, or None if it records none we can read."""
+    if not isinstance(sealed, dict):
+        return None
+    memory, iterations, lanes = (sealed.get(n) for n in ("memory_kib", "iterations", "lanes"))
+    if type(memory) is not int or type(iterations) is not int or type(lanes) is not int:
+        return None
+    return KdfCost(memory, iterations, lanes)
+
+
+def needs_resealing(sealed: object) -> bool:
+    """Was this key sealed with a cost weaker than :data:`SEALING_COST` (an older version)?"""
+    cost = sealed_cost(sealed)
+    return cost is not None and cost.weaker_than(SEALING_COST)
 
 
 def unseal_private_key(sealed: dict, passphrase: str) -> Ed25519PrivateKey:

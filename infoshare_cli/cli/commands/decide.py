@@ -185,10 +185,10 @@ def _scripted(path: Path, qset, answers: Path, by, cosigner_name, revisit_id):
         draft.decided_by = decider_member.staff_id
         payload = decision_payload(qset, draft)
         read = passphrase_reader()
-        decider = unlock_with_attempts(decider_member, read)
+        decider = unlock_with_attempts(decider_member, read, ledger=ledger)
         cosigner = verdict = None
         if cosigner_member is not None:
-            cosigner = unlock_with_attempts(cosigner_member, read)
+            cosigner = unlock_with_attempts(cosigner_member, read, ledger=ledger)
             verdict = ("agree", "Co-signed when the paper record was entered.")
             cosign_payload(0, "", *verdict)
         return write_decision(ledger, decider, payload, cosigner, verdict, qset)
@@ -369,6 +369,7 @@ def cosign(
                 eligible=eligible,
                 check=may_cosign,
                 whose_name="the co-signing manager's name",
+                ledger=ledger,
             )
             with reading_with(ledger, signer):  # the decision opens once they have unlocked
                 record = load_decision(ledger, record.id)

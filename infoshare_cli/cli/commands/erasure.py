@@ -149,6 +149,7 @@ class _Managers:
         from infoshare_cli.reading.register import load_register
 
         self.asker = asker
+        self.ledger = ledger
         self.register = load_register(ledger)
         self.managers = [m for m in self.register.values() if m.active and m.is_manager]
         self.can_ask = sys.stdin.isatty() and sys.stdout.isatty()
@@ -180,6 +181,7 @@ class _Managers:
             eligible=self.managers,
             check=lambda m: require_manager(m, "erase a record"),
             nothing_done="Nothing was erased.",
+            ledger=self.ledger,
         )
 
     def cosigner(self, name: str | None, eraser):
@@ -207,6 +209,7 @@ class _Managers:
             check=not_the_eraser,
             nothing_done="Nothing was erased.",
             whose_name="the co-signing manager's name (--cosigner NAME)",
+            ledger=self.ledger,
         )
         check_pair(eraser, partner)
         return partner

@@ -191,6 +191,7 @@ def export(
             help="Pick your own name. The log records who took records off this computer.",
             can_ask=sys.stdin.isatty(),
             nothing_done="Nothing was exported.",
+            ledger=ledger,  # inside the export's read snapshot: no reseal here (see there)
         )
         seal = None
         if recipients:

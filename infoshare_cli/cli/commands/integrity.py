@@ -476,7 +476,7 @@ def migrate(
     member = find_member(register, by)
     require_manager(member, "migrate the log")
     read = passphrase_reader()
-    signer = unlock_with_attempts(member, read)
+    signer = unlock_with_attempts(member, read, ledger=None)  # the old log is only read
     colleagues: dict[str, str] = {}
     for other in register.values():
         if other.staff_id == member.staff_id or not other.active or other.reading_key:

@@ -348,6 +348,7 @@ def correct(
             question="Who is making this correction?",
             help="Pick your own name. You sign the correction with your passphrase.",
             can_ask=terminal,
+            ledger=ledger,
         )
         member = signer.member
         with reading_with(ledger, signer):

@@ -50,6 +50,7 @@ def _authorise(ledger, register, by: str | None, read, asker=None):
         eligible=[m for m in register.values() if m.active and m.is_manager],
         check=lambda member: require_manager(member, "change the staff register"),
         whose_name="the authorising manager's name",
+        ledger=ledger,
     )
 
 
@@ -206,7 +207,8 @@ def passphrase(
     read = passphrase_reader()
     with Ledger.open(resolve_db(db)) as ledger:
         member = find_member(load_register(ledger), name)
-        signer = unlock_with_attempts(member, read)
+        # No reseal first: the new passphrase seals a new key with today's cost.
+        signer = unlock_with_attempts(member, read, ledger=None)
         change_passphrase(ledger, signer, ask_new_passphrase(read, member.name))
     typer.echo(f"The passphrase for {member.name} is changed. Use the new one from now on.")
 
@@ -279,6 +281,7 @@ def reset(
             eligible=other_than(member.staff_id),
             check=must_manage,
             whose_name="the first manager's name",
+            ledger=ledger,
         )
         confirming = identify_and_unlock(
             asker,
@@ -291,6 +294,7 @@ def reset(
             eligible=other_than(member.staff_id, first.staff_id),
             check=must_manage,
             whose_name="the second manager's name",
+            ledger=ledger,
         )
         check_resetters(first.member, confirming.member, member)
         if asker is not None:
