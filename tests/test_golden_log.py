@@ -46,6 +46,10 @@ ENTRY_HASHES = [
 HEAD_SEQ = 17
 HEAD_HASH = "1f169f9ee2b04c067f6fdc58feff727562f8bfff5ad6f395fa42bd873e3a9ddc"
 ANCHOR = f"infoshare-anchor:v1:{HEAD_SEQ}:{HEAD_HASH}:2026-11-29"
+# The fingerprint of the golden log's staff keys up to its head: pins how it is computed
+# (integrity/anchor_keys.py), so anchors taken today keep verifying.
+KEYS_FINGERPRINT = "c2442ae04f18630753cde3b721bf7d21c1305886f2bc9fb0179faad72bbfabe8"
+ANCHOR_V2 = f"infoshare-anchor:v2:{HEAD_SEQ}:{HEAD_HASH}:2026-11-29:{KEYS_FINGERPRINT}"
 # The passphrases the golden log's keys are sealed with (test data, not secrets).
 ALEX, PRIYA, SAM = "Alex Morgan", "Priya Shah", "Sam Lee"
 PASSPHRASES = {
@@ -149,11 +153,15 @@ def test_verify_json_names_the_pinned_head(golden):
 
 
 def test_verify_against_its_anchor(golden):
-    result = run_cli(golden, "verify", "--anchor", ANCHOR)
+    result = run_cli(golden, "verify", "--anchor", ANCHOR)  # the older form still verifies
     assert result.exit_code == 0, result.output
-    assert run_cli(golden, "anchor").stdout.startswith(
-        f"infoshare-anchor:v1:{HEAD_SEQ}:{HEAD_HASH}:"
-    )
+    assert "does not record the staff's signing keys" in result.stdout
+    result = run_cli(golden, "verify", "--anchor", ANCHOR_V2)
+    assert result.exit_code == 0, result.output
+    assert "signing keys match" in result.stdout
+    line = run_cli(golden, "anchor").stdout.strip()
+    assert line.startswith(f"infoshare-anchor:v2:{HEAD_SEQ}:{HEAD_HASH}:")
+    assert line.endswith(f":{KEYS_FINGERPRINT}")
 
 
 @pytest.mark.parametrize(
@@ -161,6 +169,7 @@ def test_verify_against_its_anchor(golden):
     [
         ANCHOR.replace(HEAD_HASH, HEAD_HASH[:-1] + "0"),  # another newest entry
         ANCHOR.replace(f":v1:{HEAD_SEQ}:", f":v1:{HEAD_SEQ + 1}:"),  # entries removed since
+        ANCHOR_V2.replace(KEYS_FINGERPRINT, KEYS_FINGERPRINT[::-1]),  # other staff keys
         f"infoshare-anchor:v1:{HEAD_SEQ - 1}:{ENTRY_HASHES[-1][2]}:2026-11-29",  # wrong pair
     ],
 )

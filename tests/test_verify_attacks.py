@@ -404,7 +404,8 @@ def test_truncate_the_newest_entries_is_caught_by_an_anchor(log):
     report = verify_path(log, anchor=parse_anchor(anchor))
     assert not report.ok
     assert report.anchor_problem.code == "anchor"
-    assert f"only 9 entries, but the anchor of {anchor[-10:]} recorded {DECIDED_ENTRIES}" in (
+    day = parse_anchor(anchor).date
+    assert f"only 9 entries, but the anchor of {day} recorded {DECIDED_ENTRIES}" in (
         report.anchor_problem.message
     )
     result = run_cli(log, "verify", "--anchor", anchor)
@@ -679,17 +680,22 @@ def test_verify_json_names_the_first_bad_entry(log):
 def test_anchor_statement_round_trip(log):
     result = run_cli(log, "anchor")
     line = result.stdout.strip()
-    prefix, version, count, head_hash, day = line.split(":")
-    assert (prefix, version, count) == ("infoshare-anchor", "v1", str(DECIDED_ENTRIES))
+    prefix, version, count, head_hash, day, keys = line.split(":")
+    assert (prefix, version, count) == ("infoshare-anchor", "v2", str(DECIDED_ENTRIES))
     with Ledger.open(log) as ledger:
         assert head_hash == ledger.head().hash
-    assert len(day) == 10
+    assert len(day) == 10 and len(keys) == 64
     assert "paper register" in result.stderr
-    # Copied by hand: capitals, spaces, only the first 16 digits of the hash.
-    typed = f"  INFOSHARE-ANCHOR:v1:{count}:{head_hash[:16].upper()}:{day} "
+    # Copied by hand: capitals, spaces, only the first 16 digits of the hash and keys.
+    typed = f"  INFOSHARE-ANCHOR:v2:{count}:{head_hash[:16].upper()}:{day}:{keys[:16]} "
     ok = run_cli(log, "verify", "--anchor", typed)
     assert ok.exit_code == 0, ok.output
     assert "still contains the anchor" in ok.stdout
+    assert "signing keys match" in ok.stdout
+    # The older form, without the keys, still verifies (and says it checked no keys).
+    old = run_cli(log, "verify", "--anchor", f"infoshare-anchor:v1:{count}:{head_hash}:{day}")
+    assert old.exit_code == 0, old.output
+    assert "does not record the staff's signing keys" in old.stdout
     as_json = json.loads(run_cli(log, "anchor", "--json").stdout)
     assert as_json["anchor"] == line
 

@@ -10,11 +10,13 @@ from pathlib import Path
 
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
+from infoshare_cli.integrity.anchor_keys import anchor_knows_keys, log_key_history
 from infoshare_cli.integrity.export_file import load_export
 from infoshare_cli.integrity.report import (
     _HEX64,
     ANCHOR_PREFIX,
     ANCHOR_VERSION,
+    ANCHOR_VERSION_KEYS,
     MIN_ANCHOR_HASH,
     Anchor,
     Head,
@@ -25,17 +27,21 @@ from infoshare_cli.integrity.report import (
 # --- anchors --------------------------------------------------------------------------------
 
 
-def anchor_for(head: Head | None, count: int, today: date | None = None) -> Anchor:
-    """The anchor statement for a log whose newest entry is ``head``."""
+def anchor_for(
+    head: Head | None, count: int, today: date | None = None, keys: str | None = None
+) -> Anchor:
+    """The anchor statement for a log whose newest entry is ``head``, with the fingerprint
+    of its staff keys (``anchor_keys.keys_fingerprint``)."""
     if head is None:
         raise InfoshareError("The log is empty: there is nothing to anchor yet.")
     day = (today or datetime.now().astimezone().date()).isoformat()
-    return Anchor(count, head.hash, day)
+    return Anchor(count, head.hash, day, keys=keys)
 
 
 _ANCHOR_HELP = (
-    "An anchor looks like infoshare-anchor:v1:42:<64 letters and digits>:2026-11-26, exactly "
-    f"as {command('anchor')} printed it (or give the path of an earlier export)."
+    "An anchor looks like infoshare-anchor:v2:42:<64 letters and digits>:2026-11-26:<64 "
+    f"letters and digits>, exactly as {command('anchor')} printed it (or give the path of a "
+    "file holding it, or of an earlier export)."
 )
 
 
@@ -45,12 +51,15 @@ def parse_anchor(text: str) -> Anchor:
         raise InfoshareError("That is not an anchor. " + _ANCHOR_HELP)
     cleaned = "".join(text.split()).lower()
     parts = cleaned.split(":")
-    if len(parts) not in (4, 5) or parts[0] != ANCHOR_PREFIX:
+    if len(parts) < 2 or parts[0] != ANCHOR_PREFIX:
         raise InfoshareError("That is not an infoshare anchor. " + _ANCHOR_HELP)
-    if parts[1] != ANCHOR_VERSION:
+    if parts[1] not in (ANCHOR_VERSION, ANCHOR_VERSION_KEYS):
         raise InfoshareError(
             "That anchor is from a version of infoshare this one does not know. " + _ANCHOR_HELP
         )
+    # v1: count, hash and (perhaps) date; v2: count, hash, date (perhaps empty) and keys.
+    if len(parts) not in ((4, 5) if parts[1] == ANCHOR_VERSION else (6,)):
+        raise InfoshareError("That is not an infoshare anchor. " + _ANCHOR_HELP)
     count_text, hash_text = parts[2], parts[3]
     if not count_text.isascii() or not count_text.isdigit() or len(count_text) > 15:
         raise InfoshareError("The anchor's entry count is not a number. " + _ANCHOR_HELP)
@@ -62,7 +71,7 @@ def parse_anchor(text: str) -> Anchor:
             f"The anchor's hash must be at least {MIN_ANCHOR_HASH} of the letters a-f and "
             f"digits that {command('anchor')} printed. " + _ANCHOR_HELP
         )
-    day = parts[4] if len(parts) == 5 and parts[4] else None
+    day = parts[4] if len(parts) >= 5 and parts[4] else None
     if day is not None:
         try:
             day = date.fromisoformat(day).isoformat() if len(day) == 10 else None
@@ -70,7 +79,16 @@ def parse_anchor(text: str) -> Anchor:
             day = None
         if day is None:
             raise InfoshareError("The anchor's date is not a date (YYYY-MM-DD). " + _ANCHOR_HELP)
-    return Anchor(count, hash_text, day)
+    keys = None
+    if parts[1] == ANCHOR_VERSION_KEYS:
+        keys = parts[5]
+        if not re.fullmatch(f"[0-9a-f]{{{MIN_ANCHOR_HASH},64}}", keys):
+            raise InfoshareError(
+                f"The anchor's last part (the staff keys' fingerprint) must be at least "
+                f"{MIN_ANCHOR_HASH} of the letters a-f and digits that {command('anchor')} "
+                "printed. " + _ANCHOR_HELP
+            )
+    return Anchor(count, hash_text, day, keys=keys)
 
 
 def read_anchor(text: str) -> Anchor:
@@ -163,11 +181,23 @@ def _days_since(conn: sqlite3.Connection, seq: int) -> int | None:
     return max(0, (now - then).days)
 
 
+def check_log_anchor(conn: sqlite3.Connection, entries: int, anchor: Anchor):
+    """(problem, note): the anchored entry is still there with its hash, and the staff keys
+    up to it are the ones the anchor recorded (anchors of the older form record none)."""
+    problem, note = check_anchor(entries, _hash_at(conn), anchor)
+    if problem is not None:
+        return problem, note
+    verdict = anchor_knows_keys(anchor, log_key_history(conn, anchor.count))
+    if not verdict.ok:
+        return Problem("anchor", verdict.message), ""
+    return None, f"{note} {verdict.message}"
+
+
 def _apply_anchor(conn: sqlite3.Connection, report: Report, anchor: Anchor) -> None:
     """Check the newest anchor, and say how much of the log lies past it: entries written
     after the newest anchor could be removed without trace, so the note says how many, over
     how many days, and to take a new anchor."""
-    report.anchor_problem, report.anchor_note = check_anchor(report.entries, _hash_at(conn), anchor)
+    report.anchor_problem, report.anchor_note = check_log_anchor(conn, report.entries, anchor)
     grown = report.entries - anchor.count
     if report.anchor_problem is None and grown > 0:
         days = _days_since(conn, anchor.count)

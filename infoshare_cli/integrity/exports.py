@@ -12,6 +12,7 @@ from infoshare_cli.domain.privacy import SEALED
 from infoshare_cli.domain.signing import in_force
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
+from infoshare_cli.integrity.anchor_keys import anchor_knows_keys
 from infoshare_cli.integrity.anchors import check_anchor
 from infoshare_cli.integrity.chain import _load_object
 from infoshare_cli.integrity.export_file import load_export
@@ -34,6 +35,7 @@ class ExportReport:
     problems: list[Problem] = field(default_factory=list)
     anchor: Anchor | None = None
     anchor_note: str = ""
+    keys_checked: bool = False  # the export's keys were checked against the anchor's
 
     @property
     def ok(self) -> bool:
@@ -54,7 +56,12 @@ class ExportReport:
             "exported_at": self.exported_at,
             "first_bad_entry": self.first_bad.to_json() if self.first_bad else None,
             "anchor": (
-                {"text": self.anchor.text, "ok": self.ok, "message": self.anchor_note}
+                {
+                    "text": self.anchor.text,
+                    "ok": self.ok,
+                    "message": self.anchor_note,
+                    "keys_checked": self.keys_checked,
+                }
                 if self.anchor
                 else None
             ),
@@ -111,6 +118,7 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
 
     keys = _Keys()
     key_table: _KeyTable = {}
+    listed: list[dict] = []  # the key records as listed, for the anchor's fingerprint
     public_keys = data.get("public_keys")
     if not isinstance(public_keys, list):
         problems.append(Problem("keys", "the export does not list the staff's public keys."))
@@ -124,6 +132,7 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
         ):
             problems.append(Problem("keys", "one of the export's public keys is incomplete."))
             continue
+        listed.append(item)
         name = item.get("name")
         if not isinstance(name, str):
             name = item["staff_id"]
@@ -158,9 +167,10 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
         )
 
     seen: dict[int, tuple] = {}
+    used: set[tuple[str, str]] = set()  # (staff id, key) of every key a signature is checked with
     entry_problems: list[Problem] = []
     for index, decision in enumerate(decisions, start=1):
-        entry_problems += _export_decision(index, decision, keys, key_table, head, seen)
+        entry_problems += _export_decision(index, decision, keys, key_table, head, seen, used)
     # Adjacent entries must link up, as in the log itself.
     for seq in sorted(seen):
         if seq - 1 in seen and seen[seq][5] != seen[seq - 1][6]:
@@ -179,7 +189,23 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
     problems += entry_problems
     if anchor is not None and head is not None:
         _export_anchor(report, anchor, head, seen)
+        if not any(p.code == "anchor" for p in problems):
+            _export_anchor_keys(report, anchor, listed, used)
     return report
+
+
+def _export_anchor_keys(
+    report: ExportReport, anchor: Anchor, listed: list[dict], used: set[tuple[str, str]]
+) -> None:
+    """The keys the export lists must be ones the anchor knows: trust in them comes from
+    the anchor, kept off the computer, not from the export that lists them."""
+    verdict = anchor_knows_keys(anchor, listed, used)
+    if not verdict.ok:
+        report.problems.append(Problem("anchor", verdict.message))
+        report.keys_checked = True
+        return
+    report.keys_checked = verdict.checked
+    report.anchor_note = " ".join(part for part in (report.anchor_note, verdict.message) if part)
 
 
 def _export_anchor(report: ExportReport, anchor: Anchor, head: dict, seen: dict) -> None:
@@ -214,6 +240,7 @@ def _export_decision(
     key_table: _KeyTable,
     head: dict[str, Any] | None,
     seen: dict[int, tuple],
+    used: set[tuple[str, str]],
 ) -> list[Problem]:
     if not isinstance(decision, dict):
         return [Problem("fields", f"decision number {index} in the export is not a record.")]
@@ -278,6 +305,8 @@ def _export_decision(
                 )
                 continue
         key_text, name = _key_for(key_table, actor, seq)
+        if key_text is not None:
+            used.add((actor, key_text))
         if key_text is None:
             found.append(
                 problem("signer", "its signer has no public key in the export before this entry.")

@@ -35,7 +35,8 @@ from infoshare_cli.domain.erasure import Erased
 from infoshare_cli.domain.text import displayable
 
 ANCHOR_PREFIX = "infoshare-anchor"
-ANCHOR_VERSION = "v1"
+ANCHOR_VERSION = "v1"  # count, hash, date
+ANCHOR_VERSION_KEYS = "v2"  # count, hash, date and the staff keys' fingerprint
 MIN_ANCHOR_HASH = 16  # hex digits: enough when an anchor is copied by hand from paper
 EXPORT_FORMAT = "infoshare-export/1"
 
@@ -123,10 +124,18 @@ class Anchor:
     hash: str  # lowercase hex: all 64 digits, or at least MIN_ANCHOR_HASH of them
     date: str | None = None  # YYYY-MM-DD, for people
     source: str = "the anchor"
+    # The fingerprint of the staff's signing keys up to ``count`` (lowercase hex: all 64
+    # digits, or at least MIN_ANCHOR_HASH of them); None for anchors of the older form.
+    keys: str | None = None
 
     @property
     def text(self) -> str:
-        return f"{ANCHOR_PREFIX}:{ANCHOR_VERSION}:{self.count}:{self.hash}:{self.date or ''}"
+        if self.keys is None:
+            return f"{ANCHOR_PREFIX}:{ANCHOR_VERSION}:{self.count}:{self.hash}:{self.date or ''}"
+        return (
+            f"{ANCHOR_PREFIX}:{ANCHOR_VERSION_KEYS}:{self.count}:{self.hash}:"
+            f"{self.date or ''}:{self.keys}"
+        )
 
     @property
     def described(self) -> str:

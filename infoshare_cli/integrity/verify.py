@@ -6,7 +6,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Sequence
 
-from infoshare_cli.integrity.anchors import _apply_anchor, _hash_at, check_anchor, newest_first
+from infoshare_cli.integrity.anchors import _apply_anchor, check_log_anchor, newest_first
 from infoshare_cli.integrity.chain import DecisionsSoFar, _text_factory, check_entries
 from infoshare_cli.integrity.erasures import record_key_problems
 from infoshare_cli.integrity.outcomes import check_outcomes
@@ -80,7 +80,7 @@ def verify_ledger(
         if anchors:
             _apply_anchor(conn, report, anchors[0])
             for older in anchors[1:]:
-                problem, note = check_anchor(report.entries, _hash_at(conn), older)
+                problem, note = check_log_anchor(conn, report.entries, older)
                 report.older_anchors.append((older, problem, note))
     finally:
         if began and conn.in_transaction:

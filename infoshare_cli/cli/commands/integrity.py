@@ -31,8 +31,10 @@ def verify(
         typer.Option(
             "--anchor",
             help="An anchor printed earlier by `infoshare anchor` (or the path of an earlier "
-            "export): also prove the log still contains it and has only grown since. Give it "
-            "once for each anchor you kept; verify says how much lies past the newest.",
+            "export): also prove the log still contains it, signed with the staff keys it "
+            "recorded, and has only grown since. Give it once for each anchor you kept; "
+            "verify says how much lies past the newest. With --export: the export's keys "
+            "must be ones the anchor knows.",
             show_default=False,
             metavar="TEXT",
         ),
@@ -279,11 +281,14 @@ def _print_export(report, json: bool) -> None:
             )
         if report.anchor_note:
             typer.echo(f"  {report.anchor_note}")
-        typer.secho(
-            "  The keys come from the export itself: to be sure they are the staff's real "
-            f"keys, also check the log with {command('verify')}.",
-            dim=True,
-        )
+        if not report.keys_checked:
+            typer.secho(
+                "  The keys come from the export itself: to be sure they are the staff's real "
+                "keys, check it against an anchor "
+                f"({command('verify --export FILE --anchor ANCHOR')}) or check the log with "
+                f"{command('verify')}.",
+                dim=True,
+            )
         return
     typer.secho("✗ The export does NOT verify.", fg="red", bold=True)
     typer.echo(f"  First problem: {report.problems[0].message}")
@@ -306,27 +311,40 @@ def anchor(db: DbOption = None, json: JsonOption = False) -> None:
         head, count = None, 0  # whatever is odd about it, the whole check says what
     if head is None:
         head, count = _verified_head(path)
-    pinned = anchor_for(head, count)
+    pinned = anchor_for(head, count, keys=_keys_fingerprint(path, head.seq))
     if json:
         out = {
             "anchor": pinned.text,
             "entries": pinned.count,
             "head_hash": pinned.hash,
             "date": pinned.date,
+            "keys": pinned.keys,
         }
         typer.echo(json_escaped(jsonlib.dumps(out, indent=2)))
         return
     typer.echo(pinned.text)  # alone on standard output, so `$(infoshare anchor)` is the line
     typer.echo(
         f"\nThis line pins the log as it is today: {pinned.count} entries, the newest with the "
-        "hash above. Write it in your setting's paper register and sign it, print it, or "
+        "hash above, and a fingerprint of every staff signing key up to it (the last part). "
+        "Write it in your setting's paper register and sign it, print it, or "
         "email it to the chair, so a copy lives outside this computer. Later, this proves "
-        "the log still holds these entries, unchanged, and has only grown since:\n"
+        "the log still holds these entries, unchanged, signed with these keys, and has only "
+        "grown since:\n"
         f"  {command(f'verify --anchor {pinned.text}')}\n"
         "Take a new anchor every month. (Taking an anchor "
         f"checks the newest entry; {command('verify')} checks every entry.)",
         err=True,
     )
+
+
+def _keys_fingerprint(path, upto: int) -> str:
+    """The fingerprint of the staff keys registered up to entry ``upto`` (its staff
+    entries only: the same time on any size of log)."""
+    from infoshare_cli.integrity.anchor_keys import keys_fingerprint, log_key_history
+    from infoshare_cli.ledger.store import Ledger
+
+    with Ledger.open(path, readonly=True) as ledger:
+        return keys_fingerprint(log_key_history(ledger.conn, upto), upto)
 
 
 def _checked_head(path):
