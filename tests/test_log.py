@@ -68,6 +68,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
         "0004_keys",
         "0005_private",
         "0006_erased_status",
+        "0007_awaiting",
     ]
     assert "entries" in db.table_names()
     assert {"data_keys", "data_key_wraps", "record_keys"} <= set(db.table_names())
@@ -133,7 +134,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
     assert any(i.columns == ["hash"] for i in unique)
     # applying again is a no-op
     migrations.apply(db)
-    assert len(migrations.applied(db)) == 6
+    assert len(migrations.applied(db)) == 7
 
 
 def test_views_use_the_reference_indexes(ledger):

@@ -211,3 +211,17 @@ def test_the_csv_status_column_is_the_state(every_combination, cli):
             assert seq not in by_id  # an export leaves erased decisions out
         else:
             assert by_id[seq]["status"] == expected(*combination).state
+
+
+def test_the_list_of_decisions_awaiting_is_the_rule(every_combination):
+    """The derived list (schema 0007), kept by a trigger as each entry was written, holds
+    exactly the decisions the domain says await co-signature; `verify` agrees."""
+    from infoshare_cli.integrity.verify import verify_path
+    from infoshare_cli.ledger.store import Ledger
+
+    path, made = every_combination
+    with Ledger.open(path) as ledger:
+        listed = {d for (d,) in ledger.conn.execute("SELECT decision FROM decisions_awaiting")}
+    awaiting = {seq for seq, c in made.items() if expected(*c).awaiting}
+    assert listed & set(made) == awaiting and awaiting
+    assert verify_path(path).derived == []

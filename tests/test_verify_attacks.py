@@ -399,6 +399,12 @@ def test_truncate_the_newest_entries_is_caught_by_an_anchor(log):
     anchor = anchor_of(log)
     with Tamper(log) as conn:
         conn.execute("DELETE FROM entries WHERE seq > 9")
+    # A careless cut shows in the derived list of decisions awaiting co-signature (#9 lost
+    # its co-signature); a careful one rebuilds that list too.
+    assert [p.code for p in verify_path(log).problems] == ["derived"]
+    conn = raw(log)
+    conn.execute("INSERT INTO decisions_awaiting VALUES (9)")
+    conn.close()
     # Without an anchor a cleanly cut chain still holds: that is what anchors are for.
     assert verify_path(log).ok
     report = verify_path(log, anchor=parse_anchor(anchor))

@@ -67,6 +67,7 @@ COMMANDS: list[tuple[str, Callable[..., Any], str]] = [
     ("retention", erasure_commands.retention, "How long records are kept; erase those due."),
     ("verify", integrity_commands.verify, "Prove the log has not been tampered with."),
     ("anchor", integrity_commands.anchor, "A one-line statement of the log, to keep on paper."),
+    ("rebuild", integrity_commands.rebuild, "Make the lists kept to find decisions again."),
     ("backup", integrity_commands.backup, "A safe, checked copy of the log."),
     ("migrate", integrity_commands.migrate, "Copy an unencrypted log into a new, encrypted one."),
     ("init", decide_commands.init, "Set up a new log and its first manager."),

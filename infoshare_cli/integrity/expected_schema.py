@@ -156,6 +156,50 @@ EXPECTED_OBJECTS: dict[tuple[str, str], tuple[str, str | None]] = {
         "REFERENCES data_keys(id), nonce BLOB NOT NULL, wrapped BLOB NOT NULL )",
     ),
     ("index", "sqlite_autoindex_record_keys_1"): ("record_keys", None),
+    ("table", "decisions_awaiting"): (
+        "decisions_awaiting",
+        ("CREATE TABLE decisions_awaiting (decision INTEGER PRIMARY KEY)"),
+    ),
+    ("trigger", "entries_feed_awaiting"): (
+        "entries",
+        (
+            "CREATE TRIGGER entries_feed_awaiting AFTER INSERT ON entries WHEN new.kind IN "
+            "('decision', 'cosign', 'erase') BEGIN INSERT INTO decisions_awaiting(decision) "
+            "SELECT new.seq WHERE new.kind = 'decision' AND (SELECT CASE WHEN EXISTS (SELECT "
+            "1 FROM entries x, json_each(x.payload, '$.records') AS r WHERE x.kind = 'erase' "
+            "AND json_extract(x.payload, '$.action') = 'erase' AND json_extract(r.value, "
+            "'$.decision') = +e.seq AND EXISTS (SELECT 1 FROM entries y WHERE y.kind = "
+            "'erase' AND json_extract(y.payload, '$.action') = 'confirm' AND "
+            "json_extract(y.payload, '$.erase') = x.seq AND NOT EXISTS (SELECT 1 FROM entries"
+            " m WHERE m.kind = 'erase' AND m.seq > x.seq AND m.seq < y.seq))) THEN 'erased' "
+            "WHEN EXISTS (SELECT 1 FROM entries n WHERE n.kind = 'decision' AND "
+            "json_extract(n.payload, '$.revisits') = +e.seq AND n.seq > e.seq) THEN "
+            "'superseded' ELSE COALESCE(( SELECT CASE json_extract(c.payload, '$.verdict') "
+            "WHEN 'agree' THEN 'agreed' WHEN 'disagree' THEN 'not agreed' END FROM entries c "
+            "WHERE c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = +e.seq AND "
+            "c.actor <> e.actor AND json_extract(c.payload, '$.verdict') IN ('agree', "
+            "'disagree') ORDER BY c.seq DESC LIMIT 1 ), 'awaiting co-signature') END FROM "
+            "entries e WHERE e.seq = new.seq) = 'awaiting co-signature'; DELETE FROM "
+            "decisions_awaiting WHERE (new.kind = 'erase' OR decision = "
+            "json_extract(new.payload, '$.decision') OR decision = json_extract(new.payload, "
+            "'$.revisits')) AND (SELECT CASE WHEN EXISTS (SELECT 1 FROM entries x, "
+            "json_each(x.payload, '$.records') AS r WHERE x.kind = 'erase' AND "
+            "json_extract(x.payload, '$.action') = 'erase' AND json_extract(r.value, "
+            "'$.decision') = +e.seq AND EXISTS (SELECT 1 FROM entries y WHERE y.kind = "
+            "'erase' AND json_extract(y.payload, '$.action') = 'confirm' AND "
+            "json_extract(y.payload, '$.erase') = x.seq AND NOT EXISTS (SELECT 1 FROM entries"
+            " m WHERE m.kind = 'erase' AND m.seq > x.seq AND m.seq < y.seq))) THEN 'erased' "
+            "WHEN EXISTS (SELECT 1 FROM entries n WHERE n.kind = 'decision' AND "
+            "json_extract(n.payload, '$.revisits') = +e.seq AND n.seq > e.seq) THEN "
+            "'superseded' ELSE COALESCE(( SELECT CASE json_extract(c.payload, '$.verdict') "
+            "WHEN 'agree' THEN 'agreed' WHEN 'disagree' THEN 'not agreed' END FROM entries c "
+            "WHERE c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = +e.seq AND "
+            "c.actor <> e.actor AND json_extract(c.payload, '$.verdict') IN ('agree', "
+            "'disagree') ORDER BY c.seq DESC LIMIT 1 ), 'awaiting co-signature') END FROM "
+            "entries e WHERE e.seq = decisions_awaiting.decision) IS NOT 'awaiting "
+            "co-signature'; END"
+        ),
+    ),
 }
 
 # The migrations an up-to-date log has applied, in order (its _sqlite_migrations rows).
@@ -166,6 +210,7 @@ EXPECTED_MIGRATIONS = (
     "0004_keys",
     "0005_private",
     "0006_erased_status",
+    "0007_awaiting",
 )
 
 # What a migration later dropped, as the migration that made it left it: a log that has not
@@ -264,4 +309,7 @@ ADDED_BY: dict[str, frozenset[tuple[str, str]]] = {
     ),
     "0005_private": frozenset(),
     "0006_erased_status": frozenset(),
+    "0007_awaiting": frozenset(
+        {("table", "decisions_awaiting"), ("trigger", "entries_feed_awaiting")}
+    ),
 }

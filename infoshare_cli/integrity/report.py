@@ -168,6 +168,9 @@ class Report:
     outcomes: list[Problem] = field(default_factory=list)
     not_recomputed: list[int] = field(default_factory=list)
     sealed: list[int] = field(default_factory=list)  # answers sealed: not recomputed here
+    # What infoshare keeps beside the entries to read them quickly (the list of decisions
+    # awaiting co-signature...), where it does not match the entries it is worked out from.
+    derived: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -179,6 +182,7 @@ class Report:
             and self.anchor_problem is None
             and all(problem is None for _, problem, _ in self.older_anchors)
             and not self.outcomes
+            and not self.derived
         )
 
     @property
@@ -191,7 +195,13 @@ class Report:
             found.append(self.anchor_problem)
         found += [problem for _, problem, _ in self.older_anchors if problem is not None]
         found += self.outcomes
+        found += self.derived
         return found
+
+    @property
+    def only_derived(self) -> bool:
+        """Every problem is in the derived data: the signed record itself holds."""
+        return bool(self.derived) and self.problems == self.derived
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -215,6 +225,7 @@ class Report:
                 "problems": [p.to_json() for p in self.outcomes],
             },
             "schema_problems": [p.to_json() for p in self.schema],
+            "derived_data_problems": [p.to_json() for p in self.derived],
             "integrity_check": "ok" if not self.integrity else self.integrity,
             "anchor": (
                 {

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from infoshare_cli.integrity.anchors import _apply_anchor, check_log_anchor, newest_first
 from infoshare_cli.integrity.chain import DecisionsSoFar, _text_factory, check_entries
+from infoshare_cli.integrity.derived import derived_problems
 from infoshare_cli.integrity.erasures import record_key_problems
 from infoshare_cli.integrity.outcomes import check_outcomes
 from infoshare_cli.integrity.report import Anchor, Head, Report
@@ -77,6 +78,7 @@ def verify_ledger(
         report.not_yet_applied = not_yet_applied(conn)
         report.keys = record_key_problems(conn, report.erased)
         report.integrity = _integrity(conn)
+        report.derived = derived_problems(conn)
         if anchors:
             _apply_anchor(conn, report, anchors[0])
             for older in anchors[1:]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from infoshare_cli.domain.status import AWAITING
 from infoshare_cli.ledger.entries import APPEND_ONLY_MESSAGE, MIGRATION_SET
 from infoshare_cli.ledger.startup_shortcuts import MIGRATIONS_TABLE as MIGRATIONS_TABLE
 from infoshare_cli.ledger.startup_shortcuts import LightMigrations
+from infoshare_cli.ledger.status_sql import STATE_SQL
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -337,4 +339,48 @@ _SCHEMA_0006 = [
 @migrations(name="0006_erased_status")
 def _migration_0006_erased_status(db: sqlite_utils.Database) -> None:
     for statement in _SCHEMA_0006:
+        db.execute(statement)
+
+
+# 0007_awaiting: the decisions awaiting co-signature, kept as a list so that `pending` and
+# `log --status awaiting` read a handful of rows instead of working out every decision's
+# state (awaiting decisions are few, and cannot be found from the newest end). Derived data,
+# not part of the record: it is worked out from the entries with the state rule of
+# domain.status (ledger.status_sql.STATE_SQL), in SQL, by a trigger, so every writer keeps
+# it in step inside its own transaction; `verify` checks it against the entries, and
+# `infoshare rebuild` makes it again. A state only ever leaves "awaiting" as entries are
+# added (a co-signature stands, a revisit supersedes, an erasure erases), so the trigger adds
+# a new decision that awaits, and takes out the decisions an entry may have moved on: the
+# one it co-signs or revisits, or (an erasure, which is rare) any listed.
+AWAITING_TABLE = "decisions_awaiting"
+_AWAITING_STATE = f"(SELECT {STATE_SQL} FROM entries e WHERE e.seq = {{seq}})"
+AWAITING_FILL_SQL = (
+    f"INSERT INTO {AWAITING_TABLE}(decision) SELECT e.seq FROM entries e "
+    f"WHERE e.kind = 'decision' AND ({STATE_SQL}) = '{AWAITING}' ORDER BY e.seq"
+)
+
+_SCHEMA_0007 = [
+    f"CREATE TABLE {AWAITING_TABLE} (decision INTEGER PRIMARY KEY)",
+    f"""
+    CREATE TRIGGER entries_feed_awaiting AFTER INSERT ON entries
+    WHEN new.kind IN ('decision', 'cosign', 'erase')
+    BEGIN
+        INSERT INTO {AWAITING_TABLE}(decision)
+            SELECT new.seq WHERE new.kind = 'decision'
+              AND {_AWAITING_STATE.format(seq="new.seq")} = '{AWAITING}';
+        DELETE FROM {AWAITING_TABLE}
+            WHERE (new.kind = 'erase'
+                   OR decision = json_extract(new.payload, '$.decision')
+                   OR decision = json_extract(new.payload, '$.revisits'))
+              AND {_AWAITING_STATE.format(seq=f"{AWAITING_TABLE}.decision")}
+                  IS NOT '{AWAITING}';
+    END
+    """,
+    AWAITING_FILL_SQL,
+]
+
+
+@migrations(name="0007_awaiting")
+def _migration_0007_awaiting(db: sqlite_utils.Database) -> None:
+    for statement in _SCHEMA_0007:
         db.execute(statement)

@@ -10,20 +10,9 @@ import json
 from collections.abc import Iterable
 
 from infoshare_cli.domain.erasure import CONFIRM, ERASE, Erased, erased_records
+from infoshare_cli.ledger.status_sql import ERASED_SQL
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.register import load_register
-
-# An erasure counts once its co-signature (the next erase entry) confirms it, as
-# erased_decisions reads it (the status filter and DecisionRecord use this SQL).
-ERASED_SQL = """EXISTS (SELECT 1 FROM entries x, json_each(x.payload, '$.records') AS r
-                     WHERE x.kind = 'erase' AND json_extract(x.payload, '$.action') = 'erase'
-                       AND json_extract(r.value, '$.decision') = +e.seq
-                       AND EXISTS (SELECT 1 FROM entries y WHERE y.kind = 'erase'
-                                   AND json_extract(y.payload, '$.action') = 'confirm'
-                                   AND json_extract(y.payload, '$.erase') = x.seq
-                                   AND NOT EXISTS (SELECT 1 FROM entries m
-                                                   WHERE m.kind = 'erase'
-                                                     AND m.seq > x.seq AND m.seq < y.seq)))"""
 
 
 def is_erased(ledger: Ledger, decision_id: int) -> bool:

@@ -19,6 +19,14 @@ WHAT_TO_DO = (
 )
 
 
+DERIVED_TO_DO = (
+    "Every signed entry holds: only what infoshare keeps beside the entries to find them "
+    "quickly does not match them. Something changed the file outside infoshare, so tell your "
+    "designated safeguarding lead. Then make it again from the entries with "
+    f"{command('rebuild')}."
+)
+
+
 def _short(hash_text: str) -> str:
     return displayable(str(hash_text)[:16]) + "…"
 
@@ -207,7 +215,7 @@ def _print_report(report) -> None:
         good = (report.first_bad.seq or 1) - 1
         if good > 0:
             typer.echo(f"  Entries #1 to #{good} check out.")
-    typer.echo(WHAT_TO_DO)
+    typer.echo(DERIVED_TO_DO if report.only_derived else WHAT_TO_DO)
 
 
 SHOWN_ERASED = 20  # erasures listed on screen; --json lists every one
@@ -531,4 +539,22 @@ def migrate(
         "and its backups yourself: infoshare never deletes it. Decisions from the old log "
         "are kept in the new one, sealed; `log`, `show` and `case` do not list them yet, so "
         "read them in the old log (or its backup) until then."
+    )
+
+
+def rebuild(db: DbOption = None) -> None:
+    """Make again, from the signed entries, what infoshare keeps to find decisions quickly.
+
+    Run it when `infoshare verify` says that list does not match the entries (for now, the
+    list of decisions awaiting co-signature). Nothing signed is changed.
+    """
+    from infoshare_cli.actions.rebuilding import rebuild_derived
+    from infoshare_cli.ledger.store import Ledger
+
+    with Ledger.open(resolve_db(db)) as ledger:
+        rebuilt = rebuild_derived(ledger)
+    plural = "" if rebuilt.awaiting == 1 else "s"
+    typer.echo(
+        f"Made again from the signed entries: the list of decisions awaiting co-signature "
+        f"({rebuilt.awaiting} decision{plural}). Check the whole log with {command('verify')}."
     )
