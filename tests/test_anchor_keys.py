@@ -16,6 +16,7 @@ from support.ledger_attacks import (
     copy_log,
     run_cli,
     spec_export,
+    take_anchor,
     write_export,
 )
 
@@ -38,9 +39,7 @@ _FIELDS = ("seq", "kind", "recorded_at", "actor", "payload", "prev_hash")
 def decided(tmp_path_factory):
     path = tmp_path_factory.mktemp("anchor-keys") / "log.sqlite3"
     build_decided_log(path)
-    result = run_cli(path, "anchor")
-    assert result.exit_code == 0, result.output
-    return path, spec_export(path), result.stdout.strip()
+    return path, spec_export(path), take_anchor(path)["anchor"]
 
 
 @pytest.fixture

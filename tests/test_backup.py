@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from support.ledger_attacks import Tamper, run_cli, signer_for
+from support.ledger_attacks import Tamper, run_cli, signer_for, take_anchor
 from support.people import ALEX
 from support.writer_process import WRITER, writer_env
 
@@ -75,7 +75,7 @@ def test_backup_of_a_tampered_log_is_kept_but_fails(staffed_log, tmp_path):
 def test_restore_from_a_backup(staffed_log, tmp_path):
     dest = tmp_path / "copy.sqlite3"
     assert run_cli(staffed_log.path, "backup", dest).exit_code == 0
-    anchor = run_cli(staffed_log.path, "anchor").stdout.strip()
+    anchor = take_anchor(staffed_log.path)["signed"]
     staffed_log.path.unlink()
     for suffix in ("-wal", "-shm"):
         staffed_log.path.with_name(staffed_log.path.name + suffix).unlink(missing_ok=True)

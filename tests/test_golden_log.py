@@ -19,7 +19,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from support.ledger_attacks import run_cli
+from support.ledger_attacks import run_cli, take_anchor
 
 GOLDEN = Path(__file__).parent / "data" / "golden.db"
 
@@ -159,7 +159,7 @@ def test_verify_against_its_anchor(golden):
     result = run_cli(golden, "verify", "--anchor", ANCHOR_V2)
     assert result.exit_code == 0, result.output
     assert "signing keys match" in result.stdout
-    line = run_cli(golden, "anchor").stdout.strip()
+    line = take_anchor(golden)["anchor"]
     assert line.startswith(f"infoshare-anchor:v2:{HEAD_SEQ}:{HEAD_HASH}:")
     assert line.endswith(f":{KEYS_FINGERPRINT}")
 

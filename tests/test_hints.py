@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.ledger_attacks import ANCHOR_BY, ANCHOR_PASSPHRASES
 
 from infoshare_cli.hints import command, filled_in, program_for
 
@@ -86,10 +87,10 @@ def test_the_installed_script_by_its_path_prints_hints_that_run(tmp_path):
 
 def test_the_anchor_hint_is_the_real_command_to_check_it(cli, staffed_log):
     """Not a placeholder like "<the line>": the command as printed proves the log."""
-    result = cli("anchor", db=staffed_log.path)
+    result = cli("anchor", *ANCHOR_BY, input=ANCHOR_PASSPHRASES, db=staffed_log.path)
     assert result.exit_code == 0, result.output
-    anchor = result.stdout.strip()
-    hint = next(line for line in result.stderr.splitlines() if "--anchor" in line)
-    assert f"verify --anchor {anchor}`" in hint
+    hint = next(line for line in result.stderr.splitlines() if "--anchor infoshare" in line)
+    anchor = hint.split("--anchor ", 1)[1].rstrip("`")
+    assert anchor in result.stdout  # the line the signed anchor carries
     checked = cli("verify", "--anchor", anchor, db=staffed_log.path)
     assert checked.exit_code == 0, checked.output

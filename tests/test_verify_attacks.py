@@ -13,6 +13,8 @@ import shutil
 
 import pytest
 from support.ledger_attacks import (
+    ANCHOR_BY,
+    ANCHOR_PASSPHRASES,
     DECIDED_ENTRIES,
     TRIGGERS,
     Tamper,
@@ -25,6 +27,7 @@ from support.ledger_attacks import (
     set_payload,
     signer_for,
     staff_id,
+    take_anchor,
 )
 from support.people import ALEX, JO, PRIYA, SAM, build_staffed_log
 from support.reading import sealed_as_the_tool
@@ -56,9 +59,8 @@ def first_bad(path, **kwargs):
 
 
 def anchor_of(path):
-    result = run_cli(path, "anchor")
-    assert result.exit_code == 0, result.output
-    return result.stdout.strip()
+    """The one-line anchor (the signed one is tested in test_anchor_signatures.py)."""
+    return take_anchor(path)["anchor"]
 
 
 # --- a healthy log --------------------------------------------------------------------------
@@ -684,14 +686,16 @@ def test_verify_json_names_the_first_bad_entry(log):
 
 
 def test_anchor_statement_round_trip(log):
-    result = run_cli(log, "anchor")
-    line = result.stdout.strip()
+    result = run_cli(log, "anchor", *ANCHOR_BY, input=ANCHOR_PASSPHRASES)
+    assert result.exit_code == 0, result.output
+    line = next(x.strip() for x in result.stderr.splitlines() if x.strip().startswith("infos"))
     prefix, version, count, head_hash, day, keys = line.split(":")
     assert (prefix, version, count) == ("infoshare-anchor", "v2", str(DECIDED_ENTRIES))
     with Ledger.open(log) as ledger:
         assert head_hash == ledger.head().hash
     assert len(day) == 10 and len(keys) == 64
     assert "paper register" in result.stderr
+    assert line in result.stdout  # the signed anchor carries the same line
     # Copied by hand: capitals, spaces, only the first 16 digits of the hash and keys.
     typed = f"  INFOSHARE-ANCHOR:v2:{count}:{head_hash[:16].upper()}:{day}:{keys[:16]} "
     ok = run_cli(log, "verify", "--anchor", typed)
@@ -702,8 +706,9 @@ def test_anchor_statement_round_trip(log):
     old = run_cli(log, "verify", "--anchor", f"infoshare-anchor:v1:{count}:{head_hash}:{day}")
     assert old.exit_code == 0, old.output
     assert "does not record the staff's signing keys" in old.stdout
-    as_json = json.loads(run_cli(log, "anchor", "--json").stdout)
-    assert as_json["anchor"] == line
+    as_json = take_anchor(log)
+    assert as_json["anchor"] == line and as_json["signed"] == result.stdout
+    assert as_json["signed_by"] == [ALEX, PRIYA]
 
 
 def test_anchor_refuses_a_log_that_does_not_verify(log):

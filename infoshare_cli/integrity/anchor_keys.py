@@ -121,11 +121,11 @@ def anchor_knows_keys(
     )
 
 
-def log_key_history(conn: sqlite3.Connection, upto: int) -> list[KeyRecord]:
-    """The key history of a log up to entry ``upto``, from its staff entries.
+def log_rulebook(conn: sqlite3.Connection, upto: int) -> Rulebook:
+    """The staff register of a log up to entry ``upto``, from its staff entries.
 
     For a log whose entries passed ``verify`` (its caller checks them): each staff entry is
-    folded into the register as the tool wrote it; one that does not fold ends the history.
+    folded into the register as the tool wrote it; one that does not fold ends it.
     """
     rules = Rulebook()
     rows = conn.execute(
@@ -140,4 +140,9 @@ def log_key_history(conn: sqlite3.Connection, upto: int) -> list[KeyRecord]:
             rules.apply(seq, payload)
         except (KeyError, TypeError, AttributeError, ValueError):
             break
-    return rules.key_history()
+    return rules
+
+
+def log_key_history(conn: sqlite3.Connection, upto: int) -> list[KeyRecord]:
+    """The key history of a log up to entry ``upto`` (see :func:`log_rulebook`)."""
+    return log_rulebook(conn, upto).key_history()

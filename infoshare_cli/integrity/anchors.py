@@ -5,12 +5,20 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
-from infoshare_cli.integrity.anchor_keys import anchor_knows_keys, log_key_history
+from infoshare_cli.integrity.anchor_keys import anchor_knows_keys, log_rulebook
+from infoshare_cli.integrity.anchor_note import (
+    ORIGIN_PREFIX,
+    Signatory,
+    check_signatures,
+    origin_of,
+    parse_note,
+)
 from infoshare_cli.integrity.export_file import load_export
 from infoshare_cli.integrity.report import (
     _HEX64,
@@ -25,6 +33,8 @@ from infoshare_cli.integrity.report import (
 )
 
 # --- anchors --------------------------------------------------------------------------------
+
+MAX_ANCHOR_FILE = 16_384  # bytes: a saved anchor is well under 1 KB; an export is larger
 
 
 def anchor_for(
@@ -92,8 +102,11 @@ def parse_anchor(text: str) -> Anchor:
 
 
 def read_anchor(text: str) -> Anchor:
-    """An anchor statement, or the head of an earlier export given by its path."""
+    """An anchor: one line, a signed anchor (several lines), or the path of a file holding
+    either, or of an earlier export (its head)."""
     stripped = text.strip() if isinstance(text, str) else ""
+    if "\n" in stripped or stripped.lower().startswith(ORIGIN_PREFIX):
+        return parse_note(stripped)
     if stripped.lower().startswith(ANCHOR_PREFIX) or not stripped:
         return parse_anchor(text)
     path = Path(stripped)
@@ -103,6 +116,9 @@ def read_anchor(text: str) -> Anchor:
         is_file = False
     if not is_file:
         return parse_anchor(text)
+    kept = _anchor_file(path)
+    if kept is not None:
+        return kept
     export = load_export(path)
     head = export.get("head")
     if (
@@ -118,6 +134,28 @@ def read_anchor(text: str) -> Anchor:
         when[:10] if isinstance(when, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", when[:10]) else None
     )
     return Anchor(head["seq"], head["hash"], day, source=f"the export {path.name}")
+
+
+def _anchor_file(path: Path) -> Anchor | None:
+    """The anchor a small text file holds (as saved from `infoshare anchor`), or None if
+    the file is something else (an export, say)."""
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_ANCHOR_FILE + 1)
+    except OSError as exc:
+        raise InfoshareError(f"Could not read {path}: {exc.strerror}.") from None
+    if len(data) > MAX_ANCHOR_FILE:
+        return None
+    try:
+        content = data.decode("utf-8-sig").strip()
+    except UnicodeDecodeError:
+        return None
+    source = f"the anchor in {path.name}"
+    if content.lower().startswith(ORIGIN_PREFIX):
+        return parse_note(content, source)
+    if content.lower().startswith(ANCHOR_PREFIX) and "\n" not in content:
+        return replace(parse_anchor(content), source=source)
+    return None
 
 
 def check_anchor(report_entries: int, hash_at: Callable[[int], str | None], anchor: Anchor):
@@ -187,10 +225,32 @@ def check_log_anchor(conn: sqlite3.Connection, entries: int, anchor: Anchor):
     problem, note = check_anchor(entries, _hash_at(conn), anchor)
     if problem is not None:
         return problem, note
-    verdict = anchor_knows_keys(anchor, log_key_history(conn, anchor.count))
+    rules = log_rulebook(conn, anchor.count)
+    verdict = anchor_knows_keys(anchor, rules.key_history())
     if not verdict.ok:
         return Problem("anchor", verdict.message), ""
-    return None, f"{note} {verdict.message}"
+    if anchor.origin is not None:
+        first = _hash_at(conn)(1)
+        if not isinstance(first, str) or origin_of(first) != anchor.origin:
+            return (
+                Problem(
+                    "anchor",
+                    f"{anchor.described} names another log ({anchor.origin}): it was taken "
+                    "of a different file, or this log was replaced by another one.",
+                ),
+                "",
+            )
+
+    def who(staff_id: str) -> Signatory | None:
+        member = rules.member_at(staff_id, anchor.count + 1)
+        if member is None or not isinstance(member.public_key, str):
+            return None
+        return Signatory(member.name, member.public_key, member.active and member.is_manager)
+
+    signed_problem, signed_note = check_signatures(anchor, who)
+    if signed_problem is not None:
+        return Problem("anchor", signed_problem), ""
+    return None, f"{note} {verdict.message} {signed_note}"
 
 
 def _apply_anchor(conn: sqlite3.Connection, report: Report, anchor: Anchor) -> None:

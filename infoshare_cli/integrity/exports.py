@@ -13,6 +13,7 @@ from infoshare_cli.domain.signing import in_force
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 from infoshare_cli.integrity.anchor_keys import anchor_knows_keys
+from infoshare_cli.integrity.anchor_note import Signatory, check_signatures
 from infoshare_cli.integrity.anchors import check_anchor
 from infoshare_cli.integrity.chain import _load_object
 from infoshare_cli.integrity.export_file import load_export
@@ -190,22 +191,38 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
     if anchor is not None and head is not None:
         _export_anchor(report, anchor, head, seen)
         if not any(p.code == "anchor" for p in problems):
-            _export_anchor_keys(report, anchor, listed, used)
+            _export_anchor_keys(report, anchor, listed, used, key_table)
     return report
 
 
 def _export_anchor_keys(
-    report: ExportReport, anchor: Anchor, listed: list[dict], used: set[tuple[str, str]]
+    report: ExportReport,
+    anchor: Anchor,
+    listed: list[dict],
+    used: set[tuple[str, str]],
+    key_table: _KeyTable,
 ) -> None:
     """The keys the export lists must be ones the anchor knows: trust in them comes from
     the anchor, kept off the computer, not from the export that lists them."""
-    verdict = anchor_knows_keys(anchor, listed, used)
+    verdict = anchor_knows_keys(anchor, listed, used)  # ``listed``: as the export gives them
     if not verdict.ok:
         report.problems.append(Problem("anchor", verdict.message))
         report.keys_checked = True
         return
     report.keys_checked = verdict.checked
-    report.anchor_note = " ".join(part for part in (report.anchor_note, verdict.message) if part)
+
+    def who(staff_id: str) -> Signatory | None:
+        # The export does not say who was a manager: the signatures and keys are checked.
+        found = in_force(key_table.get(staff_id, ()), anchor.count + 1)
+        return Signatory(found[1], found[0], True) if found is not None else None
+
+    problem, signed = check_signatures(anchor, who) if verdict.checked else (None, "")
+    if problem is not None:
+        report.problems.append(Problem("anchor", problem))
+        return
+    report.anchor_note = " ".join(
+        part for part in (report.anchor_note, verdict.message, signed) if part
+    )
 
 
 def _export_anchor(report: ExportReport, anchor: Anchor, head: dict, seen: dict) -> None:

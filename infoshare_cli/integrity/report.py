@@ -117,6 +117,15 @@ class Head:
 
 
 @dataclass(frozen=True)
+class NoteSignature:
+    """One signature line of a signed anchor (integrity/anchor_note.py)."""
+
+    name: str  # the key name: a staff id
+    key_id: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True)
 class Anchor:
     """A statement of the log's head: the first ``count`` entries end with ``hash``."""
 
@@ -127,6 +136,11 @@ class Anchor:
     # The fingerprint of the staff's signing keys up to ``count`` (lowercase hex: all 64
     # digits, or at least MIN_ANCHOR_HASH of them); None for anchors of the older form.
     keys: str | None = None
+    # A signed anchor (a C2SP signed note): the log it names, the text its managers signed,
+    # and their signatures. None and () for an anchor given as one line.
+    origin: str | None = None
+    signed_text: str | None = None
+    signatures: tuple[NoteSignature, ...] = ()
 
     @property
     def text(self) -> str:

@@ -41,6 +41,18 @@ def run_cli(db: Path, *args: str, input: str | None = None, reader=AUTO):
     return CliRunner().invoke(app, argv, input=input, env={"INFOSHARE_DB": str(db)})
 
 
+ANCHOR_BY = ("--by", ALEX, "--cosigner", PRIYA)
+ANCHOR_PASSPHRASES = f"{PASSPHRASES[ALEX]}\n{PASSPHRASES[PRIYA]}\n"
+
+
+def take_anchor(db: Path) -> dict:
+    """`infoshare anchor --json`, taken by Alex and countersigned by Priya: the one-line
+    anchor under "anchor", the signed one under "signed"."""
+    result = run_cli(db, "anchor", *ANCHOR_BY, "--json", input=ANCHOR_PASSPHRASES)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
 def decide(db: Path, tmp: Path, outcome: str, by: str, cosigner: str | None, case="C-1042"):
     answers = tmp / f"answers-{outcome}-{case}.json"
     answers.write_text(json.dumps(answers_file_data(outcome, case_ref=case, by=by)))

@@ -306,10 +306,42 @@ def _print_export(report, json: bool) -> None:
         typer.echo(f"  …and {len(report.problems) - 6} more.")
 
 
-def anchor(db: DbOption = None, json: JsonOption = False) -> None:
-    """Print a short statement of the log as it is now, to keep outside the computer."""
+def anchor(
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Your name: the manager taking the anchor (asked if not given). You type "
+            "your passphrase.",
+            show_default=False,
+            metavar="NAME",
+        ),
+    ] = None,
+    cosigner: Annotated[
+        str | None,
+        typer.Option(
+            "--cosigner",
+            help="The second manager, who countersigns the anchor (asked if not given). "
+            "They type their passphrase.",
+            show_default=False,
+            metavar="NAME",
+        ),
+    ] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Print a statement of the log as it is now, signed by two managers, to keep outside
+    the computer.
+
+    It pins the number of entries, the newest entry's hash and a fingerprint of every
+    staff signing key, and is signed by you and a second manager (each types their
+    passphrase; without a terminal, one passphrase per line on standard input). Nothing is
+    written to the log.
+    """
     import sqlite3
 
+    from infoshare_cli.actions.anchoring import countersigned
+    from infoshare_cli.integrity.anchor_note import origin_of
     from infoshare_cli.integrity.anchors import anchor_for
 
     path = resolve_db(db)
@@ -318,26 +350,36 @@ def anchor(db: DbOption = None, json: JsonOption = False) -> None:
     except (sqlite3.DatabaseError, ValueError, TypeError, UnicodeError):
         head, count = None, 0  # whatever is odd about it, the whole check says what
     if head is None:
-        head, count = _verified_head(path)
-    pinned = anchor_for(head, count, keys=_keys_fingerprint(path, head.seq))
+        head, count = _verified_head(path)  # refused before anyone types a passphrase
+    keys, first_hash = _keys_and_origin(path, head.seq)
+    pinned = anchor_for(head, count, keys=keys)
+    maker, partner = _two_managers(path, by, cosigner)
+    signed = countersigned(pinned, origin_of(first_hash), maker, partner)
+    _check_own_anchor(path, signed.note)
     if json:
         out = {
             "anchor": pinned.text,
+            "signed": signed.note,
             "entries": pinned.count,
             "head_hash": pinned.hash,
             "date": pinned.date,
             "keys": pinned.keys,
+            "signed_by": [maker.member.name, partner.member.name],
         }
-        typer.echo(json_escaped(jsonlib.dumps(out, indent=2)))
+        typer.echo(json_escaped(jsonlib.dumps(out, indent=2, ensure_ascii=False)))
         return
-    typer.echo(pinned.text)  # alone on standard output, so `$(infoshare anchor)` is the line
+    typer.echo(signed.note, nl=False)  # alone on standard output: `> anchor.txt` saves it
     typer.echo(
-        f"\nThis line pins the log as it is today: {pinned.count} entries, the newest with the "
-        "hash above, and a fingerprint of every staff signing key up to it (the last part). "
-        "Write it in your setting's paper register and sign it, print it, or "
-        "email it to the chair, so a copy lives outside this computer. Later, this proves "
-        "the log still holds these entries, unchanged, signed with these keys, and has only "
-        "grown since:\n"
+        f"\nThis anchor pins the log as it is today: {pinned.count} entries, the newest with "
+        "the hash above, and a fingerprint of every staff signing key up to it. It is signed "
+        f"by {displayable(maker.member.name)} and countersigned by "
+        f"{displayable(partner.member.name)}. Keep a copy outside this computer: save it to a "
+        "file (add > anchor.txt to the command) and email it to the chair, or print it. "
+        "For the setting's paper register, write down this line and sign it:\n"
+        f"  {pinned.text}\n"
+        "Later, either proves the log still holds these entries, unchanged, signed with "
+        "these keys, and has only grown since (the signed copy also proves who took it):\n"
+        f"  {command('verify --anchor anchor.txt')}\n"
         f"  {command(f'verify --anchor {pinned.text}')}\n"
         "Take a new anchor every month. (Taking an anchor "
         f"checks the newest entry; {command('verify')} checks every entry.)",
@@ -345,53 +387,118 @@ def anchor(db: DbOption = None, json: JsonOption = False) -> None:
     )
 
 
-def _keys_fingerprint(path, upto: int) -> str:
-    """The fingerprint of the staff keys registered up to entry ``upto`` (its staff
-    entries only: the same time on any size of log)."""
+def _keys_and_origin(path, upto: int) -> tuple[str, str]:
+    """The fingerprint of the staff keys registered up to entry ``upto``, and the first
+    entry's hash (which names the log). Reads the staff entries only: the same time on any
+    size of log."""
     from infoshare_cli.integrity.anchor_keys import keys_fingerprint, log_key_history
     from infoshare_cli.ledger.store import Ledger
 
     with Ledger.open(path, readonly=True) as ledger:
-        return keys_fingerprint(log_key_history(ledger.conn, upto), upto)
+        first = ledger.get(1)
+        if first is None or not isinstance(first.hash, str):
+            raise InfoshareError("The log has no first entry, so it cannot be anchored.")
+        return keys_fingerprint(log_key_history(ledger.conn, upto), upto), first.hash
+
+
+def _two_managers(path, by: str | None, cosigner: str | None):
+    """The manager taking the anchor and a second one, each unlocked with their passphrase."""
+    import sys
+
+    from infoshare_cli.asking.identify import identify_and_unlock
+    from infoshare_cli.asking.lines import LazyAsker, passphrase_reader
+    from infoshare_cli.domain.staff import find_member, require_manager
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.register import load_register
+
+    nothing = "No anchor was taken."
+    with Ledger.open(path, readonly=True) as ledger:
+        register = load_register(ledger)
+    managers = [m for m in register.values() if m.active and m.is_manager]
+    if (
+        by is not None
+        and cosigner is not None
+        and find_member(register, by) is find_member(register, cosigner)
+    ):
+        raise InfoshareError(
+            f"The anchor is countersigned by a second, different manager. {nothing}"
+        )
+    asker = LazyAsker()
+    can_ask = sys.stdin.isatty() and sys.stdout.isatty()
+    read = passphrase_reader(asker if can_ask else None)
+    maker = identify_and_unlock(
+        asker,
+        register,
+        by,
+        read,
+        question="Which manager is taking the anchor?",
+        help="An anchor is signed by two managers: pick your own name first.",
+        can_ask=can_ask,
+        eligible=managers,
+        check=lambda m: require_manager(m, "take an anchor"),
+        nothing_done=nothing,
+        ledger=None,  # an anchor writes nothing to the log (no reseal either)
+    )
+
+    def second(member) -> None:
+        require_manager(member, "countersign an anchor")
+        if member.staff_id == maker.staff_id:
+            raise InfoshareError(
+                f"The anchor is countersigned by a second, different manager. {nothing}"
+            )
+
+    partner = identify_and_unlock(
+        asker,
+        register,
+        cosigner,
+        read,
+        question="Which manager countersigns the anchor?",
+        help="A second manager, who checks the anchor with you.",
+        can_ask=can_ask,
+        eligible=[m for m in managers if m.staff_id != maker.staff_id],
+        check=second,
+        nothing_done=nothing,
+        whose_name="the countersigning manager's name (--cosigner NAME)",
+        option="--cosigner",
+        ledger=None,
+    )
+    return maker, partner
+
+
+def _check_own_anchor(path, note: str) -> None:
+    """The anchor just signed must pass ``verify --anchor``'s own check of it (its hash,
+    keys and both signatures), or it is not printed."""
+    from infoshare_cli.integrity.anchor_note import parse_note
+    from infoshare_cli.integrity.anchors import check_log_anchor
+    from infoshare_cli.ledger.store import Ledger
+
+    anchor = parse_note(note)
+    with Ledger.open(path, readonly=True) as ledger:
+        conn = ledger.conn
+        conn.execute("BEGIN")
+        try:
+            problem, _ = check_log_anchor(conn, ledger.count(), anchor)
+        finally:
+            conn.execute("ROLLBACK")
+    if problem is not None:
+        raise InfoshareError(
+            f"The anchor could not be signed as it should ({problem.message}) No anchor was "
+            "taken: try again."
+        )
 
 
 def _checked_head(path):
-    """The head and the number of entries, if the newest entry passes the checks a reader
-    makes (its hash, its link to the entry before, the signing rules and its signature)
-    and the entries are numbered 1 to its number; else (None, 0).
-
-    An anchor states the log as it is: taking one is not proof the log is intact (that is
-    ``verify``'s job, and ``verify --anchor`` later checks the whole log as well as the
-    anchor), so this does not read every entry, and takes the same time on any size of
-    log. Anything unusual about the head falls back to the whole check.
-    """
-    from infoshare_cli.integrity.report import Head
+    """The head and the number of entries if the newest entry passes a reader's checks
+    (``reading.heads.checked_head``: the same time on any size of log); else (None, 0),
+    and the whole check decides."""
     from infoshare_cli.ledger.store import Ledger
-    from infoshare_cli.reading.trust import KeyRing
+    from infoshare_cli.reading.heads import checked_head
 
     with Ledger.open(path, readonly=True) as ledger:
         conn = ledger.conn
         conn.execute("BEGIN")  # one snapshot: the head, the count and the register agree
         try:
-            head = ledger.head()
-            if head is None or type(head.seq) is not int:
-                return None, 0
-            count = ledger.count()
-            before = ledger.get(head.seq - 1) if head.seq > 1 else None
-            if count != head.seq or (before is not None and before.hash != head.prev_hash):
-                return None, 0
-            decisions = {}
-            if head.kind in ("cosign", "correction"):
-                try:
-                    target = head.payload.get("decision")
-                except (ValueError, TypeError, AttributeError):
-                    return None, 0
-                found = ledger.get(target) if type(target) is int else None
-                if found is not None and found.kind == "decision":
-                    decisions[found.seq] = (found.hash, found.actor)
-            if KeyRing(ledger, head.seq).problem(head, decisions) is not None:
-                return None, 0
-            return Head(head.seq, head.hash, head.recorded_at), count
+            return checked_head(ledger) or (None, 0)
         finally:
             conn.execute("ROLLBACK")
 
