@@ -37,9 +37,20 @@ def printable_record(ledger, qset, decision_id: int, fmt: str, template=None) ->
     record = load_decision(ledger, decision_id)
     qset = taken_under(ledger, qset, record.payload)
     review = get_review(ledger, decision_id)
+    from infoshare_cli.reading.heads import head_anchor
+
     verified = record_signatures(ledger, record)
     setting = setting_name(ledger)
-    return document(qset, review, fmt, setting=setting, verified=verified, template=template)
+    pinned = head_anchor(ledger)  # the paper copy is itself an anchor
+    return document(
+        qset,
+        review,
+        fmt,
+        setting=setting,
+        verified=verified,
+        template=template,
+        anchor=pinned.text if pinned is not None else None,
+    )
 
 
 def show_printable(

@@ -29,8 +29,10 @@ def printable_record(
     setting: str,
     verified: dict[int, bool] | None = None,
     template: Any = None,
+    anchor: str | None = None,
 ) -> str:
-    """One decision as a whole Markdown or HTML document, for the child's file."""
+    """One decision as a whole Markdown or HTML document, for the child's file; ``anchor``
+    is the log's head as it was printed (an anchor line), printed at its foot."""
     from infoshare_cli.outputs.templating import render_page
 
     decision = printable.printed_decision(qset, review, setting=setting, verified=verified)
@@ -39,6 +41,7 @@ def printable_record(
         [decision],
         setting=setting,
         title=f"{setting}: information sharing decision #{review['id']}",
+        anchor=anchor,
     )
     return "".join(pieces)
 

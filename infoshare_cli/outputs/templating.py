@@ -248,8 +248,12 @@ def render_page(
     setting: str,
     title: str,
     summary: list[tuple[str, str]] | None = None,
+    anchor: str | None = None,
 ) -> tuple[Iterator[str], Decisions]:
-    """The page's pieces, and the counted decisions (whose count is final once rendered)."""
+    """The page's pieces, and the counted decisions (whose count is final once rendered).
+
+    ``anchor``: the log's head when the page was made, as an anchor line (a printed record
+    carries it, so the paper copy is itself an anchor)."""
     counted = Decisions(decisions)
     pieces = page.render(
         decisions=counted,
@@ -257,5 +261,6 @@ def render_page(
         title=title,
         summary=summary,
         level=1 if summary is None else 2,
+        anchor=anchor,
     )
     return pieces, counted

@@ -472,7 +472,8 @@ def show(
         str | None,
         typer.Option(
             "--format",
-            help="md or html: a printable record for the child's file, instead of the screen.",
+            help="md or html: a printable record for the child's file, instead of the screen. "
+            "It ends with the log's head as an anchor line, so the paper copy is an anchor too.",
             show_default=False,
             metavar="md|html",
         ),
