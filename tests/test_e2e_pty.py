@@ -336,3 +336,27 @@ def test_long_choices_wrap_at_words_on_a_small_screen(env, tmp_path, staffed_log
     for line in out.splitlines():
         if "suffering, or is at risk" in line:
             assert len(line.rstrip()) <= columns, line
+
+
+def test_anchor_in_a_terminal_two_managers_pick_their_names(env, tmp_path, staffed_log):
+    """At a terminal: the manager taking the anchor and a second one each pick their name
+    and type their passphrase (hidden); the signed anchor it prints checks the log."""
+    env["INFOSHARE_DB"] = str(staffed_log.path)
+    anchor = Terminal(["anchor"], env, tmp_path)
+    anchor.answer("Which manager is taking the anchor", "1" + ENTER)  # Alex
+    anchor.answer("Passphrase for Alex Morgan", ALEX_PASS + ENTER)
+    anchor.answer("Which manager countersigns the anchor", "1" + ENTER)  # Priya: not Alex
+    anchor.answer("Passphrase for Priya Shah", PRIYA_PASS + ENTER)
+    out = anchor.finish()
+    assert anchor.child.exitstatus == 0, out
+    assert ALEX_PASS not in out and PRIYA_PASS not in out
+    assert "signed by Alex Morgan and countersigned by Priya Shah" in " ".join(out.split())
+    start = out.index("infoshare-hash-chain/")
+    note = out[start : out.index("This anchor pins")].strip()
+    saved = tmp_path / "anchor.txt"
+    saved.write_text(note + "\n", encoding="utf-8")
+    from support.ledger_attacks import run_cli
+
+    checked = run_cli(staffed_log.path, "verify", "--anchor", str(saved))
+    assert checked.exit_code == 0, checked.output
+    assert "both signatures hold" in checked.stdout
