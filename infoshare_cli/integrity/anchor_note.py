@@ -180,14 +180,14 @@ def check_signatures(
             valid.append(person.name)
     if len(valid) < COUNTERSIGNATURES:
         found = f"only {valid[0]}'s signature" if valid else "no signature by anyone on the staff"
-        extra = f" ({ignored} signature line{'s' if ignored != 1 else ''} by keys the log " + (
-            "did not have then)" if ignored else ""
-        )
+        if ignored:
+            plural = "s" if ignored != 1 else ""
+            found += f" ({ignored} signature line{plural} by keys the log did not have then)"
         return (
             f"{anchor.described[:1].upper()}{anchor.described[1:]} is not countersigned: it "
-            f"carries {found}{extra if ignored else ''}. An anchor is signed by the manager "
-            "who takes it and a second, different manager; a signature missing or made by "
-            "someone else means it was not taken as infoshare takes anchors.",
+            f"carries {found}. An anchor is signed by the manager who takes it and a second, "
+            "different manager; a signature missing or made by someone else means it was not "
+            "taken as infoshare takes anchors.",
             "",
         )
     return None, f"It is signed by {' and '.join(valid)}, and both signatures hold."
