@@ -217,3 +217,14 @@ def test_anchor_asks_nothing_of_a_log_it_refuses(log):
     assert result.exit_code == 1
     assert "cannot be anchored" in result.stderr
     assert "Passphrase" not in result.stderr
+
+
+def test_a_one_line_anchor_wrapped_by_an_email_still_reads(log, decided, tmp_path):
+    line = decided[1]["anchor"]
+    wrapped = line[:70] + "\n" + line[70:140] + "\r\n" + line[140:]
+    assert verify_with(log, wrapped).exit_code == 0
+    saved = tmp_path / "line.txt"
+    saved.write_text(wrapped + "\n", encoding="utf-8")
+    result = verify_with(log, str(saved))
+    assert result.exit_code == 0, result.output
+    assert "carries no signatures" in result.stdout

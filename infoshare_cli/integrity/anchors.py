@@ -105,10 +105,13 @@ def read_anchor(text: str) -> Anchor:
     """An anchor: one line, a signed anchor (several lines), or the path of a file holding
     either, or of an earlier export (its head)."""
     stripped = text.strip() if isinstance(text, str) else ""
-    if "\n" in stripped or stripped.lower().startswith(ORIGIN_PREFIX):
+    if stripped.lower().startswith(ORIGIN_PREFIX):
         return parse_note(stripped)
+    # One line, perhaps wrapped over two when copied from an email: spaces do not count.
     if stripped.lower().startswith(ANCHOR_PREFIX) or not stripped:
         return parse_anchor(text)
+    if "\n" in stripped:
+        return parse_note(stripped)
     path = Path(stripped)
     try:
         is_file = path.is_file()
@@ -153,7 +156,7 @@ def _anchor_file(path: Path) -> Anchor | None:
     source = f"the anchor in {path.name}"
     if content.lower().startswith(ORIGIN_PREFIX):
         return parse_note(content, source)
-    if content.lower().startswith(ANCHOR_PREFIX) and "\n" not in content:
+    if content.lower().startswith(ANCHOR_PREFIX):
         return replace(parse_anchor(content), source=source)
     return None
 
