@@ -55,6 +55,9 @@ def log(_decided_template, tmp_path):
 def first_bad(path, **kwargs):
     report = verify_path(path, **kwargs)
     assert not report.ok
+    # A large log has its signatures checked by worker processes: the same finding.
+    other = verify_path(path, processes=True, threads=2, **kwargs)
+    assert (other.first_bad, other.problems) == (report.first_bad, report.problems)
     return report.first_bad
 
 
@@ -740,8 +743,9 @@ def test_signatures_check_the_same_with_and_without_threads(log):
         flipped = base64.b64encode(bytes([base64.b64decode(s)[0] ^ 1]) + base64.b64decode(s)[1:])
         conn.execute("UPDATE entries SET signature = ? WHERE seq = 12", (flipped.decode(),))
     for threads in (1, 2, 4):
-        bad = verify_path(log, threads=threads).first_bad
-        assert (bad.seq, bad.code) == (12, "signature")
+        for processes in (False, True):
+            bad = verify_path(log, threads=threads, processes=processes).first_bad
+            assert (bad.seq, bad.code) == (12, "signature")
 
 
 def test_several_anchors_are_each_checked_and_the_newest_measures_what_lies_past(log, tmp_path):
@@ -765,3 +769,49 @@ def test_several_anchors_are_each_checked_and_the_newest_measures_what_lies_past
     result = run_cli(log, "verify", "--anchor", forged, "--anchor", second)
     assert result.exit_code == 1
     assert "no longer has the hash" in result.stdout
+
+
+def _flip_signature(log, seq):
+    with Tamper(log) as conn:
+        s = base64.b64decode(row(conn, seq)["signature"])
+        flipped = base64.b64encode(bytes([s[0] ^ 1]) + s[1:]).decode()
+        conn.execute("UPDATE entries SET signature = ? WHERE seq = ?", (flipped, seq))
+
+
+@pytest.mark.parametrize("boot", ["import sys; sys.exit(0)", "raise SystemExit(3)", "1/0"])
+def test_worker_processes_that_answer_nothing_are_not_trusted(log, monkeypatch, boot):
+    """A worker that never starts, stops, or answers nothing leaves its batches to be
+    checked here: a forged signature is still found, and a good log still passes."""
+    from infoshare_cli.integrity import signature_workers
+
+    assert verify_path(log, processes=True, threads=2).ok
+    monkeypatch.setattr(signature_workers, "_BOOT", boot)
+    assert verify_path(log, processes=True, threads=2).ok
+    _flip_signature(log, 9)
+    bad = verify_path(log, processes=True, threads=2).first_bad
+    assert (bad.seq, bad.code) == (9, "signature")
+
+
+def test_worker_processes_that_cannot_be_started(log, monkeypatch):
+    from infoshare_cli.integrity import signature_workers
+
+    monkeypatch.setattr(signature_workers.sys, "executable", str(log.parent / "no-python"))
+    _flip_signature(log, 7)
+    bad = verify_path(log, processes=True, threads=2).first_bad
+    assert (bad.seq, bad.code) == (7, "signature")
+
+
+def test_co_signatures_of_decisions_no_longer_at_hand_are_looked_up(log, monkeypatch):
+    """The pass keeps only its newest decisions at hand; older ones are read back from the
+    log, with the same result (here with none at hand at all)."""
+    from infoshare_cli.integrity import chain
+
+    monkeypatch.setattr(chain, "_RECENT", 0)
+    assert verify_path(log).ok
+    with Tamper(log) as conn:
+        cosign = conn.execute(
+            "SELECT seq FROM entries WHERE kind = 'cosign' ORDER BY seq LIMIT 1"
+        ).fetchone()[0]
+    _flip_signature(log, cosign)
+    bad = verify_path(log).first_bad
+    assert (bad.seq, bad.code) == (cosign, "signature")

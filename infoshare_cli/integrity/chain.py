@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from infoshare_cli.domain.erasure import CONFIRM, Erased, erased_records
@@ -11,7 +12,6 @@ from infoshare_cli.domain.signing import CONFIRM_RESET, RESET, Broken, Rulebook
 from infoshare_cli.domain.timeline import behind_by, describe_gap
 from infoshare_cli.integrity.report import Head, Problem
 from infoshare_cli.integrity.signatures import (
-    _Keys,
     _signature_problem,
     _Signatures,
     entry_hash_fast,
@@ -45,6 +45,9 @@ def _load_object(text: str) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
+_RECENT = 4096  # decisions DecisionsSoFar keeps at hand
+
+
 class DecisionsSoFar(Mapping[int, tuple[str, str]]):
     """The decisions the pass has already checked, seq -> (hash, actor), read back from the
     log on demand instead of held in memory (a dict of them grew by ~30 MiB per 100,000).
@@ -58,13 +61,24 @@ class DecisionsSoFar(Mapping[int, tuple[str, str]]):
         self._conn = conn
         self._count = 0
         self.upto = 0  # seq of the entry being checked: decisions below it have been passed
+        # The newest few decisions, which most co-signatures follow closely: a lookup
+        # without SQL. Bounded, so memory does not grow with the log.
+        self._recent: dict[int, tuple[str, str]] = {}
+        self._order: deque[int] = deque()
 
     def add(self, seq: int, stored_hash: str, actor: str) -> None:
         self._count += 1
+        self._recent[seq] = (stored_hash, actor)
+        self._order.append(seq)
+        if len(self._order) > _RECENT:
+            del self._recent[self._order.popleft()]
 
     def _row(self, seq: object) -> tuple[str, str] | None:
         if type(seq) is not int or not 0 < seq < self.upto:
             return None
+        found = self._recent.get(seq)
+        if found is not None:
+            return found
         row = self._conn.execute(
             "SELECT hash, actor FROM entries WHERE seq = ? AND kind = 'decision'", (seq,)
         ).fetchone()
@@ -104,7 +118,6 @@ class _Pass:
 
     def __init__(self, signatures: _Signatures, decisions: DecisionsSoFar | None = None):
         self.signatures = signatures
-        self.keys = _Keys()
         self.rules = Rulebook()
         # seq -> (hash, actor)
         self.decisions: DecisionsSoFar | _InMemory = (
@@ -226,8 +239,9 @@ class _Pass:
         )
         if isinstance(found, Broken):
             return Problem(found.code, found.detail, *where)
-        key = self.keys.get(found.public_key)
-        self.signatures.add((seq, kind, recorded_at, found.name, key, signature, digest))
+        self.signatures.add(
+            (seq, kind, recorded_at, found.name, found.public_key, signature, digest)
+        )
 
         if kind == "staff" and parsed is not None:  # parsed above for every staff entry
             try:
@@ -302,16 +316,19 @@ def check_entries(
     *,
     progress: Callable[[int], None] | None = None,
     threads: int | None = None,
+    processes: bool = False,
     erasures: list[Erased] | None = None,
     decisions: DecisionsSoFar | None = None,
 ) -> tuple[int, Head | None, Problem | None]:
     """Check entry rows in seq order; returns (entries checked, head, first bad entry).
 
     ``erasures``, if given, receives every co-signed erasure found on the way.
+    ``processes``: check the signatures in worker processes (for a large log; see
+    :class:`~infoshare_cli.integrity.signatures._Signatures`).
     ``decisions``: where earlier decisions are looked up (:class:`DecisionsSoFar` when the
     rows come from a log in a read transaction); else they are kept in memory.
     """
-    signatures = _Signatures(threads)
+    signatures = _Signatures(threads, processes)
     state = _Pass(signatures, decisions)
     checked = 0
     structural: Problem | None = None

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+from infoshare_cli.errors import InfoshareError
 from infoshare_cli.integrity.anchors import _apply_anchor, check_log_anchor, newest_first
 from infoshare_cli.integrity.chain import DecisionsSoFar, _text_factory, check_entries
 from infoshare_cli.integrity.derived import derived_problems
@@ -13,6 +16,7 @@ from infoshare_cli.integrity.erasures import record_key_problems
 from infoshare_cli.integrity.outcomes import check_outcomes
 from infoshare_cli.integrity.report import Anchor, Head, Report
 from infoshare_cli.integrity.schema import _integrity, _schema_problems, not_yet_applied
+from infoshare_cli.integrity.signatures import PROCESSES_FROM
 from infoshare_cli.ledger.store import Ledger
 
 # --- checking a log -------------------------------------------------------------------------
@@ -24,11 +28,13 @@ def verify_ledger(
     anchor: Anchor | Sequence[Anchor] | None = None,
     progress: Callable[[int, int], None] | None = None,
     threads: int | None = None,
+    processes: bool | None = None,
 ) -> Report:
     """Check everything about an open log, in one read transaction (a consistent snapshot).
 
     Several anchors may be given: each is checked, and the newest (the most entries) is the
-    one the report measures what was written since against."""
+    one the report measures what was written since against. ``processes``: check the
+    signatures in worker processes (None: when the log is large enough to gain by it)."""
     conn = ledger.db.conn
     anchors = newest_first(anchor)
     report = Report(str(ledger.path), anchor=anchors[0] if anchors else None)
@@ -47,20 +53,39 @@ def verify_ledger(
             def tick(done: int) -> None:
                 progress(done, total)
 
-        cursor = conn.execute(
-            "SELECT seq, kind, recorded_at, actor, payload, prev_hash, hash, signature "
-            "FROM entries ORDER BY seq"
-        )
-        try:
-            checked, head, first_bad = check_entries(
-                cursor,
-                progress=tick,
-                threads=threads,
-                erasures=report.erased,
-                decisions=DecisionsSoFar(conn),
+        def entries_pass(factory: Callable[[bytes], object]) -> tuple:
+            conn.text_factory = factory
+            cursor = conn.execute(
+                "SELECT seq, kind, recorded_at, actor, payload, prev_hash, hash, signature "
+                "FROM entries ORDER BY seq"
             )
-        finally:
-            cursor.close()
+            try:
+                return check_entries(
+                    cursor,
+                    progress=tick,
+                    threads=threads,
+                    processes=large,
+                    erasures=report.erased,
+                    decisions=DecisionsSoFar(conn),
+                )
+            finally:
+                cursor.close()
+                conn.text_factory = _text_factory
+
+        large = total >= PROCESSES_FROM if processes is None else processes
+        # SQLite's own check of the file, which runs in SQLite without Python's lock: on
+        # a large log, beside the pass on a connection of its own, so it uses the core the
+        # pass leaves free at its end.
+        integrity = _IntegrityBeside(ledger.path) if large else None
+        try:
+            # Text as SQLite gives it, without a call per value. Only a damaged or doctored
+            # file holds text that is not UTF-8: the pass then runs again, reading such
+            # text as a finding (and nothing of the first try is kept).
+            checked, head, first_bad = entries_pass(str)
+        except sqlite3.OperationalError as exc:
+            if "decode" not in str(exc):
+                raise
+            checked, head, first_bad = entries_pass(_text_factory)
         report.first_bad = first_bad
         report.head = head
         report.entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
@@ -77,7 +102,8 @@ def verify_ledger(
         report.schema = _schema_problems(conn)
         report.not_yet_applied = not_yet_applied(conn)
         report.keys = record_key_problems(conn, report.erased)
-        report.integrity = _integrity(conn)
+        found = integrity.result() if integrity is not None else None
+        report.integrity = found if found is not None else _integrity(conn)
         report.derived = derived_problems(conn)
         if anchors:
             _apply_anchor(conn, report, anchors[0])
@@ -89,6 +115,29 @@ def verify_ledger(
             conn.execute("ROLLBACK")
         conn.text_factory = old_factory
     return report
+
+
+class _IntegrityBeside(threading.Thread):
+    """``PRAGMA integrity_check`` on its own read-only connection and thread. Any trouble
+    (the file cannot be opened again, say) gives no result, and the check is then run on
+    the log's own connection as usual."""
+
+    def __init__(self, path: Path):
+        super().__init__(daemon=True)
+        self._path = path
+        self._rows: list[str] | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            with Ledger.open(self._path, readonly=True) as side:
+                self._rows = _integrity(side.conn)
+        except (sqlite3.Error, InfoshareError, OSError):
+            self._rows = None
+
+    def result(self) -> list[str] | None:
+        self.join()
+        return self._rows
 
 
 def _stored_head(conn: sqlite3.Connection) -> Head | None:
@@ -106,11 +155,14 @@ def verify_path(
     anchor: Anchor | Sequence[Anchor] | None = None,
     progress: Callable[[int, int], None] | None = None,
     threads: int | None = None,
+    processes: bool | None = None,
 ) -> Report:
     """Open a log read-only and check it. A file SQLite cannot read is a finding too."""
     with Ledger.open(path, readonly=True) as ledger:
         try:
-            return verify_ledger(ledger, anchor=anchor, progress=progress, threads=threads)
+            return verify_ledger(
+                ledger, anchor=anchor, progress=progress, threads=threads, processes=processes
+            )
         except sqlite3.DatabaseError as exc:
             anchors = newest_first(anchor)
             report = Report(str(path), anchor=anchors[0] if anchors else None)
