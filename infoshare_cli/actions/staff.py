@@ -22,6 +22,7 @@ from infoshare_cli.domain.staff import (
     require_active,
     require_manager,
 )
+from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError, WrongPassphrase
 from infoshare_cli.hints import command
 from infoshare_cli.ledger import crypto, keystore
@@ -65,8 +66,10 @@ def unlock_with_attempts(
         prompt = f"Passphrase for {member.name}"
         if attempt > 1:  # said in the prompt itself, so every way of asking shows it
             left = attempts - attempt + 1
-            tries = "1 try left" if left == 1 else f"{left} tries left"
-            prompt = f"Wrong passphrase ({tries}). {prompt} (try {attempt} of {attempts})"
+            prompt = (
+                f"Wrong passphrase ({counted(left, 'try')} left). "
+                f"{prompt} (try {attempt} of {attempts})"
+            )
         passphrase = ask_passphrase(prompt)
         try:
             signer = unlock(member, passphrase)

@@ -7,7 +7,6 @@ the input closes. Help text is printed above each question so it is always visib
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
@@ -24,6 +23,7 @@ from infoshare_cli.asking.lines import (  # noqa: F401  (passphrase_reader: wher
 )
 from infoshare_cli.asking.wizard import BACK
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.outputs.messages import say
 
 BACK_LABEL = "← Back to the previous question"
 UNCHOSEN = "__unchosen__"
@@ -254,10 +254,10 @@ def ask_new_passphrase(
                 also_check(first)
         except InfoshareError as exc:
             problem = exc.message
-            print(problem, file=sys.stderr)
+            say(problem, err=True)
             continue
         if ask("Type it again") == first:
             return first
         problem = "The two passphrases were not the same."
-        print(problem, file=sys.stderr)
+        say(problem, err=True)
     raise InfoshareError(f"{problem} Nothing was written; please start again.")

@@ -19,6 +19,7 @@ from infoshare_cli.integrity.report import when_text
 from infoshare_cli.ledger.keystore import has_keys
 from infoshare_cli.ledger.sealing import reading
 from infoshare_cli.ledger.signer import Signer
+from infoshare_cli.outputs.messages import say
 from infoshare_cli.reading.erasures import erased_entries
 from infoshare_cli.reading.register import load_register
 
@@ -36,18 +37,18 @@ def legacy_notice(ledger) -> None:
     """A log from before encryption: say so, and what to do. A log migrated from one: say
     where the old decisions are read."""
     if not has_keys(ledger.conn):
-        print(
+        say(
             "Note: this log was made by an earlier version of infoshare. Its records are not "
             f"encrypted. A manager can make an encrypted copy with {command('migrate --by NAME')} "
             "(this file is left as it is; SECURITY.md: 'Logs made before encryption').",
-            file=sys.stderr,
+            err=True,
         )
     elif ledger.conn.execute("SELECT 1 FROM entries WHERE kind = 'migration' LIMIT 1").fetchone():
-        print(
+        say(
             "Note: this log was migrated from an unencrypted one. The older log's decisions "
             "are kept in it, sealed, but are not listed here: read them in the old log (or "
             "its backup).",
-            file=sys.stderr,
+            err=True,
         )
 
 
@@ -121,17 +122,17 @@ def report_unopened(problems: dict[int, str], ledger=None) -> None:
             continue
         told.add(erasure.decision)
         when = when_text(erasure.erased_at) or erasure.erased_at
-        print(
+        say(
             f"Decision #{erasure.decision} was erased on purpose {when} by "
             f"{displayable(erasure.by)}, co-signed by {displayable(erasure.confirmed_by)} "
             f"({displayable(erasure.why)}): its content is gone for good and is not shown.",
-            file=sys.stderr,
+            err=True,
         )
     for seq, why in sorted(problems.items()):
         if seq in erased:
             continue
-        print(
+        say(
             f"Warning: the content of entry #{seq} could not be opened ({why}); it is not "
             "shown. Run `infoshare verify`.",
-            file=sys.stderr,
+            err=True,
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 from infoshare_cli.checklist.marked_yaml import _load_fast, load_marked_yaml
 from infoshare_cli.checklist.validation import _Checker
 from infoshare_cli.domain.questions import MAX_FILE_BYTES, QuestionSet, QuestionSetError
+from infoshare_cli.domain.words import counted
 
 # --- loading ---------------------------------------------------------------------------
 
@@ -114,7 +115,7 @@ def parse_question_set(
     if checker.problems:
         count = len(checker.problems)
         raise QuestionSetError(
-            f"{source} has {count} problem{'s' if count > 1 else ''}:", problems=checker.problems
+            f"{source} has {counted(count, 'problem')}:", problems=checker.problems
         )
     assert qset is not None
     return replace(qset, text=text)

@@ -16,6 +16,7 @@ from typer.core import TyperCommand, TyperGroup
 from infoshare_cli.cli.startup_shortcuts import use_light_params
 from infoshare_cli.errors import Cancelled, InfoshareError
 from infoshare_cli.hints import command
+from infoshare_cli.outputs.messages import say, say_error
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -30,8 +31,7 @@ def debug_enabled() -> bool:
 
 def print_error(message: str) -> None:
     """Errors go to standard error, in plain words, never with a traceback."""
-    typer.secho("Error: ", fg="red", bold=True, err=True, nl=False)
-    typer.echo(message, err=True)
+    say_error(message)
 
 
 def explain_unexpected(exc: BaseException) -> str:
@@ -55,7 +55,7 @@ class GuardedCommand(TyperCommand):
         except Cancelled as exc:  # stopping on purpose is not an error
             if debug_enabled():
                 raise
-            typer.echo(str(exc), err=True)
+            say(str(exc), err=True)
             raise typer.Exit(exc.exit_code) from None
         except InfoshareError as exc:
             if debug_enabled():
@@ -65,8 +65,8 @@ class GuardedCommand(TyperCommand):
         except (KeyboardInterrupt, EOFError):
             if debug_enabled():
                 raise
-            typer.echo("", err=True)
-            typer.echo(CANCELLED, err=True)
+            say("", err=True)
+            say(CANCELLED, err=True)
             raise typer.Exit(130) from None
         except Exception as exc:
             # sqlite3 is only imported by commands that open the log (not for --help), and

@@ -3,9 +3,8 @@
 import sys
 from pathlib import Path
 
-import typer
-
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.outputs.messages import say
 
 
 def taken_under(ledger, qset, payload: dict):
@@ -76,4 +75,4 @@ def show_printable(
     from infoshare_cli.actions.exporting import write_private_file
 
     write_private_file(out, text, force)
-    typer.echo(f"Wrote decision #{decision_id} to {out} (readable only by you).", err=True)
+    say(f"Wrote decision #{decision_id} to {out} (readable only by you).", err=True)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError
 
 KEEP, YEARS, PER_CASE = "keep", "years", "per-case"
@@ -43,8 +44,7 @@ class RetentionRule:
 
     def describe(self) -> str:
         if self.rule == YEARS:
-            unit = "year" if self.years == 1 else "years"
-            return f"records are erased {self.years} {unit} after the decision was taken"
+            return f"records are erased {counted(self.years, 'year')} after the decision was taken"
         if self.rule == PER_CASE:
             return "records are erased after the date recorded for their case"
         return "records are kept (no retention period has been recorded)"

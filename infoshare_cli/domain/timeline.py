@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from infoshare_cli.domain.words import counted
+
 CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
@@ -46,6 +48,5 @@ def describe_gap(gap: timedelta) -> str:
     seconds = int(gap.total_seconds())
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{seconds} seconds"
+            return counted(seconds // size, unit)
+    return counted(seconds, "second")

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
+from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 from infoshare_cli.integrity.anchor_keys import anchor_knows_keys, log_rulebook
@@ -167,7 +168,8 @@ def check_anchor(report_entries: int, hash_at: Callable[[int], str | None], anch
         return (
             Problem(
                 "anchor",
-                f"the log has only {report_entries} entries, but {anchor.described} recorded "
+                f"the log has only {counted(report_entries, 'entry')}, but {anchor.described} "
+                "recorded "
                 f"{anchor.count}: entries have been removed from the end of the log, or an "
                 "older copy of it has been put back.",
             ),
@@ -187,7 +189,7 @@ def check_anchor(report_entries: int, hash_at: Callable[[int], str | None], anch
     grown = report_entries - anchor.count
     return None, (
         f"The log still contains {anchor.described} (entry #{anchor.count}, unchanged)"
-        + (f" and {grown} entries written since." if grown else ", and nothing since.")
+        + (f" and {counted(grown, 'entry')} written since." if grown else ", and nothing since.")
     )
 
 
@@ -264,9 +266,9 @@ def _apply_anchor(conn: sqlite3.Connection, report: Report, anchor: Anchor) -> N
     grown = report.entries - anchor.count
     if report.anchor_problem is None and grown > 0:
         days = _days_since(conn, anchor.count)
-        span = f" over {days} day{'s' if days != 1 else ''}" if days is not None else ""
+        span = f" over {counted(days, 'day')}" if days is not None else ""
+        lie, be = ("lies", "is") if grown == 1 else ("lie", "are")
         report.anchor_note += (
-            f" {grown} entr{'ies' if grown != 1 else 'y'}{span} lie past this anchor and are "
-            "not covered by it: take a new one (`infoshare anchor`) and keep it off this "
-            "computer."
+            f" {counted(grown, 'entry')}{span} {lie} past this anchor and {be} not covered by "
+            "it: take a new one (`infoshare anchor`) and keep it off this computer."
         )

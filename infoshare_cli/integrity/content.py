@@ -17,6 +17,7 @@ from typing import Any
 from infoshare_cli.domain.decisions import outcome_problem
 from infoshare_cli.domain.privacy import PERSONAL_FIELDS, RECORD, SEALED
 from infoshare_cli.domain.questions import QuestionSet
+from infoshare_cli.domain.words import counted
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.sealing import Opener
 
@@ -144,9 +145,9 @@ class _Originals:
             report.problems.append(
                 (
                     where,
-                    f"the old log it links to had {expected[0]} entries ending at "
-                    f"#{expected[1]}, but {found[0]} entries ending at #{found[1]} were carried "
-                    "over: entries of the old log are missing or extra.",
+                    f"the old log it links to had {counted(expected[0], 'entry')} ending at "
+                    f"#{expected[1]}, but {counted(found[0], 'entry')} ending at #{found[1]} "
+                    "were carried over: entries of the old log are missing or extra.",
                 )
             )
             return

@@ -10,6 +10,7 @@ from typing import Any
 
 from infoshare_cli.domain.privacy import SEALED
 from infoshare_cli.domain.signing import in_force
+from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 from infoshare_cli.integrity.anchor_keys import anchor_knows_keys
@@ -162,7 +163,7 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
         problems.append(
             Problem(
                 "count",
-                f"the export says it holds {count} decisions but has {len(decisions)}: "
+                f"the export says it holds {counted(count, 'decision')} but has {len(decisions)}: "
                 "decisions were removed from it or added to it.",
             )
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from infoshare_cli.domain.text import displayable
+from infoshare_cli.domain.words import counted
 from infoshare_cli.integrity.expected_schema import (
     ADDED_BY,
     EXPECTED_MIGRATIONS,
@@ -185,7 +186,8 @@ def _migration_problems(conn: sqlite3.Connection) -> list[Problem]:
         found.append(
             Problem(
                 "schema",
-                f"the migrations table holds {len(others)} row(s) infoshare did not write.",
+                f"the migrations table holds {counted(len(others), 'row')} infoshare did not "
+                "write.",
             )
         )
     return found

@@ -18,6 +18,7 @@ from rich.text import Text
 from infoshare_cli.domain.questions import OUTCOMES, QuestionSet
 from infoshare_cli.domain.status import AGREED, AWAITING, CORRECTED, ERASED, NOT_AGREED, SUPERSEDED
 from infoshare_cli.domain.text import displayable
+from infoshare_cli.domain.words import counted
 from infoshare_cli.hints import command
 from infoshare_cli.outputs.screens import OUTCOME_STYLES
 from infoshare_cli.reading.records import age_text, local_time
@@ -85,7 +86,7 @@ def trust_notice(failing: list[int], broken_staff: int | None = None) -> Text | 
         ids = ", ".join(f"#{n}" for n in failing[:10]) + (" ..." if len(failing) > 10 else "")
         many = len(failing) != 1
         text.append(
-            f"{len(failing)} decision{'s' if many else ''} shown here FAIL{'' if many else 'S'} "
+            f"{counted(len(failing), 'decision')} shown here FAIL{'' if many else 'S'} "
             f"the checks `infoshare verify` makes: {ids}. "
         )
         text.append(
@@ -217,8 +218,7 @@ def case_chronology(qset: QuestionSet, case_ref: str, reviews: list[dict[str, An
             line.append(f"\nWas: {c.get('wrong')}\nNow: {c.get('right')}\nWhy: {c.get('why')}")
             events.append((c["recorded_at"], c["id"], line))
     table = Table(
-        title=f"Case {displayable(case_ref)}: {len(reviews)} "
-        f"decision{'s' if len(reviews) != 1 else ''}, oldest first",
+        title=f"Case {displayable(case_ref)}: {counted(len(reviews), 'decision')}, oldest first",
         title_justify="left",
         show_lines=True,
     )
@@ -263,7 +263,7 @@ def _stats_lines(qset: QuestionSet, stats: dict[str, Any]) -> Any:
     for m in rows:
         line = Text.assemble(
             (m["month"], "bold"),
-            f": {m['total']} decision{'' if m['total'] == 1 else 's'}",
+            f": {counted(m['total'], 'decision')}",
         )
         by_outcome = counts(m["by_outcome"], OUTCOMES, lambda o: outcome_label(qset, o).plain)
         if by_outcome:

@@ -18,6 +18,7 @@ from infoshare_cli.cli.options import (
 from infoshare_cli.domain.text import json_escaped
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
+from infoshare_cli.outputs.messages import say
 
 NO_TERMINAL = (
     "This step asks questions on screen, but no terminal is attached. Run it in a terminal "
@@ -67,12 +68,12 @@ def init(
     read = passphrase_reader(asker)
     ledger, signer = setup_log(path, setting, manager, read, ask_new_passphrase)
     with ledger:
-        typer.echo(f"Set up a new log for {setting.strip()} at {path}")
-        typer.echo(f"{signer.member.name} is registered as a manager.")
+        say(f"Set up a new log for {setting.strip()} at {path}")
+        say(f"{signer.member.name} is registered as a manager.")
         if interactive:
             offer_second_manager(asker, ledger, signer, read, ask_new_passphrase)
         else:
-            typer.echo(
+            say(
                 "Next: add a second manager to co-sign decisions, e.g. "
                 + command(f'staff add --name NAME --role manager --by "{signer.member.name}"')
                 + "."
@@ -277,7 +278,7 @@ def pending(
         typer.echo(json_escaped(jsonlib.dumps(rows, indent=2, ensure_ascii=False)))
         return
     if not records:
-        typer.echo("Nothing is awaiting co-signature.")
+        say("Nothing is awaiting co-signature.")
         return
     from rich.table import Table
 
@@ -307,8 +308,8 @@ def pending(
         )
     con.print(table)
     if overdue:
-        typer.echo(f"{overdue} waiting more than 2 days (in red): please co-sign them soon.")
-    typer.echo(f"Co-sign one with {command('cosign ID')}.")
+        say(f"{overdue} waiting more than 2 days (in red): please co-sign them soon.")
+    say(f"Co-sign one with {command('cosign ID')}.")
 
 
 def cosign(
@@ -387,11 +388,9 @@ def cosign(
         verdict, comment = given
         entry = cosign_existing(ledger, record, signer, verdict, comment)
     word = "agreed" if verdict == "agree" else "did not agree"
-    typer.echo(f"Decision #{record.id}: {signer.member.name} {word}. Saved as entry #{entry.seq}.")
+    say(f"Decision #{record.id}: {signer.member.name} {word}. Saved as entry #{entry.seq}.")
     if verdict != "agree":
-        typer.echo(
-            f"Next: take the decision again with {command(f'decide --revisits {record.id}')}."
-        )
+        say(f"Next: take the decision again with {command(f'decide --revisits {record.id}')}.")
 
 
 def _say_which_decision(record, register) -> None:
@@ -404,7 +403,7 @@ def _say_which_decision(record, register) -> None:
     # encryption still shows it): then the whole record is shown before they decide.
     case_ref = record.payload.get("case_ref")
     case = f", case {displayable(case_ref)}" if isinstance(case_ref, str) else ""
-    typer.echo(
+    say(
         f"Co-signing decision #{record.id}{case}, taken by "
         f"{decider.name if decider else 'someone not on the register'} on "
         f"{local_time(record.entry.recorded_at)}.",
@@ -453,7 +452,7 @@ def _show_if_erased(ledger, wanted: int, json: bool, format: str | None) -> None
         typer.echo(jsonlib.dumps(body, indent=2, ensure_ascii=False))
         raise typer.Exit()
     when = when_text(erasure.erased_at) or erasure.erased_at
-    typer.echo(
+    say(
         f"Decision #{wanted} was erased on purpose {when} by {displayable(erasure.by)}, "
         f"co-signed by {displayable(erasure.confirmed_by)} (entry #{erasure.erase_seq}): "
         f"{REASONS.get(erasure.reason, erasure.reason)}. Why: {displayable(erasure.why)}\n"

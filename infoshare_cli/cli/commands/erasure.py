@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 
 from infoshare_cli.cli.options import DbOption, resolve_db
+from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.outputs.messages import say
 
 ByOption = Annotated[
     str | None,
@@ -115,7 +117,7 @@ def erase(
             forbidden=cases,
             corrected_case_ref=case_ref,
         )
-    typer.echo(
+    say(
         f"Erased {which}, with co-signatures and corrections (entries #{done.erase.seq} and "
         f"#{done.confirm.seq}: by {eraser.member.name}, co-signed by {partner.member.name}). "
         "Nobody can read that content again; the log still verifies and shows who erased it, "
@@ -123,13 +125,13 @@ def erase(
     )
     later = sorted({n for r in records for n in r.revisited_by} - set(targets))
     if later:
-        typer.echo(
+        say(
             f"{_ids(later).capitalize()} took a decision you erased again, and may hold the "
             "same details: check, and erase it too if so.",
             err=True,
         )
     if done.copy is not None:
-        typer.echo(
+        say(
             f"The corrected copy is decision #{done.copy.seq}, awaiting co-signature: "
             f"`infoshare cosign {done.copy.seq}`."
         )
@@ -229,12 +231,12 @@ def _after_erasing(cleared: bool) -> None:
     from infoshare_cli.actions.erasing import BACKUP_WARNING
 
     if not cleared:
-        typer.echo(
+        say(
             "Another window had the log open, so the old copy of the erased keys stays in the "
             "file until that window closes; close every infoshare window now.",
             err=True,
         )
-    typer.secho(BACKUP_WARNING, err=True, fg="yellow")
+    say(BACKUP_WARNING, err=True, fg="yellow")
 
 
 def retention(
@@ -325,14 +327,14 @@ def retention(
             manager = _Managers(asker, ledger).eraser(by)
             if rule is not None:
                 entry = record_rule(ledger, manager, rule)
-                typer.echo(f"Recorded as entry #{entry.seq}: from now on, {rule.describe()}.")
+                say(f"Recorded as entry #{entry.seq}: from now on, {rule.describe()}.")
             else:
                 assert case is not None and day is not None
                 entry = record_case_date(ledger, manager, case, day)
                 count = len(entry.payload["retain_until"]["decisions"])
-                typer.echo(
-                    f"Recorded as entry #{entry.seq}: the {count} decision"
-                    f"{'' if count == 1 else 's'} of that case are kept until {day.isoformat()}. "
+                say(
+                    f"Recorded as entry #{entry.seq}: the {counted(count, 'decision')} of that "
+                    f"case {'is' if count == 1 else 'are'} kept until {day.isoformat()}. "
                     "A decision taken for the case later has no date until you record one "
                     "again."
                 )
@@ -350,33 +352,30 @@ def _show_due(ledger, today) -> None:
 
     state = retention_state(ledger, today)
     if state.rule_by is None:
-        typer.echo(
+        say(
             "No retention rule has been recorded, so every record is kept. A manager can "
             "record one, for example: infoshare retention --years 25 --by NAME"
         )
         return
     when = when_text(state.rule_at) or state.rule_at
-    typer.echo(f"Retention rule: {state.rule.describe()} (recorded by {state.rule_by}, {when}).")
+    say(f"Retention rule: {state.rule.describe()} (recorded by {state.rule_by}, {when}).")
     if state.rule.rule == KEEP:
         return
     if state.rule.rule == PER_CASE and not state.dates:
-        typer.echo(
-            "No case has a date yet: record one with infoshare retention --case REF --until DATE."
-        )
+        say("No case has a date yet: record one with infoshare retention --case REF --until DATE.")
     if not state.due:
-        typer.echo("No records are due for erasure today.")
+        say("No records are due for erasure today.")
     else:
-        plural = "" if len(state.due) == 1 else "s"
-        typer.echo(f"{len(state.due)} decision{plural} due for erasure:")
+        say(f"{counted(len(state.due), 'decision')} due for erasure:")
         for due in state.due:
-            typer.echo(f"  #{due.decision}  kept until {due.due_on.isoformat()}")
-        typer.echo(
+            say(f"  #{due.decision}  kept until {due.due_on.isoformat()}")
+        say(
             "To erase them, two managers run: infoshare retention --erase "
             "(with --by NAME --cosigner NAME in a script)."
         )
     if state.not_erasable:
         ids = ", ".join(f"#{d}" for d in state.not_erasable)
-        typer.echo(
+        say(
             f"Also past the rule but written before records had their own keys, so they "
             f"cannot be erased on their own: {ids}."
         )
@@ -397,15 +396,14 @@ def _erase_due(ledger, by, cosigner, why, today) -> None:
     partner = managers.cosigner(cosigner, eraser)
     ids = ", ".join(f"#{d.decision}" for d in state.due)
     if sys.stdin.isatty() and not asker.confirm(
-        f"Erase {len(state.due)} decisions for good ({ids})? Nobody will be able to read "
-        "them again.",
+        f"Erase {counted(len(state.due), 'decision')} for good ({ids})? Nobody will be able "
+        f"to read {'it' if len(state.due) == 1 else 'them'} again.",
         default=False,
     ):
         raise InfoshareError("Nothing was erased.")
     done = erase_due(ledger, eraser, partner, today, why or "")
-    plural = "" if len(done.decisions) == 1 else "s"
-    typer.echo(
-        f"Erased {len(done.decisions)} decision{plural} past the retention period ({ids}), "
+    say(
+        f"Erased {counted(len(done.decisions), 'decision')} past the retention period ({ids}), "
         f"with their co-signatures and corrections: entries #{done.erase.seq} and "
         f"#{done.confirm.seq}, by {eraser.member.name}, co-signed by {partner.member.name}. "
         "The log still verifies and shows who erased them, when and why."

@@ -18,7 +18,9 @@ from infoshare_cli.cli.options import (
     UntilOption,
     resolve_db,
 )
+from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.outputs.messages import say
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -217,13 +219,12 @@ def export(
                 human=not ids,
                 verified_head=verified_head,
             )
-    plural = "" if result.count == 1 else "s"
     where = result.path.absolute()
-    typer.echo(f"Exported {result.count} decision{plural} to {where}")
-    typer.echo(f"SHA-256: {result.sha256}")
-    typer.echo(f"Recorded in the log as entry #{result.entry.seq} (by {signer.member.name}).")
+    say(f"Exported {counted(result.count, 'decision')} to {where}")
+    say(f"SHA-256: {result.sha256}")
+    say(f"Recorded in the log as entry #{result.entry.seq} (by {signer.member.name}).")
     if seal is None:
-        typer.secho(
+        say(
             f"This file holds personal data about children in the clear: anyone who can open "
             f"{where} can read it. To take records off this computer, export again with "
             "--encrypt and delete this file; otherwise delete it when it is no longer needed.",
@@ -231,18 +232,18 @@ def export(
             fg="yellow",
         )
     else:
-        typer.echo(_opening_hint(result.path, seal))
+        say(_opening_hint(result.path, seal))
     if result.erased_left_out:
         n = result.erased_left_out
-        typer.echo(
+        say(
             f"{n} erased decision{'' if n == 1 else 's'} matched and {'was' if n == 1 else 'were'} "
             "left out: their content is gone for good (`infoshare verify` lists erasures).",
             err=True,
         )
     if result.count == 0:
-        typer.echo("No decisions matched, so the file has no records.", err=True)
+        say("No decisions matched, so the file has no records.", err=True)
     if unverified is not None:
-        typer.echo(
+        say(
             "Warning: the log fails `infoshare verify`, and the export says so on its first "
             "lines. Do not treat it as a trustworthy record.",
             err=True,

@@ -9,8 +9,10 @@ import typer
 from infoshare_cli.cli.app import checking_progress
 from infoshare_cli.cli.options import DbOption, JsonOption, QuestionsOption, resolve_db
 from infoshare_cli.domain.text import displayable, json_escaped
+from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
+from infoshare_cli.outputs.messages import say
 
 WHAT_TO_DO = (
     "What to do: do not write to the log until this is understood. Keep the file exactly as "
@@ -138,84 +140,87 @@ def _check_content(path, reader: str, questions, report):
 
 def _print_content(content) -> None:
     if content.ok:
-        typer.secho("✓ The encrypted content opens and holds.", fg="green", bold=True)
-        typer.echo(
-            f"  {content.opened} sealed entries opened; {content.recomputed} outcomes worked "
+        say("✓ The encrypted content opens and holds.", fg="green", bold=True)
+        say(
+            f"  {counted(content.opened, 'sealed entry')} opened; "
+            f"{counted(content.recomputed, 'outcome')} worked "
             "out again from their answers, all as recorded."
             + (
-                f" {content.erased} entries of erased records have no key, as erased."
+                f" {counted(content.erased, 'entry', 'entries')} of erased records have no key, "
+                "as erased."
                 if content.erased
                 else ""
             )
             + (
-                f" {content.other_set} decisions were taken under another question set and "
-                "were not worked out again (give it with --questions)."
+                f" {counted(content.other_set, 'decision')} "
+                f"{'was' if content.other_set == 1 else 'were'} taken under another question "
+                "set and not worked out again (give it with --questions)."
                 if content.other_set
                 else ""
             )
             + (
-                f" The {content.imported} entries carried over from the older, unencrypted "
-                "log were checked again as that log's own chain (every hash, link and "
-                "signature), and match the newest entry the migration recorded."
+                f" Carried over from the older, unencrypted log: "
+                f"{counted(content.imported, 'entry')}, checked again as that log's own chain "
+                "(every hash, link and signature), matching the newest entry the migration "
+                "recorded."
                 if content.imported
                 else ""
             )
         )
         return
-    typer.secho("✗ The encrypted content does NOT hold.", fg="red", bold=True)
+    say("✗ The encrypted content does NOT hold.", fg="red", bold=True)
     for seq, text in content.problems:
-        typer.echo(f"  Entry #{seq}: {displayable(text)}")
+        say(f"  Entry #{seq}: {displayable(text)}")
 
 
 def _print_report(report) -> None:
     from infoshare_cli.integrity.report import when_text
 
     if report.ok:
-        typer.secho("✓ The log is intact.", fg="green", bold=True)
+        say("✓ The log is intact.", fg="green", bold=True)
         if report.head is None:
-            typer.echo("  It has no entries yet.")
+            say("  It has no entries yet.")
         else:
-            typer.echo(
-                f"  All {report.entries} entries checked, from #1 to #{report.head.seq}: every "
-                "hash, every link in the chain and every signature holds, staff changes and "
+            say(
+                f"  All {counted(report.entries, 'entry')} checked, from #1 to "
+                f"#{report.head.seq}: every hash, every link in the chain and every signature "
+                "holds, staff changes and "
                 "co-signatures follow the rules, the safeguards against changes are in "
                 "place, and SQLite's own integrity check found nothing wrong."
             )
             _print_recomputed(report)
             when = when_text(report.head.recorded_at) or displayable(report.head.recorded_at)
-            typer.echo(
-                f"  Newest entry: #{report.head.seq}, {when}, hash {_short(report.head.hash)}"
-            )
+            say(f"  Newest entry: #{report.head.seq}, {when}, hash {_short(report.head.hash)}")
         _print_erased(report.erased)
         if report.not_yet_applied:
-            typer.echo(
+            say(
                 "  This log was written by an older version of infoshare. It is brought up to "
                 f"date the next time another command opens it (for example {command('log')})."
             )
         if report.anchor is not None:
-            typer.echo(f"  {report.anchor_note}")
+            say(f"  {report.anchor_note}")
             for _, _, note in report.older_anchors:
-                typer.echo(f"  {note}")
+                say(f"  {note}")
         else:
-            typer.secho(
+            say(
                 "  To prove no newest entries were removed, check against your latest anchor: "
                 'infoshare verify --anchor "infoshare-anchor:…"',
                 dim=True,
             )
         return
-    typer.secho("✗ The log does NOT verify.", fg="red", bold=True, err=False)
+    say("✗ The log does NOT verify.", fg="red", bold=True, err=False)
     problems = report.problems
     if report.first_bad is not None:
-        typer.echo(f"  First bad entry: {report.first_bad.message}")
+        say(f"  First bad entry: {report.first_bad.message}")
         problems = problems[1:]
     for problem in problems:
-        typer.echo(f"  {problem.message}")
+        say(f"  {problem.message}")
     _print_erased(report.erased)
     if report.first_bad is not None and report.entries:
         good = (report.first_bad.seq or 1) - 1
         if good > 0:
-            typer.echo(f"  Entries #1 to #{good} check out.")
-    typer.echo(DERIVED_TO_DO if report.only_derived else WHAT_TO_DO)
+            say(f"  Entries #1 to #{good} check out.")
+    say(DERIVED_TO_DO if report.only_derived else WHAT_TO_DO)
 
 
 SHOWN_ERASED = 20  # erasures listed on screen; --json lists every one
@@ -229,26 +234,25 @@ def _print_erased(erased) -> None:
 
     if not erased:
         return
-    plural = "" if len(erased) == 1 else "s"
-    typer.echo(f"  {len(erased)} decision{plural} erased on purpose (not damage):")
+    say(f"  {counted(len(erased), 'decision')} erased on purpose (not damage):")
     for e in erased[:SHOWN_ERASED]:
         when = when_text(e.erased_at) or e.erased_at
         because = REASONS.get(e.reason, e.reason)
-        typer.echo(
+        say(
             f"    #{e.decision}: erased {when} by {displayable(e.by)}, co-signed by "
             f"{displayable(e.confirmed_by)} (entry #{e.erase_seq}); {because}: "
             f"{displayable(e.why)}"
         )
     if len(erased) > SHOWN_ERASED:
         more = len(erased) - SHOWN_ERASED
-        typer.echo(f"    …and {more} more (`infoshare verify --json` lists them all).")
+        say(f"    …and {more} more (`infoshare verify --json` lists them all).")
 
 
 def _print_recomputed(report) -> None:
     if report.recomputed:
-        plural = "" if report.recomputed == 1 else "s"
-        typer.echo(
-            f"  The outcome{plural} of {report.recomputed} decision{plural} recomputed from "
+        outcomes = "outcome" if report.recomputed == 1 else "outcomes"
+        say(
+            f"  The {outcomes} of {counted(report.recomputed, 'decision')} recomputed from "
             "the answers, under the question set each was taken with: every one follows."
         )
     if report.not_recomputed:
@@ -258,15 +262,15 @@ def _print_recomputed(report) -> None:
             if len(report.not_recomputed) > 10
             else ""
         )
-        typer.echo(
+        say(
             f"  Not recomputed: decision {ids}{more}, taken under a question set that neither "
             "the log nor this version of infoshare keeps."
         )
     if report.sealed:
-        plural = "" if len(report.sealed) == 1 else "s"
-        typer.echo(
-            f"  {len(report.sealed)} decision{plural} with sealed answers (readable only with "
-            "a passphrase) were not recomputed here."
+        were = "was" if len(report.sealed) == 1 else "were"
+        say(
+            f"  {counted(len(report.sealed), 'decision')} with sealed answers (readable only "
+            f"with a passphrase) {were} not recomputed here."
         )
 
 
@@ -276,21 +280,22 @@ def _print_export(report, json: bool) -> None:
         return
     head = report.head
     if report.ok:
-        typer.secho("✓ The export is intact.", fg="green", bold=True)
-        plural = "" if report.decisions == 1 else "s"
-        typer.echo(
-            f"  {report.decisions} decision{plural} ({report.entries} signed entries): every hash "
-            f"and signature holds against the {report.keys} public keys the export lists."
+        say("✓ The export is intact.", fg="green", bold=True)
+        say(
+            f"  {counted(report.decisions, 'decision')} "
+            f"({counted(report.entries, 'signed entry', 'signed entries')}): every hash "
+            f"and signature holds against the {counted(report.keys, 'public key')} the "
+            "export lists."
         )
         if head is not None:
-            typer.echo(
+            say(
                 f"  It was taken when the log's newest entry was #{head['seq']} (hash "
                 f"{_short(head['hash'])}); it can serve as an anchor for the log."
             )
         if report.anchor_note:
-            typer.echo(f"  {report.anchor_note}")
+            say(f"  {report.anchor_note}")
         if not report.keys_checked:
-            typer.secho(
+            say(
                 "  The keys come from the export itself: to be sure they are the staff's real "
                 "keys, check it against an anchor "
                 f"({command('verify --export FILE --anchor ANCHOR')}) or check the log with "
@@ -298,12 +303,12 @@ def _print_export(report, json: bool) -> None:
                 dim=True,
             )
         return
-    typer.secho("✗ The export does NOT verify.", fg="red", bold=True)
-    typer.echo(f"  First problem: {report.problems[0].message}")
+    say("✗ The export does NOT verify.", fg="red", bold=True)
+    say(f"  First problem: {report.problems[0].message}")
     for problem in report.problems[1:6]:
-        typer.echo(f"  {problem.message}")
+        say(f"  {problem.message}")
     if len(report.problems) > 6:
-        typer.echo(f"  …and {len(report.problems) - 6} more.")
+        say(f"  …and {len(report.problems) - 6} more.")
 
 
 def anchor(
@@ -369,10 +374,10 @@ def anchor(
         typer.echo(json_escaped(jsonlib.dumps(out, indent=2, ensure_ascii=False)))
         return
     typer.echo(signed.note, nl=False)  # alone on standard output: `> anchor.txt` saves it
-    typer.echo(
-        f"\nThis anchor pins the log as it is today: {pinned.count} entries, the newest with "
-        "the hash above, and a fingerprint of every staff signing key up to it. It is signed "
-        f"by {displayable(maker.member.name)} and countersigned by "
+    say(
+        f"\nThis anchor pins the log as it is today: {counted(pinned.count, 'entry')}, the "
+        "newest with the hash above, and a fingerprint of every staff signing key up to it. "
+        f"It is signed by {displayable(maker.member.name)} and countersigned by "
         f"{displayable(partner.member.name)}. Keep a copy outside this computer: save it to a "
         "file (add > anchor.txt to the command) and email it to the chair, or print it. "
         "For the setting's paper register, write down this line and sign it:\n"
@@ -549,13 +554,16 @@ def backup(
         typer.echo(json_escaped(jsonlib.dumps(out, indent=2, ensure_ascii=False)))
     elif result.source_ok:
         head = f", newest #{report.head.seq} {_short(report.head.hash)}" if report.head else ""
-        typer.echo(f"Backed up {report.entries} entries to {result.path} (checked: intact{head}).")
-        typer.echo(
+        say(
+            f"Backed up {counted(report.entries, 'entry')} to {result.path} "
+            f"(checked: intact{head})."
+        )
+        say(
             "Keep a copy away from this computer too (an encrypted USB stick, or your "
             "setting's secure storage). README: 'Restoring from a backup'."
         )
     else:
-        typer.secho(
+        say(
             f"The backup was written to {result.path}, but the log itself does not verify: "
             f"{report.problems[0].message} Run {command('verify')}.",
             fg="red",
@@ -624,21 +632,21 @@ def migrate(
             if check_passphrase_for(other, typed):
                 colleagues[other.staff_id] = typed
                 break
-            typer.echo(f"That is not {other.name}'s passphrase.", err=True)
+            say(f"That is not {other.name}'s passphrase.", err=True)
     result = migrate_log(old, new, signer, colleagues)
-    typer.echo(
-        f"Migrated {result.entries} entries into the encrypted log {result.path} "
+    say(
+        f"Migrated {counted(result.entries, 'entry')} into the encrypted log {result.path} "
         f"(checked: it verifies; it links to the old log's newest entry "
         f"#{result.head_seq} {_short(result.head_hash)})."
     )
-    typer.echo(f"Can read the new log now: {', '.join(result.can_read)}.")
+    say(f"Can read the new log now: {', '.join(result.can_read)}.")
     if result.cannot_read:
-        typer.echo(
+        say(
             f"Cannot read it yet: {', '.join(result.cannot_read)}. Their reading key comes "
             "only from their own passphrase: run the migration again (to a new file) with "
             "them at the computer, before anyone uses the new log."
         )
-    typer.echo(
+    say(
         f"The old log {old} was not changed and is NOT encrypted. Use the new log from now on "
         f"(--db {result.path}, or set INFOSHARE_DB), and check it with "
         f"{command('verify --as NAME --db NEW')}. Keep a backup of the old log (on an "
@@ -660,8 +668,8 @@ def rebuild(db: DbOption = None) -> None:
 
     with Ledger.open(resolve_db(db)) as ledger:
         rebuilt = rebuild_derived(ledger)
-    plural = "" if rebuilt.awaiting == 1 else "s"
-    typer.echo(
+    say(
         f"Made again from the signed entries: the list of decisions awaiting co-signature "
-        f"({rebuilt.awaiting} decision{plural}). Check the whole log with {command('verify')}."
+        f"({counted(rebuilt.awaiting, 'decision')}). Check the whole log with "
+        f"{command('verify')}."
     )

@@ -7,6 +7,8 @@ import typer
 
 from infoshare_cli.cli.app import new_app
 from infoshare_cli.cli.options import QuestionsOption
+from infoshare_cli.domain.words import counted
+from infoshare_cli.outputs.messages import say
 
 app = new_app(help="Check or draw a question set (the checklist the wizard asks).")
 
@@ -28,9 +30,10 @@ def check(file: FileArgument = None) -> None:
 
     qset = load_question_set(file)
     paths = sum(1 for _ in iter_paths(qset))
-    typer.echo(
+    say(
         f"{qset.source}: OK. '{qset.name}' version {qset.version}, "
-        f"{len(qset.questions)} questions, {paths} ways through, all ending in an outcome."
+        f"{counted(len(qset.questions), 'question')}, {counted(paths, 'way')} through, all "
+        "ending in an outcome."
     )
 
 

@@ -27,6 +27,7 @@ from infoshare_cli.cli.showing import decision_renderable
 from infoshare_cli.domain.text import json_escaped
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
+from infoshare_cli.outputs.messages import say
 
 
 def _count_option(default: int, what: str) -> Any:
@@ -162,9 +163,9 @@ def _print_log(ledger, questions, filters, reviews, count: int, keyring) -> None
         from infoshare_cli.reading.statistics import any_decisions
 
         if any_decisions(ledger):
-            typer.echo("No decisions match" + (f" ({described})." if described else "."))
+            say("No decisions match" + (f" ({described})." if described else "."))
         else:
-            typer.echo(f"No decisions have been recorded yet. Take one with {command('decide')}.")
+            say(f"No decisions have been recorded yet. Take one with {command('decide')}.")
         return
     with pager or _nothing():
         con.print(first)
@@ -196,7 +197,7 @@ def _print_exports(rows) -> None:
 
     table = exports_table(rows)
     if table is None:
-        typer.echo("Nothing has been exported from this log.")
+        say("Nothing has been exported from this log.")
         return
     console().print(table)
 
@@ -278,7 +279,7 @@ def stats(
         typer.echo(json_escaped(jsonlib.dumps(result, indent=2, ensure_ascii=False)))
         return
     if not totals["total"]:
-        typer.echo("No decisions recorded" + (" in that period." if since or until else " yet."))
+        say("No decisions recorded" + (" in that period." if since or until else " yet."))
         return
     from infoshare_cli.checklist.loading import load_question_set
     from infoshare_cli.outputs.review_tables import stats_tables, trust_notice
@@ -357,7 +358,7 @@ def correct(
                 texts = _ask_correction(asker, ledger, questions, record.id, texts)
             correction_payload(record, **texts)
             entry = append_correction(ledger, record, signer, **texts)
-    typer.echo(
+    say(
         f"Decision #{record.id}: correction by {member.name} saved as entry #{entry.seq}. "
         "The original is unchanged; the correction is shown with it everywhere."
     )
@@ -418,7 +419,7 @@ def review(
             for r in iter_decisions(ledger, filters, limit=count)
         ]
         if not choices:
-            typer.echo(f"No decisions have been recorded yet. Take one with {command('decide')}.")
+            say(f"No decisions have been recorded yet. Take one with {command('decide')}.")
             return
         done = "__done__"
         while True:

@@ -8,6 +8,7 @@ import typer
 from infoshare_cli.cli.app import new_app
 from infoshare_cli.cli.options import DbOption, JsonOption, resolve_db
 from infoshare_cli.domain.text import json_escaped
+from infoshare_cli.outputs.messages import say
 
 app = new_app(
     help="Manage the staff register. Adding or deactivating someone needs an active "
@@ -137,7 +138,7 @@ def add(
             raise InfoshareError("Give --name NAME and --role ROLE. Nothing was written.")
         passphrase = ask_new_passphrase(read, name)
         member = add_member(ledger, signer, name, role, passphrase, dsl)
-    typer.echo(f"{member.description} is registered (added by {signer.member.name}).")
+    say(f"{member.description} is registered (added by {signer.member.name}).")
 
 
 @app.command("list")
@@ -189,7 +190,7 @@ def deactivate(
         check_can_deactivate(register, member)  # before anyone types a passphrase
         signer = _authorise(ledger, register, by, passphrase_reader())
         deactivate_member(ledger, signer, member)
-    typer.echo(f"{member.name} is deactivated (by {signer.member.name}).")
+    say(f"{member.name} is deactivated (by {signer.member.name}).")
 
 
 @app.command("passphrase")
@@ -210,7 +211,7 @@ def passphrase(
         # No reseal first: the new passphrase seals a new key with today's cost.
         signer = unlock_with_attempts(member, read, ledger=None)
         change_passphrase(ledger, signer, ask_new_passphrase(read, member.name))
-    typer.echo(f"The passphrase for {member.name} is changed. Use the new one from now on.")
+    say(f"The passphrase for {member.name} is changed. Use the new one from now on.")
 
 
 @app.command("reset")
@@ -301,7 +302,7 @@ def reset(
             asker.say(f"Now {member.name} types their new passphrase, twice.")
         new = ask_new_passphrase(read, member.name)
         reset_passphrase(ledger, first, confirming, member, new)
-    typer.echo(
+    say(
         f"The passphrase for {member.name} is reset by {first.member.name} and "
         f"{confirming.member.name}. {member.name} signs with the new one from now on; "
         "what they signed before still checks with their old key."
