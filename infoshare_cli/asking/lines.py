@@ -7,6 +7,7 @@ something is asked on a terminal."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -63,3 +64,75 @@ class LazyAsker:
 
             self._asker = QuestionaryAsker()
         return getattr(self._asker, name)
+
+
+# --- keys typed ahead of a prompt -----------------------------------------------------------
+#
+# While a passphrase is checked (Argon2id takes a second or two) the terminal is back in its
+# ordinary mode: it shows every key at once, and keeps the keys for whatever reads next. A
+# manager who typed their passphrase again, thinking the first had not taken, saw it on the
+# screen in the clear; and keys typed then answered the next question ("Add another manager
+# as well?" took the "Y" of a passphrase). So after a passphrase the terminal stops showing
+# keys (:func:`hold_keys`), and before every prompt the keys typed ahead are dropped and the
+# terminal is put back as it was (:func:`drop_typed_ahead`), and again when infoshare ends.
+
+_held: list[Any] = []  # the terminal's settings while keys are held (POSIX only)
+
+
+def _terminal_fd() -> int | None:
+    try:
+        return sys.stdin.fileno() if sys.stdin.isatty() else None
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def hold_keys() -> None:
+    """Stop the terminal showing keys until the next prompt (a passphrase was just typed)."""
+    fd = _terminal_fd()
+    if fd is None or sys.platform == "win32" or _held:
+        return
+    import atexit
+    import termios
+
+    try:
+        saved = termios.tcgetattr(fd)
+        quiet = termios.tcgetattr(fd)
+        quiet[3] &= ~(termios.ECHO | termios.ICANON)  # lflags: no echo, no line editing
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    except termios.error:
+        return
+    _held.append(saved)
+    atexit.register(release_keys)
+
+
+def release_keys() -> None:
+    """The terminal as it was before :func:`hold_keys`."""
+    if not _held:
+        return
+    saved = _held.pop()
+    fd = _terminal_fd()
+    if fd is None:
+        return
+    import termios
+
+    with contextlib.suppress(termios.error):
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
+
+
+def drop_typed_ahead() -> None:
+    """Forget keys typed before a prompt appeared, so they never answer a question nobody
+    saw, and show keys again."""
+    fd = _terminal_fd()
+    if fd is None:
+        return
+    if sys.platform == "win32":
+        import msvcrt
+
+        while msvcrt.kbhit():
+            msvcrt.getwch()
+        return
+    import termios
+
+    with contextlib.suppress(termios.error):
+        termios.tcflush(fd, termios.TCIFLUSH)
+    release_keys()

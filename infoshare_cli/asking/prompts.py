@@ -63,6 +63,21 @@ def fitted(text: str, indent: int, width: int | None = None) -> str:
 SELECT_INDENT, CHECKBOX_INDENT, QUESTION_INDENT = 6, 5, 2
 
 
+def asked(question: Any) -> Any:
+    """Ask a questionary question, and leave nothing of it on the screen when it ends.
+
+    questionary leaves "? Question  answer" behind as one line the terminal folds wherever
+    it runs out ("Pri / ya"), and a chosen answer keeps the line breaks it was fitted to the
+    list with. The caller prints that line again, through rich, wrapped at words
+    (:meth:`QuestionaryAsker.echo`).
+    """
+    from infoshare_cli.asking.lines import drop_typed_ahead
+
+    drop_typed_ahead()  # keys typed before the question appeared never answer it
+    question.application.erase_when_done = True
+    return question.unsafe_ask()
+
+
 class QuestionaryAsker:
     """Asks on the terminal; prints help and notices with rich."""
 
@@ -93,6 +108,12 @@ class QuestionaryAsker:
 
         self.console.print(draft_review(qset, draft))
 
+    def echo(self, message: str, answer: str) -> None:
+        """What was asked and answered, as questionary shows it, wrapped at words."""
+        self.console.print(
+            Text.assemble(("? ", "bold #5f87ff"), (message, "bold"), " ", (answer, "bold #ff9d00"))
+        )
+
     def _help(self, help: str) -> None:
         if help:
             self.console.print(Text(help, style="dim"))
@@ -122,17 +143,21 @@ class QuestionaryAsker:
             default = UNCHOSEN
             items.insert(0, Choice(title=UNCHOSEN_LABEL, value=UNCHOSEN, shortcut_key=False))
         shortcuts = len(items) <= 36
+        labels = {**dict(choices), BACK: BACK_LABEL}
         while True:
-            picked = questionary.select(
-                fitted(message, QUESTION_INDENT),
-                choices=items,
-                default=default,
-                use_shortcuts=shortcuts,
-                use_jk_keys=not shortcuts,
-                instruction=" ",  # how to answer is said above, where it wraps at words
-                style=STYLE,
-            ).unsafe_ask()
+            picked = asked(
+                questionary.select(
+                    fitted(message, QUESTION_INDENT),
+                    choices=items,
+                    default=default,
+                    use_shortcuts=shortcuts,
+                    use_jk_keys=not shortcuts,
+                    instruction=" ",  # how to answer is said above, where it wraps at words
+                    style=STYLE,
+                )
+            )
             if picked != UNCHOSEN:
+                self.echo(message, labels.get(picked, str(picked)))
                 return picked
             self.console.print(Text(NOTHING_CHOSEN, style="bold yellow"))
 
@@ -157,13 +182,17 @@ class QuestionaryAsker:
         if back:
             hint += f" To go back to the previous question, tick '{BACK_LABEL}' alone."
         self.console.print(Text(hint, style="italic"))
-        picked = questionary.checkbox(
-            fitted(message, QUESTION_INDENT),
-            choices=items,
-            instruction=" ",
-            validate=lambda values: bool(values) or "Tick at least one.",
-            style=STYLE,
-        ).unsafe_ask()
+        picked = asked(
+            questionary.checkbox(
+                fitted(message, QUESTION_INDENT),
+                choices=items,
+                instruction=" ",
+                validate=lambda values: bool(values) or "Tick at least one.",
+                style=STYLE,
+            )
+        )
+        labels = {**dict(choices), BACK: BACK_LABEL}
+        self.echo(message, "; ".join(labels.get(value, str(value)) for value in picked))
         return BACK if BACK in picked else picked
 
     def text(
@@ -189,25 +218,33 @@ class QuestionaryAsker:
         if back:
             hint += f" To go back to the previous question, type {TEXT_BACK} and press Enter."
         self.console.print(Text(hint, style="italic"))
-        answer = questionary.text(
-            fitted(message, QUESTION_INDENT),
-            default=default or "",
-            validate=_validator(kind, back),
-            style=STYLE,
-        ).unsafe_ask()
+        answer = asked(
+            questionary.text(
+                fitted(message, QUESTION_INDENT),
+                default=default or "",
+                validate=_validator(kind, back),
+                style=STYLE,
+            )
+        )
+        self.echo(message, answer.strip())
         if back and answer.strip() == TEXT_BACK:
             return BACK
         return answer.strip()
 
     def confirm(self, message: str, *, default: bool = True) -> bool:
-        return questionary.confirm(
-            fitted(message, QUESTION_INDENT), default=default, style=STYLE
-        ).unsafe_ask()
+        answer = asked(
+            questionary.confirm(fitted(message, QUESTION_INDENT), default=default, style=STYLE)
+        )
+        self.echo(message, "Yes" if answer else "No")
+        return answer
 
     def password(self, message: str) -> str:
-        return questionary.password(
-            fitted(message + ":", QUESTION_INDENT), style=STYLE
-        ).unsafe_ask()
+        from infoshare_cli.asking.lines import hold_keys
+
+        answer = asked(questionary.password(fitted(message + ":", QUESTION_INDENT), style=STYLE))
+        self.echo(message + ":", "*" * len(answer))
+        hold_keys()  # while it is checked, keys typed are neither shown nor kept
+        return answer
 
 
 def _validator(kind: str, back: bool) -> Callable[[str], bool | str]:
