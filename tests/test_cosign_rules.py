@@ -217,9 +217,17 @@ def test_three_wrong_passphrases_for_the_cosigner(log):
         PRIYA,
         input=lines(PASSPHRASES[SAM], WRONG, WRONG, PASSPHRASES[ALEX]),
     )
-    refused(result, "3 wrong passphrases for Priya Shah")
-    # the decider's right passphrase did not write the decision on its own
-    assert log.count() == before
+    # Its maker signed it: it is kept, as awaiting co-signature, and the screen says how
+    # to co-sign it later (as the wizard does).
+    assert result.exit_code == 0, result.output
+    assert "Wrong passphrase (1 try left)" in result.output
+    screen = " ".join(result.output.split())
+    assert "Awaiting co-signature: not final yet" in screen
+    assert "the co-signer's passphrase was wrong 3 times" in screen
+    assert log.count() == before + 1
+    saved = log.newest_decision()
+    assert log.show(saved)["status"] == "awaiting co-signature"
+    assert f"cosign {saved}`" in screen
 
     decision = log.decide(by=SAM)
     before = log.count()

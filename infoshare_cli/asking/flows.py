@@ -27,12 +27,16 @@ from infoshare_cli.domain.decisions import (
     looks_like_a_name,
 )
 from infoshare_cli.domain.questions import QuestionSet
-from infoshare_cli.domain.staff import StaffMember, cosigner_problem
+from infoshare_cli.domain.staff import MAX_PASSPHRASE_ATTEMPTS, StaffMember, cosigner_problem
 from infoshare_cli.errors import Cancelled, InfoshareError, WrongPassphrase
 from infoshare_cli.hints import command
 from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.register import load_register
+
+# Why a decision its maker signed is saved as awaiting co-signature (the box says so).
+COSIGNER_WRONG = f"the co-signer's passphrase was wrong {MAX_PASSPHRASE_ATTEMPTS} times"
+COSIGN_STOPPED = "the co-signature was stopped before it was finished"
 
 
 def interactive_setup(asker, path: Path, read_passphrase, new_passphrase) -> Ledger:
@@ -198,9 +202,9 @@ def interactive_decision(
         cosigner = choose_cosigner(asker, ledger, decider.staff_id, read_passphrase)
         verdict = ask_verdict(asker, qset, payload) if cosigner else None
     except WrongPassphrase:
-        missing = "the co-signer's passphrase was wrong 3 times"
+        missing = COSIGNER_WRONG
     except (KeyboardInterrupt, EOFError, Cancelled):
-        missing = "the co-signature was stopped before it was finished"
+        missing = COSIGN_STOPPED
     else:
         if cosigner is None or verdict is not None:
             return write_decision(ledger, decider, payload, cosigner, verdict, qset)

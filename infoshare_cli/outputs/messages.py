@@ -9,8 +9,9 @@ between words at any width from 60 to 200 columns:
   "• " bullet) are kept for the lines it wraps onto;
 - a command in backticks, a path or a URL is never split (a line may then run long, which
   the terminal folds, but the command can still be copied whole);
-- the width is the terminal's (``COLUMNS`` when set, 80 when output is not a terminal,
-  as rich does).
+- the width is the terminal's (``COLUMNS`` when set);
+- only a terminal gets wrapped lines: output to a file or another program keeps each
+  message on one line, for whatever reads it to wrap as it needs.
 
 Machine output (JSON, the anchor line alone on standard output, a decision written to a
 file) is printed as it is, never through here.
@@ -72,13 +73,23 @@ def say(
     dim: bool | None = None,
     nl: bool = True,
 ) -> None:
-    """Print a message for people, wrapped at words (colours as ``click.secho``: dropped when
-    the output is not a terminal)."""
-    click.secho(fit(text), err=err, fg=fg, bold=bold, dim=dim, nl=nl)
+    """Print a message for people, wrapped at words on a terminal (colours as
+    ``click.secho``: dropped when the output is not a terminal)."""
+    shown = fit(text) if _is_terminal(err) else text
+    click.secho(shown, err=err, fg=fg, bold=bold, dim=dim, nl=nl)
 
 
 def say_error(message: str) -> None:
     """ "Error: " in red, then the message, wrapped as one paragraph, to standard error."""
-    wrapped = fit("Error: " + message)
+    text = "Error: " + message
+    wrapped = fit(text) if _is_terminal(True) else text
     click.secho(wrapped[:6], fg="red", bold=True, err=True, nl=False)
     click.echo(wrapped[6:], err=True)
+
+
+def _is_terminal(err: bool) -> bool:
+    stream = click.get_text_stream("stderr" if err else "stdout")
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -158,9 +158,11 @@ def _scripted(path: Path, qset, answers: Path, by, cosigner_name, revisit_id):
     from infoshare_cli.actions.deciding import revisable, write_decision
     from infoshare_cli.actions.staff import unlock_with_attempts
     from infoshare_cli.asking.answers_file import load_answers_file
+    from infoshare_cli.asking.flows import COSIGN_STOPPED, COSIGNER_WRONG
     from infoshare_cli.asking.lines import passphrase_reader
     from infoshare_cli.domain.decisions import cosign_payload, decision_payload
     from infoshare_cli.domain.staff import cosigner_problem, find_member
+    from infoshare_cli.errors import Cancelled, WrongPassphrase
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.register import load_register
 
@@ -188,11 +190,22 @@ def _scripted(path: Path, qset, answers: Path, by, cosigner_name, revisit_id):
         read = passphrase_reader()
         decider = unlock_with_attempts(decider_member, read, ledger=ledger)
         cosigner = verdict = None
+        missing = ""
         if cosigner_member is not None:
-            cosigner = unlock_with_attempts(cosigner_member, read, ledger=ledger)
-            verdict = ("agree", "Co-signed when the paper record was entered.")
-            cosign_payload(0, "", *verdict)
-        return write_decision(ledger, decider, payload, cosigner, verdict, qset)
+            # Its maker has signed: whatever happens at the co-signature, it is kept (as
+            # awaiting co-signature), as in the wizard.
+            try:
+                cosigner = unlock_with_attempts(cosigner_member, read, ledger=ledger)
+            except WrongPassphrase:
+                missing = COSIGNER_WRONG
+            except (KeyboardInterrupt, Cancelled):
+                missing = COSIGN_STOPPED
+            else:
+                verdict = ("agree", "Co-signed when the paper record was entered.")
+                cosign_payload(0, "", *verdict)
+        written = write_decision(ledger, decider, payload, cosigner, verdict, qset)
+        written.cosign_missing = missing
+        return written
 
 
 def _print_result(path: Path, qset, written) -> None:
