@@ -21,6 +21,7 @@ TIMEOUT = 20  # seconds per screen: generous, but a stuck prompt fails the test
 ALEX, PRIYA = "Alex Morgan", "Priya Shah"
 ALEX_PASS, PRIYA_PASS = "alex passphrase one", "priya passphrase two"
 ENTER = "\r"
+PROMPT_ON, PROMPT_OFF = "\x1b[?2004h", "\x1b[?2004l"  # prompt_toolkit: bracketed paste
 
 pytestmark = pytest.mark.skipif(
     not INFOSHARE.exists() or sys.platform == "win32",
@@ -55,6 +56,7 @@ class Terminal:
             dimensions=(40, columns),
             timeout=TIMEOUT,
         )
+        self.columns = columns
         self.transcript = io.StringIO()
         self.child.logfile_read = self.transcript
         self.seen: list[str] = []
@@ -69,12 +71,39 @@ class Terminal:
                 f"waited for {screen!r} after {self.seen[-3:]}; the screen ended with:\n{tail}"
             ) from exc
         self.seen.append(screen)
+        if keys:
+            self._wait_for_the_prompt(screen)
         self.child.send(keys)
+
+    def _wait_for_the_prompt(self, screen: str) -> None:
+        """Keys typed before a prompt has started are dropped (they never answer a question
+        nobody saw), so a person types once the question is there, and so does the test:
+        text in the help above a question can match before the prompt reads keys. A prompt
+        reads keys between prompt_toolkit turning bracketed paste on and off."""
+        seen = self.transcript.getvalue()
+        if seen.rfind(PROMPT_ON) > seen.rfind(PROMPT_OFF):
+            return
+        try:
+            self.child.expect_exact(PROMPT_ON)
+        except (pexpect.TIMEOUT, pexpect.EOF) as exc:
+            tail = _plain(self.transcript.getvalue())[-1500:]
+            raise AssertionError(
+                f"no prompt came after {screen!r}; the screen ended with:\n{tail}"
+            ) from exc
 
     def finish(self) -> str:
         self.child.expect(pexpect.EOF)
         self.child.close()
         return _plain(self.transcript.getvalue())
+
+    def screen(self) -> str:
+        """What the terminal shows at the end (scrolled back to the start), as a person
+        reads it: prompts erase and redraw themselves, which the raw stream does not show."""
+        import pyte
+
+        screen = pyte.Screen(self.columns, 2000)  # tall: nothing scrolls out of sight
+        pyte.Stream(screen).feed(self.transcript.getvalue())
+        return "\n".join(line.rstrip() for line in screen.display).rstrip()
 
 
 def _plain(text: str) -> str:
@@ -230,7 +259,8 @@ def test_a_cosigners_wrong_passphrases_keep_the_decision(env, tmp_path, staffed_
     before = staffed_log.count()
     decide = Terminal(["decide"], env, tmp_path)
     for screen, keys in [
-        ("Who is taking this decision", ENTER + "1" + ENTER),  # Enter alone is refused
+        ("Who is taking this decision", ENTER),  # Enter alone is refused, and it asks again
+        ("Nothing is chosen yet", "1" + ENTER),
         ("Passphrase for", ALEX_PASS + ENTER),
         ("Case reference", "C-1" + ENTER),
         ("immediate danger", "2" + ENTER),
@@ -360,3 +390,74 @@ def test_anchor_in_a_terminal_two_managers_pick_their_names(env, tmp_path, staff
     checked = run_cli(staffed_log.path, "verify", "--anchor", str(saved))
     assert checked.exit_code == 0, checked.output
     assert "both signatures hold" in checked.stdout
+
+
+# --- every screen at 60, 80 and 120 columns ----------------------------------------------
+
+# Words that must never be cut across two lines on these screens.
+WHOLE_WORDS = ("passphrase", "guesses", "together", "signature", "entries", "checked", "chain")
+
+
+def _broken(screen: str, words=WHOLE_WORDS) -> list[str]:
+    """Words of ``words`` cut at a line end ("gu" then "esses")."""
+    lines = [line.rstrip() for line in screen.splitlines()]
+    found = []
+    for above, below in zip(lines, lines[1:], strict=False):
+        for word in words:
+            for cut in range(1, len(word)):
+                if above.endswith(word[:cut]) and below.lstrip().startswith(word[cut:]):
+                    if not above.endswith(word) and re.search(rf"\b{word[:cut]}$", above):
+                        found.append(f"{word[:cut]}|{word[cut:]}")
+    return found
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120])
+def test_messages_and_echo_lines_wrap_at_words(env, tmp_path, columns):
+    """The weak-passphrase message, the "? Question answer" lines left after each answer and
+    the set-up messages read whole at 60, 80 and 120 columns."""
+    init = Terminal(
+        ["init", "--setting", "Little Acorns Nursery, Green Lane", "--manager", ALEX],
+        env,
+        tmp_path,
+        columns=columns,
+    )
+    init.answer(f"New passphrase for {ALEX}", "password12" + ENTER)  # refused: too easy
+    init.answer("try millions of", "")
+    init.answer(f"New passphrase for {ALEX}", ALEX_PASS + ENTER)
+    init.answer("Type it again", ALEX_PASS + ENTER)
+    init.answer("Add another manager now", "n")
+    init.finish()
+    out = init.screen()
+    assert init.child.exitstatus == 0, out
+    assert _broken(out) == []
+    flat = " ".join(out.split())
+    assert "Someone who copies the log could try millions of guesses." in flat
+    assert "? Add another manager now? They co-sign decisions. No" in flat
+    for line in out.splitlines():
+        # The echo lines and messages fit. Not checked: the prompt being typed into, and a
+        # path too long for the screen, which is never split.
+        if not line.startswith("? New passphrase") and " " in line.strip():
+            assert len(line) <= columns, line
+
+    verify = Terminal(["verify"], env, tmp_path, columns=columns)
+    verify.finish()
+    out = verify.screen()
+    assert verify.child.exitstatus == 0, out
+    assert _broken(out) == []
+    assert all(len(line) <= columns for line in out.splitlines() if " " in line.strip()), out
+    assert "every signature holds" in " ".join(out.split())
+
+
+def test_keys_typed_while_a_passphrase_is_checked_are_not_shown_nor_kept(env, tmp_path):
+    """Typing while the new passphrase is turned into a key (Argon2id): the keys are not
+    shown, and they do not answer the question that comes next."""
+    init = Terminal(["init", "--setting", "Little Acorns", "--manager", ALEX], env, tmp_path)
+    init.answer(f"New passphrase for {ALEX}", ALEX_PASS + ENTER)
+    init.answer("Type it again", ALEX_PASS + ENTER)
+    init.child.send("CLOUDS4ALL" + ENTER)  # typed ahead, as if the passphrase had not taken
+    init.answer("Add another manager now", "n")
+    init.finish()
+    out = init.screen()
+    assert init.child.exitstatus == 0, out
+    assert "CLOUDS4ALL" not in out
+    assert "Add another manager now? They co-sign decisions. No" in " ".join(out.split())

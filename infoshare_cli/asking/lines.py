@@ -119,20 +119,21 @@ def release_keys() -> None:
         termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
-def drop_typed_ahead() -> None:
+def drop_typed_ahead() -> bool:
     """Forget keys typed before a prompt appeared, so they never answer a question nobody
-    saw, and show keys again."""
+    saw, and show keys again. False when the input is not a terminal (nothing to do)."""
     fd = _terminal_fd()
     if fd is None:
-        return
+        return False
     if sys.platform == "win32":
         import msvcrt
 
         while msvcrt.kbhit():
             msvcrt.getwch()
-        return
+        return True
     import termios
 
     with contextlib.suppress(termios.error):
         termios.tcflush(fd, termios.TCIFLUSH)
     release_keys()
+    return True

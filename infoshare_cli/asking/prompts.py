@@ -8,7 +8,6 @@ the input closes. Help text is printed above each question so it is always visib
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Any
 
 import questionary
@@ -22,6 +21,7 @@ from infoshare_cli.asking.lines import (  # noqa: F401  (passphrase_reader: wher
     read_passphrase_line,
 )
 from infoshare_cli.asking.wizard import BACK
+from infoshare_cli.domain.dates import day_help
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.outputs.messages import say
 
@@ -63,17 +63,27 @@ def fitted(text: str, indent: int, width: int | None = None) -> str:
 SELECT_INDENT, CHECKBOX_INDENT, QUESTION_INDENT = 6, 5, 2
 
 
-def asked(question: Any) -> Any:
+def asked(question: Any, *, hidden: bool = False) -> Any:
     """Ask a questionary question, and leave nothing of it on the screen when it ends.
 
     questionary leaves "? Question  answer" behind as one line the terminal folds wherever
     it runs out ("Pri / ya"), and a chosen answer keeps the line breaks it was fitted to the
     list with. The caller prints that line again, through rich, wrapped at words
     (:meth:`QuestionaryAsker.echo`).
-    """
-    from infoshare_cli.asking.lines import drop_typed_ahead
 
-    drop_typed_ahead()  # keys typed before the question appeared never answer it
+    At a terminal, keys typed before the question appeared never answer it: those still in
+    the terminal and those prompt_toolkit read past the end of the last answer are
+    dropped. After a ``hidden`` answer (a passphrase) the terminal shows no key until the
+    next question, so a passphrase typed again while the first is checked is never shown.
+    """
+    from prompt_toolkit.input.typeahead import clear_typeahead
+
+    from infoshare_cli.asking.lines import drop_typed_ahead, hold_keys
+
+    if drop_typed_ahead():
+        clear_typeahead(question.application.input)
+        if hidden:  # prompt_toolkit puts back, when it ends, the terminal as it found it
+            hold_keys()
     question.application.erase_when_done = True
     return question.unsafe_ask()
 
@@ -210,8 +220,7 @@ class QuestionaryAsker:
         # question and a few sentences have the width of the terminal.
         hints = {
             "reason": "Type your reason; a few sentences are fine. Press Enter when done.",
-            "date": "Type a date such as today, yesterday or "
-            f"{date.today().strftime('%d/%m/%Y')}, then press Enter.",
+            "date": f"{day_help()} Then press Enter.",
             "optional": "Type a comment, or leave it empty. Press Enter when done.",
         }
         hint = hints.get(kind, "Type your answer, then press Enter.")
@@ -239,11 +248,11 @@ class QuestionaryAsker:
         return answer
 
     def password(self, message: str) -> str:
-        from infoshare_cli.asking.lines import hold_keys
-
-        answer = asked(questionary.password(fitted(message + ":", QUESTION_INDENT), style=STYLE))
+        answer = asked(
+            questionary.password(fitted(message + ":", QUESTION_INDENT), style=STYLE),
+            hidden=True,
+        )
         self.echo(message + ":", "*" * len(answer))
-        hold_keys()  # while it is checked, keys typed are neither shown nor kept
         return answer
 
 
@@ -259,15 +268,14 @@ def _validator(kind: str, back: bool) -> Callable[[str], bool | str]:
         from infoshare_cli.domain.text import has_control_characters
 
         if has_control_characters(value):
-            return (
-                "Remove the control characters (such as escape codes) and invisible "
-                "formatting characters (such as right-to-left overrides) from the text."
-            )
+            # One short line: prompt_toolkit shows a refusal on a single line.
+            return "Remove the control or invisible formatting characters."
         if kind == "date":  # stored as year-month-day whichever way it is typed
-            from infoshare_cli.domain.dates import DAY_HELP, read_day
+            from infoshare_cli.domain.dates import read_day
 
             if read_day(value) is None:
-                return f"That is not a date infoshare understands. {DAY_HELP}"
+                # One line (prompt_toolkit shows one): what it accepts is said above.
+                return "That is not a date infoshare understands: see above."
         return True
 
     return validate

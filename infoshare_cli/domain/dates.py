@@ -10,9 +10,18 @@ from datetime import date, datetime, timedelta
 
 _AGO = re.compile(r"^(\d{1,4})\s*(day|days|d|week|weeks|w)(\s+ago)?$")
 DAY_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y")
-DAY_HELP = (
-    "Write it as day/month/year (29/11/2026), year-month-day (2026-11-29), 'today' or 'yesterday'."
-)
+# The ways of writing a day that day_help() names: words first, then formats of DAY_FORMATS.
+DAY_WORDS = ("today", "yesterday", "3 days ago")
+SHOWN_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+
+
+def day_help(today: date | None = None) -> str:
+    """What a person may type for a day, with examples made from ``today`` by the formats
+    read_day reads (so the help can never name a form it refuses)."""
+    today = today or date.today()
+    shown = [today.strftime(f) for f in SHOWN_FORMATS]
+    words = ", ".join(DAY_WORDS)
+    return f"Type {words}, or a date as day/month/year ({shown[0]}) or year-month-day ({shown[1]})."
 
 
 def read_day(text: str, today: date | None = None) -> date | None:

@@ -9,6 +9,8 @@ between words at any width from 60 to 200 columns:
   "• " bullet) are kept for the lines it wraps onto;
 - a command in backticks, a path or a URL is never split (a line may then run long, which
   the terminal folds, but the command can still be copied whole);
+- a command in backticks (`infoshare verify`) is written the way this person runs
+  infoshare (`.venv/bin/infoshare verify` when it is not on the PATH; see hints.py);
 - the width is the terminal's (``COLUMNS`` when set);
 - only a terminal gets wrapped lines: output to a file or another program keeps each
   message on one line, for whatever reads it to wrap as it needs.
@@ -21,9 +23,12 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 import textwrap
 
 import click
+
+from infoshare_cli.hints import filled_in
 
 _NO_BREAK = "\u00a0"  # textwrap breaks only at ASCII whitespace
 _BACKTICKED = re.compile(r"`[^`\n]*`")
@@ -75,20 +80,21 @@ def say(
 ) -> None:
     """Print a message for people, wrapped at words on a terminal (colours as
     ``click.secho``: dropped when the output is not a terminal)."""
+    text = filled_in(text)
     shown = fit(text) if _is_terminal(err) else text
     click.secho(shown, err=err, fg=fg, bold=bold, dim=dim, nl=nl)
 
 
 def say_error(message: str) -> None:
     """ "Error: " in red, then the message, wrapped as one paragraph, to standard error."""
-    text = "Error: " + message
+    text = "Error: " + filled_in(message)
     wrapped = fit(text) if _is_terminal(True) else text
     click.secho(wrapped[:6], fg="red", bold=True, err=True, nl=False)
     click.echo(wrapped[6:], err=True)
 
 
 def _is_terminal(err: bool) -> bool:
-    stream = click.get_text_stream("stderr" if err else "stdout")
+    stream = sys.stderr if err else sys.stdout
     try:
         return stream.isatty()
     except (AttributeError, ValueError):

@@ -19,7 +19,7 @@ from infoshare_cli.domain.questions import OUTCOMES, QuestionSet
 from infoshare_cli.domain.status import AGREED, AWAITING, CORRECTED, ERASED, NOT_AGREED, SUPERSEDED
 from infoshare_cli.domain.text import displayable
 from infoshare_cli.domain.words import counted
-from infoshare_cli.hints import command
+from infoshare_cli.hints import command, filled_in
 from infoshare_cli.outputs.screens import OUTCOME_STYLES
 from infoshare_cli.reading.records import age_text, local_time
 
@@ -94,7 +94,8 @@ def trust_notice(failing: list[int], broken_staff: int | None = None) -> Text | 
         )
     else:
         text.append("Run `infoshare verify`.")
-    return text
+    # The commands as this person runs infoshare (hints.py), like every other hint.
+    return Text(filled_in(text.plain), style="bold red")
 
 
 def _log_table(title: str | None, show_header: bool, id_width: int) -> Table:

@@ -80,15 +80,13 @@ class Filters:
 
 def parse_day(text: str, option: str = "--since", today: date | None = None) -> date:
     """A date as people type it: 2026-11-01, 01/11/2026 (day first), today, 7 days ago."""
-    from infoshare_cli.domain.dates import read_day
+    from infoshare_cli.domain.dates import day_help, read_day
 
     day = read_day(text, today)
     if day is not None:
         return day
     raise InfoshareError(
-        f"{option}: '{str(text)[:40]}' is not a date infoshare understands. Write it as "
-        "year-month-day (for example 2026-11-01), day/month/year (01/11/2026), "
-        "'today', 'yesterday' or '7 days ago'."
+        f"{option}: '{str(text)[:40]}' is not a date infoshare understands. {day_help(today)}"
     )
 
 

@@ -354,7 +354,7 @@ def _show_due(ledger, today) -> None:
     if state.rule_by is None:
         say(
             "No retention rule has been recorded, so every record is kept. A manager can "
-            "record one, for example: infoshare retention --years 25 --by NAME"
+            "record one, for example: `infoshare retention --years 25 --by NAME`"
         )
         return
     when = when_text(state.rule_at) or state.rule_at
@@ -362,7 +362,9 @@ def _show_due(ledger, today) -> None:
     if state.rule.rule == KEEP:
         return
     if state.rule.rule == PER_CASE and not state.dates:
-        say("No case has a date yet: record one with infoshare retention --case REF --until DATE.")
+        say(
+            "No case has a date yet: record one with `infoshare retention --case REF --until DATE`."
+        )
     if not state.due:
         say("No records are due for erasure today.")
     else:
@@ -370,7 +372,7 @@ def _show_due(ledger, today) -> None:
         for due in state.due:
             say(f"  #{due.decision}  kept until {due.due_on.isoformat()}")
         say(
-            "To erase them, two managers run: infoshare retention --erase "
+            "To erase them, two managers run: `infoshare retention --erase` "
             "(with --by NAME --cosigner NAME in a script)."
         )
     if state.not_erasable:

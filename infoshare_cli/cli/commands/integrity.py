@@ -204,7 +204,7 @@ def _print_report(report) -> None:
         else:
             say(
                 "  To prove no newest entries were removed, check against your latest anchor: "
-                'infoshare verify --anchor "infoshare-anchor:…"',
+                '`infoshare verify --anchor "infoshare-anchor:…"`',
                 dim=True,
             )
         return
@@ -560,7 +560,8 @@ def backup(
         )
         say(
             "Keep a copy away from this computer too (an encrypted USB stick, or your "
-            "setting's secure storage). README: 'Restoring from a backup'."
+            "setting's secure storage). To put it back, see 'Restoring from a backup' in "
+            "the admin guide (docs/admin-guide.md)."
         )
     else:
         say(
