@@ -405,9 +405,10 @@ def _broken(screen: str, words=WHOLE_WORDS) -> list[str]:
     for above, below in zip(lines, lines[1:], strict=False):
         for word in words:
             for cut in range(1, len(word)):
-                if above.endswith(word[:cut]) and below.lstrip().startswith(word[cut:]):
-                    if not above.endswith(word) and re.search(rf"\b{word[:cut]}$", above):
-                        found.append(f"{word[:cut]}|{word[cut:]}")
+                head, tail = word[:cut], word[cut:]
+                cut_here = re.search(rf"\b{head}$", above) and not above.endswith(word)
+                if cut_here and below.lstrip().startswith(tail):
+                    found.append(f"{head}|{tail}")
     return found
 
 
