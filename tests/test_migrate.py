@@ -119,9 +119,18 @@ def test_the_golden_log_migrates_and_both_logs_verify(golden):
     new = golden.with_name("old-encrypted.db")
     assert f"Migrated 17 entries into the encrypted log {new}" in result.output
     assert "Can read the new log now: Alex Morgan, Priya Shah." in result.output
-    assert "Cannot read it yet: Sam Lee." in result.output
-    assert "was not changed and is NOT encrypted" in result.output
-    assert "delete the old file and its backups yourself" in result.output
+    said = " ".join(result.output.split())
+    assert "Cannot read it yet: Sam Lee (passphrase not typed)." in said
+    assert "was not changed and is NOT encrypted" in said
+    # what to do next, step by step, with the commands for the new log
+    assert f"1. Use the new log from now on: give every command --db {new}" in said
+    assert f"2. Check the new log: `infoshare verify --as NAME --db {new}`." in said
+    assert (
+        "two other managers give them a new passphrase: "
+        f'`infoshare staff reset "Sam Lee" --db {new}`'
+    ) in said
+    assert f"To read an older one, use the old log: `infoshare show ID --db {golden}`." in said
+    assert "infoshare never deletes it" in said
 
     assert sha(golden) == before  # the old file is only read
     assert old_log_verifies(golden)
@@ -144,9 +153,10 @@ def test_verify_as_checks_the_old_chain_again_from_the_new_log(golden):
     assert migrate(golden, GOLDEN_PASSPHRASES[ALEX], "", "", to=new).exit_code == 0
     result = run(new, "verify", "--as", ALEX, input=GOLDEN_PASSPHRASES[ALEX] + "\n")
     assert result.exit_code == 0, result.output
-    assert "The 17 entries carried over from the older, unencrypted log were checked again" in (
-        " ".join(result.output.split())
-    )
+    assert (
+        "Carried over from the older, unencrypted log: 17 entries, checked again as that "
+        "log's own chain"
+    ) in " ".join(result.output.split())
     # Sam's passphrase was not typed: the new log cannot be read as Sam.
     result = run(new, "verify", "--as", SAM, input=GOLDEN_PASSPHRASES[SAM] + "\n")
     assert result.exit_code != 0
@@ -184,7 +194,7 @@ def test_a_staffed_log_with_decisions_migrates_with_nothing_personal_in_the_clea
         passphrase = NEW_PASSPHRASE if reader == NEW_MANAGER else GOLDEN_PASSPHRASES[reader]
         checked = run(new, "verify", "--as", reader, input=passphrase + "\n")
         assert checked.exit_code == 0, checked.output
-        assert "19 entries carried over" in " ".join(checked.output.split())
+        assert "unencrypted log: 19 entries, checked again" in " ".join(checked.output.split())
     with Ledger.open(new, readonly=True) as ledger:  # the register as it stood, Jo left
         register = load_register(ledger)
     assert [m.name for m in register.values() if not m.active] == ["Jo Baker"]

@@ -642,20 +642,40 @@ def migrate(
     )
     say(f"Can read the new log now: {', '.join(result.can_read)}.")
     if result.cannot_read:
-        say(
-            f"Cannot read it yet: {', '.join(result.cannot_read)}. Their reading key comes "
-            "only from their own passphrase: run the migration again (to a new file) with "
-            "them at the computer, before anyone uses the new log."
+        say(f"Cannot read it yet: {', '.join(result.cannot_read)} (passphrase not typed).")
+    say("\nWhat to do next:")
+    steps = [
+        f"Use the new log from now on: give every command --db {result.path}, or set "
+        f"INFOSHARE_DB to it (the admin guide says how), or, when nobody is using "
+        f"infoshare, rename the old log away and give the new one its name.",
+        f"Check the new log: {command(f'verify --as NAME --db {result.path}')}.",
+    ]
+    for name in result.cannot_read:
+        steps.append(
+            f"So that {name} can read it, two other managers give them a new passphrase: "
+            f"{command(f'staff reset {_quoted(name)} --db {result.path}')}. (Or run the "
+            "migration again, to another file, with them at the computer, before anyone "
+            "uses the new log.)"
         )
-    say(
-        f"The old log {old} was not changed and is NOT encrypted. Use the new log from now on "
-        f"(--db {result.path}, or set INFOSHARE_DB), and check it with "
-        f"{command('verify --as NAME --db NEW')}. Keep a backup of the old log (on an "
-        "encrypted USB stick, say) until the setting is satisfied, then delete the old file "
-        "and its backups yourself: infoshare never deletes it. Decisions from the old log "
-        "are kept in the new one, sealed; `log`, `show` and `case` do not list them yet, so "
-        "read them in the old log (or its backup) until then."
+    steps.append(
+        "The decisions from the old log are kept in the new one, sealed and checked by "
+        "verify --as, but log, show and case list only decisions recorded in the new log. "
+        f"To read an older one, use the old log: {command(f'show ID --db {old}')}."
     )
+    steps.append(
+        f"The old log {old} was not changed and is NOT encrypted: anyone at this computer "
+        "can read it. Keep it (and a backup) locked away, on an encrypted USB stick say, "
+        "while you need to read its decisions. Once you delete the old file (with its -wal "
+        "and -shm files and every backup; infoshare never deletes it), its decisions can no "
+        "longer be read, though the new log still proves what they were."
+    )
+    for number, step in enumerate(steps, 1):
+        say(f"{number}. {step}")
+
+
+def _quoted(name: str) -> str:
+    """A name as one word for the shell: "Sam Lee" in double quotes when it has a space."""
+    return f'"{name}"' if " " in name else name
 
 
 def rebuild(db: DbOption = None) -> None:
