@@ -134,7 +134,9 @@ def stacked_decision(labels: Mapping[str, str], review: Mapping[str, Any]) -> Te
     text.append_text(labelled_outcome(labels, review.get("outcome")))
     text.append(f"\n  Decided by {review.get('decided_by') or '—'}")
     if review.get("cosigned_by"):
-        text.append(f"; co-signed by {review['cosigned_by']}")
+        # A co-signer who did not agree did not co-sign it in the ordinary sense.
+        verb = "not agreed by" if review.get("status") == NOT_AGREED else "co-signed by"
+        text.append(f"; {verb} {review['cosigned_by']}")
     return text
 
 
@@ -257,7 +259,9 @@ def _stats_lines(qset: QuestionSet, stats: dict[str, Any]) -> Any:
     from rich.console import Group
 
     def counts(found: Mapping[str, int], keys: Iterable[str], label: Any) -> str:
-        return "; ".join(f"{label(k)} {found.get(k, 0)}" for k in keys if found.get(k, 0))
+        # One count a line: on a narrow screen "Do not share 1" wrapped as "Do not share"
+        # and, alone on the next line, "1".
+        return "".join(f"\n    {label(k)}: {found.get(k, 0)}" for k in keys if found.get(k, 0))
 
     lines: list[Any] = [Text("Decisions per month", style="italic")]
     rows = [*stats["months"], {"month": "All", **stats["totals"]}]
@@ -268,10 +272,10 @@ def _stats_lines(qset: QuestionSet, stats: dict[str, Any]) -> Any:
         )
         by_outcome = counts(m["by_outcome"], OUTCOMES, lambda o: outcome_label(qset, o).plain)
         if by_outcome:
-            line.append(f"\n  Outcomes: {by_outcome}")
+            line.append(f"\n  Outcomes:{by_outcome}")
         by_status = counts(m["by_status"], STATUS_ORDER, str)
         if by_status:
-            line.append(f"\n  Status: {by_status}")
+            line.append(f"\n  Status:{by_status}")
         lines.append(line)
     return Group(*lines)
 

@@ -264,15 +264,18 @@ class AnswersView:
         if options.max_width >= ANSWERS_STACK_BELOW:
             yield self._table()
             return
+        from rich.padding import Padding
+
+        # Each block indented as a whole, so a long question or answer that wraps stays
+        # under its own start instead of running back to the left edge.
         for text, answer, reason, heading, part in self.rows:
-            indent = "   " if part else ""
-            line = Text(indent + text, style="bold")
-            if not heading:
-                line.append(f"\n{indent}   {answer}", style="")
-                if reason:
-                    line.append(f"\n{indent}   Reason: ", style="")
-                    line.append(reason, style="italic")
-            yield line
+            indent = 3 if part else 0
+            yield Padding(Text(text, style="bold"), (0, 0, 0, indent))
+            if heading:
+                continue
+            yield Padding(Text(answer), (0, 0, 0, indent + 3))
+            if reason:
+                yield Padding(Text.assemble("Reason: ", (reason, "italic")), (0, 0, 0, indent + 3))
 
     def _table(self):
         from rich.table import Table

@@ -308,15 +308,16 @@ def _opening_hint(path: Path, seal) -> str:
     if seal.passphrase is not None:
         return (
             "The file is encrypted (age format) with the passphrase you chose. The reader "
-            f"opens it with the age tool (https://age-encryption.org): age -d -o {opened} "
-            f"{path.name}\nSend the passphrase a different way from the file (for example, "
-            "by phone), never in the same email."
+            "opens it with the age tool (https://age-encryption.org):\n"
+            f"  `age -d -o {opened} {path.name}`\n"
+            "Send the passphrase a different way from the file (for example, by phone), never "
+            "in the same email."
         )
     keys = len(seal.recipients)
     return (
-        f"The file is encrypted (age format) for {keys} age key{'' if keys == 1 else 's'}. "
-        "Each reader opens it with their own key file, using the age tool "
-        f"(https://age-encryption.org): age -d -i THEIR-KEY-FILE -o {opened} {path.name}"
+        f"The file is encrypted (age format) for {counted(keys, 'age key')}. Each reader "
+        "opens it with their own key file, using the age tool (https://age-encryption.org):\n"
+        f"  `age -d -i THEIR-KEY-FILE -o {opened} {path.name}`"
     )
 
 
