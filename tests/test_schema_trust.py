@@ -87,7 +87,7 @@ def test_an_edited_migrations_table_is_named(log):
     conn.close()
     messages = schema_messages(log)
     assert "record of its own schema changes" in messages
-    assert "1 row(s) infoshare did not write" in messages
+    assert "1 row infoshare did not write" in messages
 
 
 def test_an_index_that_freezes_the_log_is_named(log):

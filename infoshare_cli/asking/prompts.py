@@ -269,7 +269,7 @@ def _validator(kind: str, back: bool) -> Callable[[str], bool | str]:
 
         if has_control_characters(value):
             # One short line: prompt_toolkit shows a refusal on a single line.
-            return "Remove the control or invisible formatting characters."
+            return "Remove the control characters and invisible formatting."
         if kind == "date":  # stored as year-month-day whichever way it is typed
             from infoshare_cli.domain.dates import read_day
 

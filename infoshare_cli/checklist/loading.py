@@ -65,7 +65,7 @@ def load_question_set(path: str | Path | None = None) -> QuestionSet:
 # file is byte for byte that one; a test checks them against the file (and prints the new
 # values when questions.yaml changes).
 BUILT_IN_OUTCOME_LABELS = (
-    "2131dadde60df88d5e1762ec9f7d0fa97f4495ac06f36ab566d66f9a13dae347",
+    "41ec595620e2757f5eb841bc01c7bb843c4f78a7db9966532ef42dc3459e59e3",
     {
         "share": "Share",
         "share_without_consent": "Share without consent",
