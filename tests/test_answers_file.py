@@ -321,7 +321,7 @@ MALFORMED = {
     "unknown_answer_key": (
         "a.yaml",
         _yaml(_answers(purpose={"answer": "no", "why": "x"})),
-        ["'purpose': unknown key(s) why; use 'answer' and 'reason'."],
+        ["'purpose': unknown key why; use 'answer' and 'reason'."],
     ),
     "revisits_not_a_number": (
         "a.yaml",

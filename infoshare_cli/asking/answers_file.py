@@ -16,6 +16,7 @@ from infoshare_cli.checklist.loading import load_marked_yaml
 from infoshare_cli.domain.decisions import Draft, draft_problems
 from infoshare_cli.domain.questions import QuestionSet, QuestionSetError
 from infoshare_cli.domain.routing import Answer, mention
+from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError
 
 MAX_BYTES = 256 * 1024
@@ -72,7 +73,7 @@ def parse_answers(data: bytes, source: str, qset: QuestionSet) -> ScriptedDecisi
     if problems or draft is None:  # no draft: _build_draft has listed why
         count = len(problems)
         raise InfoshareError(
-            f"{source} has {count} problem{'s' if count > 1 else ''}; nothing was written:",
+            f"{source} has {counted(count, 'problem')}; nothing was written:",
             problems=problems,
         )
     decided_by = tree.get("decided_by")
@@ -142,8 +143,8 @@ def _answer(raw: Any, where: str, problems: list[str]) -> Answer:
         unknown = set(raw) - {"answer", "reason"}
         if unknown:
             problems.append(
-                f"'{where}': unknown key(s) {', '.join(sorted(mention(k) for k in unknown))}; "
-                "use 'answer' and 'reason'."
+                f"'{where}': unknown {'key' if len(unknown) == 1 else 'keys'} "
+                f"{', '.join(sorted(mention(k) for k in unknown))}; use 'answer' and 'reason'."
             )
         reason_raw = raw.get("reason", "")
         if not isinstance(reason_raw, str):

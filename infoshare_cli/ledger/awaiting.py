@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 
 from infoshare_cli.domain.status import AWAITING
+from infoshare_cli.domain.words import counted
 from infoshare_cli.ledger.schema import AWAITING_FILL_SQL, AWAITING_TABLE
 from infoshare_cli.ledger.status_sql import STATE_SQL
 
@@ -68,7 +69,7 @@ def awaiting_problems(conn: sqlite3.Connection) -> list[str]:
         else:
             extra += 1
     if extra:
-        found.append(f"and {extra} more difference(s) in the list of decisions awaiting")
+        found.append(f"and {counted(extra, 'more difference')} in the list of decisions awaiting")
     return found
 
 

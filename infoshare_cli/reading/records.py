@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from time import localtime as _localtime
 
 from infoshare_cli.domain.status import Status, decision_status, standing_cosignature
+from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 from infoshare_cli.ledger.entries import Entry
@@ -138,8 +139,7 @@ def age_text(recorded_at: str, now: datetime | None = None) -> str:
     seconds = int(((now or datetime.now(UTC)) - then).total_seconds())
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
+            return counted(seconds // size, unit)
     return "just now"
 
 

@@ -236,8 +236,8 @@ def export(
     if result.erased_left_out:
         n = result.erased_left_out
         say(
-            f"{n} erased decision{'' if n == 1 else 's'} matched and {'was' if n == 1 else 'were'} "
-            "left out: their content is gone for good (`infoshare verify` lists erasures).",
+            f"{counted(n, 'erased decision')} matched and {'was' if n == 1 else 'were'} left "
+            "out: their content is gone for good (`infoshare verify` lists erasures).",
             err=True,
         )
     if result.count == 0:
