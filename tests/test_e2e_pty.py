@@ -462,3 +462,17 @@ def test_keys_typed_while_a_passphrase_is_checked_are_not_shown_nor_kept(env, tm
     assert init.child.exitstatus == 0, out
     assert "CLOUDS4ALL" not in out
     assert "Add another manager now? They co-sign decisions. No" in " ".join(out.split())
+
+
+def test_a_passphrase_typed_before_its_prompt_is_not_shown(env, tmp_path, staffed_log):
+    """Typed while infoshare is still starting, before any question: not shown, not kept."""
+    env["INFOSHARE_DB"] = str(staffed_log.path)
+    decide = Terminal(["decide"], env, tmp_path)
+    decide.answer("call 999", "")  # printed before the first question is asked
+    decide.child.send(ALEX_PASS)  # typed ahead (a list ignores these keys if it is there)
+    decide.answer("Who is taking this decision", "1" + ENTER)
+    decide.answer(f"Passphrase for {ALEX}", "\x03")
+    decide.finish()
+    out = decide.screen()
+    assert ALEX_PASS not in out
+    assert "Cancelled: nothing was written." in out

@@ -68,15 +68,18 @@ class LazyAsker:
 
 # --- keys typed ahead of a prompt -----------------------------------------------------------
 #
-# While a passphrase is checked (Argon2id takes a second or two) the terminal is back in its
-# ordinary mode: it shows every key at once, and keeps the keys for whatever reads next. A
-# manager who typed their passphrase again, thinking the first had not taken, saw it on the
-# screen in the clear; and keys typed then answered the next question ("Add another manager
-# as well?" took the "Y" of a passphrase). So after a passphrase the terminal stops showing
-# keys (:func:`hold_keys`), and before every prompt the keys typed ahead are dropped and the
-# terminal is put back as it was (:func:`drop_typed_ahead`), and again when infoshare ends.
+# Between prompts the terminal is in its ordinary mode: it shows every key at once, and keeps
+# the keys for whatever reads next. A manager who typed their passphrase before its prompt
+# appeared (infoshare was still starting, or checking the log), or again while the first was
+# checked (Argon2id takes a second or two), saw it on the screen in the clear; and keys typed
+# then answered the next question ("Add another manager as well?" took the "Y" of a
+# passphrase). So while infoshare runs at a terminal, keys are shown only while a prompt is
+# there (:func:`hold_keys`): keys typed at any other time are not shown, and they are dropped
+# before the next prompt (:func:`drop_typed_ahead`) and when infoshare ends, never kept for
+# a question nobody saw, nor for the shell. POSIX only (termios); on Windows the keys typed
+# ahead are dropped (msvcrt), and the console shows them as it always has.
 
-_held: list[Any] = []  # the terminal's settings while keys are held (POSIX only)
+_held: list[Any] = []  # the terminal's own settings while keys are held
 
 
 def _terminal_fd() -> int | None:
@@ -87,9 +90,18 @@ def _terminal_fd() -> int | None:
 
 
 def hold_keys() -> None:
-    """Stop the terminal showing keys until the next prompt (a passphrase was just typed)."""
+    """Stop the terminal showing keys, until a prompt shows them or infoshare ends.
+
+    Only when both input and output are this terminal: with output to a pager
+    (``infoshare log | less``) another program is using the terminal's settings too.
+    """
     fd = _terminal_fd()
     if fd is None or sys.platform == "win32" or _held:
+        return
+    try:
+        if not sys.stdout.isatty():
+            return
+    except (AttributeError, ValueError):
         return
     import atexit
     import termios
@@ -102,11 +114,11 @@ def hold_keys() -> None:
     except termios.error:
         return
     _held.append(saved)
-    atexit.register(release_keys)
+    atexit.register(_at_exit)
 
 
-def release_keys() -> None:
-    """The terminal as it was before :func:`hold_keys`."""
+def _at_exit() -> None:
+    drop_typed_ahead()  # a passphrase typed for a prompt that never came is not a command
     if not _held:
         return
     saved = _held.pop()
@@ -121,7 +133,7 @@ def release_keys() -> None:
 
 def drop_typed_ahead() -> bool:
     """Forget keys typed before a prompt appeared, so they never answer a question nobody
-    saw, and show keys again. False when the input is not a terminal (nothing to do)."""
+    saw. False when the input is not a terminal (nothing to do)."""
     fd = _terminal_fd()
     if fd is None:
         return False
@@ -135,5 +147,4 @@ def drop_typed_ahead() -> bool:
 
     with contextlib.suppress(termios.error):
         termios.tcflush(fd, termios.TCIFLUSH)
-    release_keys()
     return True

@@ -63,7 +63,7 @@ def fitted(text: str, indent: int, width: int | None = None) -> str:
 SELECT_INDENT, CHECKBOX_INDENT, QUESTION_INDENT = 6, 5, 2
 
 
-def asked(question: Any, *, hidden: bool = False) -> Any:
+def asked(question: Any) -> Any:
     """Ask a questionary question, and leave nothing of it on the screen when it ends.
 
     questionary leaves "? Question  answer" behind as one line the terminal folds wherever
@@ -73,8 +73,8 @@ def asked(question: Any, *, hidden: bool = False) -> Any:
 
     At a terminal, keys typed before the question appeared never answer it: those still in
     the terminal and those prompt_toolkit read past the end of the last answer are
-    dropped. After a ``hidden`` answer (a passphrase) the terminal shows no key until the
-    next question, so a passphrase typed again while the first is checked is never shown.
+    dropped. Outside a prompt the terminal shows no key (see ``lines.hold_keys``), so a
+    passphrase typed early, or again while the first is checked, is never shown.
     """
     from prompt_toolkit.input.typeahead import clear_typeahead
 
@@ -82,8 +82,7 @@ def asked(question: Any, *, hidden: bool = False) -> Any:
 
     if drop_typed_ahead():
         clear_typeahead(question.application.input)
-        if hidden:  # prompt_toolkit puts back, when it ends, the terminal as it found it
-            hold_keys()
+        hold_keys()  # prompt_toolkit puts back, when it ends, the terminal as it found it
     question.application.erase_when_done = True
     return question.unsafe_ask()
 
@@ -248,10 +247,7 @@ class QuestionaryAsker:
         return answer
 
     def password(self, message: str) -> str:
-        answer = asked(
-            questionary.password(fitted(message + ":", QUESTION_INDENT), style=STYLE),
-            hidden=True,
-        )
+        answer = asked(questionary.password(fitted(message + ":", QUESTION_INDENT), style=STYLE))
         self.echo(message + ":", "*" * len(answer))
         return answer
 

@@ -82,8 +82,10 @@ app.add_typer(questions_commands.app, name="questions", short_help="Check or dra
 def main() -> None:
     """Console-script entry point: the last guard against a traceback on screen."""
 
+    from infoshare_cli.asking.lines import hold_keys
     from infoshare_cli.cli.app import debug_enabled
 
+    hold_keys()  # at a terminal, keys typed before a prompt is there are neither shown nor kept
     try:
         app()
     except Exception as exc:  # a bug: say so plainly, without personal data

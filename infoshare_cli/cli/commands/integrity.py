@@ -560,8 +560,9 @@ def backup(
         )
         say(
             "Keep a copy away from this computer too (an encrypted USB stick, or your "
-            "setting's secure storage). To put it back, see 'Restoring from a backup' in "
-            "the admin guide (docs/admin-guide.md)."
+            "setting's secure storage). Check a copy at any time with "
+            f"{command(f'verify --db {_path_word(result.path)}')}; to put it back, see "
+            "'Restoring from a backup' in the admin guide (docs/admin-guide.md)."
         )
     else:
         say(
@@ -694,3 +695,9 @@ def rebuild(db: DbOption = None) -> None:
         f"({counted(rebuilt.awaiting, 'decision')}). Check the whole log with "
         f"{command('verify')}."
     )
+
+
+def _path_word(path: Path) -> str:
+    """A path as one word for the shell (quoted when it has a space, as on Windows)."""
+    text = str(path)
+    return f'"{text}"' if " " in text else text
