@@ -46,8 +46,8 @@ def legacy_notice(ledger) -> None:
     elif ledger.conn.execute("SELECT 1 FROM entries WHERE kind = 'migration' LIMIT 1").fetchone():
         say(
             "Note: this log was migrated from an unencrypted one. The older log's decisions "
-            "are kept in it, sealed, but are not listed here: read them in the old log (or "
-            "its backup).",
+            "are kept in it, sealed (verify --as checks them), but are not listed here: read "
+            "one in the old log (or its backup) with `infoshare show ID --db OLD_FILE`.",
             err=True,
         )
 
