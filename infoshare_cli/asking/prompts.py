@@ -87,6 +87,13 @@ def asked(question: Any) -> Any:
     return question.unsafe_ask()
 
 
+class _Unchosen(Choice):
+    """The line the pointer starts on: no number, and not questionary's "-)" either."""
+
+    def get_shortcut_title(self) -> str:
+        return "   "
+
+
 class QuestionaryAsker:
     """Asks on the terminal; prints help and notices with rich."""
 
@@ -150,7 +157,7 @@ class QuestionaryAsker:
             # Nothing is pre-selected: the pointer starts on a line that is not an answer,
             # so Enter alone never records an answer nobody gave.
             default = UNCHOSEN
-            items.insert(0, Choice(title=UNCHOSEN_LABEL, value=UNCHOSEN, shortcut_key=False))
+            items.insert(0, _Unchosen(title=UNCHOSEN_LABEL, value=UNCHOSEN, shortcut_key=False))
         shortcuts = len(items) <= 36
         labels = {**dict(choices), BACK: BACK_LABEL}
         while True:

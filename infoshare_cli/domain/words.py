@@ -23,8 +23,9 @@ def plural(noun: str) -> str:
     return rest + space + last
 
 
-def counted(n: int, noun: str, plural_form: str | None = None) -> str:
+def counted(n: object, noun: str, plural_form: str | None = None) -> str:
     """``n`` and the noun, singular for one and plural otherwise: ``counted(1, "outcome")``
-    is "1 outcome", ``counted(0, "entry")`` is "0 entries"."""
+    is "1 outcome", ``counted(0, "entry")`` is "0 entries". ``n`` may come from a file
+    (a count an export or a migration entry claims), so it is shown whatever it is."""
     word = noun if n == 1 else (plural_form or plural(noun))
     return f"{n} {word}"
