@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.integrity.report import Anchor, NoteSignature
 
@@ -181,8 +182,7 @@ def check_signatures(
     if len(valid) < COUNTERSIGNATURES:
         found = f"only {valid[0]}'s signature" if valid else "no signature by anyone on the staff"
         if ignored:
-            plural = "s" if ignored != 1 else ""
-            found += f" ({ignored} signature line{plural} by keys the log did not have then)"
+            found += f" ({counted(ignored, 'signature line')} by keys the log did not have then)"
         return (
             f"{anchor.described[:1].upper()}{anchor.described[1:]} is not countersigned: it "
             f"carries {found}. An anchor is signed by the manager who takes it and a second, "
