@@ -40,11 +40,12 @@ def verify(
         list[str] | None,
         typer.Option(
             "--anchor",
-            help="An anchor printed earlier by `infoshare anchor` (or the path of an earlier "
-            "export): also prove the log still contains it, signed with the staff keys it "
-            "recorded, and has only grown since. Give it once for each anchor you kept; "
-            "verify says how much lies past the newest. With --export: the export's keys "
-            "must be ones the anchor knows.",
+            help="An anchor printed earlier by `infoshare anchor` (the signed anchor or its "
+            "one line, or a file holding either), the line at the foot of a printed record, or "
+            "the path of an earlier export: also prove the log still contains it, signed with "
+            "the staff keys it recorded, and has only grown since. Give it once for each "
+            "anchor you kept; verify says how much lies past the newest. With --export: the "
+            "export's keys must be ones the anchor knows.",
             show_default=False,
             metavar="TEXT",
         ),
