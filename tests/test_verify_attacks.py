@@ -815,3 +815,44 @@ def test_co_signatures_of_decisions_no_longer_at_hand_are_looked_up(log, monkeyp
     _flip_signature(log, cosign)
     bad = verify_path(log).first_bad
     assert (bad.seq, bad.code) == (cosign, "signature")
+
+
+# A module that answers every batch "all good", as a worker would; planted as json.py.
+_ALL_GOOD_WORKER = """
+import struct, sys
+while True:
+    head = sys.stdin.buffer.read(4)
+    if len(head) < 4:
+        raise SystemExit(0)
+    sys.stdin.buffer.read(struct.unpack("<I", head)[0])
+    sys.stdout.buffer.write(struct.pack("<i", -1))
+    sys.stdout.buffer.flush()
+"""
+
+
+def test_a_module_planted_in_the_working_folder_does_not_run_in_the_workers(
+    log, tmp_path, monkeypatch
+):
+    """Someone who can write to the folder the log is checked from (a shared folder, say)
+    leaves a json.py there. A worker that imported it would answer "every signature holds",
+    and `verify` would call a forged log intact; the workers must ignore the working folder
+    (and PYTHON* settings), as Python's isolated mode does."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "json.py").write_text(_ALL_GOOD_WORKER, encoding="utf-8")
+    monkeypatch.chdir(folder)
+    # As at a nursery's PC: no test helpers on the path (they import json at start-up).
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    _flip_signature(log, 9)
+    bad = verify_path(log, processes=True, threads=2).first_bad
+    assert bad is not None and (bad.seq, bad.code) == (9, "signature")
+    # ...found by a real worker, not by this process after the worker failed: a signature
+    # without a key is bad (answer 0); the planted module would say -1, a dead worker None.
+    from infoshare_cli.integrity.signature_workers import Workers
+
+    workers = Workers(1)
+    try:
+        assert workers.send([(None, "not a signature", b"digest")])
+        assert workers.answer() == 0
+    finally:
+        workers.close()

@@ -6,8 +6,9 @@ before it can start the next: on threads, the pass and the checks take turns mor
 overlap. Worker processes share no lock, so the pass and the checks run at once, on every
 core.
 
-Each worker is a plain ``python`` child (not ``multiprocessing``, which would run the
-program's own main module again in every child) that reads batches of (public key,
+Each worker is a plain ``python -I`` child (not ``multiprocessing``, which would run the
+program's own main module again in every child; isolated, so that no module in the working
+folder runs in it) that reads batches of (public key,
 signature, digest) on its standard input and answers, for each batch, the index of the
 first that does not verify, or -1. A worker that cannot be started or stops answering is
 not trusted with anything: its batches are checked in this process instead. Workers print
@@ -76,7 +77,11 @@ class Workers:
             for _ in range(count):
                 self._procs.append(
                     subprocess.Popen(
-                        [sys.executable, "-c", _BOOT, json.dumps(sys.path)],
+                        # -I: isolated, so that nothing in the working folder (a json.py
+                        # left in a shared folder, say) or in PYTHON* settings runs
+                        # before the import path is set: a worker is trusted with
+                        # answering whether signatures hold.
+                        [sys.executable, "-I", "-c", _BOOT, json.dumps(sys.path)],
                         stdin=subprocess.PIPE,
                         stdout=subprocess.PIPE,
                         stderr=subprocess.DEVNULL,
