@@ -152,3 +152,61 @@ def test_an_older_anchor_checks_no_keys_and_still_passes(tmp_path, data, decided
     report = verify_export(write_export(data, tmp_path / "e.json"), old)
     assert report.ok and not report.keys_checked
     assert "does not record the staff's signing keys" in report.anchor_note
+
+
+def test_names_in_a_forged_export_and_its_anchor_cannot_rewrite_the_screen(tmp_path, data):
+    """Someone sends an export and a signed anchor they forged together, with staff names
+    holding terminal escapes and a right-to-left override: `verify --export` names the
+    signers, and must show those names through the display filter, like every string it
+    did not write itself."""
+    import base64
+
+    from infoshare_cli.integrity.anchor_note import note_text, signature_line, signed_note
+
+    evil = "\x1b[2J\x1b[H\u202e✓ intact"
+    renamed = {key["name"]: key["name"] + evil for key in data["public_keys"]}
+
+    def rename(value):  # every place the export names a person
+        if isinstance(value, dict):
+            return {k: rename(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rename(v) for v in value]
+        return renamed.get(value, value) if isinstance(value, str) else value
+
+    data = rename(data)
+    new_keys = {}
+    for key in data["public_keys"]:
+        private = crypto.generate_private_key()
+        new_keys[key["staff_id"]] = private
+        key["public_key"] = crypto.public_key_b64(private)
+    entries = sorted((e for d in data["decisions"] for e in d["entries"]), key=lambda e: e["seq"])
+    new_hash: dict[int, str] = {}
+    for entry in entries:
+        if entry["seq"] - 1 in new_hash:
+            entry["prev_hash"] = new_hash[entry["seq"] - 1]
+        if entry["kind"] == "cosign":
+            body = json.loads(entry["payload"])
+            body["decision_hash"] = new_hash[body["decision"]]
+            entry["payload"] = canonical(body)
+        resign(entry, new_keys[entry["actor"]])
+        new_hash[entry["seq"]] = entry["hash"]
+    head = max(entries, key=lambda e: e["seq"])
+    data["head"] = {"seq": head["seq"], "hash": head["hash"]}
+    export = write_export(data, tmp_path / "forged.json")
+    anchor = Anchor(
+        head["seq"], head["hash"], "2026-11-30", keys=keys_fingerprint(data["public_keys"], 99)
+    )
+    text = note_text(anchor, "infoshare-hash-chain/0123456789abcdef")
+    lines = []
+    for key in data["public_keys"][:2]:
+        private = new_keys[key["staff_id"]]
+        signature = base64.b64decode(crypto.sign(private, text.encode("utf-8")))
+        public = base64.b64decode(key["public_key"])
+        lines.append(signature_line(key["staff_id"], public, signature))
+    note = tmp_path / "anchor.txt"
+    note.write_text(signed_note(text, lines), encoding="utf-8")
+    result = run_cli(tmp_path / "no-log", "verify", "--export", export, "--anchor", note)
+    assert "It is signed by" in result.stdout, result.output  # the names are shown...
+    for unsafe in ("\x1b", "\u202e"):  # ...but never as escapes or a bidi override
+        assert unsafe not in result.stdout
+        assert unsafe not in result.stderr

@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from infoshare_cli.domain.text import displayable
 from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.integrity.report import Anchor, NoteSignature
@@ -145,7 +146,10 @@ def check_signatures(
     anchor: Anchor, who: Callable[[str], Signatory | None]
 ) -> tuple[str | None, str]:
     """(problem, note) for a signed anchor's signatures: at least two, valid, by two
-    different managers, each with the key they had at the anchored entry."""
+    different managers, each with the key they had at the anchored entry.
+
+    The names come from the file being checked (an export lists its own), so they are
+    named through the display filter."""
     if anchor.signed_text is None:
         return None, (
             f"{anchor.described[:1].upper()}{anchor.described[1:]} carries no signatures (a "
@@ -156,6 +160,8 @@ def check_signatures(
     ignored = 0
     for sig in anchor.signatures:
         person = who(sig.name)
+        if person is not None:
+            person = replace(person, name=displayable(person.name))
         public = _public_key(person.public_key) if person is not None else None
         if person is None or public is None or key_id(sig.name, public) != sig.key_id:
             ignored += 1  # a key the log never had at that point: it proves nothing

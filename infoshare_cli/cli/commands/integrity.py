@@ -199,9 +199,9 @@ def _print_report(report) -> None:
                 f"date the next time another command opens it (for example {command('log')})."
             )
         if report.anchor is not None:
-            say(f"  {report.anchor_note}")
+            say(f"  {displayable(report.anchor_note)}")
             for _, _, note in report.older_anchors:
-                say(f"  {note}")
+                say(f"  {displayable(note)}")
         else:
             say(
                 "  To prove no newest entries were removed, check against your latest anchor: "
@@ -294,7 +294,7 @@ def _print_export(report, json: bool) -> None:
                 f"{_short(head['hash'])}); it can serve as an anchor for the log."
             )
         if report.anchor_note:
-            say(f"  {report.anchor_note}")
+            say(f"  {displayable(report.anchor_note)}")
         if not report.keys_checked:
             say(
                 "  The keys come from the export itself: to be sure they are the staff's real "
