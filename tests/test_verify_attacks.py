@@ -856,3 +856,60 @@ def test_a_module_planted_in_the_working_folder_does_not_run_in_the_workers(
         assert workers.answer() == 0
     finally:
         workers.close()
+
+
+def test_a_bad_signature_in_an_early_batch_of_a_long_log(log):
+    """Signatures are checked in batches of 256 while the entries are still being read: a
+    bad one in the first batch of a longer log stops the pass there and is named."""
+    alex = signer_for(log, ALEX)
+    with Ledger.open(log) as ledger, ledger.batch():
+        for n in range(300):
+            ledger.append("setting", alex.staff_id, {"note": n}, alex.sign)
+    with Tamper(log) as conn:
+        s = base64.b64decode(row(conn, 20)["signature"])
+        flipped = base64.b64encode(bytes([s[0] ^ 1]) + s[1:]).decode()
+        conn.execute("UPDATE entries SET signature = ? WHERE seq = 20", (flipped,))
+    for threads in (1, 2):
+        bad = first_bad(log, threads=threads)
+        assert (bad.seq, bad.kind, bad.code) == (20, "setting", "signature")
+        assert bad.message.endswith(
+            "its signature does not match Alex Morgan's key as registered at the time — the "
+            "entry was changed and re-sealed, or signed by someone else."
+        )
+
+
+def test_a_correction_of_something_that_is_not_a_decision(log):
+    """Entry #8 is a co-signature: a correction can only point at a decision."""
+    entry = _append(log, ALEX, "correction", {"decision": 8, "wrong": "x", "right": "y"})
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (entry.seq, "rule")
+    assert bad.message.endswith("it corrects a decision that is not earlier in the log.")
+
+
+@pytest.mark.parametrize(
+    "missing", ["name", "role", "public_key", "sealed_key"], ids=lambda m: f"no-{m}"
+)
+def test_a_staff_registration_with_details_missing(log, missing):
+    """Signed by an active manager and allowed by the signing rules, but a register entry
+    without a name, a role, a key or a sealed key cannot be applied to the register."""
+    alex = signer_for(log, ALEX)
+    body = {"action": "register", "staff_id": "s-new", "name": "Kim Hale", "role": "manager",
+            "dsl": False, "public_key": crypto.public_key_b64(crypto.generate_private_key()),
+            "sealed_key": "", "by": alex.staff_id}  # fmt: skip
+    del body[missing]
+    with Ledger.open(log) as ledger:
+        entry = ledger.append("staff", alex.staff_id, body, alex.sign)
+    bad = first_bad(log)
+    assert (bad.seq, bad.kind, bad.code) == (entry.seq, "staff", "fields")
+    assert bad.message.endswith(": its staff details are incomplete.")
+
+
+def test_progress_is_reported_every_1024_entries(log):
+    alex = signer_for(log, ALEX)
+    with Ledger.open(log) as ledger, ledger.batch():
+        for n in range(1030 - DECIDED_ENTRIES):
+            ledger.append("setting", alex.staff_id, {"note": n}, alex.sign)
+    calls = []
+    report = verify_path(log, progress=lambda done, total: calls.append((done, total)))
+    assert report.ok
+    assert calls == [(0, 1030), (1024, 1030), (1030, 1030)]
