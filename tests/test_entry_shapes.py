@@ -119,3 +119,18 @@ def test_an_odd_entry_is_named_and_crashes_nothing(template, tmp_path, kind, dat
         ("staff", "list", "--all"),
     ):
         no_crash(run_cli(log, *args))
+
+
+@pytest.mark.parametrize("payload", [{"staff_id": ""}, {"staff_id": "s-x", "action": 7}])
+def test_a_staff_entry_without_an_action_crashes_nothing(template, tmp_path, payload):
+    """Found by the fuzz test above: readers folded such an entry into the register and
+    stopped on a KeyError; now its shape is refused, verify names it, readers leave it out."""
+    log = tmp_path / "log.sqlite3"
+    shutil.copy(template, log)
+    entry = append_raw(log, "staff", payload)
+    bad = verify_path(log).first_bad
+    assert (bad.seq, bad.code) == (entry.seq, "rule")
+    for args in (("log",), ("stats",), ("pending",), ("staff", "list", "--all")):
+        result = run_cli(log, *args)
+        no_crash(result)
+        assert result.exit_code == 0, result.output

@@ -100,6 +100,8 @@ def staff_entry_problem(payload: object) -> str | None:
     if not isinstance(payload.get("staff_id"), str):
         return "its staff id is not text"
     action = payload.get("action")
+    if not isinstance(action, str):
+        return "its action is missing or not text"
     if action == "register":
         if not isinstance(payload.get("name"), str) or payload.get("role") not in ROLES:
             return "its name or role is missing or not text"
