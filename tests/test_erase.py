@@ -436,3 +436,55 @@ def test_an_erased_decision_no_longer_waits_for_a_co_signature(cli, two_decision
     result = cli("pending", "--as", PRIYA, "--json", input=PASSPHRASES[PRIYA] + "\n", db=log.path)
     assert result.exit_code == 0, result.output
     assert [d["id"] for d in __import__("json").loads(result.stdout)] == [second]
+
+
+# --- the signing rules of an erasure, each refusal word for word ------------------------------
+
+_ERASE = {"action": "erase", "records": [{"decision": 3, "record": "r"}], "reason": "mistake"}
+_PENDING = (10, "h" * 64, "s-alex")  # an erase entry at #10, by Alex, waiting
+_CONFIRM = {"action": "confirm", "erase": 10, "hash": "h" * 64}
+
+
+@pytest.mark.parametrize(
+    ("seq", "actor", "payload", "is_manager", "pending", "problem"),
+    [
+        (10, "s-alex", _ERASE, True, None, None),
+        (10, "s-sam", _ERASE, False, None, "it erases a record, but only a manager can."),
+        (12, "s-alex", _ERASE, True, _PENDING,
+         "it starts an erasure before the one before it was co-signed."),
+        (10, "s-alex", {**_ERASE, "records": []}, True, None,
+         "it erases a record but does not say which decision."),
+        (10, "s-alex", {**_ERASE, "records": [{"decision": 4, "record": "r"}]}, True, None,
+         "it erases a decision that is not earlier in the log."),
+        (10, "s-alex", {**_ERASE, "records": [{"decision": 12, "record": "r"}]}, True, None,
+         "it erases a decision that is not earlier in the log."),
+        (10, "s-alex", {**_ERASE, "reason": "tidying"}, True, None,
+         "it erases a record without one of infoshare's reasons."),
+        (11, "s-priya", _CONFIRM, True, _PENDING, None),
+        (11, "s-priya", _CONFIRM, True, None,
+         "it co-signs an erasure that is not the entry just before it."),
+        (11, "s-priya", {**_CONFIRM, "erase": 9}, True, _PENDING,
+         "it co-signs an erasure that is not the entry just before it."),
+        (12, "s-priya", _CONFIRM, True, _PENDING,
+         "it co-signs an erasure that is not the entry just before it."),
+        (11, "s-priya", {**_CONFIRM, "hash": "0" * 64}, True, _PENDING,
+         "it co-signs an erasure, but names a different version of it."),
+        (11, "s-sam", _CONFIRM, False, _PENDING,
+         "it co-signs an erasure, but only a manager can."),
+        (11, "s-alex", _CONFIRM, True, _PENDING,
+         "the manager who erased a record also co-signed it; a second manager must."),
+        (11, "s-alex", {"action": "undo"}, True, None,
+         "it is a kind of erasure infoshare does not make."),
+    ],
+)  # fmt: skip
+def test_the_erasure_signing_rules(seq, actor, payload, is_manager, pending, problem):
+    """Decisions #3 and #7 are earlier in the log; #4 is not a decision."""
+    from infoshare_cli.domain.erasure import erase_rule_problem
+
+    decisions = {3: ("a" * 64, "s-sam"), 7: ("b" * 64, "s-sam")}
+    assert (
+        erase_rule_problem(
+            seq, actor, payload, is_manager=is_manager, pending=pending, decisions=decisions
+        )
+        == problem
+    )

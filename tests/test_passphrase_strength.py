@@ -54,3 +54,25 @@ def test_several_random_words_are_strong_and_examples_differ():
 def test_the_test_logs_use_strong_passphrases():
     for passphrase in PASSPHRASES.values():
         assert strength_problem(passphrase) is None
+
+
+def test_the_persons_name_is_what_makes_a_passphrase_weak():
+    """Strong for anyone else: weak only because it is the person's own name run together."""
+    assert strength_problem("zorblaxquentavo") is None
+    assert strength_problem("zorblaxquentavo", about=["Zorblax Quentavo"]) is not None
+
+
+@pytest.mark.parametrize(
+    ("weak", "reason"),
+    [
+        ("password12", "This is a very common password"),
+        ("qwertyuiop", "This is a top-100 common password"),
+        ("aaaaaaaaaa", 'Repeats like "aaa" are easy to guess'),
+    ],
+)
+def test_the_refusal_gives_the_estimators_reason(weak, reason):
+    assert strength_problem(weak).startswith(
+        f"That passphrase is too easy to guess: {reason}. Someone who copies the log could "
+        "try millions of guesses. Use several random words that do not belong together, for "
+        'example "'
+    )

@@ -679,3 +679,28 @@ def test_verify_refuses_a_reset_confirmed_by_the_same_manager(staffed_log):
     report = verify_path(staffed_log.path)
     assert not report.ok
     assert any("two are needed" in p.message for p in report.problems)
+
+
+def test_verify_refuses_a_confirmation_of_someone_elses_reset(staffed_log):
+    """Alex resets Sam's passphrase; Priya's confirmation names Jo instead."""
+    from support.ledger_attacks import signer_for
+
+    from infoshare_cli.integrity.verify import verify_path
+    from infoshare_cli.reading.register import load_register
+
+    with staffed_log.open() as ledger:
+        reset, _alex = _reset_entry(ledger, ALEX, SAM)
+        jo = next(m for m in load_register(ledger).values() if m.name == JO)
+    priya = signer_for(staffed_log.path, PRIYA)
+    with staffed_log.open() as ledger:
+        confirm = {
+            "action": "confirm_reset",
+            "staff_id": jo.staff_id,
+            "reset": reset.seq,
+            "reset_hash": reset.hash,
+            "by": priya.staff_id,
+        }
+        entry = ledger.append("staff", priya.staff_id, confirm, priya.sign)
+    bad = verify_path(staffed_log.path).first_bad
+    assert (bad.seq, bad.code) == (entry.seq, "rule")
+    assert bad.message.endswith(": it confirms the reset of someone else's passphrase.")

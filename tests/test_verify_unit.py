@@ -67,8 +67,22 @@ def test_bad_anchors(text):
 
 
 def test_empty_log_cannot_be_anchored():
-    with pytest.raises(InfoshareError):
+    with pytest.raises(InfoshareError) as refused:
         anchor_for(None, 0)
+    assert refused.value.message == "The log is empty: there is nothing to anchor yet."
+
+
+@pytest.mark.parametrize(
+    ("given", "refusal"),
+    [(None, "That is not an anchor."), ("anchor", "That is not an infoshare anchor.")],
+)
+def test_what_is_not_an_anchor_is_named_with_what_one_looks_like(given, refusal):
+    with pytest.raises(InfoshareError) as refused:
+        parse_anchor(given)
+    assert refused.value.message.startswith(
+        f"{refusal} An anchor looks like "
+        "infoshare-anchor:v1:42:<64 letters and digits>:2026-11-26, exactly as "
+    )
 
 
 # --- the pass over the entries, fed rows directly ---------------------------------------------
