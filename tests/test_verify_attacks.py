@@ -913,3 +913,16 @@ def test_progress_is_reported_every_1024_entries(log):
     report = verify_path(log, progress=lambda done, total: calls.append((done, total)))
     assert report.ok
     assert calls == [(0, 1030), (1024, 1030), (1030, 1030)]
+
+
+def test_verify_json_carries_each_anchor_and_its_result(log):
+    good = parse_anchor(anchor_of(log))
+    wrong = parse_anchor(f"infoshare-anchor:v1:5:{'ab' * 32}:")
+    report = verify_path(log, anchor=[wrong, good])
+    data = report.to_json()
+    assert data["anchor"] == {"text": good.text, "ok": True, "message": report.anchor_note}
+    assert "still contains the anchor" in report.anchor_note
+    [older] = data["older_anchors"]
+    assert (older["text"], older["ok"]) == (wrong.text, False)
+    assert older["message"] == report.older_anchors[0][1].message
+    assert verify_path(log).to_json()["anchor"] is None
