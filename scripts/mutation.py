@@ -39,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutation"
 SAMPLE_FILE = WORK / "sample.json"
+RECHECKED_FILE = WORK / "rechecked.json"
 EQUIVALENTS = Path(__file__).resolve().parent / "mutation-equivalents.txt"
 
 LAYERS = {
@@ -116,7 +117,7 @@ QUICK_TESTS = [
         "erase",
     ]
 ]
-KILLED = {"killed", "timeout", "caught by type check", "segfault"}
+KILLED = {"killed", "timeout", "caught by type check", "segfault", "killed on recheck"}
 NOT_KILLED = {"survived", "no tests"}
 
 
@@ -236,6 +237,43 @@ def equivalents() -> dict[str, str]:
     return found
 
 
+def rechecked() -> dict[str, str]:
+    """Survivors of a run that tests outside its selection kill: name -> the test files."""
+    if RECHECKED_FILE.exists():
+        return json.loads(RECHECKED_FILE.read_text(encoding="utf-8"))
+    return {}
+
+
+def recheck(names: list[str], tests: list[str]) -> None:
+    """Runs other test files against survivors, the way mutmut does (the mutant switched on
+    by MUTANT_UNDER_TEST in mutmut's copy), and records those they kill."""
+    found = rechecked()
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "*.sqlite3*")
+    shutil.copytree(ROOT / "tests", WORK / "mutants" / "tests", dirs_exist_ok=True, ignore=ignore)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INFOSHARE_")}
+    for name in names:
+        command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+        command += ["-p", "no:randomly", "-n", "0", *tests]
+        if os.name == "posix" and shutil.which("nice"):
+            command = ["nice", "-n", "19", *command]
+        try:
+            result = subprocess.run(
+                command,
+                cwd=WORK / "mutants",
+                env={**env, "MUTANT_UNDER_TEST": name},
+                capture_output=True,
+                timeout=600,
+                check=False,
+            )
+            killed = result.returncode == 1
+        except subprocess.TimeoutExpired:
+            killed = True
+        print(f"  {name}: {'killed' if killed else 'survives'} ({' '.join(tests)})", flush=True)
+        if killed:
+            found[name] = " ".join(tests)
+    RECHECKED_FILE.write_text(json.dumps(found, indent=1), encoding="utf-8")
+
+
 def load_sample() -> dict:
     if SAMPLE_FILE.exists():
         return json.loads(SAMPLE_FILE.read_text(encoding="utf-8"))
@@ -244,12 +282,14 @@ def load_sample() -> dict:
 
 def draw_sample(names: list[str], modules: list[str], per_module: int, seed: int) -> list[str]:
     """per_module mutants at random from each module (all of a smaller one): a stratified
-    sample, the same for the same seed and the same code."""
-    rng = random.Random(seed)
+    sample, the same for the same seed and the same code. Each module's mutants are put in
+    a random order once and the first per_module taken, so a larger N keeps the mutants a
+    smaller one drew (and their results) and adds to them."""
     chosen: list[str] = []
     for module in modules:
         mine = sorted(n for n in names if module_of(n) == module)
-        chosen += rng.sample(mine, min(per_module, len(mine)))
+        random.Random(f"{seed}:{module}").shuffle(mine)
+        chosen += mine[:per_module]
     return chosen
 
 
@@ -289,6 +329,10 @@ def report(show_diffs: bool) -> int:
     if not found:
         print("No results: run the mutation tests first.", file=sys.stderr)
         return 1
+    others = rechecked()
+    for name in others:
+        if found.get(name) in NOT_KILLED:
+            found[name] = "killed on recheck"
     known = equivalents()
     sample = set(load_sample()["names"])
     counts = sorted(Counter(found.values()).items())
@@ -344,6 +388,14 @@ def report(show_diffs: bool) -> int:
         print(_summary(layer, strata, measured_by_layer[layer]))
     totals = [sum(c[i] for c in measured_by_layer.values()) for i in range(3)]
     print(_summary("overall", all_strata, totals))
+    outside = sorted(n for n, s in found.items() if s == "killed on recheck")
+    if outside:
+        print(
+            "\nKilled when rechecked (--recheck: by a test file outside mutmut's selection, "
+            "or a test written after the run):"
+        )
+        for name in outside:
+            print(f"  {name}  [{others[name]}]")
     if survivors:
         print("\nSurvivors:")
         for name in sorted(survivors):
@@ -388,6 +440,12 @@ def main() -> int:
     parser.add_argument("--sample", type=int, metavar="N", help="N mutants from each module")
     parser.add_argument("--seed", type=int, default=15, help="for --sample (default 15)")
     parser.add_argument("--survivors", action="store_true", help="run the survivors again")
+    parser.add_argument(
+        "--recheck",
+        nargs="+",
+        metavar="MUTANT",
+        help="run the --tests files against these survivors (outside mutmut's selection)",
+    )
     parser.add_argument("--max-children", type=int, default=1)
     parser.add_argument("--fresh", action="store_true", help="start again from nothing")
     parser.add_argument("--report", action="store_true", help="only print the results so far")
@@ -398,7 +456,11 @@ def main() -> int:
     except ImportError:
         print('mutmut is not installed: .venv/bin/pip install ".[mutation]"', file=sys.stderr)
         return 2
-    if not args.report:
+    if args.recheck:
+        if not args.tests:
+            parser.error("--recheck needs the test files to run (--tests)")
+        recheck(args.recheck, args.tests)
+    elif not args.report:
         prepare(args.tests or (["tests/"] if args.all_tests else QUICK_TESTS), args.fresh)
         if args.module:
             modules = [Path(m).as_posix() for m in args.module]
