@@ -870,7 +870,7 @@ def test_a_bad_signature_in_an_early_batch_of_a_long_log(log):
         flipped = base64.b64encode(bytes([s[0] ^ 1]) + s[1:]).decode()
         conn.execute("UPDATE entries SET signature = ? WHERE seq = 20", (flipped,))
     for threads in (1, 2):
-        bad = first_bad(log, threads=threads)
+        bad = verify_path(log, threads=threads, processes=False).first_bad
         assert (bad.seq, bad.kind, bad.code) == (20, "setting", "signature")
         assert bad.message.endswith(
             "its signature does not match Alex Morgan's key as registered at the time — the "

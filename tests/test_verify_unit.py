@@ -79,10 +79,8 @@ def test_empty_log_cannot_be_anchored():
 def test_what_is_not_an_anchor_is_named_with_what_one_looks_like(given, refusal):
     with pytest.raises(InfoshareError) as refused:
         parse_anchor(given)
-    assert refused.value.message.startswith(
-        f"{refusal} An anchor looks like "
-        "infoshare-anchor:v1:42:<64 letters and digits>:2026-11-26, exactly as "
-    )
+    assert refused.value.message.startswith(f"{refusal} An anchor looks like infoshare-anchor:")
+    assert " exactly as " in refused.value.message
 
 
 # --- the pass over the entries, fed rows directly ---------------------------------------------
