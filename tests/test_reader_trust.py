@@ -19,7 +19,7 @@ from support.ledger_attacks import (
     signer_for,
     staff_id,
 )
-from support.people import ALEX, PRIYA, SAM
+from support.people import ALEX, PASSPHRASES, PRIYA, SAM, answers_file_data
 from support.reading import sealed_as_the_tool
 
 from infoshare_cli.domain.decisions import cosign_payload
@@ -309,3 +309,45 @@ def test_an_export_rechecks_each_entry_unless_verify_passed_in_its_snapshot(log,
             filters=make_filters(), path=again, verified_head=(head.seq, head.hash),
         )  # fmt: skip
     assert "SIGNATURE DOES NOT VERIFY" in again.read_text(encoding="utf-8")
+
+
+# --- the register people are unlocked against -----------------------------------------------
+
+
+def test_a_forged_manager_is_not_on_the_staff_list_and_cannot_be_picked(log, tmp_path):
+    """A manager put into the file without a manager's signature is not listed, cannot be
+    named as a co-signer: every command that names or unlocks staff
+    uses the register as `verify` accepts it."""
+    forge_manager(log, claimed_signer=ALEX)
+    listed = run_cli(log, "staff", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "Mallory" not in listed.stdout
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(answers_file_data("share", case_ref="C-3001", by=SAM)))
+    result = run_cli(
+        log,
+        *("decide", "--answers", answers, "--cosigner", "Mallory Fake"),
+        input=f"{PASSPHRASES[SAM]}\nwhatever she typed\n",
+    )
+    assert result.exit_code != 0
+    assert "Nobody called 'Mallory Fake' is registered" in " ".join(result.output.split())
+
+
+def test_a_reseal_nobody_signed_does_not_lock_its_owner_out(log):
+    """Someone with the file but no passphrase appends a "reseal" of Priya's key: a seal
+    her passphrase does not open (or one that takes a gigabyte to try). verify rejects it;
+    the tool must not use it, so Priya's passphrase still unlocks her key."""
+    attacker = crypto.generate_private_key()
+    priya = staff_id(log, PRIYA)
+    with Ledger.open(log) as ledger:
+        public = ledger.get(3).payload["public_key"]  # Priya's registration (entry #3)
+        sealed = crypto.seal_private_key(attacker, "the attacker's own passphrase")
+        sealed["public_key"] = public  # claims to be her key, as the reseal rule asks
+        body = {"action": "reseal", "staff_id": priya, "sealed_key": sealed, "by": priya}
+        forged = ledger.append("staff", priya, body, lambda m: crypto.sign(attacker, m))
+    bad = verify_first_bad(log)
+    assert (bad.seq, bad.code) == (forged.seq, "signature")
+    result = run_cli(log, "log", "--as", PRIYA, input=PASSPHRASES[PRIYA] + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Wrong passphrase" not in result.output
+    assert "Decisions, newest first" in result.stdout

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from infoshare_cli.domain.staff import StaffMember, apply_staff_entry
+from infoshare_cli.domain.staff import StaffMember
 
 if TYPE_CHECKING:
     from infoshare_cli.ledger.store import Ledger
 
 
 def load_register(ledger: Ledger) -> dict[str, StaffMember]:
-    """Everyone ever registered, in the order they were added, as they are now."""
-    register: dict[str, StaffMember] = {}
-    for entry in ledger.entries(kinds=("staff",)):
-        try:
-            apply_staff_entry(register, entry.seq, entry.payload)
-        except (TypeError, ValueError):  # an odd shape: verify names it; nobody is made of it
-            continue
-    return register
+    """Everyone ever registered, in the order they were added, as they are now: the
+    register as ``verify`` accepts it (``reading.trust.KeyRing``).
+
+    Every staff entry is checked as ``verify`` checks it (its hash, the staff rules, its
+    signature with the key in force), and the register stops at the first that fails. So a
+    staff entry put into the file by hand, without a manager's signature (a "manager" who
+    was never registered, a person deactivated, a passphrase "resealed" so that its owner's
+    passphrase no longer opens it), is never used to unlock, sign or list anyone;
+    ``verify`` names it.
+    """
+    from infoshare_cli.reading.trust import KeyRing
+
+    return dict(KeyRing(ledger).rules.register)
 
 
 def setting_name(ledger: Ledger) -> str:
