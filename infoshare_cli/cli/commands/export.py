@@ -237,7 +237,8 @@ def export(
         n = result.erased_left_out
         say(
             f"{counted(n, 'erased decision')} matched and {'was' if n == 1 else 'were'} left "
-            "out: their content is gone for good (`infoshare verify` lists erasures).",
+            f"out: {'its' if n == 1 else 'their'} content is gone for good "
+            "(`infoshare verify` lists erasures).",
             err=True,
         )
     if result.count == 0:

@@ -126,7 +126,7 @@ def add(
             role = asker.select(
                 f"What is {name}'s role?",
                 [
-                    ("manager", "Manager: takes decisions and co-signs other people's"),
+                    ("manager", "Manager: takes decisions and co-signs other people's decisions"),
                     ("practitioner", "Practitioner: takes decisions; cannot co-sign"),
                 ],
             )
