@@ -136,3 +136,45 @@ def test_pending_reads_at_every_width(cli, review_log, monkeypatch, width):
     assert broken_words(screen) == []
     assert "…" not in screen  # the date is never cut to "2026-11…"
     assert re.search(r"\d{4}-\d{2}-\d{2}", screen) and re.search(r"\d{2}:\d{2}", screen)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_line_left_after_each_answer_wraps_at_words(width):
+    """questionary left "? Question  answer" as one line the terminal folded mid-word; the
+    asker prints it again through rich, so it wraps at words at every width."""
+
+    from rich.console import Console
+    from support.prompt_driver import KeyedAsker, drive, pick, typed
+
+    class Narrow(KeyedAsker):
+        def __init__(self, pipe, steps):
+            super().__init__(pipe, steps)
+            self.console = Console(file=self.output, width=width, highlight=False)
+
+    label = (
+        "No, consent was not sought, for a good reason (asking would put a child or others "
+        "at risk, hamper an investigation, or cause undue delay)"
+    )
+    reason = "Repeated unexplained bruising, recorded three times by two practitioners."
+
+    def run(asker):
+        picked = asker.select("Do you have consent to share?", [("not_sought", label)])
+        typed_reason = asker.text("Explain your judgement.", kind="reason")
+        return picked, typed_reason
+
+    (picked, typed_reason), asker = drive(
+        [("consent", pick("not_sought")), ("judgement", typed(reason))], run, kind=Narrow
+    )
+    assert (picked, typed_reason) == ("not_sought", reason)
+    screen = asker.screen
+    assert too_wide(screen, width) == []
+    flat = " ".join(screen.split())
+    assert f"? Do you have consent to share? {label}" in flat
+    assert f"? Explain your judgement. {reason}" in flat
+    words = set(re.findall(r"[A-Za-z]{4,}", label + " " + reason))
+    lines = [line.rstrip() for line in screen.splitlines()]
+    for above, below in zip(lines, lines[1:], strict=False):
+        last = re.sub(r"\W", "", (above.split() or [""])[-1])
+        first = re.sub(r"\W", "", (below.split() or [""])[0])
+        cut = bool(last and first) and last + first in words and last not in words
+        assert not cut, f"a word cut across {above!r} / {below!r}"
