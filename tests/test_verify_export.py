@@ -9,7 +9,16 @@ import copy
 import json
 
 import pytest
-from support.ledger_attacks import build_decided_log, copy_log, run_cli, spec_export, write_export
+from support.ledger_attacks import (
+    build_decided_log,
+    copy_log,
+    run_cli,
+    sign_export,
+    signer_for,
+    spec_export,
+    write_export,
+)
+from support.people import ALEX
 
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.integrity.anchors import read_anchor
@@ -22,7 +31,7 @@ from infoshare_cli.ledger.entries import compute_hash
 def exported(tmp_path_factory):
     path = tmp_path_factory.mktemp("export-log") / "log.sqlite3"
     build_decided_log(path)
-    return path, spec_export(path)
+    return path, sign_export(spec_export(path), signer_for(path, ALEX))
 
 
 @pytest.fixture

@@ -16,6 +16,12 @@ from infoshare_cli.actions.private import append_sealed, new_record
 from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.domain.staff import current_signer
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.integrity.export_statement import (
+    manifest_path_for,
+    manifest_statement,
+    sign_json_export,
+    sign_manifest,
+)
 from infoshare_cli.ledger.age_files import AgeSeal, sealed
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.private_files import create_private, place
@@ -29,6 +35,7 @@ from infoshare_cli.outputs.files import (
     HashingFile,
     TextSink,
     check_destination,
+    manifest_bytes,
 )
 from infoshare_cli.reading.erasures import erased_decisions
 from infoshare_cli.reading.filters import Filters
@@ -52,6 +59,19 @@ class ExportResult:
     sha256: str
     entry: Entry
     erased_left_out: int = 0  # erased decisions matched but not exported: no content left
+    manifest: Path | None = None  # the signed manifest beside it (CSV, md, html, encrypted)
+
+
+SIGNED_INSIDE = ("json", "jsonl")  # formats that carry the exporter's signature themselves
+
+
+def manifest_path(path: Path) -> Path:
+    """Where the signed manifest of an export goes: beside it, ``FILE.manifest.json``."""
+    return path.with_name(manifest_path_for(path.name))
+
+
+def needs_manifest(fmt: str, encrypted: bool) -> bool:
+    return encrypted or fmt not in SIGNED_INSIDE
 
 
 def _now() -> str:
@@ -101,10 +121,14 @@ def run_export(
     if excel and fmt != "csv":
         raise InfoshareError("--excel goes with --format csv.")
     check_destination(path, force)
+    manifest = manifest_path(path) if needs_manifest(fmt, seal is not None) else None
+    if manifest is not None:
+        check_destination(manifest, force)
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    manifest_temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.manifest.partial")
     conn = ledger.conn
     try:
-        with _export_file(temp, seal) as (sink, on_disk):
+        with _export_file(temp, seal) as (sink, on_disk, content):
             if excel:
                 sink.write("\ufeff")
             same_snapshot = conn.in_transaction  # the caller's, in which verify ran
@@ -135,6 +159,12 @@ def run_export(
                 }
                 if unverified is not None:
                     header["warning"] = unverified
+
+                def sign_whole(n: int, decisions_sha256: str) -> dict:
+                    return sign_json_export(
+                        header, signer.staff_id, n, decisions_sha256, signer.sign
+                    )
+
                 if fmt == "csv":  # flat rows: the CSV needs no review dicts (see above)
                     if unverified is not None:
                         sink.write(f'"WARNING: {unverified.replace(chr(34), chr(39))}"\r\n')
@@ -163,10 +193,25 @@ def run_export(
                         keyring=keyring,
                         template=template,
                         sets=QuestionSets(ledger, qset),
+                        sign_whole=sign_whole,
                     )
             finally:
                 conn.execute("COMMIT")
         digest = on_disk.sha256.hexdigest()
+        if manifest is not None:
+            statement = manifest_statement(
+                header,
+                signed_by=signer.staff_id,
+                export_format=fmt,
+                file=path.name,
+                sha256=digest,
+                size=on_disk.size,
+                content_sha256=content.sha256.hexdigest() if seal is not None else None,
+                encrypted=seal.kind if seal else None,
+                count=count,
+                limit=limit,
+            )
+            _write_new(manifest_temp, manifest_bytes(sign_manifest(statement, signer.sign)))
         payload = {
             "format": fmt,
             "filters": filters.as_dict(),
@@ -185,28 +230,43 @@ def run_export(
             # changed their passphrase meanwhile, the entry would break verify's rules.
             current_signer(load_register(ledger), signer)
             entry = append_sealed(ledger, "export", signer, payload, new_record(ledger, signer))
-        try:
-            place(temp, path, force)
-        except FileExistsError:
-            raise InfoshareError(
-                f"{path} appeared while the export was being written, and was not "
-                f"overwritten. The export is logged as entry #{entry.seq}; run it again "
-                "with another --out name."
-            ) from None
+        for written, final in ((temp, path), (manifest_temp, manifest)):
+            if final is None:
+                continue
+            try:
+                place(written, final, force)
+            except FileExistsError:
+                raise InfoshareError(
+                    f"{final} appeared while the export was being written, and was not "
+                    f"overwritten. The export is logged as entry #{entry.seq}; run it again "
+                    "with another --out name."
+                ) from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-    return ExportResult(path, count, digest, entry, erased.count)
+        for written in (temp, manifest_temp):
+            with contextlib.suppress(FileNotFoundError):
+                written.unlink()
+    return ExportResult(path, count, digest, entry, erased.count, manifest)
 
 
 @contextlib.contextmanager
-def _export_file(temp: Path, seal: AgeSeal | None) -> Iterator[tuple[TextSink, HashingFile]]:
-    """The new private file as the writers' text sink, sealed when asked, hashed as written;
-    flushed to the disk when the block ends."""
+def _export_file(
+    temp: Path, seal: AgeSeal | None
+) -> Iterator[tuple[TextSink, HashingFile, HashingFile]]:
+    """The new private file as the writers' text sink, sealed when asked; hashed as written
+    (``on_disk``) and, before sealing, as its reader will open it (``content``); flushed to
+    the disk when the block ends."""
     with create_private(temp) as raw:
         on_disk = HashingFile(raw)
         with sealed(on_disk, seal) as body:
-            yield TextSink(body), on_disk
+            content = HashingFile(body)
+            yield TextSink(content), on_disk, content
+        raw.flush()
+        os.fsync(raw.fileno())
+
+
+def _write_new(temp: Path, data: bytes) -> None:
+    with create_private(temp) as raw:
+        raw.write(data)
         raw.flush()
         os.fsync(raw.fileno())
 

@@ -9,9 +9,16 @@ from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 from infoshare_cli.ledger.age_files import AGE_MAGIC, is_age_file
 
+_NOT_HEADER = ("decisions", "count", "signature")
+
 
 def load_export(path: Path) -> dict:
-    """An export as one dict (JSONL is folded into the JSON shape). Raises InfoshareError."""
+    """An export as one dict (JSONL is folded into the JSON shape). Raises InfoshareError.
+
+    Besides the export's own keys: ``_header`` (the header exactly as the file has it, which
+    the exporter signed), ``_signature`` (the signature block, or None), ``_jsonl``, and for
+    JSONL ``_footer`` (whether the last line is there) and ``_misplaced`` (a line out of
+    place)."""
     try:
         data = path.read_bytes()
         if is_age_file(data[: len(AGE_MAGIC)]):
@@ -33,7 +40,12 @@ def load_export(path: Path) -> dict:
     except (ValueError, RecursionError):
         whole = None
     if isinstance(whole, dict):
+        # What the exporter signed: every key but the decisions, their count and the
+        # signature itself (taken before the keys this loader adds).
+        header = {k: v for k, v in whole.items() if k not in _NOT_HEADER}
         whole.setdefault("_jsonl", False)
+        whole["_header"] = header
+        whole["_signature"] = whole.get("signature")
         return whole
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
@@ -58,6 +70,8 @@ def load_export(path: Path) -> dict:
         else:
             export["_misplaced"] = i
     export["count"] = footer.get("count") if footer else None
+    export["_header"] = {k: v for k, v in records[0].items() if k != "type"}
+    export["_signature"] = footer.get("signature") if footer else None
     export["_jsonl"] = True
     export["_footer"] = footer is not None
     return export

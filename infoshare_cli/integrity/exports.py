@@ -18,6 +18,7 @@ from infoshare_cli.integrity.anchor_note import Signatory, check_signatures
 from infoshare_cli.integrity.anchors import check_anchor
 from infoshare_cli.integrity.chain import _load_object
 from infoshare_cli.integrity.export_file import load_export
+from infoshare_cli.integrity.export_signature import Exporter, check_json_signature
 from infoshare_cli.integrity.report import _HEX64, EXPORT_FORMAT, Anchor, Problem
 from infoshare_cli.integrity.signatures import _Keys, _signature_ok, entry_hash_fast
 from infoshare_cli.ledger.keys import KeyUnavailable
@@ -38,6 +39,12 @@ class ExportReport:
     anchor: Anchor | None = None
     anchor_note: str = ""
     keys_checked: bool = False  # the export's keys were checked against the anchor's
+    exporter: Exporter | None = None  # whose signature over the whole export holds
+    kind: str = "json"  # json or jsonl (signed inside), or the format a manifest names
+    manifest: str | None = None  # the detached manifest checked, if any
+    sha256: str | None = None  # of the file's bytes, when a manifest vouches for them
+    encrypted: str | None = None  # the manifest says the file is encrypted (age), and how
+    opened: bool = False  # the file is the opened content of an encrypted export
 
     @property
     def ok(self) -> bool:
@@ -56,6 +63,15 @@ class ExportReport:
             "public_keys": self.keys,
             "head": self.head,
             "exported_at": self.exported_at,
+            "kind": self.kind,
+            "signed_by": (
+                {"staff_id": self.exporter.staff_id, "name": self.exporter.name}
+                if self.exporter
+                else None
+            ),
+            "manifest": self.manifest,
+            "sha256": self.sha256,
+            "encrypted": self.encrypted,
             "first_bad_entry": self.first_bad.to_json() if self.first_bad else None,
             "anchor": (
                 {
@@ -91,7 +107,7 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
     """Check an export on its own: hashes, signatures with its keys, head, counts, links."""
     path = Path(path)
     data = load_export(path)
-    report = ExportReport(str(path), anchor=anchor)
+    report = ExportReport(str(path), anchor=anchor, kind="jsonl" if data["_jsonl"] else "json")
     problems = report.problems
     if data.get("format") != EXPORT_FORMAT:
         raise InfoshareError(
@@ -188,7 +204,11 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
             )
     report.entries = len(seen)
     entry_problems.sort(key=lambda p: p.seq if p.seq is not None else -1)
+    whole, report.exporter = check_json_signature(
+        data, decisions, head, lambda actor, seq: _key_for(key_table, actor, seq)
+    )
     problems += entry_problems
+    problems += whole  # the entries' own problems, where there are any, say more
     if anchor is not None and head is not None:
         _export_anchor(report, anchor, head, seen)
         if not any(p.code == "anchor" for p in problems):

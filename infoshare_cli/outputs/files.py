@@ -11,12 +11,14 @@ No terminal code: the command passes in the signer and an optional progress call
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.ledger.age_files import BinaryWriter
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.reading.trust import KeyRing
 
@@ -53,30 +55,39 @@ def check_destination(path: Path, force: bool) -> None:
 
 class HashingFile:
     """A binary file that hashes every byte written to it: the SHA-256 of the file as written
-    (of the encrypted bytes, when the export is sealed)."""
+    (of the encrypted bytes, when the export is sealed), or of its content before sealing."""
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: BinaryIO | BinaryWriter):
         self._raw = raw
         self.sha256 = hashlib.sha256()
+        self.size = 0
 
     def write(self, data: bytes) -> int:
         self.sha256.update(data)
+        self.size += len(data)
         self._raw.write(data)
         return len(data)
 
     def flush(self) -> None:
-        self._raw.flush()
+        flush = getattr(self._raw, "flush", None)
+        if flush is not None:
+            flush()
 
 
 class TextSink:
     """What the export writers write to: text, passed on as UTF-8 bytes."""
 
-    def __init__(self, out: BinaryIO):
+    def __init__(self, out: BinaryIO | BinaryWriter):
         self._out = out
 
     def write(self, text: str) -> int:
         self._out.write(text.encode("utf-8"))
         return len(text)
+
+
+def manifest_bytes(manifest: dict[str, Any]) -> bytes:
+    """A signed manifest as written beside its export: indented JSON, one key a line."""
+    return (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def verified_map(keyring: KeyRing, review: dict[str, Any]) -> dict[int, bool]:

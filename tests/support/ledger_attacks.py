@@ -283,13 +283,33 @@ def spec_export(path: Path) -> dict:
     }
 
 
-def write_export(data: dict, path: Path, jsonl: bool = False) -> Path:
+def sign_export(data: dict, signer) -> dict:
+    """``data`` signed as a whole by ``signer``, as `export` signs it (its header, count and
+    decisions as they stand now): what an attacker holding that key could do."""
+    from infoshare_cli.integrity.export_signature import decisions_sha256
+    from infoshare_cli.integrity.export_statement import sign_json_export
+
+    header = {k: v for k, v in data.items() if k not in ("decisions", "count", "signature")}
+    digest = decisions_sha256(data["decisions"])
+    data["signature"] = sign_json_export(
+        header, signer.staff_id, len(data["decisions"]), digest, signer.sign
+    )
+    return data
+
+
+def write_export(data: dict, path: Path, jsonl: bool = False, signer=None) -> Path:
+    """Write ``data`` as a JSON or JSONL export; signed as a whole first if ``signer``."""
+    if signer is not None:
+        data = sign_export(dict(data), signer)
     if not jsonl:
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
         return path
-    header = {k: v for k, v in data.items() if k not in ("decisions", "count")}
+    header = {k: v for k, v in data.items() if k not in ("decisions", "count", "signature")}
     lines = [{"type": "header", **header}]
     lines += [{"type": "decision", **d} for d in data["decisions"]]
-    lines.append({"type": "footer", "count": data["count"]})
+    footer = {"type": "footer", "count": data["count"]}
+    if "signature" in data:
+        footer["signature"] = data["signature"]
+    lines.append(footer)
     path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     return path

@@ -288,6 +288,12 @@ def _print_export(report, json: bool) -> None:
             f"and signature holds against the {counted(report.keys, 'public key')} the "
             "export lists."
         )
+        if report.exporter is not None:
+            typer.echo(
+                f"  Signed as a whole by {displayable(report.exporter.name)}, who exported it: "
+                "no decision, co-signature or correction was left out, added or changed "
+                "since, and its count, filters, head and list of keys are as exported."
+            )
         if head is not None:
             say(
                 f"  It was taken when the log's newest entry was #{head['seq']} (hash "
