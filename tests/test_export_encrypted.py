@@ -194,16 +194,49 @@ def test_a_plain_export_warns_it_is_in_the_clear_and_says_where(cli, log, tmp_pa
     assert entry["encrypted"] is None
 
 
-def test_verify_export_on_a_sealed_file_says_to_open_it_first(cli, log, tmp_path, age_key):
-    _, public, _ = age_key
+def test_a_sealed_export_is_checked_by_its_manifest_without_opening_it(cli, log, tmp_path, age_key):
+    identity, public, _ = age_key
     out = tmp_path / "e.json.age"
     assert (
         export(cli, log, out, "-f", "json", "--recipient", public, input=OWN + "\n").exit_code == 0
     )
+    manifest_path = tmp_path / "e.json.age.manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert manifest["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert manifest["encrypted"] == "age-keys" and manifest["export_format"] == "json"
+    for text in DISTINCTIVE:  # the manifest beside a locked file says nothing about a child
+        assert text not in manifest_path.read_text(encoding="utf-8")
+    result = cli("verify", "--export", out, db=log)
+    assert result.exit_code == 0, result.output
+    assert "exactly as Alex Morgan exported it" in result.stdout
+    assert "without opening it" in result.stdout
+    # Opened, the JSON checks by its own signatures, and against the manifest's content hash.
+    opened = tmp_path / "opened.json"
+    opened.write_bytes(pyrage.decrypt(out.read_bytes(), [identity]))
+    result = cli("verify", "--export", opened, "--manifest", manifest_path, db=log)
+    assert result.exit_code == 0, result.output
+    assert "Signed as a whole by Alex Morgan" in result.stdout
+    assert "exactly as the age tool opened it" in result.stdout
+    # Without its manifest, a locked file cannot be checked: it says to open it first.
+    manifest_path.unlink()
     result = cli("verify", "--export", out, db=log)
     assert result.exit_code != 0
     assert "is encrypted (age format)" in result.output and "age -d" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_sealed_export_s_manifest_withholds_the_case_it_was_filtered_by(
+    cli, log, tmp_path, age_key
+):
+    _, public, _ = age_key
+    out = tmp_path / "c.csv.age"
+    args = ("--case", "C-1042", "--search", "front door", "--recipient", public)
+    assert export(cli, log, out, *args, input=OWN + "\n").exit_code == 0
+    text = (tmp_path / "c.csv.age.manifest.json").read_text(encoding="utf-8")
+    assert "C-1042" not in text and "front door" not in text
+    filters = json.loads(text)["filters"]
+    assert filters["case"] == filters["search"] == "(withheld: the export is encrypted)"
+    assert cli("verify", "--export", out, db=log).exit_code == 0
 
 
 def test_log_exports_marks_the_encrypted_ones(cli, log, tmp_path, age_key, monkeypatch):

@@ -237,3 +237,131 @@ def test_a_signature_made_by_another_member_of_staff_is_caught(copy_of, exports)
     assert f"names 'Alex Morgan' as the person who exported it, but {PRIYA} signed it" in (
         failed(path)
     )
+
+
+# --- CSV, Markdown and HTML: the signed manifest beside them -------------------------------
+
+MANIFESTED = ("csv", "md", "html")
+
+
+def manifest_of(path: Path) -> Path:
+    return path.with_name(path.name + ".manifest.json")
+
+
+@pytest.mark.parametrize("fmt", MANIFESTED)
+def test_an_untouched_export_matches_its_signed_manifest(copy_of, fmt):
+    path = copy_of(fmt)
+    manifest = json.loads(manifest_of(path).read_text(encoding="utf-8"))
+    assert manifest["format"] == "infoshare-export-manifest/1"
+    assert (manifest["export_format"], manifest["count"], manifest["file"]) == (fmt, 5, path.name)
+    report = verify_export(path)
+    assert report.ok, [p.message for p in report.problems]
+    assert report.exporter.name == ALEX and report.decisions == 5
+    result = verify_cli(path)
+    assert result.exit_code == 0, result.output
+    assert f"exactly as {ALEX} exported it" in result.stdout
+    assert "matches its signed manifest byte for byte" in result.stdout
+    assert "no filters (every decision)" in result.stdout
+
+
+def test_json_exports_carry_their_signature_and_get_no_manifest(exports):
+    assert not manifest_of(exports[1]["json"]).exists()
+    assert not manifest_of(exports[1]["jsonl"]).exists()
+
+
+def test_one_csv_cell_edited_is_caught(copy_of):
+    path = copy_of("csv")
+    text = path.read_text(encoding="utf-8")
+    assert '"share"' in text or "Share" in text
+    edited = text.replace("Do not share", "Share", 1) if "Do not share" in text else None
+    edited = edited or text.replace('"share"', '"do_not_share"', 1)
+    assert edited != text
+    path.write_text(edited, encoding="utf-8")
+    out = failed(path)
+    assert "its SHA-256 does not match the one signed in export.csv.manifest.json" in out
+
+
+def test_one_html_byte_changed_is_caught(copy_of):
+    path = copy_of("html")
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle] = data[middle] ^ 0x01
+    path.write_bytes(bytes(data))
+    assert "SHA-256 does not match" in failed(path)
+
+
+@pytest.mark.parametrize("fmt", MANIFESTED)
+def test_a_deleted_manifest_is_caught(copy_of, fmt):
+    path = copy_of(fmt)
+    manifest_of(path).unlink()
+    out = failed(path)
+    assert f"signed manifest ({path.name}.manifest.json) is not beside it" in out
+    assert "nothing about this file can be proven" in out
+
+
+def test_a_manifest_from_another_export_is_caught(copy_of, exports):
+    csv_path, md_path = copy_of("csv"), copy_of("md")
+    shutil.copy(manifest_of(md_path), manifest_of(csv_path))  # the md's manifest, renamed
+    out = failed(csv_path)
+    assert "the manifest belongs to another export" in out
+    assert "The manifest is for export.md" in out
+    # and given by hand with --manifest, the same
+    other = manifest_of(exports[1]["csv"])
+    assert "SHA-256 does not match" in failed(md_path, "--manifest", str(other))
+
+
+def test_two_exports_with_their_manifests_swapped_are_both_caught(copy_of):
+    md_path, html_path = copy_of("md"), copy_of("html")
+    md_manifest, html_manifest = manifest_of(md_path), manifest_of(html_path)
+    saved = md_manifest.read_bytes()
+    md_manifest.write_bytes(html_manifest.read_bytes())
+    html_manifest.write_bytes(saved)
+    assert "SHA-256 does not match" in failed(md_path)
+    assert "SHA-256 does not match" in failed(html_path)
+
+
+def test_a_moved_manifest_is_found_with_the_manifest_option(copy_of, tmp_path):
+    path = copy_of("csv")
+    moved = tmp_path / "kept-elsewhere.json"
+    manifest_of(path).rename(moved)
+    result = verify_cli(path, "--manifest", str(moved))
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda m: m.__setitem__("count", m["count"] - 1),
+        lambda m: m["filters"].__setitem__("outcome", "share"),
+        lambda m: m["public_keys"].pop(),
+        lambda m: m.__setitem__("warning", None),
+    ],
+    ids=["count", "filters", "keys", "added-field"],
+)
+def test_an_edited_manifest_is_caught(copy_of, edit):
+    path = copy_of("csv")
+    manifest = json.loads(manifest_of(path).read_text(encoding="utf-8"))
+    edit(manifest)
+    manifest_of(path).write_text(json.dumps(manifest), encoding="utf-8")
+    assert "does not match export.csv.manifest.json" in failed(path)
+
+
+def test_an_edited_csv_with_its_fingerprint_put_in_the_manifest_is_caught(copy_of):
+    """The obvious next step for someone who edits the CSV: put its new SHA-256 in the
+    manifest. The exporter's signature covers the fingerprint."""
+    import hashlib
+
+    path = copy_of("csv")
+    path.write_bytes(path.read_bytes().replace(b"Little", b"Large", 1) + b"\r\n")
+    manifest = json.loads(manifest_of(path).read_text(encoding="utf-8"))
+    manifest["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest_of(path).write_text(json.dumps(manifest), encoding="utf-8")
+    assert "signature of Alex Morgan, who exported it, does not match" in failed(path)
+
+
+def test_a_manifest_is_not_an_export_and_says_so(copy_of):
+    path = copy_of("csv")
+    manifest_of(path).write_text("[1, 2]", encoding="utf-8")
+    result = verify_cli(path)
+    assert result.exit_code == 1 and "is not an infoshare export manifest" in result.stderr
+    assert "Traceback" not in result.output

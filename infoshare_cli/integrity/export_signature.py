@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from infoshare_cli.domain.signing import in_force
 from infoshare_cli.integrity.export_statement import (
     DecisionsDigest,
     decision_text,
@@ -19,6 +20,9 @@ from infoshare_cli.integrity.export_statement import (
 )
 from infoshare_cli.integrity.report import _HEX64, Problem
 from infoshare_cli.ledger import crypto
+
+# staff id -> [(from_seq, (public key, name))], oldest first
+KeyTable = dict[str, list[tuple[int, tuple[str, str]]]]
 
 # (staff id, seq) -> (public key or None, name)
 KeyFor = Callable[[str, int], tuple[str | None, str]]
@@ -30,6 +34,56 @@ UNSIGNED = (
     "keys changed, without trace. Compare its fingerprint (SHA-256) with the one the log "
     "recorded (`infoshare log --exports`), or export again."
 )
+
+
+def read_head(head: object) -> dict[str, Any] | None:
+    """The log's head as an export or a manifest records it, if well formed."""
+    if (
+        isinstance(head, dict)
+        and type(head.get("seq")) is int
+        and head["seq"] >= 0
+        and isinstance(head.get("hash"), str)
+        and bool(_HEX64.fullmatch(head["hash"]))
+    ):
+        return head
+    return None
+
+
+def read_key_table(
+    public_keys: object, problems: list[Problem], listed: list[dict] | None = None
+) -> KeyTable:
+    """The staff's keys an export or a manifest lists (``public_keys``), by staff id; each
+    well-formed record is also added to ``listed`` (for an anchor's fingerprint)."""
+    table: KeyTable = {}
+    if not isinstance(public_keys, list):
+        problems.append(Problem("keys", "the export does not list the staff's public keys."))
+        return table
+    for item in public_keys:
+        if not (
+            isinstance(item, dict)
+            and isinstance(item.get("staff_id"), str)
+            and isinstance(item.get("public_key"), str)
+            and type(item.get("from_seq")) is int
+        ):
+            problems.append(Problem("keys", "one of the export's public keys is incomplete."))
+            continue
+        if listed is not None:
+            listed.append(item)
+        name = item.get("name")
+        if not isinstance(name, str):
+            name = item["staff_id"]
+        table.setdefault(item["staff_id"], []).append(
+            (item["from_seq"], (item["public_key"], name))
+        )
+    for entries in table.values():
+        entries.sort(key=lambda pair: pair[0])
+    return table
+
+
+def key_for(table: KeyTable, actor: str, seq: int) -> tuple[str | None, str]:
+    """The signing key for ``actor`` at entry ``seq``, by the one rule (``signing.in_force``)."""
+    found = in_force(table.get(actor, ()), seq)
+    return found if found is not None else (None, actor[:20])
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,15 @@ from infoshare_cli.integrity.anchor_note import Signatory, check_signatures
 from infoshare_cli.integrity.anchors import check_anchor
 from infoshare_cli.integrity.chain import _load_object
 from infoshare_cli.integrity.export_file import load_export
-from infoshare_cli.integrity.export_signature import Exporter, check_json_signature
-from infoshare_cli.integrity.report import _HEX64, EXPORT_FORMAT, Anchor, Problem
+from infoshare_cli.integrity.export_signature import (
+    Exporter,
+    KeyTable,
+    check_json_signature,
+    key_for,
+    read_head,
+    read_key_table,
+)
+from infoshare_cli.integrity.report import EXPORT_FORMAT, Anchor, Problem
 from infoshare_cli.integrity.signatures import _Keys, _signature_ok, entry_hash_fast
 from infoshare_cli.ledger.keys import KeyUnavailable
 from infoshare_cli.ledger.sealing import open_with_key
@@ -45,6 +52,10 @@ class ExportReport:
     sha256: str | None = None  # of the file's bytes, when a manifest vouches for them
     encrypted: str | None = None  # the manifest says the file is encrypted (age), and how
     opened: bool = False  # the file is the opened content of an encrypted export
+    checked_inside: bool = False  # a JSON/JSONL export: its entries were checked one by one
+    filters: dict | None = None  # as the export or its manifest states them
+    limit: int = 0  # only the newest N decisions (0: all)
+    warning: str | None = None  # the export was made from a log that failed verify
 
     @property
     def ok(self) -> bool:
@@ -72,6 +83,10 @@ class ExportReport:
             "manifest": self.manifest,
             "sha256": self.sha256,
             "encrypted": self.encrypted,
+            "opened_from_encrypted": self.opened,
+            "entries_checked": self.checked_inside,
+            "filters": self.filters,
+            "warning": self.warning,
             "first_bad_entry": self.first_bad.to_json() if self.first_bad else None,
             "anchor": (
                 {
@@ -97,15 +112,40 @@ _DECISION_FIELDS = (
     "outcome_record",
     "question_set",
 )
-# staff id -> [(from_seq, (public key, name))], oldest first
-_KeyTable = dict[str, list[tuple[int, tuple[str, str]]]]
 
 _ENTRY_FIELDS = ("seq", "kind", "recorded_at", "actor", "payload", "prev_hash", "hash", "signature")
 
 
-def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) -> ExportReport:
-    """Check an export on its own: hashes, signatures with its keys, head, counts, links."""
+def verify_export(
+    path: str | os.PathLike[str],
+    anchor: Anchor | None = None,
+    manifest: str | os.PathLike[str] | None = None,
+) -> ExportReport:
+    """Check an export of any format on its own, without the log.
+
+    A JSON or JSONL export carries its signatures (every entry's, and the exporter's over
+    the whole); any other file, or an encrypted one, is checked against its signed manifest
+    (``manifest``, or ``FILE.manifest.json`` beside it). A JSON export given a manifest is
+    checked against both.
+    """
+    from infoshare_cli.integrity.manifests import check_manifest, find_manifest, looks_like_json
+
     path = Path(path)
+    found = find_manifest(path, manifest)
+    if not looks_like_json(path):
+        return check_manifest(path, found, anchor)
+    report = _verify_json_export(path, anchor)
+    if found is not None:
+        by_manifest = check_manifest(path, found, None)
+        report.manifest, report.sha256 = by_manifest.manifest, by_manifest.sha256
+        report.opened = by_manifest.opened
+        report.problems += by_manifest.problems
+    return report
+
+
+def _verify_json_export(path: Path, anchor: Anchor | None) -> ExportReport:
+    """A JSON/JSONL export: hashes, signatures with its keys, head, counts, links, and the
+    exporter's signature over the whole."""
     data = load_export(path)
     report = ExportReport(str(path), anchor=anchor, kind="jsonl" if data["_jsonl"] else "json")
     problems = report.problems
@@ -117,16 +157,10 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
     report.exported_at = (
         data.get("exported_at") if isinstance(data.get("exported_at"), str) else None
     )
+    report.checked_inside = True
+    _read_statement_details(report, data)
 
-    head = data.get("head")
-    if not (
-        isinstance(head, dict)
-        and type(head.get("seq")) is int
-        and head["seq"] >= 0
-        and isinstance(head.get("hash"), str)
-        and bool(_HEX64.fullmatch(head["hash"]))
-    ):
-        head = None
+    head = read_head(data.get("head"))
     if head is not None:
         report.head = {"seq": head["seq"], "hash": head["hash"]}
     else:
@@ -135,31 +169,9 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
         )
 
     keys = _Keys()
-    key_table: _KeyTable = {}
     listed: list[dict] = []  # the key records as listed, for the anchor's fingerprint
-    public_keys = data.get("public_keys")
-    if not isinstance(public_keys, list):
-        problems.append(Problem("keys", "the export does not list the staff's public keys."))
-        public_keys = []
-    for item in public_keys:
-        if not (
-            isinstance(item, dict)
-            and isinstance(item.get("staff_id"), str)
-            and isinstance(item.get("public_key"), str)
-            and type(item.get("from_seq")) is int
-        ):
-            problems.append(Problem("keys", "one of the export's public keys is incomplete."))
-            continue
-        listed.append(item)
-        name = item.get("name")
-        if not isinstance(name, str):
-            name = item["staff_id"]
-        key_table.setdefault(item["staff_id"], []).append(
-            (item["from_seq"], (item["public_key"], name))
-        )
+    key_table = read_key_table(data.get("public_keys"), problems, listed)
     report.keys = sum(len(v) for v in key_table.values())
-    for entries in key_table.values():
-        entries.sort(key=lambda pair: pair[0])
 
     decisions = data.get("decisions")
     if not isinstance(decisions, list):
@@ -205,10 +217,12 @@ def verify_export(path: str | os.PathLike[str], anchor: Anchor | None = None) ->
     report.entries = len(seen)
     entry_problems.sort(key=lambda p: p.seq if p.seq is not None else -1)
     whole, report.exporter = check_json_signature(
-        data, decisions, head, lambda actor, seq: _key_for(key_table, actor, seq)
+        data, decisions, head, lambda actor, seq: key_for(key_table, actor, seq)
     )
     problems += entry_problems
     problems += whole  # the entries' own problems, where there are any, say more
+    if report.exporter is not None:  # the exporter's key signs too: the anchor must know it
+        used.add((report.exporter.staff_id, report.exporter.public_key))
     if anchor is not None and head is not None:
         _export_anchor(report, anchor, head, seen)
         if not any(p.code == "anchor" for p in problems):
@@ -246,6 +260,16 @@ def _export_anchor_keys(
     )
 
 
+def _read_statement_details(report: ExportReport, data: dict) -> None:
+    """The filters, limit and warning an export or a manifest states, for the report."""
+    filters = data.get("filters")
+    report.filters = filters if isinstance(filters, dict) else None
+    limit = data.get("limit")
+    report.limit = limit if type(limit) is int else 0
+    warning = data.get("warning")
+    report.warning = warning if isinstance(warning, str) else None
+
+
 def _export_anchor(report: ExportReport, anchor: Anchor, head: dict, seen: dict) -> None:
     def hash_at(seq: int) -> str | None:
         if seq == head["seq"]:
@@ -265,17 +289,11 @@ def _export_anchor(report: ExportReport, anchor: Anchor, head: dict, seen: dict)
     report.anchor_note = note
 
 
-def _key_for(key_table: _KeyTable, actor: str, seq: int) -> tuple[str | None, str]:
-    """The signing key for ``actor`` at entry ``seq``, by the one rule (``signing.in_force``)."""
-    found = in_force(key_table.get(actor, ()), seq)
-    return found if found is not None else (None, actor[:20])
-
-
 def _export_decision(
     index: int,
     decision: object,
     keys: _Keys,
-    key_table: _KeyTable,
+    key_table: KeyTable,
     head: dict[str, Any] | None,
     seen: dict[int, tuple],
     used: set[tuple[str, str]],
@@ -342,9 +360,11 @@ def _export_decision(
                     problem("head", "it is the head the export records, with a different hash.")
                 )
                 continue
-        key_text, name = _key_for(key_table, actor, seq)
+        key_text, name = key_for(key_table, actor, seq)
         if key_text is not None:
             used.add((actor, key_text))
+
+        key_text, name = key_for(key_table, actor, seq)
         if key_text is None:
             found.append(
                 problem("signer", "its signer has no public key in the export before this entry.")
@@ -366,7 +386,7 @@ def _export_decision(
 
 
 def _export_decision_fields(
-    index: int, decision: dict, rows: list[tuple], key_table: _KeyTable
+    index: int, decision: dict, rows: list[tuple], key_table: KeyTable
 ) -> list[Problem]:
     """The readable fields of a decision must say what its signed entries say."""
     main = [r for r in rows if r[1] == "decision"]

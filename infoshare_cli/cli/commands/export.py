@@ -20,6 +20,7 @@ from infoshare_cli.cli.options import (
 )
 from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.hints import command
 from infoshare_cli.outputs.messages import say
 
 if TYPE_CHECKING:
@@ -131,7 +132,10 @@ def export(
 
     Exporting takes records about children off this computer, so you sign it with your
     passphrase, and the log keeps who exported what, when, and a fingerprint of the file.
-    Without --encrypt or --recipient the file is readable by anyone who can open it.
+    Your signature covers the whole export: inside a JSON or JSONL file, and in a signed
+    manifest beside any other file (FILE.manifest.json; keep the two together), so that
+    `infoshare verify --export FILE` can check it later. Without --encrypt or --recipient
+    the file is readable by anyone who can open it.
     """
     from infoshare_cli.actions.exporting import run_export
     from infoshare_cli.asking.identify import identify_and_unlock
@@ -223,6 +227,15 @@ def export(
     say(f"Exported {counted(result.count, 'decision')} to {where}")
     say(f"SHA-256: {result.sha256}")
     say(f"Recorded in the log as entry #{result.entry.seq} (by {signer.member.name}).")
+    if result.manifest is not None:
+        say(
+            f"Signed manifest: {result.manifest.absolute()}\nKeep it with the file: "
+            f"{command(f'verify --export {result.path.name}')} checks the file against it."
+        )
+    else:
+        say(
+            f"Signed as a whole by you: {command(f'verify --export {result.path.name}')} checks it."
+        )
     if seal is None:
         say(
             f"This file holds personal data about children in the clear: anyone who can open "

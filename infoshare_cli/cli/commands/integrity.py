@@ -54,10 +54,24 @@ def verify(
         Path | None,
         typer.Option(
             "--export",
-            help="Check a JSON or JSONL export on its own, without the log.",
+            help="Check an export on its own, without the log: a JSON or JSONL export by "
+            "the signatures inside it, any other (CSV, Markdown, HTML, encrypted) by the "
+            "signed manifest beside it (FILE.manifest.json).",
             dir_okay=False,
             show_default=False,
             metavar="FILE",
+        ),
+    ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            "--manifest",
+            help="With --export: the export's signed manifest, if it is not beside the file "
+            "as FILE.manifest.json (for an opened encrypted export, the manifest of the "
+            "encrypted file).",
+            dir_okay=False,
+            show_default=False,
+            metavar="PATH",
         ),
     ] = None,
     reader: Annotated[
@@ -80,11 +94,15 @@ def verify(
 
     anchors = [read_anchor(text) for text in anchor or ()]
     pinned = max(anchors, key=lambda a: a.count) if anchors else None
+    if manifest is not None and export is None:
+        raise InfoshareError("--manifest goes with --export FILE.")
     if export is not None:
+        from infoshare_cli.cli.export_checks import print_export_report
+
         if not export.is_file():
             raise InfoshareError(f"There is no export file at {export}.")
-        export_report = verify_export(export, pinned)
-        _print_export(export_report, json)
+        export_report = verify_export(export, pinned, manifest)
+        print_export_report(export_report, json)
         raise typer.Exit(0 if export_report.ok else 1)
 
     path = resolve_db(db)
@@ -273,49 +291,6 @@ def _print_recomputed(report) -> None:
             f"  {counted(len(report.sealed), 'decision')} with sealed answers (readable only "
             f"with a passphrase) {were} not recomputed here."
         )
-
-
-def _print_export(report, json: bool) -> None:
-    if json:
-        typer.echo(json_escaped(jsonlib.dumps(report.to_json(), indent=2, ensure_ascii=False)))
-        return
-    head = report.head
-    if report.ok:
-        say("✓ The export is intact.", fg="green", bold=True)
-        say(
-            f"  {counted(report.decisions, 'decision')} "
-            f"({counted(report.entries, 'signed entry', 'signed entries')}): every hash "
-            f"and signature holds against the {counted(report.keys, 'public key')} the "
-            "export lists."
-        )
-        if report.exporter is not None:
-            typer.echo(
-                f"  Signed as a whole by {displayable(report.exporter.name)}, who exported it: "
-                "no decision, co-signature or correction was left out, added or changed "
-                "since, and its count, filters, head and list of keys are as exported."
-            )
-        if head is not None:
-            say(
-                f"  It was taken when the log's newest entry was #{head['seq']} (hash "
-                f"{_short(head['hash'])}); it can serve as an anchor for the log."
-            )
-        if report.anchor_note:
-            say(f"  {displayable(report.anchor_note)}")
-        if not report.keys_checked:
-            say(
-                "  The keys come from the export itself: to be sure they are the staff's real "
-                "keys, check it against an anchor "
-                f"({command('verify --export FILE --anchor ANCHOR')}) or check the log with "
-                f"{command('verify')}.",
-                dim=True,
-            )
-        return
-    say("✗ The export does NOT verify.", fg="red", bold=True)
-    say(f"  First problem: {report.problems[0].message}")
-    for problem in report.problems[1:6]:
-        say(f"  {problem.message}")
-    if len(report.problems) > 6:
-        say(f"  …and {len(report.problems) - 6} more.")
 
 
 def anchor(
