@@ -35,8 +35,8 @@ def export(
         typer.Option(
             "--format",
             "-f",
-            help="csv (opens in Excel), json or jsonl (can be checked later without the "
-            "log), md or html (printable).",
+            help="csv (opens in Excel), json or jsonl (every record's own signatures can be "
+            "checked later without the log), md or html (printable).",
             metavar="FORMAT",
         ),
     ] = "csv",
