@@ -258,7 +258,8 @@ def _export_file(
     with create_private(temp) as raw:
         on_disk = HashingFile(raw)
         with sealed(on_disk, seal) as body:
-            content = HashingFile(body)
+            # Unsealed, the content is the file itself: hashed once.
+            content = HashingFile(body) if seal is not None else on_disk
             yield TextSink(content), on_disk, content
         raw.flush()
         os.fsync(raw.fileno())

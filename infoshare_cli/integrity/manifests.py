@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.hints import command
 from infoshare_cli.integrity.export_signature import (
     Exporter,
     exporter_key,
@@ -38,6 +39,7 @@ from infoshare_cli.ledger import crypto
 from infoshare_cli.ledger.age_files import AGE_MAGIC, is_age_file
 
 _SNIFF = 64
+MANIFESTED = ("csv", "md", "html", "age")  # what a missing manifest makes unprovable
 MAX_MANIFEST = 4 * 1024 * 1024  # a manifest lists a few keys: anything this big is not one
 
 
@@ -112,6 +114,11 @@ def check_manifest(path: Path, manifest: Path | None, anchor: Anchor | None) -> 
                 f"--manifest PATH, or open the file first with the age tool, for example: "
                 f"age -d -o opened.json {path.name} (it asks for the file's passphrase), "
                 "then check the opened file."
+            )
+        if path.suffix.lower().lstrip(".") not in MANIFESTED:
+            raise InfoshareError(
+                f"{path.name} is not an infoshare export (JSON or JSONL from "
+                f"{command('export')}), and no signed manifest ({beside}) is beside it."
             )
         problems.append(
             Problem(
