@@ -30,7 +30,9 @@ def exports(tmp_path_factory, _template_log):
     shutil.copy(_template_log, log)
     log.chmod(0o600)
     build_review_log(log)
-    made = {}
+    anchored = run_cli(log, "anchor")  # kept off the computer before anything was exported
+    assert anchored.exit_code == 0, anchored.output
+    made = {"anchor": anchored.stdout.splitlines()[0]}
     for fmt in ("json", "jsonl", "csv", "md", "html"):
         out = folder / f"export.{fmt}"
         result = run_cli(
@@ -47,6 +49,7 @@ def copy_of(exports, tmp_path):
 
     def make(fmt: str) -> Path:
         source = exports[1][fmt]
+        assert isinstance(source, Path)
         dest = tmp_path / source.name
         shutil.copy(source, dest)
         manifest = source.with_name(source.name + ".manifest.json")
@@ -265,6 +268,7 @@ def test_an_untouched_export_matches_its_signed_manifest(copy_of, fmt):
 
 
 def test_json_exports_carry_their_signature_and_get_no_manifest(exports):
+    assert exports[1]["anchor"].startswith("infoshare-anchor:v2:")
     assert not manifest_of(exports[1]["json"]).exists()
     assert not manifest_of(exports[1]["jsonl"]).exists()
 
@@ -365,3 +369,81 @@ def test_a_manifest_is_not_an_export_and_says_so(copy_of):
     result = verify_cli(path)
     assert result.exit_code == 1 and "is not an infoshare export manifest" in result.stderr
     assert "Traceback" not in result.output
+
+
+# --- forged from start to finish with new keys: only an anchor can tell ---------------------
+
+
+def _forge_json(path: Path) -> None:
+    """New keys for everyone, every entry and the whole export signed again with them."""
+    from support.ledger_attacks import sign_export
+
+    data = read(path)
+    del data["decisions"][0]
+    data["count"] = len(data["decisions"])
+    new = _resign_entries(data)
+    exporter = data["signature"]["signed_by"]
+
+    class Forger:
+        staff_id = exporter
+
+        @staticmethod
+        def sign(message: bytes) -> str:
+            return crypto.sign(new[exporter], message)
+
+    sign_export(data, Forger())
+    write(path, data)
+
+
+def _forge_manifest(path: Path) -> None:
+    """An edited CSV, and its manifest signed again with a new key listed for the exporter."""
+    import hashlib
+
+    from infoshare_cli.integrity.export_statement import sign_manifest
+
+    path.write_bytes(path.read_bytes().replace(b"Little", b"Large", 1))
+    manifest = json.loads(manifest_of(path).read_text(encoding="utf-8"))
+    del manifest["signature"]
+    key = crypto.generate_private_key()
+    for record in manifest["public_keys"]:
+        if record["staff_id"] == manifest["signed_by"]:
+            record["public_key"] = crypto.public_key_b64(key)
+    manifest["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest["size"] = path.stat().st_size
+    signed = sign_manifest(manifest, lambda message: crypto.sign(key, message))
+    manifest_of(path).write_text(json.dumps(signed), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "forge"), [("json", _forge_json), ("jsonl", _forge_json), ("csv", _forge_manifest)]
+)
+def test_an_export_forged_with_new_keys_is_refused_by_an_anchor(copy_of, exports, fmt, forge):
+    """Consistent on its own (the keys come from the file: SECURITY.md says so), the forgery
+    is refused against an anchor kept off the computer, which knows the staff's real keys."""
+    path = copy_of(fmt)
+    anchor = exports[1]["anchor"]
+    assert verify_cli(path, "--anchor", anchor).exit_code == 0  # the real one passes
+    forge(path)
+    alone = verify_cli(path)
+    assert alone.exit_code == 0, alone.output
+    assert "The keys come from the export itself" in alone.stdout
+    out = failed(path, "--anchor", anchor)
+    assert "signing keys up to entry" in out and "are not the ones the anchor" in out
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "md", "html"])
+def test_every_untouched_format_checks_against_the_anchor(copy_of, exports, fmt):
+    path = copy_of(fmt)
+    result = verify_cli(path, "--anchor", exports[1]["anchor"])
+    assert result.exit_code == 0, result.output
+    assert "The keys come from the export itself" not in result.stdout
+    assert "signing keys match the ones the anchor" in result.stdout
+
+
+def test_an_anchor_taken_after_the_export_is_not_mistaken_for_removed_entries(copy_of, exports):
+    later = run_cli(exports[0], "anchor")  # the log has grown by the exports since
+    assert later.exit_code == 0, later.output
+    result = verify_cli(copy_of("csv"), "--anchor", later.stdout.splitlines()[0])
+    assert result.exit_code == 0, result.output
+    assert "was taken after this export" in result.stdout
+    assert "The keys come from the export itself" in result.stdout  # not vouched for

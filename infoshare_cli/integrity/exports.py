@@ -225,7 +225,7 @@ def _verify_json_export(path: Path, anchor: Anchor | None) -> ExportReport:
         used.add((report.exporter.staff_id, report.exporter.public_key))
     if anchor is not None and head is not None:
         _export_anchor(report, anchor, head, seen)
-        if not any(p.code == "anchor" for p in problems):
+        if anchor.count <= head["seq"] and not any(p.code == "anchor" for p in problems):
             _export_anchor_keys(report, anchor, listed, used, key_table)
     return report
 
@@ -235,7 +235,7 @@ def _export_anchor_keys(
     anchor: Anchor,
     listed: list[dict],
     used: set[tuple[str, str]],
-    key_table: _KeyTable,
+    key_table: KeyTable,
 ) -> None:
     """The keys the export lists must be ones the anchor knows: trust in them comes from
     the anchor, kept off the computer, not from the export that lists them."""
@@ -276,6 +276,15 @@ def _export_anchor(report: ExportReport, anchor: Anchor, head: dict, seen: dict)
             return head["hash"]
         return seen[seq][6] if seq in seen else None
 
+    if anchor.count > head["seq"]:
+        # Not entries removed: the export simply came first. It cannot check this anchor.
+        report.anchor_note = (
+            f"{anchor.described[:1].upper()}{anchor.described[1:]} (entry #{anchor.count}) "
+            f"was taken after this export (entry #{head['seq']}), so it cannot vouch for "
+            "the export or its keys: give an anchor taken before the export, or check the "
+            f"log with {command('verify --anchor')}."
+        )
+        return
     if anchor.count < head["seq"] and anchor.count not in seen:
         report.anchor_note = (
             f"The export was taken at entry #{head['seq']}, after {anchor.described} "

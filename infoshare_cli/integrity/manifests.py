@@ -178,11 +178,11 @@ def check_manifest(path: Path, manifest: Path | None, anchor: Anchor | None) -> 
         report.exporter = exporter
     if anchor is not None and head is not None:
         _export_anchor(report, anchor, head, {})
-        if not any(p.code == "anchor" for p in problems):
+        if anchor.count <= head["seq"] and not any(p.code == "anchor" for p in problems):
             # The manifest's keys must be ones the anchor knows; the exporter's is the one
             # that signs (the same check as for a JSON export's keys).
             used = {(exporter.staff_id, exporter.public_key)} if exporter is not None else set()
-            _export_anchor_keys(report, anchor, listed, used)
+            _export_anchor_keys(report, anchor, listed, used, table)
     return report
 
 
