@@ -15,10 +15,13 @@ from support.ledger_attacks import (
     build_decided_log,
     copy_log,
     run_cli,
+    sign_export,
+    signer_for,
     spec_export,
     take_anchor,
     write_export,
 )
+from support.people import ALEX
 
 from infoshare_cli.integrity.anchor_keys import anchor_knows_keys, keys_fingerprint
 from infoshare_cli.integrity.anchors import parse_anchor
@@ -39,7 +42,9 @@ _FIELDS = ("seq", "kind", "recorded_at", "actor", "payload", "prev_hash")
 def decided(tmp_path_factory):
     path = tmp_path_factory.mktemp("anchor-keys") / "log.sqlite3"
     build_decided_log(path)
-    return path, spec_export(path), take_anchor(path)["anchor"]
+    # The export signed as a whole by Alex, as `export` signs it.
+    signed = sign_export(spec_export(path), signer_for(path, ALEX))
+    return path, signed, take_anchor(path)["anchor"]
 
 
 @pytest.fixture
@@ -99,7 +104,16 @@ def test_a_key_replaced_in_the_export_fails_against_the_anchor(tmp_path, data, d
         resign(entry, new_keys[entry["actor"]])
         new_hash[entry["seq"]] = entry["hash"]
     data["head"]["hash"] = max(entries, key=lambda e: e["seq"])["hash"]
-    path = write_export(data, tmp_path / "forged.json")
+    exporter = data["signature"]["signed_by"]  # and the whole signed with the forged key
+
+    class Forger:
+        staff_id = exporter
+
+        @staticmethod
+        def sign(message: bytes) -> str:
+            return crypto.sign(new_keys[exporter], message)
+
+    path = write_export(data, tmp_path / "forged.json", signer=Forger())
     alone = verify_export(path)
     assert alone.ok, [p.message for p in alone.problems]  # it certifies itself...
     report = verify_export(path, parse_anchor(decided[2]))
@@ -127,9 +141,10 @@ def test_an_export_resigned_with_a_key_the_anchor_does_not_know_fails(tmp_path, 
     entry = decision["entries"][0]
     resign(entry, forger)
     path = write_export(data, tmp_path / "resigned.json")
-    alone = verify_export(path)
-    assert alone.ok, [p.message for p in alone.problems]  # on its own the export cannot tell
-    report = verify_export(path, anchor)
+    # On its own, the exporter's signature over the list of keys gives it away...
+    alone = [p.message for p in verify_export(path).problems]
+    assert len(alone) == 1 and "who exported it, does not match the export" in alone[0]
+    report = verify_export(path, anchor)  # ...and the anchor does not know the new key
     messages = [p.message for p in report.problems]
     assert any("registered at entry #8" in m and "does not know it" in m for m in messages)
     # The faithful export passes against the same anchor, and its keys were checked.

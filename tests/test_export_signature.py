@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support.ledger_attacks import run_cli
+from support.ledger_attacks import run_cli, take_anchor
 from support.people import ALEX, PASSPHRASES
 
 from infoshare_cli.integrity.exports import verify_export
@@ -30,9 +30,8 @@ def exports(tmp_path_factory, _template_log):
     shutil.copy(_template_log, log)
     log.chmod(0o600)
     build_review_log(log)
-    anchored = run_cli(log, "anchor")  # kept off the computer before anything was exported
-    assert anchored.exit_code == 0, anchored.output
-    made = {"anchor": anchored.stdout.splitlines()[0]}
+    # An anchor, kept off the computer, taken before anything was exported.
+    made = {"anchor": take_anchor(log)["anchor"]}
     for fmt in ("json", "jsonl", "csv", "md", "html"):
         out = folder / f"export.{fmt}"
         result = run_cli(
@@ -441,9 +440,8 @@ def test_every_untouched_format_checks_against_the_anchor(copy_of, exports, fmt)
 
 
 def test_an_anchor_taken_after_the_export_is_not_mistaken_for_removed_entries(copy_of, exports):
-    later = run_cli(exports[0], "anchor")  # the log has grown by the exports since
-    assert later.exit_code == 0, later.output
-    result = verify_cli(copy_of("csv"), "--anchor", later.stdout.splitlines()[0])
+    later = take_anchor(exports[0])["anchor"]  # the log has grown by the exports since
+    result = verify_cli(copy_of("csv"), "--anchor", later)
     assert result.exit_code == 0, result.output
     assert "was taken after this export" in result.stdout
     assert "The keys come from the export itself" in result.stdout  # not vouched for
