@@ -110,6 +110,11 @@ def run_export(
     ``seal`` encrypts the file in the age format (see ledger/age_files.py); the SHA-256
     logged is always that of the file as written, encrypted or not.
 
+    The exporter signs the whole export (integrity/export_statement.py): JSON and JSONL
+    carry the signature at their end; every other format, and every encrypted file, gets
+    a signed manifest beside it (``FILE.manifest.json``), written privately and moved into
+    place with the file once the export is logged.
+
     ``verified_head`` (seq, hash): the head of the log as the whole of ``verify`` passed it,
     in the read transaction already open on the ledger. The export then reads in that same
     snapshot, and the entries up to that head are not checked again one by one. It counts
