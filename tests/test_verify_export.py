@@ -13,8 +13,6 @@ from support.ledger_attacks import (
     build_decided_log,
     copy_log,
     run_cli,
-    sign_export,
-    signer_for,
     spec_export,
     write_export,
 )
@@ -31,7 +29,7 @@ from infoshare_cli.ledger.entries import compute_hash
 def exported(tmp_path_factory):
     path = tmp_path_factory.mktemp("export-log") / "log.sqlite3"
     build_decided_log(path)
-    return path, sign_export(spec_export(path), signer_for(path, ALEX))
+    return path, spec_export(path)
 
 
 @pytest.fixture
@@ -162,7 +160,7 @@ def test_export_json_output(tmp_path, data):
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
 def test_a_real_export_verifies_and_an_edited_one_does_not(exported, tmp_path, fmt):
-    from support.people import ALEX, PASSPHRASES
+    from support.people import PASSPHRASES
 
     log_path = copy_log(exported[0], tmp_path / "log.sqlite3")
     out = tmp_path / f"real.{fmt}"

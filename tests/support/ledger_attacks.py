@@ -224,8 +224,9 @@ def _raw_entry(entry) -> dict:
     }
 
 
-def spec_export(path: Path) -> dict:
-    """An export of every decision, built by hand to the documented format (JSON shape)."""
+def spec_export(path: Path, signed: bool = True) -> dict:
+    """An export of every decision, built by hand to the documented format (JSON shape),
+    signed as a whole by Alex as `export` signs it (unless ``signed`` is False)."""
     from infoshare_cli.reading.records import load_decision
     from support.reading import read_as
 
@@ -270,7 +271,7 @@ def spec_export(path: Path) -> dict:
                     "record_key": opener.record_key_b64(payload["record"]),
                 }
             )
-    return {
+    data = {
         "format": "infoshare-export/1",
         "setting": "Little Acorns Nursery",
         "exported_at": "2026-11-26T11:20:00.000000Z",
@@ -281,6 +282,7 @@ def spec_export(path: Path) -> dict:
         "decisions": decisions,
         "count": len(decisions),
     }
+    return sign_export(data, signer_for(path, ALEX)) if signed else data
 
 
 def sign_export(data: dict, signer) -> dict:
