@@ -7,7 +7,9 @@ import json as jsonlib
 import typer
 
 from infoshare_cli.domain.text import displayable, json_escaped
+from infoshare_cli.domain.words import counted
 from infoshare_cli.hints import command
+from infoshare_cli.outputs.messages import say
 
 FORMAT_WORDS = {"csv": "CSV", "md": "Markdown", "html": "HTML", "json": "JSON", "jsonl": "JSONL"}
 LOCKS = {"passphrase": "with a passphrase", "age-keys": "for age keys"}
@@ -36,57 +38,58 @@ def print_export_report(report, json: bool) -> None:
         _print_failed(report)
         return
     name = displayable(report.exporter.name) if report.exporter else "its exporter"
-    plural = "" if report.decisions == 1 else "s"
+    decisions = counted(report.decisions, "decision")
     if report.checked_inside:
-        typer.secho("✓ The export is intact.", fg="green", bold=True)
-        typer.echo(
-            f"  {report.decisions} decision{plural} ({report.entries} signed entries): every "
-            f"hash and signature holds against the {report.keys} public keys the export lists."
+        say("✓ The export is intact.", fg="green", bold=True)
+        say(
+            f"  {decisions} ({counted(report.entries, 'signed entry', 'signed entries')}): "
+            f"every hash and signature holds against the {counted(report.keys, 'public key')} "
+            "the export lists."
         )
-        typer.echo(
+        say(
             f"  Signed as a whole by {name}, who exported it: no decision, co-signature or "
             "correction was left out, added or changed since, and its count, filters, head "
             "and list of keys are as exported."
         )
     else:
-        typer.secho(f"✓ The export is exactly as {name} exported it.", fg="green", bold=True)
+        say(f"✓ The export is exactly as {name} exported it.", fg="green", bold=True)
         what = FORMAT_WORDS.get(report.kind, displayable(report.kind))
-        typer.echo(
+        say(
             f"  The {what} file matches its signed manifest byte for byte (SHA-256 "
-            f"{_short(report.sha256)}): {report.decisions} decision{plural}, "
+            f"{_short(report.sha256)}): {decisions}, "
             f"{_filters_text(report.filters, report.limit)}."
         )
     if report.manifest is not None and report.checked_inside:
-        typer.echo(f"  It also matches its signed manifest byte for byte ({report.manifest}).")
+        say(f"  It also matches its signed manifest byte for byte ({report.manifest}).")
     if report.opened:
-        typer.echo(
+        say(
             "  It is the content of the encrypted export that manifest describes, exactly as "
             "the age tool opened it."
         )
     elif report.encrypted is not None and not report.checked_inside:
         lock = LOCKS.get(report.encrypted, "")
-        typer.echo(
+        say(
             f"  The file is encrypted {lock} (age format): this checked the locked file "
             "without opening it. To check what is inside, open it with the age tool (age -d "
             f"-o OPENED FILE) and run {command('verify --export OPENED --manifest MANIFEST')}."
         )
     elif not report.checked_inside:
-        typer.echo(
+        say(
             f"  A {FORMAT_WORDS.get(report.kind, 'file')} export holds no signed entries, so "
             f"its rows rest on {name}'s signature (the log passed `infoshare verify` when it "
             "was exported, unless a warning says otherwise below)."
         )
     if report.head is not None:
-        typer.echo(
+        say(
             f"  It was taken when the log's newest entry was #{report.head['seq']} (hash "
             f"{_short(report.head['hash'])}); it can serve as an anchor for the log."
         )
     if report.warning:
-        typer.secho(f"  Warning carried by the export: {displayable(report.warning)}", fg="yellow")
+        say(f"  Warning carried by the export: {displayable(report.warning)}", fg="yellow")
     if report.anchor_note:
-        typer.echo(f"  {displayable(report.anchor_note)}")
+        say(f"  {displayable(report.anchor_note)}")
     if not report.keys_checked:
-        typer.secho(
+        say(
             "  The keys come from the export itself: to be sure they are the staff's real "
             "keys, check it against an anchor "
             f"({command('verify --export FILE --anchor ANCHOR')}) or check the log with "
@@ -96,11 +99,11 @@ def print_export_report(report, json: bool) -> None:
 
 
 def _print_failed(report) -> None:
-    typer.secho("✗ The export does NOT verify.", fg="red", bold=True)
-    typer.echo(f"  First problem: {displayable(report.problems[0].message)}")
+    say("✗ The export does NOT verify.", fg="red", bold=True)
+    say(f"  First problem: {displayable(report.problems[0].message)}")
     for problem in report.problems[1:SHOWN_PROBLEMS]:
-        typer.echo(f"  {displayable(problem.message)}")
+        say(f"  {displayable(problem.message)}")
     if len(report.problems) > SHOWN_PROBLEMS:
-        typer.echo(f"  …and {len(report.problems) - SHOWN_PROBLEMS} more.")
+        say(f"  …and {len(report.problems) - SHOWN_PROBLEMS} more.")
     if report.manifest is not None:
-        typer.echo(f"  (Checked against the signed manifest {displayable(report.manifest)}.)")
+        say(f"  (Checked against the signed manifest {displayable(report.manifest)}.)")

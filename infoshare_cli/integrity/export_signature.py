@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infoshare_cli.domain.signing import in_force
+from infoshare_cli.domain.words import counted
 from infoshare_cli.integrity.export_statement import (
     DecisionsDigest,
     decision_text,
@@ -164,16 +165,17 @@ def check_json_signature(
         problems.append(
             Problem(
                 "count",
-                f"the export says it holds {data.get('count')} decisions, but {found.name} "
-                f"signed it holding {signed_count}: its count was changed by hand.",
+                f"the export says it holds {counted(data.get('count'), 'decision')}, but "
+                f"{found.name} signed it holding {signed_count}: its count was changed by hand.",
             )
         )
     if len(decisions) != signed_count:
         problems.append(
             Problem(
                 "count",
-                f"the export holds {len(decisions)} decisions, but {found.name} signed it "
-                f"holding {signed_count}: decisions were removed from it or added to it.",
+                f"the export holds {counted(len(decisions), 'decision')}, but {found.name} "
+                f"signed it holding {signed_count}: decisions were removed from it or added "
+                "to it.",
             )
         )
     if decisions_sha256(decisions) != block["decisions_sha256"]:
