@@ -12,6 +12,7 @@ import json
 import pytest
 from support.ledger_attacks import (
     DECIDED_ENTRIES,
+    Forger,
     build_decided_log,
     copy_log,
     run_cli,
@@ -100,15 +101,7 @@ def test_a_key_replaced_in_the_export_fails_against_the_anchor(tmp_path, data, d
         new_hash[entry["seq"]] = entry["hash"]
     data["head"]["hash"] = max(entries, key=lambda e: e["seq"])["hash"]
     exporter = data["signature"]["signed_by"]  # and the whole signed with the forged key
-
-    class Forger:
-        staff_id = exporter
-
-        @staticmethod
-        def sign(message: bytes) -> str:
-            return crypto.sign(new_keys[exporter], message)
-
-    path = write_export(data, tmp_path / "forged.json", signer=Forger())
+    path = write_export(data, tmp_path / "forged.json", signer=Forger(exporter, new_keys[exporter]))
     alone = verify_export(path)
     assert alone.ok, [p.message for p in alone.problems]  # it certifies itself...
     report = verify_export(path, parse_anchor(decided[2]))
@@ -202,7 +195,10 @@ def test_names_in_a_forged_export_and_its_anchor_cannot_rewrite_the_screen(tmp_p
         new_hash[entry["seq"]] = entry["hash"]
     head = max(entries, key=lambda e: e["seq"])
     data["head"] = {"seq": head["seq"], "hash": head["hash"]}
-    export = write_export(data, tmp_path / "forged.json")
+    exporter = data["signature"]["signed_by"]  # the whole signed again with a forged key
+    export = write_export(
+        data, tmp_path / "forged.json", signer=Forger(exporter, new_keys[exporter])
+    )
     anchor = Anchor(
         head["seq"], head["hash"], "2026-11-30", keys=keys_fingerprint(data["public_keys"], 99)
     )

@@ -375,22 +375,14 @@ def test_a_manifest_is_not_an_export_and_says_so(copy_of):
 
 def _forge_json(path: Path) -> None:
     """New keys for everyone, every entry and the whole export signed again with them."""
-    from support.ledger_attacks import sign_export
+    from support.ledger_attacks import Forger, sign_export
 
     data = read(path)
     del data["decisions"][0]
     data["count"] = len(data["decisions"])
     new = _resign_entries(data)
     exporter = data["signature"]["signed_by"]
-
-    class Forger:
-        staff_id = exporter
-
-        @staticmethod
-        def sign(message: bytes) -> str:
-            return crypto.sign(new[exporter], message)
-
-    sign_export(data, Forger())
+    sign_export(data, Forger(exporter, new[exporter]))
     write(path, data)
 
 

@@ -285,6 +285,18 @@ def spec_export(path: Path, signed: bool = True) -> dict:
     return sign_export(data, signer_for(path, ALEX)) if signed else data
 
 
+class Forger:
+    """Signs as ``staff_id`` with a key of the attacker's own making (no passphrase)."""
+
+    def __init__(self, staff_id: str, private_key):
+        self.staff_id, self.private_key = staff_id, private_key
+
+    def sign(self, message: bytes) -> str:
+        from infoshare_cli.ledger import crypto
+
+        return crypto.sign(self.private_key, message)
+
+
 def sign_export(data: dict, signer) -> dict:
     """``data`` signed as a whole by ``signer``, as `export` signs it (its header, count and
     decisions as they stand now): what an attacker holding that key could do."""
