@@ -351,3 +351,59 @@ def test_a_reseal_nobody_signed_does_not_lock_its_owner_out(log):
     assert result.exit_code == 0, result.output
     assert "Wrong passphrase" not in result.output
     assert "Decisions, newest first" in result.stdout
+
+
+def forge_decision(log) -> int:
+    """Append a copy of decision #10 (Alex's) as a new decision 'by Alex', signed with an
+    attacker's key: it awaits co-signature, and fails verify."""
+    attacker = crypto.generate_private_key()
+    with Ledger.open(log) as ledger:
+        model = ledger.get(10)
+        forged = ledger.append(
+            "decision", model.actor, model.payload, lambda m: crypto.sign(attacker, m)
+        )
+    assert verify_first_bad(log).seq == forged.seq
+    return forged.seq
+
+
+def test_a_forged_decision_cannot_be_co_signed(log):
+    """A real manager's co-signature would lend a forgery their name: `cosign` refuses a
+    decision that fails verify's checks, before anyone types a passphrase."""
+    forged = forge_decision(log)
+    with Ledger.open(log) as ledger:
+        before = ledger.count()
+    result = run_cli(
+        log, "cosign", str(forged), "--by", PRIYA, input=f"{PASSPHRASES[PRIYA]}\nagree\nfine\n"
+    )
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert f"Decision #{forged} fails the checks" in said and "Nothing was written" in said
+    with Ledger.open(log) as ledger:
+        assert ledger.count() == before
+
+
+def test_pending_marks_a_forged_decision_as_log_does(log):
+    """`pending` reads the list of decisions awaiting co-signature; a decision appended by
+    hand is on it (it awaits, as far as the entries go) and must be marked as failing,
+    not offered as an ordinary one to co-sign."""
+    forged = forge_decision(log)
+    listed = run_cli(log, "pending", "--json")
+    assert listed.exit_code == 0, listed.output
+    rows = {row["id"]: row for row in json.loads(listed.stdout)}
+    assert rows[forged]["checks_ok"] is False
+    assert any(f"Entry #{forged} (a decision) fails" in p for p in rows[forged]["problems"])
+    screen = run_cli(log, "pending")
+    assert screen.exit_code == 0, screen.output
+    said = " ".join(screen.stdout.split())
+    assert "FAILS CHECKS" in said
+    assert f"FAILS the checks `infoshare verify` makes: #{forged}" in said
+
+
+def test_pending_shows_genuine_decisions_as_passing(log, tmp_path):
+    from support.ledger_attacks import decide
+
+    decide(log, tmp_path, "share", SAM, None, case="C-4001")
+    listed = run_cli(log, "pending", "--json")
+    rows = json.loads(listed.stdout)
+    assert rows and all(row["checks_ok"] and row["problems"] == [] for row in rows)
+    assert "FAILS" not in run_cli(log, "pending").stdout

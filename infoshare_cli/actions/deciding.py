@@ -19,6 +19,7 @@ from infoshare_cli.domain.decisions import (
 from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.domain.staff import cosigner_problem, current_signer
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.hints import command
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.keystore import has_keys
 from infoshare_cli.ledger.sealing import reading
@@ -176,6 +177,22 @@ def check_cosignable(record: DecisionRecord) -> None:
         )
 
 
+def check_decision_verifies(ledger: Ledger, record: DecisionRecord) -> None:
+    """Refuse to co-sign a decision that fails the checks ``verify`` makes (its hash, its
+    signer, its signature: ``reading.trust``). A manager's real co-signature on a decision
+    put into the file by someone else would lend it their name."""
+    from infoshare_cli.domain.text import displayable
+    from infoshare_cli.reading.records import record_problems
+
+    problem = record_problems(ledger, record).get(record.entry.seq)
+    if problem is not None:
+        raise InfoshareError(
+            f"Decision #{record.id} fails the checks {command('verify')} makes, so it cannot "
+            f"be co-signed: {displayable(problem)} Nothing was written. Run "
+            f"{command('verify')}, and tell your designated safeguarding lead."
+        )
+
+
 def cosign_existing(
     ledger: Ledger,
     record: DecisionRecord,
@@ -184,12 +201,15 @@ def cosign_existing(
     comment: str,
 ) -> Entry:
     check_cosignable(record)
+    check_decision_verifies(ledger, record)
     problem = cosigner_problem(record.entry.actor, cosigner.member)
     if problem:
         raise InfoshareError(problem)
     body = cosign_payload(record.id, record.entry.hash, verdict, comment)
     with ledger.batch():  # another window may have co-signed it, or changed the register
-        check_cosignable(load_decision(ledger, record.id))
+        now = load_decision(ledger, record.id)
+        check_cosignable(now)
+        check_decision_verifies(ledger, now)
         member = current_signer(load_register(ledger), cosigner)
         problem = cosigner_problem(record.entry.actor, member)
         if problem:

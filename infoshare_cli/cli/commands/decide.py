@@ -268,12 +268,23 @@ def pending(
     from infoshare_cli.ledger.store import Ledger
     from infoshare_cli.reading.queries import pending_decisions
     from infoshare_cli.reading.records import age_text, local_time, parse_time, staff_names
+    from infoshare_cli.reading.trust import KeyRing, describe_problem
 
     with Ledger.open(resolve_db(db)) as ledger, reading_as(ledger, reader):
         records = pending_decisions(ledger)
         for r in records:
             r.open_all()  # opened now, while the reader's keys are at hand
         names = staff_names(ledger)
+        # Each decision listed is checked as `verify` checks it, as `log` does: a decision
+        # put into the file by hand is marked, never offered as an ordinary one to co-sign.
+        keyring = KeyRing(ledger)
+        problems = {}
+        for r in records:
+            entries = [r.entry, *r.cosigns, *r.corrections]
+            found = keyring.check_record(entries)
+            problems[r.id] = [
+                describe_problem(e.seq, e.kind, why) for e in entries if (why := found[e.seq])
+            ]
     if json:
         import json as jsonlib
 
@@ -285,6 +296,8 @@ def pending(
                 "outcome": r.payload.get("outcome"),
                 "decided_by": names.get(r.entry.actor, r.entry.actor),
                 "age": age_text(r.entry.recorded_at),
+                "checks_ok": not problems[r.id],
+                "problems": problems[r.id],
             }
             for r in records
         ]
@@ -296,6 +309,7 @@ def pending(
     from rich.table import Table
 
     from infoshare_cli.checklist.loading import load_question_set
+    from infoshare_cli.outputs.review_tables import trust_notice
     from infoshare_cli.outputs.screens import console, outcome_text
 
     qset = load_question_set(questions)
@@ -315,14 +329,29 @@ def pending(
             when.replace(" ", "\n", 1) if narrow else when,
             age_text(r.entry.recorded_at),
             r.payload.get("case_ref", ""),
-            outcome_text(qset, r.payload.get("outcome")),
+            _marked(outcome_text(qset, r.payload.get("outcome")), bool(problems[r.id])),
             names.get(r.entry.actor, r.entry.actor),
             style="bold red" if late else None,
         )
     con.print(table)
+    notice = trust_notice(
+        [r.id for r in records if problems[r.id]],
+        keyring.broken[0] if keyring.broken else None,
+    )
+    if notice is not None:
+        con.print(notice)
     if overdue:
         say(f"{overdue} waiting more than 2 days (in red): please co-sign them soon.")
     say(f"Co-sign one with {command('cosign ID')}.")
+
+
+def _marked(outcome, failing: bool):
+    """The outcome, after a plain FAILS CHECKS when the decision fails verify's checks."""
+    from rich.text import Text
+
+    if not failing:
+        return outcome
+    return Text.assemble(("FAILS CHECKS", "bold red reverse"), " ", outcome)
 
 
 def cosign(
@@ -339,7 +368,11 @@ def cosign(
     questions: QuestionsOption = None,
 ) -> None:
     """Co-sign a decision that is awaiting co-signature: agree, or disagree with a reason."""
-    from infoshare_cli.actions.deciding import check_cosignable, cosign_existing
+    from infoshare_cli.actions.deciding import (
+        check_cosignable,
+        check_decision_verifies,
+        cosign_existing,
+    )
     from infoshare_cli.asking.flows import ask_verdict
     from infoshare_cli.asking.identify import identify_and_unlock
     from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
@@ -357,6 +390,7 @@ def cosign(
         record = load_decision(ledger, parse_id(decision_id))
         qset = showing.taken_under(ledger, qset, record.payload)
         check_cosignable(record)
+        check_decision_verifies(ledger, record)  # before anyone types a passphrase
         register = load_register(ledger)
         asker = QuestionaryAsker()
         _say_which_decision(record, register)
