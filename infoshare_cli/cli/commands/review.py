@@ -413,7 +413,7 @@ def review(
         choices = [
             (
                 str(r["id"]),
-                f"#{r['id']}  {local_time(r['recorded_at'])}  {r.get('case_ref')}  "
+                f"#{r['id']}  {local_time(r['recorded_at'])}  {r.get('case_ref') or '—'}  "
                 f"{_label(qset, r.get('outcome'))}  ({r['status']})",
             )
             for r in iter_decisions(ledger, filters, limit=count)
@@ -426,7 +426,7 @@ def review(
             picked = asker.select(
                 "Which decision do you want to read?",
                 [*choices, (done, "Done")],
-                help="Newest first. Use the arrow keys, then Enter.",
+                help="Newest first.",
             )
             if picked == done:
                 return
