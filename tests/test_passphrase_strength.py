@@ -72,7 +72,7 @@ def test_the_persons_name_is_what_makes_a_passphrase_weak():
 )
 def test_the_refusal_gives_the_estimators_reason(weak, reason):
     assert strength_problem(weak).startswith(
-        f"That passphrase is too easy to guess: {reason}. Someone who copies the log could "
+        f"That passphrase is too easy to guess. {reason}. Someone who copies the log could "
         "try millions of guesses. Use several random words that do not belong together, for "
         'example "'
     )

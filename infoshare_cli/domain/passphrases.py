@@ -47,7 +47,7 @@ def strength_problem(passphrase: str, about: Iterable[str] = ()) -> str | None:
     feedback = result.get("feedback") or {}
     reason = feedback.get("warning") or "It would be guessed quickly."
     return (
-        f"That passphrase is too easy to guess: {reason.rstrip('.')}. Someone who copies the "
+        f"That passphrase is too easy to guess. {reason.rstrip('.')}. Someone who copies the "
         "log could try millions of guesses. Use several random words that do not belong "
         f'together, for example "{example_passphrase()}" (do not use this example).'
     )
