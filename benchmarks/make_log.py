@@ -55,6 +55,7 @@ from infoshare_cli.domain.staff import find_member
 from infoshare_cli.ledger import keys as keylib
 from infoshare_cli.ledger import keystore
 from infoshare_cli.ledger import store as log_module
+from infoshare_cli.ledger.case_index import case_tag
 from infoshare_cli.ledger.crypto import canonical_json
 from infoshare_cli.ledger.entries import GENESIS_HASH, compute_hash
 from infoshare_cli.ledger.sealing import seal_payload
@@ -359,6 +360,10 @@ class DecisionMaker:
 # --- writing --------------------------------------------------------------------------
 
 
+# A batch: entries, record keys, and the case index's tags of its decisions.
+Rows = tuple[list[tuple], list[tuple], list[tuple]]
+
+
 class Inserter(threading.Thread):
     """Inserts batches of rows on its own connection while the main thread builds the next.
 
@@ -369,7 +374,7 @@ class Inserter(threading.Thread):
     def __init__(self, path: Path):
         super().__init__(daemon=True)
         self.path = path
-        self.batches: queue.Queue[tuple[list[tuple], list[tuple]] | None] = queue.Queue(maxsize=2)
+        self.batches: queue.Queue[Rows | None] = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -392,16 +397,21 @@ class Inserter(threading.Thread):
             conn.close()
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, rows: tuple[list[tuple], list[tuple]]) -> None:
-        entries, record_keys = rows
+    def _insert(conn: sqlite3.Connection, rows: Rows) -> None:
+        entries, record_keys, case_tags = rows
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # Record keys first, as the real writers make a record before its decision: the
+            # case index's trigger gives a decision a row when its record key is there.
+            conn.executemany(
+                "INSERT INTO record_keys (record, data_key, nonce, wrapped) VALUES (?, ?, ?, ?)",
+                record_keys,
+            )
             conn.executemany(
                 f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", entries
             )
             conn.executemany(
-                "INSERT INTO record_keys (record, data_key, nonce, wrapped) VALUES (?, ?, ?, ?)",
-                record_keys,
+                "UPDATE case_index SET data_key = ?, tag = ? WHERE decision = ?", case_tags
             )
             conn.execute("COMMIT")
         except BaseException:
@@ -409,7 +419,7 @@ class Inserter(threading.Thread):
                 conn.execute("ROLLBACK")
             raise
 
-    def put(self, rows: tuple[list[tuple], list[tuple]]) -> None:
+    def put(self, rows: Rows) -> None:
         self.check()
         self.batches.put(rows)
 
@@ -441,6 +451,7 @@ class Writer:
         self.rng = rng
         self.rows: list[tuple] = []
         self.record_rows: list[tuple] = []
+        self.case_rows: list[tuple] = []  # (data key, tag, decision) for the case index
         self.keys: keystore.Keys | None = None  # the data keys (set once staff exist)
         self.records: dict[int, tuple[str, bytes]] = {}  # decision seq -> (record, key)
         self.inserter = Inserter(ledger.path)
@@ -460,6 +471,7 @@ class Writer:
             key, self.keys.data_keys[data_key_id], keylib.record_key_aad(record, data_key_id)
         )
         self.record_rows.append((record, data_key_id, nonce, wrapped))
+        self.data_key_id = data_key_id
         return record, key
 
     def append(self, kind: str, signer: Signer, payload: dict) -> tuple[int, str]:
@@ -469,6 +481,10 @@ class Writer:
         if self.keys is not None:
             if kind == "decision":
                 record = self.records[seq] = self._new_record()
+                # tagged as actions.private.append_sealed tags it (ledger.case_index)
+                key = self.keys.data_keys[self.data_key_id]
+                tag = case_tag(key, body["case_ref"])
+                self.case_rows.append((self.data_key_id, tag, seq))
             else:
                 record = self.records[body["decision"]]
             body = seal_payload(kind, body, *record)
@@ -486,12 +502,12 @@ class Writer:
         return seq, entry_hash
 
     def _put(self) -> None:
-        self.inserter.put((self.rows, self.record_rows))
-        self.rows, self.record_rows = [], []
+        self.inserter.put((self.rows, self.record_rows, self.case_rows))
+        self.rows, self.record_rows, self.case_rows = [], [], []
 
     def flush(self) -> None:
         """Everything built so far is in the file."""
-        if self.rows or self.record_rows:
+        if self.rows or self.record_rows or self.case_rows:
             self._put()
         self.inserter.drain()
 

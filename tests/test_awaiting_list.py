@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 from support.ledger_attacks import build_decided_log, copy_log, decide, raw, run_cli
-from support.people import SAM
+from support.people import ALEX, PASSPHRASES, SAM
 
 from infoshare_cli.integrity.verify import verify_path
 from infoshare_cli.ledger.awaiting import awaiting_problems
@@ -82,7 +82,7 @@ def test_a_removed_row_is_named_by_verify_and_rebuild_puts_it_back(log):
     result = run_cli(log, "verify", reader=None)
     assert result.exit_code != 0
     assert "Every signed entry holds" in result.output and "rebuild" in result.output
-    result = run_cli(log, "rebuild", reader=None)
+    result = run_cli(log, "rebuild", "--as", ALEX, input=PASSPHRASES[ALEX] + "\n")
     assert result.exit_code == 0, result.output
     assert "(2 decisions)" in result.output
     assert listed(log) == [13, 14] and verify_path(log).ok
@@ -105,7 +105,7 @@ def test_an_added_row_is_named_by_verify_and_shown_by_no_reader(log):
         "awaiting co-signature"
         for n in (7, 8, 99)
     ]
-    assert run_cli(log, "rebuild", reader=None).exit_code == 0
+    assert run_cli(log, "rebuild", "--as", ALEX, input=PASSPHRASES[ALEX] + "\n").exit_code == 0
     assert listed(log) == [13, 14] and verify_path(log).ok
 
 

@@ -69,6 +69,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
         "0005_private",
         "0006_erased_status",
         "0007_awaiting",
+        "0008_case_index",
     ]
     assert "entries" in db.table_names()
     assert {"data_keys", "data_key_wraps", "record_keys"} <= set(db.table_names())
@@ -134,7 +135,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
     assert any(i.columns == ["hash"] for i in unique)
     # applying again is a no-op
     migrations.apply(db)
-    assert len(migrations.applied(db)) == 7
+    assert len(migrations.applied(db)) == 8
 
 
 def test_views_use_the_reference_indexes(ledger):

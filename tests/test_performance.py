@@ -1,6 +1,7 @@
 """What the speed-ups must not change: the benchmark log verifies, the fast parse of the
 built-in checklist equals the careful one, and start-up stays light."""
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,17 @@ def test_benchmark_log_verifies_with_the_real_verifier(tmp_path):
     report = verify_path(path)
     assert report.ok, [p.message for p in report.problems]
     assert report.entries == sum(counts.values())
+    # its case index is tagged as the real writers tag it: `verify --as` checks every tag
+    from typer.testing import CliRunner
+
+    from infoshare_cli.cli.main import app
+
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM case_index WHERE tag IS NULL").fetchone() == (0,)
+    conn.close()
+    argv = ["verify", "--db", str(path), "--as", "Alex Morgan"]
+    result = CliRunner().invoke(app, argv, input="benchmark passphrase\n")
+    assert result.exit_code == 0, result.output
 
 
 def _same_tree(a, b) -> bool:

@@ -327,6 +327,21 @@ PINNED["0007_awaiting"] = {
                   IS NOT 'awaiting co-signature';
         END""",
 }
+# 0008_case_index: keyed hashes of case references (ledger/case_index.py); a trigger gives
+# each new decision with a record key a row, its writer fills the tag in.
+PINNED["0008_case_index"] = {
+    ("table", "case_index"): """
+        CREATE TABLE case_index (decision INTEGER PRIMARY KEY, data_key INTEGER, tag TEXT)""",
+    ("index", "case_index_tag"): "CREATE INDEX case_index_tag ON case_index(tag)",
+    ("trigger", "entries_feed_case_index"): """
+        CREATE TRIGGER entries_feed_case_index AFTER INSERT ON entries
+        WHEN new.kind = 'decision' AND EXISTS (
+            SELECT 1 FROM record_keys WHERE record = json_extract(new.payload, '$.record')
+        )
+        BEGIN
+            INSERT INTO case_index(decision) VALUES (new.seq);
+        END""",
+}
 DROPPED = set(PINNED["0002_search"])
 MIGRATIONS = [name for name in PINNED if not name.startswith("(")]
 ALL_PINNED = {  # a later migration's object replaces an earlier one of the same name

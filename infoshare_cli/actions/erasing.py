@@ -15,6 +15,8 @@ from infoshare_cli.domain.erasure import check_why, confirm_payload, copy_payloa
 from infoshare_cli.domain.staff import current_signer, require_manager
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger import keystore
+from infoshare_cli.ledger.case_index import forget as forget_cases
+from infoshare_cli.ledger.case_index import index_decision
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.sealing import reading, seal_payload
 from infoshare_cli.ledger.shredding import clear_old_pages, destroy_record_keys
@@ -130,6 +132,8 @@ def erase_decisions(
             "erase", cosigner.staff_id, confirm_payload(erase.seq, erase.hash), cosigner.sign
         )
         gone = destroy_record_keys(ledger.conn, [record for _, record in targets])
+        # and the keyed hash of each case reference, so that it cannot confirm a guess
+        forget_cases(ledger.conn, [decision for decision, _ in targets])
         if gone != len(targets):
             raise InfoshareError(
                 "A record key disappeared while erasing; nothing was erased. Run "
@@ -141,5 +145,6 @@ def erase_decisions(
             body = copy_payload(original, targets[0][0], corrected_case_ref, record)
             sealed = seal_payload("decision", body, record, key)  # sealed as every decision
             copy = ledger.append("decision", eraser.staff_id, sealed, eraser.sign)
+            index_decision(ledger.conn, keys, copy.seq, record, corrected_case_ref)
     cleared = clear_old_pages(ledger.conn)
     return Erasure(erase, confirm, [d for d, _ in targets], cleared, copy)

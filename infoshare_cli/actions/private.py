@@ -11,6 +11,7 @@ from infoshare_cli.domain.privacy import RECORD
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger import keys as keylib
 from infoshare_cli.ledger import keystore
+from infoshare_cli.ledger.case_index import index_decision
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.sealing import Opener, opened_with, reading, seal_payload
 from infoshare_cli.ledger.signer import Signer
@@ -71,4 +72,8 @@ def append_sealed(
     if record is None:
         return ledger.append(kind, signer.staff_id, payload, signer.sign)
     entry = ledger.append(kind, signer.staff_id, seal_payload(kind, payload, *record), signer.sign)
+    if kind == "decision":  # its case, findable by `case` without opening every decision
+        index_decision(
+            ledger.conn, open_keys(ledger, signer), entry.seq, record[0], payload.get("case_ref")
+        )
     return opened_with(entry, record[1])

@@ -76,3 +76,13 @@ def normalise_case_ref(value: object) -> str:
         # The reference itself is not repeated: it could be a child's name typed by mistake.
         raise InfoshareError(f"That case reference cannot be used: {problem}")
     return cleaned
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def comparison_form(value: object) -> str:
+    """A case reference as two references are compared: its normal form with the letters
+    A-Z in lower case (``c-1042`` finds ``C-1042``), as SQLite's ``COLLATE NOCASE`` compares.
+    The case index keys a reference by this form (``ledger.case_index``)."""
+    return normal_form(value).translate(_ASCII_LOWER)

@@ -18,6 +18,7 @@ from infoshare_cli.domain.decisions import outcome_problem
 from infoshare_cli.domain.privacy import PERSONAL_FIELDS, RECORD, SEALED
 from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.domain.words import counted
+from infoshare_cli.ledger.case_index import has_case_index, tag_problem
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.sealing import Opener
 
@@ -49,6 +50,7 @@ def check_content(
     in) from its identity; without it, only decisions taken under ``qset`` are recomputed."""
     report = ContentReport()
     originals = _Originals()
+    indexed = opener.keys is not None and has_case_index(opener.conn)
     for entry in entries:
         if entry.kind == "migration":
             originals.link(entry)
@@ -68,6 +70,10 @@ def check_content(
         report.opened += 1
         if entry.kind == "decision":
             _recompute(entry, payload, qset, report, sets)
+            if indexed and opener.keys is not None:  # its keyed hash in the case index
+                why = tag_problem(opener.conn, opener.keys, entry.seq, payload.get("case_ref"))
+                if why is not None:
+                    report.problems.append((entry.seq, why))
         elif entry.kind == "imported":
             originals.add(entry, payload)
     originals.finish(report)

@@ -200,6 +200,23 @@ EXPECTED_OBJECTS: dict[tuple[str, str], tuple[str, str | None]] = {
             "co-signature'; END"
         ),
     ),
+    ("table", "case_index"): (
+        "case_index",
+        ("CREATE TABLE case_index (decision INTEGER PRIMARY KEY, data_key INTEGER, tag TEXT)"),
+    ),
+    ("index", "case_index_tag"): (
+        "case_index",
+        ("CREATE INDEX case_index_tag ON case_index(tag)"),
+    ),
+    ("trigger", "entries_feed_case_index"): (
+        "entries",
+        (
+            "CREATE TRIGGER entries_feed_case_index AFTER INSERT ON entries WHEN new.kind = "
+            "'decision' AND EXISTS ( SELECT 1 FROM record_keys WHERE record = "
+            "json_extract(new.payload, '$.record') ) BEGIN INSERT INTO case_index(decision) "
+            "VALUES (new.seq); END"
+        ),
+    ),
 }
 
 # The migrations an up-to-date log has applied, in order (its _sqlite_migrations rows).
@@ -211,6 +228,7 @@ EXPECTED_MIGRATIONS = (
     "0005_private",
     "0006_erased_status",
     "0007_awaiting",
+    "0008_case_index",
 )
 
 # What a migration later dropped, as the migration that made it left it: a log that has not
@@ -311,5 +329,12 @@ ADDED_BY: dict[str, frozenset[tuple[str, str]]] = {
     "0006_erased_status": frozenset(),
     "0007_awaiting": frozenset(
         {("table", "decisions_awaiting"), ("trigger", "entries_feed_awaiting")}
+    ),
+    "0008_case_index": frozenset(
+        {
+            ("table", "case_index"),
+            ("index", "case_index_tag"),
+            ("trigger", "entries_feed_case_index"),
+        }
     ),
 }

@@ -384,3 +384,37 @@ _SCHEMA_0007 = [
 def _migration_0007_awaiting(db: sqlite_utils.Database) -> None:
     for statement in _SCHEMA_0007:
         db.execute(statement)
+
+
+# 0008_case_index: keyed hashes of case references, so that `case REF` and `log --case` find
+# a case's decisions through an index instead of opening every decision (ledger.case_index
+# says what is in it, and why it gives nothing away without a key). The trigger gives each
+# new decision whose record key is in the log a row with no tag yet, in the same
+# transaction; the writer, which holds the data key, fills the tag in. A row without a tag is
+# opened by every search for a case, so a log encrypted before this migration keeps finding
+# every decision (`infoshare rebuild` tags them). Erasing a record deletes its row.
+_SCHEMA_0008 = [
+    "CREATE TABLE case_index (decision INTEGER PRIMARY KEY, data_key INTEGER, tag TEXT)",
+    "CREATE INDEX case_index_tag ON case_index(tag)",
+    """
+    CREATE TRIGGER entries_feed_case_index AFTER INSERT ON entries
+    WHEN new.kind = 'decision' AND EXISTS (
+        SELECT 1 FROM record_keys WHERE record = json_extract(new.payload, '$.record')
+    )
+    BEGIN
+        INSERT INTO case_index(decision) VALUES (new.seq);
+    END
+    """,
+    """
+    INSERT INTO case_index(decision)
+    SELECT e.seq FROM entries e
+    JOIN record_keys rk ON rk.record = json_extract(e.payload, '$.record')
+    WHERE e.kind = 'decision' ORDER BY e.seq
+    """,
+]
+
+
+@migrations(name="0008_case_index")
+def _migration_0008_case_index(db: sqlite_utils.Database) -> None:
+    for statement in _SCHEMA_0008:
+        db.execute(statement)

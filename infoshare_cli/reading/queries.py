@@ -22,6 +22,7 @@ from infoshare_cli.domain.status import (
 )
 from infoshare_cli.domain.text import displayable
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.ledger.case_index import CASE_INDEX_TABLE, tags_in_force
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.schema import AWAITING_TABLE
 from infoshare_cli.ledger.sealing import payload_opener, record_key_b64
@@ -60,6 +61,15 @@ def _conditions(ledger: Ledger, filters: Filters) -> tuple[list[str], list[Any]]
     where = ["e.kind = 'decision'"]
     params: list[Any] = []
     if filters.case is not None:  # sealed: opened in memory (ledger.sealing.reading)
+        tags = tags_in_force(filters.case)
+        if tags is not None:  # only the decisions the case index points at (and any untagged)
+            marks = ", ".join("?" * len(tags))
+            where.append(
+                f"e.seq IN (SELECT decision FROM {CASE_INDEX_TABLE}"
+                f" WHERE tag IN ({marks}) OR tag IS NULL)"
+            )
+            params.extend(tags)
+        # each one opened and compared: a tag put on another decision finds nothing
         where.append("infoshare_case(e.kind, e.seq, e.payload) = ? COLLATE NOCASE")
         params.append(filters.case)
     if filters.outcome is not None:

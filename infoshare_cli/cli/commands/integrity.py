@@ -7,7 +7,13 @@ from typing import Annotated
 import typer
 
 from infoshare_cli.cli.app import checking_progress
-from infoshare_cli.cli.options import DbOption, JsonOption, QuestionsOption, resolve_db
+from infoshare_cli.cli.options import (
+    DbOption,
+    JsonOption,
+    QuestionsOption,
+    ReaderOption,
+    resolve_db,
+)
 from infoshare_cli.domain.text import displayable, json_escaped
 from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError
@@ -661,22 +667,39 @@ def _quoted(name: str) -> str:
     return f'"{name}"' if " " in name else name
 
 
-def rebuild(db: DbOption = None) -> None:
+def rebuild(reader: ReaderOption = None, db: DbOption = None) -> None:
     """Make again, from the signed entries, what infoshare keeps to find decisions quickly.
 
-    Run it when `infoshare verify` says that list does not match the entries (for now, the
-    list of decisions awaiting co-signature). Nothing signed is changed.
+    Run it when `infoshare verify` says it does not match the entries: the list of
+    decisions awaiting co-signature, and the case index (keyed hashes of case references,
+    so someone who can read the log must unlock). Nothing signed is changed.
     """
     from infoshare_cli.actions.rebuilding import rebuild_derived
+    from infoshare_cli.ledger.entries import PAYLOAD_OPENER
+    from infoshare_cli.ledger.keystore import has_keys
+    from infoshare_cli.ledger.sealing import Opener
     from infoshare_cli.ledger.store import Ledger
 
     with Ledger.open(resolve_db(db)) as ledger:
-        rebuilt = rebuild_derived(ledger)
+        if has_keys(ledger.conn):
+            from infoshare_cli.asking.reader import reading_as
+
+            with reading_as(ledger, reader):
+                opener = PAYLOAD_OPENER.get()
+                rebuilt = rebuild_derived(ledger, opener if isinstance(opener, Opener) else None)
+        else:
+            rebuilt = rebuild_derived(ledger)
     say(
-        f"Made again from the signed entries: the list of decisions awaiting co-signature "
-        f"({counted(rebuilt.awaiting, 'decision')}). Check the whole log with "
-        f"{command('verify')}."
+        "Made again from the signed entries: the list of decisions awaiting co-signature "
+        f"({counted(rebuilt.awaiting, 'decision')}), and the case index "
+        f"({counted(rebuilt.indexed, 'decision')})."
     )
+    if rebuilt.unindexed:
+        say(
+            f"{counted(rebuilt.unindexed, 'decision')} could not be opened, so they are in the "
+            "case index without their case reference: every search for a case opens them."
+        )
+    say(f"Check the whole log with {command('verify')}.")
 
 
 def _path_word(path: Path) -> str:
