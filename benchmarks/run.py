@@ -182,13 +182,18 @@ FROM entries WHERE kind IN ('decision', 'cosign', 'correction') ORDER BY seq
 """
 # The figures `stats` shows, in SQL over the log's own `decisions` view (which works out
 # each decision's status): decisions per local month by outcome and status, and the
-# decisions awaiting co-signature for more than two days.
+# decisions awaiting co-signature for more than two days (found through the log's list of
+# decisions awaiting co-signature, the fastest way the schema offers). The overdue list
+# shows each decision's case reference, which is sealed: the reference also does the one
+# Argon2id derivation that unlocking a reader costs (LOG_REFERENCE), and opens nothing.
 STATS_SQL = """
 SELECT strftime('%Y-%m', recorded_at, 'localtime') AS month, outcome, status, count(*) AS n
 FROM decisions GROUP BY month, outcome, status
 UNION ALL
 SELECT 'overdue', case_ref, decision_id, recorded_at FROM decisions
-WHERE status = 'awaiting' AND recorded_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 days')
+WHERE decision_id IN (SELECT decision FROM decisions_awaiting)
+  AND status = 'awaiting co-signature'
+  AND recorded_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 days')
 """
 
 
@@ -617,11 +622,12 @@ def case_stats(args, large: Path) -> list[Result]:
     result = Result(
         "stats",
         "infoshare stats (100k)",
-        reference_what="sqlite-utils query, same figures from the decisions view",
+        reference_what="sqlite-utils' query of the same figures from the decisions view "
+        "+ one Argon2id derivation",
     )
     a, b = compare(
         [INFOSHARE, "stats", *READER, "--db", str(large)],
-        [SQLITE_UTILS, "query", str(large), STATS_SQL],
+        [PYTHON, "-c", LOG_REFERENCE, str(large), STATS_SQL],
         args.runs,
         stdin_text=UNLOCK,
     )

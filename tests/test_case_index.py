@@ -177,7 +177,9 @@ def test_the_migration_gives_an_encrypted_log_untagged_rows(log):
     for statement in (
         "DROP TRIGGER entries_feed_case_index",
         "DROP TABLE case_index",
-        "DELETE FROM _sqlite_migrations WHERE name = '0008_case_index'",
+        "DROP INDEX entries_decision_facts",  # and the migrations after it, to redo in order
+        "DROP INDEX entries_cosign_facts",
+        "DELETE FROM _sqlite_migrations WHERE name >= '0008_case_index'",
     ):
         conn.execute(statement)
     conn.close()

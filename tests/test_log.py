@@ -70,6 +70,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
         "0006_erased_status",
         "0007_awaiting",
         "0008_case_index",
+        "0009_reading_indexes",
     ]
     assert "entries" in db.table_names()
     assert {"data_keys", "data_key_wraps", "record_keys"} <= set(db.table_names())
@@ -135,7 +136,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
     assert any(i.columns == ["hash"] for i in unique)
     # applying again is a no-op
     migrations.apply(db)
-    assert len(migrations.applied(db)) == 8
+    assert len(migrations.applied(db)) == 9
 
 
 def test_views_use_the_reference_indexes(ledger):

@@ -342,6 +342,17 @@ PINNED["0008_case_index"] = {
             INSERT INTO case_index(decision) VALUES (new.seq);
         END""",
 }
+# 0009_reading_indexes: what `stats` counts, held in two indexes (SQLite keeps them).
+PINNED["0009_reading_indexes"] = {
+    ("index", "entries_decision_facts"): """
+        CREATE INDEX entries_decision_facts
+        ON entries(json_extract(payload, '$.outcome'), actor, recorded_at)
+        WHERE kind = 'decision'""",
+    ("index", "entries_cosign_facts"): """
+        CREATE INDEX entries_cosign_facts
+        ON entries(json_extract(payload, '$.decision'), actor, json_extract(payload, '$.verdict'))
+        WHERE kind = 'cosign'""",
+}
 DROPPED = set(PINNED["0002_search"])
 MIGRATIONS = [name for name in PINNED if not name.startswith("(")]
 ALL_PINNED = {  # a later migration's object replaces an earlier one of the same name

@@ -225,3 +225,26 @@ def test_the_list_of_decisions_awaiting_is_the_rule(every_combination):
     awaiting = {seq for seq, c in made.items() if expected(*c).awaiting}
     assert listed & set(made) == awaiting and awaiting
     assert verify_path(path).derived == []
+
+
+def test_stats_counts_every_decision_by_the_state_every_reader_shows(every_combination):
+    """`stats` counts states in one pass over its indexes (reading/statistics.py): the
+    counts must be those of the states `log` shows, decision by decision."""
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.records import local_time
+    from infoshare_cli.reading.statistics import month_counts
+
+    path, _made = every_combination
+    with Ledger.open(path) as ledger:
+        shown: dict[tuple, int] = {}
+        for review in iter_decisions(ledger):
+            key = (
+                local_time(review["recorded_at"])[:7],
+                review["outcome"],
+                review["status"],
+                review["corrected"],
+            )
+            shown[key] = shown.get(key, 0) + 1
+        counted = {tuple(row[:4]): row[4] for row in month_counts(ledger)}
+    assert counted == shown
+    assert {key[2] for key in counted} == {AWAITING, AGREED, NOT_AGREED, SUPERSEDED, ERASED}

@@ -60,9 +60,15 @@ def standing_cosignature(
     standing = None
     for actor, payload in cosigns:
         verdict = payload.get("verdict") if isinstance(payload, Mapping) else None
-        if actor != decider and isinstance(verdict, str) and verdict in VERDICT_STATES:
-            standing = (actor, verdict)
+        if counts(decider, actor, verdict):
+            standing = (actor, str(verdict))
     return standing
+
+
+def counts(decider: object, actor: object, verdict: object) -> bool:
+    """Does a co-signature by ``actor`` with ``verdict`` count for a decision by
+    ``decider``? (The newest that counts is the one that stands.)"""
+    return actor != decider and isinstance(verdict, str) and verdict in VERDICT_STATES
 
 
 def decision_state(verdict: str | None, superseded: bool, erased: bool = False) -> str:

@@ -217,6 +217,20 @@ EXPECTED_OBJECTS: dict[tuple[str, str], tuple[str, str | None]] = {
             "VALUES (new.seq); END"
         ),
     ),
+    ("index", "entries_decision_facts"): (
+        "entries",
+        (
+            "CREATE INDEX entries_decision_facts ON entries(json_extract(payload, "
+            "'$.outcome'), actor, recorded_at) WHERE kind = 'decision'"
+        ),
+    ),
+    ("index", "entries_cosign_facts"): (
+        "entries",
+        (
+            "CREATE INDEX entries_cosign_facts ON entries(json_extract(payload, "
+            "'$.decision'), actor, json_extract(payload, '$.verdict')) WHERE kind = 'cosign'"
+        ),
+    ),
 }
 
 # The migrations an up-to-date log has applied, in order (its _sqlite_migrations rows).
@@ -229,6 +243,7 @@ EXPECTED_MIGRATIONS = (
     "0006_erased_status",
     "0007_awaiting",
     "0008_case_index",
+    "0009_reading_indexes",
 )
 
 # What a migration later dropped, as the migration that made it left it: a log that has not
@@ -336,5 +351,8 @@ ADDED_BY: dict[str, frozenset[tuple[str, str]]] = {
             ("index", "case_index_tag"),
             ("trigger", "entries_feed_case_index"),
         }
+    ),
+    "0009_reading_indexes": frozenset(
+        {("index", "entries_decision_facts"), ("index", "entries_cosign_facts")}
     ),
 }

@@ -363,19 +363,6 @@ def staff_ids_named(ledger: Ledger, name: str) -> list[str]:
 # --- statistics -------------------------------------------------------------------------
 
 
-def month_counts(ledger: Ledger, filters: Filters | None = None) -> Iterator[tuple]:
-    """(month 'YYYY-MM' in local time, outcome, state, corrected, count), oldest month first."""
-    sql, params = _select(ledger, filters or Filters(), with_corrected=True)
-    sql = f"""
-        SELECT strftime('%Y-%m', recorded_at, 'localtime') AS month,
-               json_extract(payload, '$.outcome') AS outcome, status, corrected, count(*)
-        FROM ({sql}) GROUP BY month, outcome, status, corrected
-        ORDER BY month, outcome, status, corrected
-    """
-    for month, outcome, state, corrected, n in ledger.conn.execute(sql, params):
-        yield month, outcome, state, bool(corrected), n
-
-
 def pending_decisions(ledger: Ledger) -> list[DecisionRecord]:
     """Decisions awaiting co-signature (domain.status: not those erased, which nobody can
     co-sign any more), oldest first."""

@@ -3,12 +3,15 @@ co-signatures that have waited too long. No terminal code: the command renders t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
-from infoshare_cli.domain.status import CORRECTED
+from infoshare_cli.domain.status import CORRECTED, counts, decision_state
+from infoshare_cli.ledger.status_sql import ERASED_SQL
 from infoshare_cli.ledger.store import Ledger
-from infoshare_cli.reading.filters import Filters
-from infoshare_cli.reading.queries import month_counts, overdue_decisions
+from infoshare_cli.reading.filters import Filters, _utc_bound
+from infoshare_cli.reading.queries import overdue_decisions
 from infoshare_cli.reading.trust import KeyRing
 
 
@@ -41,3 +44,84 @@ def any_decisions(ledger: Ledger) -> bool:
     return (
         ledger.conn.execute("SELECT 1 FROM entries WHERE kind = 'decision'").fetchone() is not None
     )
+
+
+# --- counting every decision's state in one pass ------------------------------------------
+#
+# A decision's state needs its co-signatures, whether a later decision revisits it, and
+# whether it was erased. Asking SQLite for each decision's through the `decisions` view
+# parses every decision's whole payload (a sealed decision is ~3 KB of JSON) and looks its
+# co-signatures up one by one. Here one query reads each decision with its co-signatures
+# from two indexes that hold what is needed (schema 0009: a decision's outcome, maker and
+# time; a co-signature's decision, signer and verdict), a decision's rows together; the
+# revisits, corrections and erasures are few, and read first. The state is then the
+# domain's own rule (domain.status); a test holds these counts to the state every other
+# reader shows, over every combination. Memory stays flat.
+
+_DECISIONS_SQL = """
+    SELECT d.seq, d.actor, strftime('%Y-%m', d.recorded_at, 'localtime'),
+           json_extract(d.payload, '$.outcome'),
+           c.seq, c.actor, json_extract(c.payload, '$.verdict')
+    FROM entries d INDEXED BY entries_decision_facts
+    LEFT JOIN entries c INDEXED BY entries_cosign_facts
+         ON c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = +d.seq
+    WHERE d.kind = 'decision' {where}
+"""
+# A reference matches a decision as SQL compares `json_extract(...) = +e.seq`: numbers only.
+_REVISITS_SQL = """
+    SELECT json_extract(payload, '$.revisits') AS ref, max(seq) FROM entries
+    INDEXED BY entries_revisits
+    WHERE kind = 'decision' AND json_extract(payload, '$.revisits') IS NOT NULL
+      AND typeof(ref) IN ('integer', 'real') GROUP BY ref
+"""
+_CORRECTIONS_SQL = """
+    SELECT DISTINCT json_extract(payload, '$.decision') AS ref FROM entries
+    INDEXED BY entries_decision_ref
+    WHERE kind = 'correction' AND typeof(ref) IN ('integer', 'real')
+"""
+# Erasures are few: the decisions they name, each checked by the one SQL of the rule.
+_ERASED_SQL = f"""
+    SELECT e.seq FROM entries e WHERE e.kind = 'decision' AND e.seq IN (
+        SELECT json_extract(r.value, '$.decision') FROM entries x,
+               json_each(x.payload, '$.records') AS r WHERE x.kind = 'erase')
+    AND {ERASED_SQL}
+"""
+
+
+def month_counts(ledger: Ledger, filters: Filters | None = None) -> Iterator[tuple]:
+    """(month 'YYYY-MM' in local time, outcome, state, corrected, count), oldest month
+    first, for the decisions taken within the filters' dates."""
+    filters = filters or Filters()
+    conn = ledger.conn
+    where, params = "", []
+    if filters.since is not None:
+        where += " AND d.recorded_at >= ?"
+        params.append(_utc_bound(filters.since))
+    if filters.until is not None:  # the whole of that day
+        where += " AND d.recorded_at < ?"
+        params.append(_utc_bound(filters.until + timedelta(days=1)))
+    erased = {seq for (seq,) in conn.execute(_ERASED_SQL)}
+    revisited = dict(conn.execute(_REVISITS_SQL).fetchall())  # decision -> newest revisit
+    corrected = {ref for (ref,) in conn.execute(_CORRECTIONS_SQL)}
+    tally: dict[tuple, int] = {}
+
+    def count(seq: int, month: str, outcome: object, verdict: str | None) -> None:
+        superseded = revisited.get(seq, 0) > seq
+        key = (month, outcome, decision_state(verdict, superseded, seq in erased), seq in corrected)
+        tally[key] = tally.get(key, 0) + 1
+
+    current = None  # (seq, month, outcome) of the decision whose rows are being read
+    verdict, newest = None, 0
+    rows = conn.execute(_DECISIONS_SQL.format(where=where), params)
+    for seq, actor, month, outcome, c_seq, c_actor, c_verdict in rows:
+        if current is None or current[0] != seq:
+            if current is not None:
+                count(*current, verdict)
+            current, verdict, newest = (seq, month, outcome), None, 0
+        # the newest co-signature that counts is the one that stands
+        if c_seq is not None and c_seq > newest and counts(actor, c_actor, c_verdict):
+            verdict, newest = c_verdict, c_seq
+    if current is not None:
+        count(*current, verdict)
+    for key in sorted(tally, key=lambda k: tuple("" if v is None else str(v) for v in k)):
+        yield (*key, tally[key])
