@@ -255,7 +255,7 @@ class _NarrowOr:
         yield self.wide if options.max_width >= self.below else self.narrow
 
 
-def _stats_lines(qset: QuestionSet, stats: dict[str, Any]) -> Any:
+def _stats_lines(labels: Mapping[str, str], stats: dict[str, Any]) -> Any:
     from rich.console import Group
 
     def counts(found: Mapping[str, int], keys: Iterable[str], label: Any) -> str:
@@ -270,7 +270,7 @@ def _stats_lines(qset: QuestionSet, stats: dict[str, Any]) -> Any:
             (m["month"], "bold"),
             f": {counted(m['total'], 'decision')}",
         )
-        by_outcome = counts(m["by_outcome"], OUTCOMES, lambda o: outcome_label(qset, o).plain)
+        by_outcome = counts(m["by_outcome"], OUTCOMES, lambda o: labelled_outcome(labels, o).plain)
         if by_outcome:
             line.append(f"\n  Outcomes:{by_outcome}")
         by_status = counts(m["by_status"], STATUS_ORDER, str)
@@ -280,7 +280,8 @@ def _stats_lines(qset: QuestionSet, stats: dict[str, Any]) -> Any:
     return Group(*lines)
 
 
-def stats_tables(qset: QuestionSet, stats: dict[str, Any]) -> list[Any]:
+def stats_tables(labels: Mapping[str, str], stats: dict[str, Any]) -> list[Any]:
+    """``labels``: the question set's outcome labels (``questions.outcome_labels``)."""
     months = stats["months"]
     biggest = max((m["total"] for m in months), default=0)
     by_outcome = Table(title="Decisions per month, by outcome", title_justify="left")
@@ -288,7 +289,7 @@ def stats_tables(qset: QuestionSet, stats: dict[str, Any]) -> list[Any]:
     by_outcome.add_column("Total", justify="right")
     by_outcome.add_column("", no_wrap=True)
     for outcome in OUTCOMES:
-        by_outcome.add_column(outcome_label(qset, outcome), justify="right")
+        by_outcome.add_column(labelled_outcome(labels, outcome), justify="right")
     for m in months:
         by_outcome.add_row(
             m["month"],
@@ -315,7 +316,7 @@ def stats_tables(qset: QuestionSet, stats: dict[str, Any]) -> list[Any]:
     by_status.add_row(
         "All", *[str(totals["by_status"].get(s, 0)) for s in STATUS_ORDER], style="bold"
     )
-    parts: list[Any] = [_NarrowOr(Group(by_outcome, by_status), _stats_lines(qset, stats))]
+    parts: list[Any] = [_NarrowOr(Group(by_outcome, by_status), _stats_lines(labels, stats))]
     overdue = stats["overdue"]
     if overdue:
         late = Table(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from itertools import chain
 from typing import Any
 
 from infoshare_cli.domain.status import CORRECTED, counts, decision_state
@@ -88,6 +89,9 @@ _ERASED_SQL = f"""
 """
 
 
+_END = (None,) * 7  # after the last row
+
+
 def month_counts(ledger: Ledger, filters: Filters | None = None) -> Iterator[tuple]:
     """(month 'YYYY-MM' in local time, outcome, state, corrected, count), oldest month
     first, for the decisions taken within the filters' dates."""
@@ -104,24 +108,21 @@ def month_counts(ledger: Ledger, filters: Filters | None = None) -> Iterator[tup
     revisited = dict(conn.execute(_REVISITS_SQL).fetchall())  # decision -> newest revisit
     corrected = {ref for (ref,) in conn.execute(_CORRECTIONS_SQL)}
     tally: dict[tuple, int] = {}
-
-    def count(seq: int, month: str, outcome: object, verdict: str | None) -> None:
-        superseded = revisited.get(seq, 0) > seq
-        key = (month, outcome, decision_state(verdict, superseded, seq in erased), seq in corrected)
-        tally[key] = tally.get(key, 0) + 1
-
     current = None  # (seq, month, outcome) of the decision whose rows are being read
     verdict, newest = None, 0
     rows = conn.execute(_DECISIONS_SQL.format(where=where), params)
-    for seq, actor, month, outcome, c_seq, c_actor, c_verdict in rows:
+    for seq, actor, month, outcome, c_seq, c_actor, c_verdict in chain(rows, [_END]):
+        if current is not None and current[0] != seq:  # its rows are all read: count it
+            done = current[0]
+            state = decision_state(verdict, revisited.get(done, 0) > done, done in erased)
+            key = (current[1], current[2], state, done in corrected)
+            tally[key] = tally.get(key, 0) + 1
+        if seq is None:
+            break
         if current is None or current[0] != seq:
-            if current is not None:
-                count(*current, verdict)
             current, verdict, newest = (seq, month, outcome), None, 0
         # the newest co-signature that counts is the one that stands
         if c_seq is not None and c_seq > newest and counts(actor, c_actor, c_verdict):
             verdict, newest = c_verdict, c_seq
-    if current is not None:
-        count(*current, verdict)
     for key in sorted(tally, key=lambda k: tuple("" if v is None else str(v) for v in k)):
         yield (*key, tally[key])
