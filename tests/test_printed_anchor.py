@@ -66,8 +66,9 @@ def test_entries_removed_after_the_monthly_anchor_are_caught_by_a_printed_record
     decide(log, tmp_path, "share", SAM, PRIYA, case="C-3001")  # #13 and #14
     printed = printed_anchor(log, "md", "13")  # the record of #13 goes in the child's file
     assert parse_anchor(printed).count == DECIDED_ENTRIES + 2
-    with Tamper(log) as conn:  # the two newest entries removed cleanly
-        conn.execute("DELETE FROM entries WHERE seq > ?", (DECIDED_ENTRIES,))
+    with Tamper(log) as conn:  # the two newest entries removed cleanly (with the row the
+        conn.execute("DELETE FROM entries WHERE seq > ?", (DECIDED_ENTRIES,))  # case index
+        conn.execute("DELETE FROM case_index WHERE decision > ?", (DECIDED_ENTRIES,))  # kept)
     assert verify_path(log).ok  # the chain alone cannot tell...
     assert run_cli(log, "verify", "--anchor", monthly).exit_code == 0  # ...nor the anchor
     result = run_cli(log, "verify", "--anchor", monthly, "--anchor", printed)

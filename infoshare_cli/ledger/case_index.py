@@ -32,6 +32,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 
 from infoshare_cli.domain.case_refs import comparison_form
+from infoshare_cli.domain.words import counted
 from infoshare_cli.ledger.keystore import Keys
 
 CASE_INDEX_TABLE = "case_index"
@@ -140,7 +141,7 @@ def index_problems(conn: sqlite3.Connection) -> list[str]:
         add(f"decision #{want[0]} is missing from the case index, so `case` does not find it")
         want = next(expected, None)
     if extra:
-        found.append(f"and {extra} more difference(s) in the case index")
+        found.append(f"and {counted(extra, 'more difference')} in the case index")
     return found
 
 
