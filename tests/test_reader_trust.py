@@ -330,7 +330,9 @@ def test_a_forged_manager_is_not_on_the_staff_list_and_cannot_be_picked(log, tmp
         input=f"{PASSPHRASES[SAM]}\nwhatever she typed\n",
     )
     assert result.exit_code != 0
-    assert "Nobody called 'Mallory Fake' is registered" in " ".join(result.output.split())
+    assert "Nobody called 'Mallory Fake' is on the staff register" in " ".join(
+        result.output.split()
+    )
 
 
 def test_a_reseal_nobody_signed_does_not_lock_its_owner_out(log):
@@ -407,3 +409,18 @@ def test_pending_shows_genuine_decisions_as_passing(log, tmp_path):
     rows = json.loads(listed.stdout)
     assert rows and all(row["checks_ok"] and row["problems"] == [] for row in rows)
     assert "FAILS" not in run_cli(log, "pending").stdout
+
+
+def test_someone_registered_after_a_forged_staff_entry_is_told_why_they_are_not_found(log):
+    """The register stops at the first staff entry verify rejects (here, a manager added
+    with the attacker's key): a person registered after it is not offered, and the message
+    says why and what to do, instead of "Nobody called … is registered"."""
+    forge_manager(log, claimed_signer=ALEX)
+    with Ledger.open(log) as ledger:
+        forged = ledger.count()
+    result = run_cli(log, "log", "--as", "Mallory Fake", input="whatever she typed\n")
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert f"staff entry #{forged} fails its checks" in said and "infoshare verify" in said
+    listed = run_cli(log, "staff", "list")
+    assert f"Staff entry #{forged} fails the checks" in " ".join(listed.stdout.split())

@@ -47,6 +47,14 @@ class StaffMember:
         return f"{self.name} ({self.role}{extra})"
 
 
+class Register(dict[str, StaffMember]):
+    """The staff register (staff id -> member), and where it stops: ``broken`` is the
+    number of the first staff entry ``verify`` rejects (nobody it adds or changes, nor
+    anything after it, is in the register), or None."""
+
+    broken: int | None = None
+
+
 class Signing(Protocol):
     """Anyone who has proved who they are (``ledger.signer.Signer``): only who matters here,
     and the register entry (with its key) they proved it against."""
@@ -171,6 +179,14 @@ def find_member(register: dict[str, StaffMember], name: str) -> StaffMember:
     if matches:
         return matches[0]
     names = ", ".join(m.name for m in register.values() if m.active) or "nobody yet"
+    broken = getattr(register, "broken", None)
+    if broken is not None:
+        raise InfoshareError(
+            f"Nobody called '{name}' is on the staff register as {command('verify')} accepts "
+            f"it: staff entry #{broken} fails its checks, so the register stops before it "
+            f"(registered before it: {names}). Run {command('verify')}, and tell your "
+            "designated safeguarding lead."
+        )
     raise InfoshareError(
         f"Nobody called '{name}' is registered. Registered staff: {names}. "
         f"Check the spelling, or see {command('staff list')}."

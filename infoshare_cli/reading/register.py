@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from infoshare_cli.domain.staff import StaffMember
+from infoshare_cli.domain.staff import Register
 
 if TYPE_CHECKING:
     from infoshare_cli.ledger.store import Ledger
 
 
-def load_register(ledger: Ledger) -> dict[str, StaffMember]:
+def load_register(ledger: Ledger) -> Register:
     """Everyone ever registered, in the order they were added, as they are now: the
     register as ``verify`` accepts it (``reading.trust.KeyRing``).
 
@@ -23,7 +23,10 @@ def load_register(ledger: Ledger) -> dict[str, StaffMember]:
     """
     from infoshare_cli.reading.trust import KeyRing
 
-    return dict(KeyRing(ledger).rules.register)
+    ring = KeyRing(ledger)
+    register = Register(ring.rules.register)
+    register.broken = ring.broken[0] if ring.broken is not None else None
+    return register
 
 
 def setting_name(ledger: Ledger) -> str:

@@ -8,6 +8,7 @@ import typer
 from infoshare_cli.cli.app import new_app
 from infoshare_cli.cli.options import DbOption, JsonOption, resolve_db
 from infoshare_cli.domain.text import json_escaped
+from infoshare_cli.hints import command
 from infoshare_cli.outputs.messages import say
 
 app = new_app(
@@ -152,7 +153,8 @@ def list_staff(
     from infoshare_cli.reading.register import load_register
 
     with Ledger.open(resolve_db(db)) as ledger:
-        people = [m for m in load_register(ledger).values() if all_ or m.active]
+        register = load_register(ledger)
+        people = [m for m in register.values() if all_ or m.active]
     if json:
         import json as jsonlib
 
@@ -169,6 +171,14 @@ def list_staff(
     for m in people:
         table.add_row(m.name, m.role, "yes" if m.dsl else "", "yes" if m.active else "no")
     console().print(table)
+    if register.broken is not None:
+        say(
+            f"Staff entry #{register.broken} fails the checks {command('verify')} makes, so "
+            "the register stops before it: whoever it adds or changes, and every staff "
+            f"change after it, is left out. Run {command('verify')}.",
+            fg="red",
+            bold=True,
+        )
 
 
 @app.command("deactivate")
