@@ -33,6 +33,7 @@ from support.people import ALEX, JO, PRIYA, SAM, build_staffed_log
 from support.reading import sealed_as_the_tool
 
 from infoshare_cli.domain.decisions import cosign_payload
+from infoshare_cli.domain.shapes import NOT_A_RECORD, shape_detail
 from infoshare_cli.integrity.anchors import parse_anchor
 from infoshare_cli.integrity.verify import verify_path
 from infoshare_cli.ledger import crypto
@@ -299,7 +300,7 @@ def test_a_registered_key_that_is_not_a_key_signs_nothing(log, public_key):
     with Ledger.open(log) as ledger:
         body = {"action": "register", "staff_id": mallory, "name": "Mallory Grey",
                 "role": "manager", "dsl": False, "public_key": public_key,
-                "sealed_key": "", "by": alex.staff_id}  # fmt: skip
+                "sealed_key": {}, "by": alex.staff_id}  # fmt: skip
         ledger.append("staff", alex.staff_id, body, alex.sign)
         entry = ledger.append(
             "decision",
@@ -554,10 +555,10 @@ def test_an_entry_by_someone_never_registered(log):
 @pytest.mark.parametrize(
     ("payload", "detail"),
     [
-        ("[]", "its contents are not readable JSON."),
-        ("7", "its contents are not readable JSON."),
-        ('"text"', "its contents are not readable JSON."),
-        ("null", "its contents are not readable JSON."),
+        ("[]", shape_detail(NOT_A_RECORD)),
+        ("7", shape_detail(NOT_A_RECORD)),
+        ('"text"', shape_detail(NOT_A_RECORD)),
+        ("null", shape_detail(NOT_A_RECORD)),
     ],
 )
 def test_a_staff_entry_whose_contents_are_not_usable(log, payload, detail):
@@ -598,7 +599,7 @@ def test_a_registered_key_written_loosely_is_not_a_key(log, spoil):
         body = {"action": "register", "staff_id": "s-mallory", "name": "Mallory Grey",
                 "role": "manager", "dsl": False,
                 "public_key": spoil(crypto.public_key_b64(mallory_key)),
-                "sealed_key": "", "by": alex.staff_id}  # fmt: skip
+                "sealed_key": {}, "by": alex.staff_id}  # fmt: skip
         ledger.append("staff", alex.staff_id, body, alex.sign)
         entry = ledger.append(
             "decision", "s-mallory", {"n": 1}, lambda m: crypto.sign(mallory_key, m)
@@ -897,13 +898,13 @@ def test_a_staff_registration_with_details_missing(log, missing):
     alex = signer_for(log, ALEX)
     body = {"action": "register", "staff_id": "s-new", "name": "Kim Hale", "role": "manager",
             "dsl": False, "public_key": crypto.public_key_b64(crypto.generate_private_key()),
-            "sealed_key": "", "by": alex.staff_id}  # fmt: skip
+            "sealed_key": {}, "by": alex.staff_id}  # fmt: skip
     del body[missing]
     with Ledger.open(log) as ledger:
         entry = ledger.append("staff", alex.staff_id, body, alex.sign)
     bad = first_bad(log)
     assert (bad.seq, bad.kind, bad.code) == (entry.seq, "staff", "fields")
-    assert bad.message.endswith(": its staff details are incomplete.")
+    assert ": its contents are not in the shape infoshare writes (" in bad.message
 
 
 def test_progress_is_reported_every_1024_entries(log):

@@ -6,8 +6,10 @@ import json
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from infoshare_cli.domain.erasure import CONFIRM, Erased, erased_records
+from infoshare_cli.domain.shapes import shape_detail, shape_problem
 from infoshare_cli.domain.signing import CONFIRM_RESET, RESET, Broken, Rulebook
 from infoshare_cli.domain.timeline import behind_by, describe_gap
 from infoshare_cli.integrity.report import Head, Problem
@@ -37,12 +39,21 @@ def _text_factory(raw: bytes) -> object:
         return _Undecodable(raw)
 
 
+_NOT_JSON = object()
+
+
 def _load_object(text: str) -> dict | None:
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
+    """The parsed payload if it is a JSON object, else None."""
+    value = _load(text)
     return value if isinstance(value, dict) else None
+
+
+def _load(text: str) -> Any:
+    """The parsed payload, or ``_NOT_JSON``."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        return _NOT_JSON
 
 
 _RECENT = 4096  # decisions DecisionsSoFar keeps at hand
@@ -203,11 +214,15 @@ class _Pass:
                     *where,
                 )
 
-        parsed: dict | None = None
-        if kind in ("staff", "cosign", "correction", "erase", "setting"):
-            parsed = _load_object(payload)
-            if parsed is None:
-                return Problem("fields", "its contents are not readable JSON.", *where)
+        # Every payload is held to the shape infoshare writes (domain/shapes.py; the
+        # readers use the same rule): sealed fields are checked by `verify --as`.
+        loaded = _load(payload)
+        if loaded is _NOT_JSON:
+            return Problem("fields", "its contents are not readable JSON.", *where)
+        shape = shape_problem(kind, loaded)
+        if shape is not None:
+            return Problem("fields", shape_detail(shape), *where)
+        parsed: dict = loaded
 
         self.decisions.upto = seq
         pending = self.pending_erase

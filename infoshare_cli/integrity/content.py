@@ -17,6 +17,7 @@ from typing import Any
 from infoshare_cli.domain.decisions import outcome_problem
 from infoshare_cli.domain.privacy import PERSONAL_FIELDS, RECORD, SEALED
 from infoshare_cli.domain.questions import QuestionSet
+from infoshare_cli.domain.shapes import shape_detail
 from infoshare_cli.domain.words import counted
 from infoshare_cli.ledger.case_index import has_case_index, tag_problem
 from infoshare_cli.ledger.entries import Entry
@@ -68,6 +69,9 @@ def check_content(
                 report.problems.append((entry.seq, f"its sealed content does not open ({why})"))
             continue
         report.opened += 1
+        if entry.shape_problem is not None:  # the opened content in the shape infoshare writes
+            report.problems.append((entry.seq, shape_detail(entry.shape_problem)))
+            continue
         if entry.kind == "decision":
             _recompute(entry, payload, qset, report, sets)
             if indexed and opener.keys is not None:  # its keyed hash in the case index

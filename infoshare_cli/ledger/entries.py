@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from infoshare_cli.domain.shapes import well_shaped
 from infoshare_cli.ledger.crypto import canonical_json, sha256_hex
 
 if TYPE_CHECKING:
@@ -90,6 +91,40 @@ def _now() -> str:
 
 # --- entries --------------------------------------------------------------------------------
 
+LOCKED = "locked: unlock with a passphrase to read it"
+NOT_JSON = "its contents are not readable JSON"
+
+
+def readable_payload(
+    kind: str, payload_text: object, open_sealed: Callable[[dict], dict] | None
+) -> tuple[dict[str, Any], str | None]:
+    """A stored payload as every reader sees it, and what was wrong with its shape.
+
+    The one way in for readers (``Entry.payload``, the CSV export's rows, the SQL functions
+    of ``ledger.sealing``): parsed, then :func:`shaped_payload`.
+    """
+    try:
+        parsed = json.loads(payload_text)  # type: ignore[arg-type]  # refused just below
+    except (TypeError, ValueError, RecursionError):
+        return {}, NOT_JSON
+    return shaped_payload(kind, parsed, open_sealed)
+
+
+def shaped_payload(
+    kind: str, parsed: Any, open_sealed: Callable[[dict], dict] | None
+) -> tuple[dict[str, Any], str | None]:
+    """A parsed payload opened if sealed (``open_sealed``: inside ``sealing.reading``; else
+    it reads as locked), then held to the shape infoshare writes (``domain.shapes``): a
+    field of the wrong type is left out and a payload that is no object reads as an empty
+    one, so no reader ever meets a list where it expects text."""
+    if type(parsed) is dict and "sealed" in parsed:
+        if open_sealed is None:
+            parsed = {k: v for k, v in parsed.items() if k != "sealed"}
+            parsed["_unreadable"] = LOCKED
+        else:
+            parsed = open_sealed(parsed)
+    return well_shaped(kind, parsed)
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -104,6 +139,7 @@ class Entry:
     hash: str
     signature: str
     _payload: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _shape: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -112,20 +148,30 @@ class Entry:
         Personal fields are sealed (see ``ledger.sealing``): they are opened here when the
         entry is read inside ``sealing.reading`` after an unlock; otherwise, or if they do
         not open, the payload carries ``"_unreadable"`` (why) and no personal field.
+        Every field is in the shape infoshare writes (``domain.shapes``): one of the wrong
+        type is left out, and :attr:`shape_problem` says why.
         Treat it as read-only: ``payload_text`` is what the hash covers.
         """
         payload = self._payload
         if payload is None:
-            payload = json.loads(self.payload_text)
-            if type(payload) is dict and "sealed" in payload:
-                opener = PAYLOAD_OPENER.get()
-                if opener is None:
-                    payload = {k: v for k, v in payload.items() if k != "sealed"}
-                    payload["_unreadable"] = "locked: unlock with a passphrase to read it"
-                else:
-                    payload = opener(self, payload)
+            opener = PAYLOAD_OPENER.get()
+            opening = None if opener is None else (lambda parsed: opener(self, parsed))
+            payload, problem = readable_payload(self.kind, self.payload_text, opening)
             object.__setattr__(self, "_payload", payload)
+            object.__setattr__(self, "_shape", problem)
         return payload
+
+    @property
+    def shape_problem(self) -> str | None:
+        """What is wrong with the shape of this entry's payload, or None.
+
+        Of the payload as read (opened, if it was read inside ``sealing.reading``); if it
+        has not been read yet, of the stored text alone, and nothing is cached, so that the
+        entry still opens when it is read inside ``sealing.reading`` later.
+        """
+        if self._payload is not None:
+            return self._shape
+        return readable_payload(self.kind, self.payload_text, None)[1]
 
     def computed_hash(self) -> str:
         """The hash this entry's stored fields should have (compare with ``hash``)."""

@@ -19,9 +19,13 @@ from typing import Any
 from infoshare_cli.domain.privacy import RECORD, SEALED, merged, split_personal, unreadable
 from infoshare_cli.ledger import keys as k
 from infoshare_cli.ledger import keystore
-from infoshare_cli.ledger.entries import PAYLOAD_OPENER, Entry
-
-LOCKED = "locked: unlock with a passphrase to read it"
+from infoshare_cli.ledger.entries import (
+    LOCKED,
+    PAYLOAD_OPENER,
+    Entry,
+    readable_payload,
+    shaped_payload,
+)
 
 
 def seal_payload(kind: str, payload: dict, record: str, record_key: bytes) -> dict:
@@ -119,12 +123,11 @@ def payload_opener() -> Callable[[int, str, Any], Any]:
     (seq, kind, parsed payload) -> the payload opened as ``Entry.payload`` would open it."""
     opener = PAYLOAD_OPENER.get()
 
-    def open_parsed(seq: int, kind: str, parsed: Any) -> Any:
-        if type(parsed) is dict and SEALED in parsed:
-            if isinstance(opener, Opener):
-                return opener.open(seq, kind, parsed)
-            return unreadable(parsed, LOCKED)
-        return parsed
+    def open_parsed(seq: int, kind: str, parsed: Any) -> dict:
+        opening = None
+        if isinstance(opener, Opener):
+            opening = lambda body: opener.open(seq, kind, body)  # noqa: E731
+        return shaped_payload(kind, parsed, opening)[0]
 
     return open_parsed
 
@@ -147,12 +150,10 @@ def open_with_key(kind: str, parsed: dict, record_key: bytes) -> dict:
 
 def open_text(opener: Opener | None, seq: int, kind: str, payload_text: str) -> dict:
     """A stored payload text, parsed and (if sealed) opened."""
-    import json
-
-    parsed = json.loads(payload_text)
-    if isinstance(parsed, dict) and SEALED in parsed:
-        return opener.open(seq, kind, parsed) if opener else unreadable(parsed, LOCKED)
-    return parsed
+    opening = None
+    if opener is not None:
+        opening = lambda body: opener.open(seq, kind, body)  # noqa: E731
+    return readable_payload(kind, payload_text, opening)[0]
 
 
 def _sql_case(holder: _Holder):

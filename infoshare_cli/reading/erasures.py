@@ -6,10 +6,10 @@ checks the signatures, this reads what the entries say, for the readers and ``re
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from infoshare_cli.domain.erasure import CONFIRM, ERASE, Erased, erased_records
+from infoshare_cli.ledger.entries import readable_payload
 from infoshare_cli.ledger.status_sql import ERASED_SQL
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.register import load_register
@@ -32,12 +32,8 @@ def erased_decisions(ledger: Ledger) -> dict[int, Erased]:
         "SELECT seq, recorded_at, actor, payload FROM entries WHERE kind = 'erase' ORDER BY seq"
     )
     for seq, recorded_at, actor, text in rows:
-        try:
-            payload = json.loads(text)
-        except (ValueError, TypeError):
-            pending = None
-            continue
-        if not isinstance(payload, dict):
+        payload, odd = readable_payload("erase", text, None)
+        if odd is not None:  # not in the shape infoshare writes: it erases nothing
             pending = None
             continue
         if payload.get("action") == ERASE:

@@ -20,7 +20,6 @@ from infoshare_cli.domain.status import (
     decision_status,
     standing_cosignature,
 )
-from infoshare_cli.domain.text import displayable
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.case_index import CASE_INDEX_TABLE, tags_in_force
 from infoshare_cli.ledger.entries import Entry
@@ -343,9 +342,15 @@ def entry_dict(entry: Entry) -> dict[str, Any]:
 
 
 def staff_names(ledger: Ledger) -> dict[str, str]:
-    """Staff id -> name, for everyone ever registered (read from the ``staff`` view)."""
-    rows = ledger.conn.execute("SELECT staff_id, name FROM staff")
-    return {sid: displayable(name) for sid, name in rows}  # names are shown: filtered
+    """Staff id -> name, for everyone ever registered.
+
+    From the register as the staff entries build it (``Entry.payload``, so only entries in
+    the shape infoshare writes: a name that is a number or a list names nobody), not from
+    the ``staff`` view, which takes whatever JSON a row holds. Names are filtered for
+    display (``apply_staff_entry``)."""
+    from infoshare_cli.reading.register import load_register
+
+    return {sid: member.name for sid, member in load_register(ledger).items()}
 
 
 def staff_ids_named(ledger: Ledger, name: str) -> list[str]:

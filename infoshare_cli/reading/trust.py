@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
+from infoshare_cli.domain.shapes import shape_detail
 from infoshare_cli.domain.signing import CONFIRM_RESET, RESET, Broken, KeyRecord, Rulebook
 from infoshare_cli.ledger import crypto
 from infoshare_cli.ledger.entries import Entry
@@ -106,6 +107,8 @@ class KeyRing:
             return "some of its fields are not text (the file was edited outside infoshare)."
         if not isinstance(entry.hash, str) or entry.computed_hash() != entry.hash:
             return "its contents do not match its hash — it was changed after it was written."
+        if entry.shape_problem is not None:  # the shape as read, sealed content included
+            return shape_detail(entry.shape_problem)
         payload = None
         if entry.kind in ("staff", "cosign", "correction"):
             payload = _payload(entry)
