@@ -94,3 +94,30 @@ def test_the_anchor_hint_is_the_real_command_to_check_it(cli, staffed_log):
     assert anchor in result.stdout  # the line the signed anchor carries
     checked = cli("verify", "--anchor", anchor, db=staffed_log.path)
     assert checked.exit_code == 0, checked.output
+
+
+def test_backup_and_retention_hints_are_commands_that_run(tmp_path, staffed_log):
+    """Every `infoshare ...` in a message goes out as this person runs infoshare: here by its
+    path, as after the README's install without activating."""
+    import subprocess
+
+    script = Path(sys.executable).parent / "infoshare"
+    if not script.exists() or sys.platform == "win32":
+        pytest.skip("needs the installed POSIX script")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INFOSHARE_")}
+    env["PATH"] = "/usr/bin:/bin"  # infoshare is not on PATH
+    env["INFOSHARE_DB"] = str(staffed_log.path)
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [str(script), *args], env=env, capture_output=True, text=True, cwd=tmp_path
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout + done.stderr
+
+    said = run("retention")
+    assert f"`{script} retention --years 25 --by NAME`" in said
+    said = run("backup", str(tmp_path / "copy.sqlite3"))
+    assert f"`{script} verify --db {tmp_path / 'copy.sqlite3'}`" in said
+    checked = run("verify", "--db", str(tmp_path / "copy.sqlite3"))
+    assert "The log is intact." in checked
