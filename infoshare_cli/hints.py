@@ -87,3 +87,14 @@ def filled_in(text: str, number: int | None = None) -> str:
         return command(args.strip())
 
     return re.sub(r"`infoshare(?: ([^`]*))?`", one, text)
+
+
+def commands_apart(text: str) -> str:
+    """``text`` with each command in backticks on a line of its own, indented, so a screen
+    that wraps the text (a box at 60 columns) never splits a command that is copied whole:
+    "…take the decision again with `infoshare decide --revisits 4`, so the two records are
+    linked." keeps the command on one line. Punctuation right after a command is dropped."""
+    import re
+
+    apart = re.sub(r"\s*(`[^`\n]+`)[.,;:]?\s*", lambda m: f"\n  {m.group(1)}\n", text)
+    return apart.strip("\n")

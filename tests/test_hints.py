@@ -121,3 +121,18 @@ def test_backup_and_retention_hints_are_commands_that_run(tmp_path, staffed_log)
     assert f"`{script} verify --db {tmp_path / 'copy.sqlite3'}`" in said
     checked = run("verify", "--db", str(tmp_path / "copy.sqlite3"))
     assert "The log is intact." in checked
+
+
+def test_commands_apart_keeps_each_command_whole_on_its_own_line():
+    from infoshare_cli.hints import commands_apart
+
+    text = (
+        "Once you have it, take the decision again with `infoshare decide --revisits 4`, so "
+        "the two records are linked."
+    )
+    assert commands_apart(text) == (
+        "Once you have it, take the decision again with\n"
+        "  `infoshare decide --revisits 4`\n"
+        "so the two records are linked."
+    )
+    assert commands_apart("Nothing to run.") == "Nothing to run."

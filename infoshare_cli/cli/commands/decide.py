@@ -212,7 +212,7 @@ def _print_result(path: Path, qset, written) -> None:
     from rich.panel import Panel
     from rich.text import Text
 
-    from infoshare_cli.hints import filled_in
+    from infoshare_cli.hints import commands_apart, filled_in
     from infoshare_cli.outputs.screens import console, outcome_text
 
     payload = written.decision.payload
@@ -242,10 +242,14 @@ def _print_result(path: Path, qset, written) -> None:
             f"\n  {command(f'cosign {number}')}"
         )
         if outcome in qset.outcomes and qset.outcomes[outcome].next_steps:
-            text.append("\nThen: " + filled_in(qset.outcomes[outcome].next_steps, number))
+            text.append(
+                "\nThen: " + commands_apart(filled_in(qset.outcomes[outcome].next_steps, number))
+            )
     elif written.cosign.payload["verdict"] == "agree":
         if outcome in qset.outcomes and qset.outcomes[outcome].next_steps:
-            text.append("\nNext: " + filled_in(qset.outcomes[outcome].next_steps, number))
+            text.append(
+                "\nNext: " + commands_apart(filled_in(qset.outcomes[outcome].next_steps, number))
+            )
     else:
         text.append(
             "\nNext: talk it through, then take the decision again with:"
