@@ -929,3 +929,33 @@ def test_verify_json_carries_each_anchor_and_its_result(log):
     assert (older["text"], older["ok"]) == (wrong.text, False)
     assert older["message"] == report.older_anchors[0][1].message
     assert verify_path(log).to_json()["anchor"] is None
+
+
+def test_a_worker_lost_mid_check_still_names_the_earliest_bad_signature(log, monkeypatch):
+    """Two batches of signatures (256 each), each with a forged one. The first goes to a
+    worker; the worker is lost before the second can be handed over, so the second is
+    checked here. The batch still waiting at the worker must be checked too, first: the
+    report names entry #20, as the single-process check does, not the later one."""
+    from infoshare_cli.integrity import signature_workers
+
+    alex = signer_for(log, ALEX)
+    with Ledger.open(log) as ledger, ledger.batch():
+        for n in range(600):
+            ledger.append("setting", alex.staff_id, {"note": n}, alex.sign)
+    for seq in (20, 400):
+        _flip_signature(log, seq)
+    assert verify_path(log, threads=1, processes=False).first_bad.seq == 20
+    sent = []
+    real_send = signature_workers.Workers.send
+
+    def send_once(self, work):
+        sent.append(len(work))
+        if len(sent) > 1:
+            self.broken = True  # the worker is gone (its pipe closed)
+            return False
+        return real_send(self, work)
+
+    monkeypatch.setattr(signature_workers.Workers, "send", send_once)
+    bad = verify_path(log, processes=True, threads=2).first_bad
+    assert len(sent) == 2
+    assert (bad.seq, bad.code) == (20, "signature")

@@ -161,7 +161,12 @@ class _Signatures:
         if self._workers is not None:
             work = [(job[4] if type(job[4]) is str else None, job[5], job[6]) for job in batch]
             if not self._workers.send(work):
-                self.failure = _first_bad_signature(batch)
+                # The batches handed over before this one come first: drain them (checked
+                # here if their worker is gone too), so the failure named is the earliest.
+                while self._in_flight and self.failure is None:
+                    self._drain_one()
+                if self.failure is None:
+                    self.failure = _first_bad_signature(batch)
                 return
             self._in_flight.append((None, batch))
         elif self._pool is not None:
