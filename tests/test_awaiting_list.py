@@ -133,3 +133,24 @@ def test_a_log_from_before_the_list_gets_it_when_opened(tmp_path):
         pass
     assert listed(path) == by_the_view(path)
     assert verify_path(path).ok
+
+
+@pytest.mark.parametrize("index", ["entries_decision_facts", "entries_cosign_facts"])
+def test_an_index_stats_counts_from_dropped_or_altered_is_named(log, index):
+    """The indexes `stats` reads (schema 0009) are SQLite's own: an edit to their content is
+    SQLite's integrity check's to find; dropping or redefining one is named by verify's
+    schema check, and `stats` then refuses plainly instead of counting from something else."""
+    conn = raw(log)
+    conn.execute(f"DROP INDEX {index}")
+    conn.close()
+    result = run_cli(log, "stats")
+    assert result.exit_code != 0
+    assert "could not be read" in result.output and "verify" in result.output
+    assert "Traceback" not in result.output
+    messages = [p.message for p in verify_path(log).schema]
+    assert f"The index '{index}' is missing from the log file." in messages
+    conn = raw(log)
+    conn.execute(f"CREATE INDEX {index} ON entries(kind) WHERE kind = 'decision'")
+    conn.close()
+    messages = [p.message for p in verify_path(log).schema]
+    assert any(f"The index '{index}' has been altered" in m for m in messages), messages
