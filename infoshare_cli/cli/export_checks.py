@@ -80,9 +80,11 @@ def print_export_report(report, json: bool) -> None:
             "was exported, unless a warning says otherwise below)."
         )
     if report.head is not None:
+        # Only a JSON or JSONL export is read back as an anchor (``--anchor FILE``).
+        serves = "; it can serve as an anchor for the log" if report.checked_inside else ""
         say(
             f"  It was taken when the log's newest entry was #{report.head['seq']} (hash "
-            f"{_short(report.head['hash'])}); it can serve as an anchor for the log."
+            f"{_short(report.head['hash'])}){serves}."
         )
     if report.warning:
         say(f"  Warning carried by the export: {displayable(report.warning)}", fg="yellow")
