@@ -12,8 +12,16 @@ import sys
 import unicodedata
 
 import pytest
-from support.ledger_attacks import Tamper, build_decided_log, run_cli, set_payload
-from support.people import PASSPHRASES, PRIYA, SAM, answers_file_data
+from support.ledger_attacks import (
+    Tamper,
+    build_decided_log,
+    rechain,
+    run_cli,
+    set_payload,
+    signer_for,
+    staff_id,
+)
+from support.people import ALEX, PASSPHRASES, PRIYA, SAM, answers_file_data
 
 from infoshare_cli.domain.text import UNSAFE, displayable, has_control_characters, json_escaped
 
@@ -31,10 +39,15 @@ def harmful(text: str) -> list[str]:
 def poisoned(tmp_path_factory):
     path = tmp_path_factory.mktemp("poisoned") / "log.sqlite3"
     build_decided_log(path)
+    # Insiders who bypass the tool's input checks and sign their own edits: the readers
+    # accept the entries (their signatures hold), so only the display filter stands between
+    # the text and the screen.
+    signers = {staff_id(path, name): signer_for(path, name) for name in (ALEX, PRIYA, SAM)}
     with Tamper(path) as conn:
         set_payload(conn, 4, lambda p: p.update(name=NAME))  # Sam's registration
         set_payload(conn, 9, lambda p: p["answers"]["purpose"].update(reason=FLIPPED + ESCAPES))
         set_payload(conn, 8, lambda p: p.update(comment=ESCAPES + FLIPPED))
+        rechain(conn, 4, lambda r: signers[r["actor"]].sign(bytes.fromhex(r["hash"])))
     return path
 
 
