@@ -246,3 +246,38 @@ def test_light_migrations_read_what_sqlite_utils_records(tmp_path, stop_before):
     assert migrations.migrations_table == sqlite_utils.migrations.Migrations.migrations_table
     conn.close()
     db.close()
+
+
+def test_commands_built_when_needed_are_typers_own():
+    """The root group builds each command the first time it is looked up, and lists them
+    in its help from their short help: the same help, commands and parameters as typer
+    gives when it builds every command at once."""
+    import typer.main
+    from typer.testing import CliRunner
+
+    from infoshare_cli.cli import main as cli_main
+    from infoshare_cli.cli.app import new_app
+
+    eager = new_app(help=cli_main.HELP, add_completion=False)
+    eager.callback()(cli_main.root)
+    for name, module, function, short_help in cli_main.COMMANDS:
+        eager.command(name, short_help=short_help)(cli_main._load(module, function))
+    for name, module, sub, short_help in cli_main.GROUPS:
+        eager.add_typer(cli_main._load(module, sub), name=name, short_help=short_help)
+
+    runner = CliRunner()
+    for argv in (["--help"], [], ["staff", "--help"], ["log", "--help"], ["nonsense"]):
+        lazy_result = runner.invoke(cli_main.app, argv)
+        eager_result = runner.invoke(eager, argv)
+        assert (lazy_result.exit_code, lazy_result.output) == (
+            eager_result.exit_code,
+            eager_result.output,
+        )
+
+    def shape(command):
+        params = [(p.name, tuple(p.opts), p.required, p.default) for p in command.params]
+        subs = getattr(command, "commands", {})
+        return (command.name, command.help, command.short_help, params,
+                {name: shape(sub) for name, sub in subs.items()})  # fmt: skip
+
+    assert shape(typer.main.get_command(cli_main.app)) == shape(typer.main.get_command(eager))
