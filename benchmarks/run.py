@@ -175,6 +175,50 @@ with Ledger.open(sys.argv[1]) as ledger:
         n += 1
 print(n, "payloads opened")
 """
+# The JSON and JSONL exports' reference: sqlite-utils' JSON of the same entries (every
+# decision, co-signature and correction, all eight columns) plus the decryption the design
+# needs: unlock the exporter (Argon2id, their data keys), and each entry's payload opened
+# (record key unwrapped once per record, AES-GCM) and written whole, opened, in place of
+# the sealed one. Rows are printed as `sqlite-utils query --json` (or `--nl`) prints them.
+# No whole-log check, no review dicts, no signed export entry, no fsync.
+EXPORT_JSON_REFERENCE = """
+import base64, json, sys
+import sqlite_utils
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from infoshare_cli.actions.staff import open_keys, unlock
+from infoshare_cli.domain.staff import find_member
+from infoshare_cli.ledger import keys as k
+from infoshare_cli.ledger.store import Ledger
+from infoshare_cli.reading.register import load_register
+nl = sys.argv[3] == "nl"
+with Ledger.open(sys.argv[1]) as ledger:
+    signer = unlock(find_member(load_register(ledger), "Alex Morgan"), sys.stdin.readline().strip())
+    keys = open_keys(ledger, signer)
+    wrapped = {r: (d, n, w) for r, d, n, w in ledger.conn.execute("SELECT * FROM record_keys")}
+db = sqlite_utils.Database(sys.argv[1])
+record_keys = {}
+out = open(sys.argv[4], "w", encoding="utf-8")
+out.write("" if nl else "[")
+for i, row in enumerate(db.query(sys.argv[2])):
+    body = json.loads(row["payload"])
+    record = body["record"]
+    key = record_keys.get(record)
+    if key is None:
+        d, nonce, w = wrapped[record]
+        key = record_keys[record] = AESGCM(keys.data_keys[d]).decrypt(
+            nonce, w, k.record_key_aad(record, d))
+    sealed = body.pop("sealed")
+    aad = k.content_aad(row["kind"], body["id"], record)
+    body.update(json.loads(AESGCM(key).decrypt(base64.b64decode(sealed["nonce"]),
+                                               base64.b64decode(sealed["ciphertext"]), aad)))
+    row["payload"] = body
+    if nl:
+        out.write(json.dumps(row, default=repr) + "\\n")
+    else:
+        out.write(("," if i else "") + "\\n " + json.dumps(row, default=repr))
+out.write("" if nl else "\\n]\\n")
+out.close()
+"""
 # The entries an export carries (every decision, co-signature and correction), as JSON.
 EXPORT_ROWS_SQL = """
 SELECT seq, kind, recorded_at, actor, payload, prev_hash, hash, signature
@@ -537,14 +581,24 @@ def case_exports(args, large: Path) -> list[Result]:
     passphrase = make_log.PASSPHRASE + "\n"
     out = CACHE / "exports-out"
     try:
-        for fmt, flag in (("json", []), ("jsonl", ["--nl"])):
+        for fmt, flag in (("json", "array"), ("jsonl", "nl")):
             result = Result(
                 f"export-{fmt}",
                 f"infoshare export --format {fmt} (100k)",
-                reference_what=f"sqlite-utils query --json{' --nl' if flag else ''}, same entries",
+                reference_what=(
+                    f"sqlite-utils JSON{' --nl' if flag == 'nl' else ''} of the same entries, "
+                    "unlocked and every payload opened"
+                ),
             )
-            ref = [SQLITE_UTILS, "query", str(work), EXPORT_ROWS_SQL, *flag]
-            a, b = compare(_export_cmd(work, fmt, out), ref, args.runs, stdin_text=passphrase)
+            ref = [PYTHON, "-c", EXPORT_JSON_REFERENCE, str(work), EXPORT_ROWS_SQL, flag]
+            ref.append(str(CACHE / "exports-reference.json"))
+            a, b = compare(
+                _export_cmd(work, fmt, out),
+                ref,
+                args.runs,
+                stdin_text=passphrase,
+                ref_stdin=passphrase,
+            )
             _fill(result, a, b)
             result.target, result.passed = "≤ 1.5×", result.ratio <= 1.5
             results.append(result)
@@ -566,6 +620,7 @@ def case_exports(args, large: Path) -> list[Result]:
             results.append(result)
     finally:
         out.unlink(missing_ok=True)
+        (CACHE / "exports-reference.json").unlink(missing_ok=True)
         for side in ("", "-wal", "-shm"):
             Path(f"{work}{side}").unlink(missing_ok=True)
     return results
