@@ -70,7 +70,10 @@ COMMANDS = [
 def test_no_command_lets_the_log_rewrite_the_screen(poisoned, args):
     result = run_cli(poisoned, *args)
     assert harmful(result.output) == [], result.output
-    assert "\ufffd" in result.output or args[0] in ("verify", "anchor", "pending", "stats")
+    # Sam's registration, edited by hand, is refused by the register (as by verify), so his
+    # name is not shown by `log` and `staff list` at all; reasons and comments still are.
+    shown = ("verify", "anchor", "pending", "stats", "log", "staff")
+    assert "\ufffd" in result.output or args[0] in shown
 
 
 JSON_COMMANDS = [
@@ -92,7 +95,34 @@ def test_json_output_escapes_them_and_keeps_the_data_exact(poisoned, args):
     if args[0] == "show" and args[1] == "9":
         assert data["answers"]["purpose"]["reason"] == FLIPPED + ESCAPES  # exactly as stored
     elif args[0] == "staff":
-        assert "Sam Lee\ufffd" in text  # a name is shown, so it is filtered at the register
+        assert "Sam Lee" not in text  # his edited registration is not in the register
+
+
+def test_a_name_an_insider_signed_is_shown_filtered(tmp_path):
+    """A manager can sign a registration the tool would never write, its name holding
+    escapes and invisible controls: it verifies, so it is listed, through the filter."""
+    from support.ledger_attacks import signer_for
+    from support.people import ALEX
+    from support.reading import append_as
+
+    from infoshare_cli.ledger import crypto
+    from infoshare_cli.ledger.store import Ledger
+
+    path = tmp_path / "log.sqlite3"
+    build_decided_log(path)
+    alex = signer_for(path, ALEX)
+    body = {"action": "register", "staff_id": "s-kim", "name": "Kim" + ESCAPES + RLO,
+            "role": "practitioner", "dsl": False, "by": alex.staff_id,
+            "public_key": crypto.public_key_b64(crypto.generate_private_key()),
+            "sealed_key": {"note": "never unsealed here"}}  # fmt: skip
+    with Ledger.open(path) as ledger:
+        append_as(ledger, "staff", alex, body)
+    listed = run_cli(path, "staff", "list", "--all")
+    assert listed.exit_code == 0, listed.output
+    assert harmful(listed.output) == [] and "Kim\ufffd" in listed.output
+    as_json = run_cli(path, "staff", "list", "--all", "--json")
+    assert harmful(as_json.stdout) == []
+    assert "Kim\ufffd" in json.dumps(json.loads(as_json.stdout), ensure_ascii=False)
 
 
 def test_verify_says_the_log_is_broken_not_intact(poisoned):
