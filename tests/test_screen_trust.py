@@ -70,10 +70,7 @@ COMMANDS = [
 def test_no_command_lets_the_log_rewrite_the_screen(poisoned, args):
     result = run_cli(poisoned, *args)
     assert harmful(result.output) == [], result.output
-    # Sam's registration, edited by hand, is refused by the register (as by verify), so his
-    # name is not shown by `log` and `staff list` at all; reasons and comments still are.
-    shown = ("verify", "anchor", "pending", "stats", "log", "staff")
-    assert "\ufffd" in result.output or args[0] in shown
+    assert "\ufffd" in result.output or args[0] in ("verify", "anchor", "pending", "stats")
 
 
 JSON_COMMANDS = [
@@ -95,7 +92,7 @@ def test_json_output_escapes_them_and_keeps_the_data_exact(poisoned, args):
     if args[0] == "show" and args[1] == "9":
         assert data["answers"]["purpose"]["reason"] == FLIPPED + ESCAPES  # exactly as stored
     elif args[0] == "staff":
-        assert "Sam Lee" not in text  # his edited registration is not in the register
+        assert "Sam Lee\ufffd" in text  # a name is shown, so it is filtered at the register
 
 
 def test_a_name_an_insider_signed_is_shown_filtered(tmp_path):
