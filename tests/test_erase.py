@@ -98,6 +98,7 @@ def test_a_key_destroyed_outside_the_tool_is_damage_and_verify_names_it(two_deci
     assert not report.ok
     [problem] = report.keys
     assert problem.seq == second and "destroyed outside infoshare" in problem.message
+    assert problem.code == "keys"  # what verify --json names it by
     assert report.erased == []
 
 
@@ -117,6 +118,7 @@ def test_a_key_put_back_after_erasure_is_named(two_decisions):
     report = verify_path(log.path)
     assert [p.seq for p in report.keys] == [done.erase.seq]
     assert "back in the log file" in report.keys[0].message
+    assert report.keys[0].code == "keys"
 
 
 @pytest.mark.parametrize(

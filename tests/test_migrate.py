@@ -328,3 +328,20 @@ def test_verify_as_names_an_old_entry_carried_over_twice(golden):
     said = " ".join(result.output.split())
     assert "The encrypted content does NOT hold." in said
     assert "in the old log it carries over, entry #17" in said, said
+
+
+def test_a_migration_registered_outside_a_transaction_runs_outside_one(tmp_path):
+    """VACUUM cannot run inside a transaction: the flag must reach sqlite-utils."""
+    import sqlite_utils
+
+    from infoshare_cli.ledger.startup_shortcuts import LightMigrations
+
+    migrations = LightMigrations("a-test-set")
+
+    @migrations(name="vacuum", transactional=False)
+    def vacuum(db):
+        db.execute("VACUUM")
+
+    db = sqlite_utils.Database(tmp_path / "x.db")
+    migrations.apply(db)
+    assert migrations.applied_names(db.conn) == ["vacuum"]
