@@ -93,6 +93,11 @@ def test_verify_before_this_version_has_opened_it(old_file):
     report = json.loads(result.stdout)
     assert report["ok"] and report["schema_problems"] == [] and report["problems"] == []
     assert (report["head"]["seq"], report["head"]["hash"]) == (HEAD_SEQ, HEAD_HASH)
+    # Its five decisions were taken under the set infoshare ships, which the log does not
+    # keep a copy of: found by its fingerprint, each outcome is recomputed.
+    assert report["outcomes"] == {
+        "recomputed": 5, "not_recomputed": [], "sealed": [], "problems": []
+    }  # fmt: skip
     screen = run_cli(old_file, "verify").stdout
     assert "written by an older version of infoshare" in screen
 
