@@ -295,3 +295,13 @@ def test_a_full_disk_while_encrypting_is_one_plain_message(age_key):
     assert "could not be encrypted" in caught.value.message
     assert "Nothing was exported" in caught.value.message
     assert threading.active_count() == before
+
+
+def test_a_long_recipient_that_is_not_a_key_is_named_shortened():
+    """The refusal names what was given, cut to 67 characters: it may be a whole line."""
+    bad = "age1" + "x" * 100
+    with pytest.raises(InfoshareError) as refused:
+        check_recipients([bad])
+    assert refused.value.message.startswith(
+        f"--recipient: '{bad[:67]}...' is not an age public key. An age public key starts with age1"
+    )

@@ -191,6 +191,7 @@ def test_exporter_deactivated_in_another_window_while_the_export_is_written(
         a,
         before,
         lambda: run_export(a, priya, qset, fmt="csv", filters=make_filters(), path=out),
-        "has been deactivated in the meantime",
+        "has been deactivated in the meantime (in another window) and can no longer sign. "
+        "Nothing was written.",
     )
     assert not out.exists()
