@@ -87,7 +87,7 @@ class Workers:
                         stderr=subprocess.DEVNULL,
                     )
                 )
-        except OSError:
+        except (OSError, ValueError, TypeError):  # no python to start (sys.executable empty)
             self.broken = True
 
     def send(self, work: Work) -> bool:
