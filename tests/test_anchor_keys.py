@@ -123,6 +123,7 @@ def test_an_export_resigned_with_a_key_the_anchor_does_not_know_fails(tmp_path, 
             "name": "Sam Lee",
             "public_key": crypto.public_key_b64(forger),
             "from_seq": 8,
+            "roles": sam["roles"],
         }
     )
     decision = next(d for d in data["decisions"] if d["id"] == 9)

@@ -140,6 +140,11 @@ def test_json_round_trip_and_checkable_without_the_database(cli, review_log, tmp
         ("Jo Baker", 5),
     ]
     assert not any("sealed" in json.dumps(k) for k in keys)
+    # each key carries its owner's role history as the register has it: Jo is deactivated
+    # by entry #6, so from then on (as ``in_force`` reads it) she is not active
+    jo = keys[3]["roles"]
+    assert [(r["from_seq"], r["active"]) for r in jo] == [(5, True), (6, False)]
+    assert keys[0]["roles"] == [{"from_seq": 1, "role": "manager", "active": True}]
     # Every entry checks out with only what the export carries.
     for decision in data["decisions"]:
         kinds = [e["kind"] for e in decision["entries"]]

@@ -90,6 +90,8 @@ def print_export_report(report, json: bool) -> None:
         say(f"  Warning carried by the export: {displayable(report.warning)}", fg="yellow")
     if report.anchor_note:
         say(f"  {displayable(report.anchor_note)}")
+    if report.anchor_warning:
+        say(f"  {displayable(report.anchor_warning)}", fg="yellow")
     if not report.keys_checked:
         say(
             "  The keys come from the export itself: to be sure they are the staff's real "

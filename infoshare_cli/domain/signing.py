@@ -62,6 +62,22 @@ class KeyRecord(TypedDict):
     from_seq: int
 
 
+class RoleRecord(TypedDict):
+    """A person's role and whether they were active, from the entry that made it so."""
+
+    from_seq: int
+    role: str
+    active: bool
+
+
+def may_countersign(role: object, active: object) -> bool:
+    """May someone with this role and state countersign an anchor: an active manager.
+
+    The one rule, asked of the log's register (``verify --anchor``) and of the role
+    history an export lists (``verify --export --anchor``)."""
+    return active is True and role == "manager"
+
+
 @dataclass(frozen=True)
 class Broken:
     """A signing rule the entry breaks: ``code`` is ``rule`` or ``signer``."""
@@ -126,6 +142,23 @@ class Rulebook:
                     previous = member.public_key
         keys.sort(key=lambda k: k["from_seq"])
         return keys
+
+    def role_history(self, staff_id: str) -> list[RoleRecord]:
+        """The person's role and active state, each change with the seq it takes effect at
+        (as :func:`in_force` reads it: in force for the entries after ``from_seq``)."""
+        roles: list[RoleRecord] = []
+        for seq, member in self.timeline.get(staff_id, ()):
+            if not roles or (roles[-1]["role"], roles[-1]["active"]) != (
+                member.role,
+                member.active,
+            ):
+                roles.append({"from_seq": seq, "role": member.role, "active": member.active})
+        return roles
+
+    def keys_with_roles(self) -> list[dict[str, Any]]:
+        """The key history (:meth:`key_history`), each key carrying its owner's whole role
+        history (``roles``): what an export lists as ``public_keys``."""
+        return [{**key, "roles": self.role_history(key["staff_id"])} for key in self.key_history()]
 
     def apply(self, seq: int, payload: Mapping[str, Any]) -> None:
         """Fold a staff entry that passed its checks into the register.

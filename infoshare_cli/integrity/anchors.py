@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
+from infoshare_cli.domain.signing import may_countersign
 from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
@@ -250,7 +251,9 @@ def check_log_anchor(conn: sqlite3.Connection, entries: int, anchor: Anchor):
         member = rules.member_at(staff_id, anchor.count + 1)
         if member is None or not isinstance(member.public_key, str):
             return None
-        return Signatory(member.name, member.public_key, member.active and member.is_manager)
+        return Signatory(
+            member.name, member.public_key, may_countersign(member.role, member.active)
+        )
 
     signed_problem, signed_note = check_signatures(anchor, who)
     if signed_problem is not None:

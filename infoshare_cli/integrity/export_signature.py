@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infoshare_cli.domain.signing import in_force
+from infoshare_cli.domain.text import displayable
 from infoshare_cli.domain.words import counted
 from infoshare_cli.integrity.export_statement import (
     DecisionsDigest,
@@ -24,6 +25,9 @@ from infoshare_cli.ledger import crypto
 
 # staff id -> [(from_seq, (public key, name))], oldest first
 KeyTable = dict[str, list[tuple[int, tuple[str, str]]]]
+
+# staff id -> [(from_seq, (role, active))], oldest first: the role history the export lists
+RoleTable = dict[str, list[tuple[int, tuple[str, bool]]]]
 
 # (staff id, seq) -> (public key or None, name)
 KeyFor = Callable[[str, int], tuple[str | None, str]]
@@ -79,6 +83,48 @@ def read_key_table(
     for entries in table.values():
         entries.sort(key=lambda pair: pair[0])
     return table
+
+
+def read_role_table(listed: Sequence[dict], problems: list[Problem]) -> RoleTable | None:
+    """The role history each person has in the export's key list (every key record carries
+    its owner's ``roles``), by staff id; None when no record carries one (an export made
+    before exports recorded roles). A history missing from some records, malformed, or told
+    differently by two records of one person is a problem, and nobody's role is read."""
+    if not any("roles" in item for item in listed):
+        return None
+    table: RoleTable = {}
+    for item in listed:
+        history = _role_history(item.get("roles"))
+        known = table.setdefault(item["staff_id"], history or [])
+        if history is None or known != history:
+            name = displayable(str(item.get("name") or item["staff_id"]))[:80]
+            problems.append(
+                Problem(
+                    "keys",
+                    f"the export's list of staff keys does not give {name}'s roles in one "
+                    "readable history, so who was a manager cannot be read from it.",
+                )
+            )
+            return {}
+    return table
+
+
+def _role_history(roles: object) -> list[tuple[int, tuple[str, bool]]] | None:
+    if not isinstance(roles, list) or not roles:
+        return None
+    history: list[tuple[int, tuple[str, bool]]] = []
+    for record in roles:
+        if not (
+            isinstance(record, dict)
+            and type(record.get("from_seq")) is int
+            and isinstance(record.get("role"), str)
+            and type(record.get("active")) is bool
+        ):
+            return None
+        if history and record["from_seq"] <= history[-1][0]:
+            return None
+        history.append((record["from_seq"], (record["role"], record["active"])))
+    return history
 
 
 def key_for(table: KeyTable, actor: str, seq: int) -> tuple[str | None, str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from infoshare_cli.domain.privacy import SEALED
-from infoshare_cli.domain.signing import in_force
+from infoshare_cli.domain.signing import in_force, may_countersign
 from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
@@ -21,10 +21,12 @@ from infoshare_cli.integrity.export_file import load_export
 from infoshare_cli.integrity.export_signature import (
     Exporter,
     KeyTable,
+    RoleTable,
     check_json_signature,
     key_for,
     read_head,
     read_key_table,
+    read_role_table,
 )
 from infoshare_cli.integrity.report import EXPORT_FORMAT, Anchor, Problem
 from infoshare_cli.integrity.signatures import _Keys, _signature_ok, entry_hash_fast
@@ -46,6 +48,9 @@ class ExportReport:
     anchor: Anchor | None = None
     anchor_note: str = ""
     keys_checked: bool = False  # the export's keys were checked against the anchor's
+    # Said when a signed anchor's signers' roles cannot be read from the export (one made
+    # before exports recorded roles): the anchor is then not taken as countersigned.
+    anchor_warning: str | None = None
     exporter: Exporter | None = None  # whose signature over the whole export holds
     kind: str = "json"  # json or jsonl (signed inside), or the format a manifest names
     manifest: str | None = None  # the detached manifest checked, if any
@@ -94,6 +99,7 @@ class ExportReport:
                     "ok": self.ok,
                     "message": self.anchor_note,
                     "keys_checked": self.keys_checked,
+                    "warning": self.anchor_warning,
                 }
                 if self.anchor
                 else None
@@ -171,6 +177,7 @@ def _verify_json_export(path: Path, anchor: Anchor | None) -> ExportReport:
     keys = _Keys()
     listed: list[dict] = []  # the key records as listed, for the anchor's fingerprint
     key_table = read_key_table(data.get("public_keys"), problems, listed)
+    roles = read_role_table(listed, problems)
     report.keys = sum(len(v) for v in key_table.values())
 
     decisions = data.get("decisions")
@@ -226,7 +233,7 @@ def _verify_json_export(path: Path, anchor: Anchor | None) -> ExportReport:
     if anchor is not None and head is not None:
         _export_anchor(report, anchor, head, seen)
         if anchor.count <= head["seq"] and not any(p.code == "anchor" for p in problems):
-            _export_anchor_keys(report, anchor, listed, used, key_table)
+            _export_anchor_keys(report, anchor, listed, used, key_table, roles)
     return report
 
 
@@ -236,9 +243,13 @@ def _export_anchor_keys(
     listed: list[dict],
     used: set[tuple[str, str]],
     key_table: KeyTable,
+    roles: RoleTable | None,
 ) -> None:
     """The keys the export lists must be ones the anchor knows: trust in them comes from
-    the anchor, kept off the computer, not from the export that lists them."""
+    the anchor, kept off the computer, not from the export that lists them. A signed
+    anchor's signers must have been active managers at its head, by the role history the
+    export lists (under the exporter's signature) and the one rule ``verify --anchor``
+    applies to the log (``signing.may_countersign``)."""
     verdict = anchor_knows_keys(anchor, listed, used)  # ``listed``: as the export gives them
     if not verdict.ok:
         report.problems.append(Problem("anchor", verdict.message))
@@ -247,14 +258,28 @@ def _export_anchor_keys(
     report.keys_checked = verdict.checked
 
     def who(staff_id: str) -> Signatory | None:
-        # The export does not say who was a manager: the signatures and keys are checked.
         found = in_force(key_table.get(staff_id, ()), anchor.count + 1)
-        return Signatory(found[1], found[0], True) if found is not None else None
+        if found is None:
+            return None
+        if roles is None:  # an export without roles: the signatures alone are checked
+            return Signatory(found[1], found[0], True)
+        state = in_force(roles.get(staff_id, ()), anchor.count + 1)
+        return Signatory(found[1], found[0], state is not None and may_countersign(*state))
 
     problem, signed = check_signatures(anchor, who) if verdict.checked else (None, "")
     if problem is not None:
         report.problems.append(Problem("anchor", problem))
         return
+    if signed and roles is None and anchor.signed_text is not None:
+        signed = ""
+        report.anchor_warning = (
+            f"The signatures on {anchor.described} match the keys this export lists, but "
+            "the anchor's signers' roles cannot be checked from this export: it was made "
+            "before exports recorded the staff's roles, so it cannot show that they were two "
+            f"active managers at entry #{anchor.count}. Do not take the anchor as "
+            f"countersigned on this export's word: check it against the log with "
+            f"{command('verify --anchor')}, or against an export made since."
+        )
     report.anchor_note = " ".join(
         part for part in (report.anchor_note, verdict.message, signed) if part
     )

@@ -22,6 +22,7 @@ from infoshare_cli.integrity.export_signature import (
     key_for,
     read_head,
     read_key_table,
+    read_role_table,
 )
 from infoshare_cli.integrity.export_statement import (
     MANIFEST_FORMAT,
@@ -137,6 +138,7 @@ def check_manifest(path: Path, manifest: Path | None, anchor: Anchor | None) -> 
         report.head = {"seq": head["seq"], "hash": head["hash"]}
     listed: list[dict] = []
     table = read_key_table(data.get("public_keys"), problems, listed)
+    roles = read_role_table(listed, problems)
     report.keys = sum(len(v) for v in table.values())
     count = data.get("count")
     report.decisions = count if type(count) is int else 0
@@ -182,7 +184,7 @@ def check_manifest(path: Path, manifest: Path | None, anchor: Anchor | None) -> 
             # The manifest's keys must be ones the anchor knows; the exporter's is the one
             # that signs (the same check as for a JSON export's keys).
             used = {(exporter.staff_id, exporter.public_key)} if exporter is not None else set()
-            _export_anchor_keys(report, anchor, listed, used, table)
+            _export_anchor_keys(report, anchor, listed, used, table, roles)
     return report
 
 

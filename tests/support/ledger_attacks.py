@@ -232,11 +232,17 @@ def spec_export(path: Path, signed: bool = True) -> dict:
 
     with Ledger.open(path) as ledger, read_as(ledger) as opener:
         head = ledger.head()
-        names, keys = {}, []
+        names, keys, roles = {}, [], {}
         for entry in ledger.entries(kinds=("staff",)):
             p = entry.payload
             if p.get("name"):
                 names[p["staff_id"]] = p["name"]
+            history = roles.setdefault(p["staff_id"], [])
+            if p["action"] == "register":
+                history.append({"from_seq": entry.seq, "role": p["role"], "active": True})
+            elif p["action"] == "deactivate":
+                history.append({"from_seq": entry.seq, "role": history[-1]["role"],
+                                "active": False})  # fmt: skip
             if p["action"] in ("register", "rekey"):
                 keys.append(
                     {
@@ -244,6 +250,9 @@ def spec_export(path: Path, signed: bool = True) -> dict:
                         "name": names.get(p["staff_id"], ""),
                         "public_key": p["public_key"],
                         "from_seq": entry.seq,
+                        # the person's whole role history (the same list object: filled in
+                        # as the staff entries are read)
+                        "roles": roles[p["staff_id"]],
                     }
                 )
         decisions = []
