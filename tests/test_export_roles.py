@@ -140,3 +140,55 @@ def test_an_export_without_roles_does_not_vouch_for_the_countersigners(made, tmp
         assert "roles cannot be checked from this export" in (report.anchor_warning or "")
     result = run_cli(tmp_path / "no-log", "verify", "--export", old, "--anchor", made[2])
     assert "roles cannot be checked from this export" in " ".join(result.stdout.split())
+
+
+def _signed_at(path, seq: int, names: tuple[str, ...]) -> str:
+    """A signed anchor at entry ``seq`` of the log, signed by ``names`` with their real keys."""
+    from infoshare_cli.integrity.anchor_keys import keys_fingerprint, log_key_history
+    from infoshare_cli.integrity.anchor_note import note_text, origin_of, signed_note
+    from infoshare_cli.integrity.report import Anchor
+    from infoshare_cli.ledger.store import Ledger
+
+    with Ledger.open(path) as ledger:
+        entry, first = ledger.get(seq), ledger.get(1)
+        keys = keys_fingerprint(log_key_history(ledger.conn, seq), seq)
+    text = note_text(Anchor(seq, entry.hash, "2026-11-30", keys=keys), origin_of(first.hash))
+    lines = []
+    for name in names:
+        private = signer_for(path, name).private_key
+        public = base64.b64decode(crypto.public_key_b64(private))
+        raw = private.sign(text.encode("utf-8"))
+        lines.append(signature_line(staff_id(path, name), public, raw))
+    return signed_note(text, lines)
+
+
+@pytest.mark.parametrize(("seq", "passes"), [(5, True), (6, False)])
+def test_a_manager_counts_only_while_active_in_the_log_and_in_the_export(
+    made, seq, passes, tmp_path
+):
+    """Jo, a manager, is deactivated by entry #6. Alex and Jo's anchor at #5 (Jo still
+    active) is countersigned; at #6 it is not: the log and the export say the same."""
+    from support.people import JO
+
+    note = _signed_at(made[0], seq, (ALEX, JO))
+    log = copy_log(made[0], tmp_path / "log.sqlite3")
+    by_log = run_cli(log, "verify", "--anchor", note)
+    assert (by_log.exit_code == 0) is passes, by_log.output
+    for fmt in FORMATS:
+        report = verify_export(made[3][fmt], parse_note(note))
+        assert report.ok is passes, [p.message for p in report.problems]
+        if not passes:
+            assert "who was not an active manager at entry #6" in report.problems[0].message
+
+
+def test_a_role_history_told_two_ways_fails_the_export(made, tmp_path):
+    """Even signed by the exporter, a key list that gives one person two different role
+    histories (or none on one of their keys) cannot say who was a manager."""
+    data = json.loads(made[3]["json"].read_text(encoding="utf-8"))
+    sam = next(k for k in data["public_keys"] if k["name"] == SAM)
+    data["public_keys"].append({**sam, "public_key": "A" * 43 + "=", "from_seq": 8, "roles": []})
+    odd = tmp_path / "odd.json"
+    odd.write_text(json.dumps(sign_export(data, signer_for(made[0], ALEX))), encoding="utf-8")
+    report = verify_export(odd, parse_note(made[1]))
+    assert not report.ok
+    assert "does not give Sam Lee's roles in one readable history" in report.problems[0].message
