@@ -160,7 +160,7 @@ def run_export(
                     "exported_by": signer.member.name,
                     "filters": filters.as_dict(),
                     "head": {"seq": head.seq, "hash": head.hash} if head else None,
-                    "public_keys": keyring.rules.keys_with_roles(),
+                    "public_keys": keyring.keys,
                 }
                 if unverified is not None:
                     header["warning"] = unverified

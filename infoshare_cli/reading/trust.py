@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from infoshare_cli.domain.shapes import shape_detail
-from infoshare_cli.domain.signing import CONFIRM_RESET, RESET, Broken, KeyRecord, Rulebook
+from infoshare_cli.domain.signing import CONFIRM_RESET, RESET, Broken, Rulebook
 from infoshare_cli.ledger import crypto
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.store import Ledger
@@ -92,9 +93,10 @@ class KeyRing:
             self._pending_reset = None
 
     @property
-    def keys(self) -> list[KeyRecord]:
-        """Every signing key the register accepts, with the seq from which it signs."""
-        return self.rules.key_history()
+    def keys(self) -> list[dict[str, Any]]:
+        """Every signing key the register accepts, with the seq from which it signs and
+        its owner's role history (``roles``): an export's ``public_keys``."""
+        return self.rules.keys_with_roles()
 
     def key_for(self, actor: str, seq: int) -> str | None:
         key = self.rules.key_in_force(actor, seq)
