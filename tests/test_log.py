@@ -71,6 +71,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
         "0007_awaiting",
         "0008_case_index",
         "0009_reading_indexes",
+        "0010_awaiting_erasures",
     ]
     assert "entries" in db.table_names()
     assert {"data_keys", "data_key_wraps", "record_keys"} <= set(db.table_names())
@@ -136,7 +137,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
     assert any(i.columns == ["hash"] for i in unique)
     # applying again is a no-op
     migrations.apply(db)
-    assert len(migrations.applied(db)) == 9
+    assert len(migrations.applied(db)) == 10
 
 
 def test_views_use_the_reference_indexes(ledger):

@@ -353,6 +353,70 @@ PINNED["0009_reading_indexes"] = {
         ON entries(json_extract(payload, '$.decision'), actor, json_extract(payload, '$.verdict'))
         WHERE kind = 'cosign'""",
 }
+# 0010_awaiting_erasures: the same trigger, re-checking on an erasure's confirmation only the
+# decisions it erases (not every decision on the list on any erase entry).
+PINNED["0010_awaiting_erasures"] = {
+    ("trigger", "entries_feed_awaiting"): """
+        CREATE TRIGGER entries_feed_awaiting AFTER INSERT ON entries
+        WHEN new.kind IN ('decision', 'cosign', 'erase')
+        BEGIN
+            INSERT INTO decisions_awaiting(decision)
+                SELECT new.seq WHERE new.kind = 'decision' AND (SELECT CASE
+                    WHEN EXISTS (SELECT 1 FROM entries x, json_each(x.payload, '$.records') AS r
+                        WHERE x.kind = 'erase' AND json_extract(x.payload, '$.action') = 'erase'
+                          AND json_extract(r.value, '$.decision') = +e.seq
+                          AND EXISTS (SELECT 1 FROM entries y WHERE y.kind = 'erase'
+                              AND json_extract(y.payload, '$.action') = 'confirm'
+                              AND json_extract(y.payload, '$.erase') = x.seq
+                              AND NOT EXISTS (SELECT 1 FROM entries m WHERE m.kind = 'erase'
+                                  AND m.seq > x.seq AND m.seq < y.seq)))
+                        THEN 'erased'
+                    WHEN EXISTS (SELECT 1 FROM entries n WHERE n.kind = 'decision'
+                        AND json_extract(n.payload, '$.revisits') = +e.seq AND n.seq > e.seq)
+                        THEN 'superseded'
+                    ELSE COALESCE((
+                        SELECT CASE json_extract(c.payload, '$.verdict')
+                            WHEN 'agree' THEN 'agreed' WHEN 'disagree' THEN 'not agreed' END
+                        FROM entries c
+                        WHERE c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = +e.seq
+                          AND c.actor <> e.actor
+                          AND json_extract(c.payload, '$.verdict') IN ('agree', 'disagree')
+                        ORDER BY c.seq DESC LIMIT 1), 'awaiting co-signature')
+                END FROM entries e WHERE e.seq = new.seq)
+                = 'awaiting co-signature';
+            DELETE FROM decisions_awaiting
+                WHERE (decision = json_extract(new.payload, '$.decision')
+                       OR decision = json_extract(new.payload, '$.revisits')
+                       OR (new.kind = 'erase' AND decision IN (
+                           SELECT json_extract(r.value, '$.decision')
+                           FROM entries x, json_each(x.payload, '$.records') AS r
+                           WHERE x.kind = 'erase'
+                             AND x.seq = json_extract(new.payload, '$.erase'))))
+                  AND (SELECT CASE
+                    WHEN EXISTS (SELECT 1 FROM entries x, json_each(x.payload, '$.records') AS r
+                        WHERE x.kind = 'erase' AND json_extract(x.payload, '$.action') = 'erase'
+                          AND json_extract(r.value, '$.decision') = +e.seq
+                          AND EXISTS (SELECT 1 FROM entries y WHERE y.kind = 'erase'
+                              AND json_extract(y.payload, '$.action') = 'confirm'
+                              AND json_extract(y.payload, '$.erase') = x.seq
+                              AND NOT EXISTS (SELECT 1 FROM entries m WHERE m.kind = 'erase'
+                                  AND m.seq > x.seq AND m.seq < y.seq)))
+                        THEN 'erased'
+                    WHEN EXISTS (SELECT 1 FROM entries n WHERE n.kind = 'decision'
+                        AND json_extract(n.payload, '$.revisits') = +e.seq AND n.seq > e.seq)
+                        THEN 'superseded'
+                    ELSE COALESCE((
+                        SELECT CASE json_extract(c.payload, '$.verdict')
+                            WHEN 'agree' THEN 'agreed' WHEN 'disagree' THEN 'not agreed' END
+                        FROM entries c
+                        WHERE c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = +e.seq
+                          AND c.actor <> e.actor
+                          AND json_extract(c.payload, '$.verdict') IN ('agree', 'disagree')
+                        ORDER BY c.seq DESC LIMIT 1), 'awaiting co-signature')
+                END FROM entries e WHERE e.seq = decisions_awaiting.decision)
+                  IS NOT 'awaiting co-signature';
+        END""",
+}
 DROPPED = set(PINNED["0002_search"])
 MIGRATIONS = [name for name in PINNED if not name.startswith("(")]
 ALL_PINNED = {  # a later migration's object replaces an earlier one of the same name

@@ -180,11 +180,13 @@ EXPECTED_OBJECTS: dict[tuple[str, str], tuple[str, str | None]] = {
             "c.actor <> e.actor AND json_extract(c.payload, '$.verdict') IN ('agree', "
             "'disagree') ORDER BY c.seq DESC LIMIT 1 ), 'awaiting co-signature') END FROM "
             "entries e WHERE e.seq = new.seq) = 'awaiting co-signature'; DELETE FROM "
-            "decisions_awaiting WHERE (new.kind = 'erase' OR decision = "
-            "json_extract(new.payload, '$.decision') OR decision = json_extract(new.payload, "
-            "'$.revisits')) AND (SELECT CASE WHEN EXISTS (SELECT 1 FROM entries x, "
-            "json_each(x.payload, '$.records') AS r WHERE x.kind = 'erase' AND "
-            "json_extract(x.payload, '$.action') = 'erase' AND json_extract(r.value, "
+            "decisions_awaiting WHERE (decision = json_extract(new.payload, '$.decision') OR "
+            "decision = json_extract(new.payload, '$.revisits') OR (new.kind = 'erase' AND "
+            "decision IN ( SELECT json_extract(r.value, '$.decision') FROM entries x, "
+            "json_each(x.payload, '$.records') AS r WHERE x.kind = 'erase' AND x.seq = "
+            "json_extract(new.payload, '$.erase')))) AND (SELECT CASE WHEN EXISTS (SELECT 1 "
+            "FROM entries x, json_each(x.payload, '$.records') AS r WHERE x.kind = 'erase' "
+            "AND json_extract(x.payload, '$.action') = 'erase' AND json_extract(r.value, "
             "'$.decision') = +e.seq AND EXISTS (SELECT 1 FROM entries y WHERE y.kind = "
             "'erase' AND json_extract(y.payload, '$.action') = 'confirm' AND "
             "json_extract(y.payload, '$.erase') = x.seq AND NOT EXISTS (SELECT 1 FROM entries"
@@ -244,11 +246,55 @@ EXPECTED_MIGRATIONS = (
     "0007_awaiting",
     "0008_case_index",
     "0009_reading_indexes",
+    "0010_awaiting_erasures",
 )
 
 # What a migration later dropped, as the migration that made it left it: a log that has not
 # yet had that later migration applied (opened only by verify) may still hold these.
 RETIRED_OBJECTS: dict[str, dict[tuple[str, str], tuple[str, str | None]]] = {
+    # replaced: the trigger before it re-checked every awaiting decision on any erase entry
+    "0010_awaiting_erasures": {
+        ("trigger", "entries_feed_awaiting"): (
+            "entries",
+            (
+                "CREATE TRIGGER entries_feed_awaiting AFTER INSERT ON entries WHEN new.kind IN "
+                "('decision', 'cosign', 'erase') BEGIN INSERT INTO decisions_awaiting(decision) "
+                "SELECT new.seq WHERE new.kind = 'decision' AND (SELECT CASE WHEN EXISTS (SELECT "
+                "1 FROM entries x, json_each(x.payload, '$.records') AS r WHERE x.kind = 'erase' "
+                "AND json_extract(x.payload, '$.action') = 'erase' AND json_extract(r.value, "
+                "'$.decision') = +e.seq AND EXISTS (SELECT 1 FROM entries y WHERE y.kind = "
+                "'erase' AND json_extract(y.payload, '$.action') = 'confirm' AND "
+                "json_extract(y.payload, '$.erase') = x.seq AND NOT EXISTS (SELECT 1 FROM entries"
+                " m WHERE m.kind = 'erase' AND m.seq > x.seq AND m.seq < y.seq))) THEN 'erased' "
+                "WHEN EXISTS (SELECT 1 FROM entries n WHERE n.kind = 'decision' AND "
+                "json_extract(n.payload, '$.revisits') = +e.seq AND n.seq > e.seq) THEN "
+                "'superseded' ELSE COALESCE(( SELECT CASE json_extract(c.payload, '$.verdict') "
+                "WHEN 'agree' THEN 'agreed' WHEN 'disagree' THEN 'not agreed' END FROM entries c "
+                "WHERE c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = +e.seq AND "
+                "c.actor <> e.actor AND json_extract(c.payload, '$.verdict') IN ('agree', "
+                "'disagree') ORDER BY c.seq DESC LIMIT 1 ), 'awaiting co-signature') END FROM "
+                "entries e WHERE e.seq = new.seq) = 'awaiting co-signature'; DELETE FROM "
+                "decisions_awaiting WHERE (new.kind = 'erase' OR decision = "
+                "json_extract(new.payload, '$.decision') OR decision = json_extract(new.payload, "
+                "'$.revisits')) AND (SELECT CASE WHEN EXISTS (SELECT 1 FROM entries x, "
+                "json_each(x.payload, '$.records') AS r WHERE x.kind = 'erase' AND "
+                "json_extract(x.payload, '$.action') = 'erase' AND json_extract(r.value, "
+                "'$.decision') = +e.seq AND EXISTS (SELECT 1 FROM entries y WHERE y.kind = "
+                "'erase' AND json_extract(y.payload, '$.action') = 'confirm' AND "
+                "json_extract(y.payload, '$.erase') = x.seq AND NOT EXISTS (SELECT 1 FROM entries"
+                " m WHERE m.kind = 'erase' AND m.seq > x.seq AND m.seq < y.seq))) THEN 'erased' "
+                "WHEN EXISTS (SELECT 1 FROM entries n WHERE n.kind = 'decision' AND "
+                "json_extract(n.payload, '$.revisits') = +e.seq AND n.seq > e.seq) THEN "
+                "'superseded' ELSE COALESCE(( SELECT CASE json_extract(c.payload, '$.verdict') "
+                "WHEN 'agree' THEN 'agreed' WHEN 'disagree' THEN 'not agreed' END FROM entries c "
+                "WHERE c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = +e.seq AND "
+                "c.actor <> e.actor AND json_extract(c.payload, '$.verdict') IN ('agree', "
+                "'disagree') ORDER BY c.seq DESC LIMIT 1 ), 'awaiting co-signature') END FROM "
+                "entries e WHERE e.seq = decisions_awaiting.decision) IS NOT 'awaiting "
+                "co-signature'; END"
+            ),
+        ),
+    },
     # replaced, not dropped: the view before it said 'erased'
     "0006_erased_status": {
         ("view", "decisions"): (
@@ -355,4 +401,5 @@ ADDED_BY: dict[str, frozenset[tuple[str, str]]] = {
     "0009_reading_indexes": frozenset(
         {("index", "entries_decision_facts"), ("index", "entries_cosign_facts")}
     ),
+    "0010_awaiting_erasures": frozenset(),
 }

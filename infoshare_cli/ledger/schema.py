@@ -440,3 +440,37 @@ _SCHEMA_0009 = [
 def _migration_0009_reading_indexes(db: sqlite_utils.Database) -> None:
     for statement in _SCHEMA_0009:
         db.execute(statement)
+
+
+# 0010_awaiting_erasures: the trigger of 0007 re-checked every decision on the list whenever
+# an erase entry was written, which made each erasure slower as erasures and awaiting
+# decisions grew. An erasure counts only once its confirmation follows it (ERASED_SQL), so
+# only a confirmation can erase, and only the decisions named by the erasure it confirms:
+# those are re-checked, as a co-signature re-checks the decision it co-signs.
+_SCHEMA_0010 = [
+    "DROP TRIGGER IF EXISTS entries_feed_awaiting",
+    f"""
+    CREATE TRIGGER entries_feed_awaiting AFTER INSERT ON entries
+    WHEN new.kind IN ('decision', 'cosign', 'erase')
+    BEGIN
+        INSERT INTO {AWAITING_TABLE}(decision)
+            SELECT new.seq WHERE new.kind = 'decision'
+              AND {_AWAITING_STATE.format(seq="new.seq")} = '{AWAITING}';
+        DELETE FROM {AWAITING_TABLE}
+            WHERE (decision = json_extract(new.payload, '$.decision')
+                   OR decision = json_extract(new.payload, '$.revisits')
+                   OR (new.kind = 'erase' AND decision IN (
+                       SELECT json_extract(r.value, '$.decision')
+                       FROM entries x, json_each(x.payload, '$.records') AS r
+                       WHERE x.kind = 'erase' AND x.seq = json_extract(new.payload, '$.erase'))))
+              AND {_AWAITING_STATE.format(seq=f"{AWAITING_TABLE}.decision")}
+                  IS NOT '{AWAITING}';
+    END
+    """,
+]
+
+
+@migrations(name="0010_awaiting_erasures")
+def _migration_0010_awaiting_erasures(db: sqlite_utils.Database) -> None:
+    for statement in _SCHEMA_0010:
+        db.execute(statement)
