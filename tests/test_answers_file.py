@@ -39,10 +39,9 @@ def show(cli, staffed_log, decision_id) -> dict:
 
 
 def newest_decision(staffed_log) -> int:
+    """The newest decision's number (1, 2, 3 in the order taken), as people give it."""
     with staffed_log.open() as ledger:
-        return ledger.db.execute("SELECT max(seq) FROM entries WHERE kind = 'decision'").fetchone()[
-            0
-        ]
+        return ledger.conn.execute("SELECT max(number) FROM decision_numbers").fetchone()[0]
 
 
 # --- valid files ------------------------------------------------------------------------------
@@ -326,7 +325,7 @@ MALFORMED = {
     "revisits_not_a_number": (
         "a.yaml",
         _yaml(_with(revisits="last week's")),
-        ["'revisits' must be a decision id (a number)."],
+        ["'revisits' must be a decision number (such as 4)."],
     ),
     "json_syntax_error": (
         "a.json",
@@ -345,7 +344,7 @@ MALFORMED = {
         [
             "5 problems",
             "Unknown key 'who'",
-            "'revisits' must be a decision id (a number).",
+            "'revisits' must be a decision number (such as 4).",
             "'urgent': write yes and no in quotes",
             "'nonsense' is not a question in",
             "'purpose': the reason must be text.",

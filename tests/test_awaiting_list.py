@@ -59,7 +59,7 @@ def pending_ids(path) -> str:
 def test_the_tool_keeps_the_list_as_it_writes(log):
     assert listed(log) == by_the_view(log) == [13, 14]
     result = run_cli(
-        log, "cosign", "13", "--by", "Priya Shah", input="priya passphrase two\nagree\nFine.\n"
+        log, "cosign", "e13", "--by", "Priya Shah", input="priya passphrase two\nagree\nFine.\n"
     )
     assert result.exit_code == 0, result.output
     assert listed(log) == by_the_view(log) == [14]

@@ -77,7 +77,7 @@ def test_full_width_and_compatibility_forms_become_the_ordinary_reference(log, t
         assert ledger.head().kind == "cosign"
         newest = ledger.get(ledger.head().seq - 1)
     assert newest.seq in case_ids(log, "C-1042")
-    shown = json.loads(run_cli(log, "show", str(newest.seq), "--json").stdout)
+    shown = json.loads(run_cli(log, "show", f"e{newest.seq}", "--json").stdout)
     assert shown["case_ref"] == "C-1042"
     assert case_ids(log, "\uff23-1042") == case_ids(log, "C-1042")
 

@@ -64,10 +64,9 @@ def log(staffed_log, cli, tmp_path):
 
         @classmethod
         def newest_decision(cls) -> int:
+            """The newest decision's number, as people give it (1, 2, 3 in the order taken)."""
             with staffed_log.open() as ledger:
-                row = ledger.db.execute(
-                    "SELECT max(seq) FROM entries WHERE kind = 'decision'"
-                ).fetchone()
+                row = ledger.conn.execute("SELECT max(number) FROM decision_numbers").fetchone()
             return row[0]
 
         @classmethod
@@ -237,7 +236,7 @@ def test_three_wrong_passphrases_for_the_cosigner(log):
     refused(result, "3 wrong passphrases for Priya Shah")
     assert "Wrong passphrase (2 tries left)" in result.output
     # it says the decision is still there, and how to co-sign it later
-    assert f"Decision #{decision} is still awaiting co-signature" in result.output
+    assert f"Decision {decision} is still awaiting co-signature" in result.output
     assert f"cosign {decision}`" in result.output
     assert log.count() == before
     assert log.show(decision)["status"] == "awaiting co-signature"
@@ -319,7 +318,7 @@ def test_deferred_cosignature_through_pending_and_cosign(log):
     assert [row.split("│")[1].strip() for row in rows] == [str(first), str(second)]
 
     listed = json.loads(log.run("pending", "--json").stdout)
-    assert [r["id"] for r in listed] == [first, second]
+    assert [r["number"] for r in listed] == [first, second]
     assert listed[0]["decided_by"] == SAM
     assert listed[0]["outcome"] == "share"
     assert listed[0]["case_ref"] == "C-1042"
@@ -329,7 +328,7 @@ def test_deferred_cosignature_through_pending_and_cosign(log):
     before = log.count()
     result = log.cosign(first, by=PRIYA, comment="Read it with Sam; the reasons are sound.")
     assert result.exit_code == 0, result.output
-    assert f"Decision #{first}: Priya Shah agreed." in result.output
+    assert f"Decision {first}: Priya Shah agreed." in result.output
     assert log.count() == before + 1
 
     result = log.cosign(second, by=PRIYA)
@@ -339,14 +338,14 @@ def test_deferred_cosignature_through_pending_and_cosign(log):
     assert json.loads(log.run("pending", "--json").stdout) == []
 
     shown = log.show(first)
-    assert shown["id"] == first
+    assert shown["number"] == first
     assert shown["status"] == "agreed"
     assert shown["signature_ok"] is True
     [cosig] = shown["cosignatures"]
     assert cosig["by"] == PRIYA
     assert cosig["verdict"] == "agree"
     assert cosig["comment"] == "Read it with Sam; the reasons are sound."
-    assert cosig["decision"] == first
+    assert cosig["decision"] == shown["id"]  # the entry it co-signs
     assert cosig["signature_ok"] is True
 
     text = log.run("show", str(first)).output
@@ -360,7 +359,7 @@ def test_cosigning_twice_is_refused(log):
     before = log.count()
     refused(
         log.cosign(decision, by=ALEX),
-        f"Decision #{decision} has already been co-signed (agreed). Nothing was written.",
+        f"Decision {decision} has already been co-signed (agreed). Nothing was written.",
     )
     refused(log.cosign(decision, by=PRIYA), "has already been co-signed")
     assert log.count() == before
@@ -434,19 +433,20 @@ def test_disagreement_then_revisit(log):
     new = log.decide(extra=("--revisits", str(old)))
     assert new > old
     new_shown = log.show(new)
-    assert new_shown["revisits"] == old
+    assert new_shown["revisits_number"] == old
     assert new_shown["status"] == "awaiting co-signature"
     old_shown = log.show(old)
     assert old_shown["status"] == "superseded"
-    assert old_shown["revisited_by"] == [new]
-    assert f"Takes decision #{old} again." in log.run("show", str(new)).output
-    assert f"Taken again as decision #{new}." in log.run("show", str(old)).output
+    assert old_shown["revisited_by_numbers"] == [new]
+    assert new_shown["revisits"] == old_shown["id"]  # as signed: the entry it takes again
+    assert f"Takes decision {old} again." in log.run("show", str(new)).output
+    assert f"Taken again as decision {new}." in log.run("show", str(old)).output
 
     # the superseded one is not co-signable; the new one is
     before = log.count()
     refused(
         log.cosign(old, by=ALEX),
-        f"Decision #{old} has been taken again as #{new}; co-sign that one instead.",
+        f"Decision {old} has been taken again as decision {new}; co-sign that one instead.",
     )
     assert log.count() == before
     assert log.cosign(new, by=PRIYA).exit_code == 0
@@ -456,7 +456,7 @@ def test_disagreement_then_revisit(log):
 def test_revisit_accepts_hash_prefixed_id(log):
     old = log.decide()
     new = log.decide(extra=("--revisits", f"#{old}"))
-    assert log.show(new)["revisits"] == old
+    assert log.show(new)["revisits_number"] == old
 
 
 def test_revisiting_twice_is_refused(log):
@@ -475,7 +475,7 @@ def test_revisiting_twice_is_refused(log):
     )
     refused(
         result,
-        f"Decision #{old} has already been taken again as #{new}; use --revisits {new}.",
+        f"Decision {old} has already been taken again as decision {new}; use --revisits {new}.",
     )
     assert log.count() == before
 
@@ -488,17 +488,18 @@ def test_revisits_in_the_answers_file(log, tmp_path):
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     result = log.run("decide", "--answers", path, "--by", SAM, input=lines(PASSPHRASES[SAM]))
     assert result.exit_code == 0, result.output
-    assert log.show(log.newest_decision())["revisits"] == old
+    assert log.show(log.newest_decision())["revisits_number"] == old
     assert log.show(old)["status"] == "superseded"
 
 
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("1", "Entry #1 is a staff entry, not a decision."),
-        ("999", "There is no decision #999 in this log."),
-        ("abc", "That is not a decision id. Ids are whole numbers"),
-        ("0", "That is not a decision id. Ids are whole numbers"),
+        ("e1", "Entry #1 is a staff change, not a decision."),
+        ("1", "There is no decision 1. This log has no decisions yet"),
+        ("999", "There is no decision 999."),
+        ("abc", "That is not a decision number."),
+        ("0", "That is not a decision number."),
     ],
 )
 def test_revisiting_something_that_is_not_a_decision(log, target, message):
@@ -528,16 +529,16 @@ def test_seek_advice_records_who_when_what_and_the_follow_up_links(log):
     assert "Duty social worker" in log.run("show", str(asked)).output
 
     follow_up = log.decide(outcome="share_without_consent", extra=("--revisits", str(asked)))
-    assert log.show(follow_up)["revisits"] == asked
+    assert log.show(follow_up)["revisits_number"] == asked
     assert log.show(follow_up)["outcome"] == "share_without_consent"
     assert log.show(asked)["status"] == "superseded"
-    assert log.show(asked)["revisited_by"] == [follow_up]
+    assert log.show(asked)["revisited_by_numbers"] == [follow_up]
     before = log.count()
-    refused(log.cosign(asked, by=PRIYA), f"has been taken again as #{follow_up}")
+    refused(log.cosign(asked, by=PRIYA), f"has been taken again as decision {follow_up}")
     assert "Passphrase" not in log.cosign(asked, by=PRIYA).output  # refused before asking
     assert log.count() == before
     # the seek-advice record no longer waits for co-signature; the follow-up does
-    assert [r["id"] for r in json.loads(log.run("pending", "--json").stdout)] == [follow_up]
+    assert [r["number"] for r in json.loads(log.run("pending", "--json").stdout)] == [follow_up]
 
 
 # --- show ------------------------------------------------------------------------------------
@@ -546,10 +547,11 @@ def test_seek_advice_records_who_when_what_and_the_follow_up_links(log):
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("999", "There is no decision #999 in this log."),
-        ("abc", "That is not a decision id. Ids are whole numbers"),
-        ("-5", "That is not a decision id"),
-        ("2", "Entry #2 is a setting entry, not a decision."),
+        ("999", "There is no decision 999."),
+        ("abc", "That is not a decision number."),
+        ("-5", "That is not a decision number"),
+        ("2", "There is no decision 2. This log has no decisions yet"),
+        ("e2", "Entry #2 is the setting's details, not a decision."),
     ],
 )
 def test_show_something_that_is_not_a_decision(log, target, message):
@@ -566,10 +568,11 @@ def test_show_something_that_is_not_a_decision(log, target, message):
         assert result.stdout == ""
 
 
-def test_show_json_keeps_the_decision_number_as_id(log):
+def test_show_json_gives_the_decision_number_and_its_entry(log):
     decision = log.decide()
     shown = log.show(decision)
-    assert shown["id"] == decision
+    assert shown["number"] == decision == 1
+    assert shown["id"] == log.count()  # its entry's seq: the newest entry
     assert isinstance(shown["entry_id"], str) and len(shown["entry_id"]) == 32
     assert shown["case_ref"] == "C-1042"
     assert shown["decided_by"] == SAM
@@ -605,17 +608,17 @@ def test_revisit_about_another_case_is_refused_and_leaves_the_other_decision_alo
 
     assert decide("C-1042").exit_code == 0
     before = staffed_log.count()
-    old = before  # the decision just written is the newest entry
-    result = decide("Z-77 Jones", "--revisits", str(old))
+    old = before  # the decision just written is the newest entry: decision 1
+    result = decide("Z-77 Jones", "--revisits", "1")
     assert result.exit_code == 1, result.output
-    assert f"Decision #{old} is about another case" in result.output
+    assert "Decision 1 is about another case" in result.output
     assert "Nothing was written" in result.output
     assert "Z-77" not in result.output and "C-1042" not in result.output
     assert staffed_log.count() == before
     with staffed_log.open() as ledger:
         assert load_decision(ledger, old).status.label() == "awaiting co-signature"
     # the same case, however it is capitalised and spaced, is fine
-    assert decide(" c-1042 ", "--revisits", str(old)).exit_code == 0
+    assert decide(" c-1042 ", "--revisits", "1").exit_code == 0
 
 
 def test_write_decision_refuses_a_revisit_about_another_case(staffed_log, qset):
@@ -647,7 +650,7 @@ def test_interactive_revisit_keeps_the_case_reference(staffed_log, qset):
         )
         assert written.decision.payload["case_ref"] == "C-1042"
         assert written.decision.payload["revisits"] == old
-        assert f"Taking decision #{old} again, for case C-1042" in asker.screen
+        assert "Taking decision 1 again, for case C-1042" in asker.screen
 
 
 # --- a disagreement needs a reason -----------------------------------------------------------
@@ -679,7 +682,7 @@ def test_the_cosigner_is_told_which_decision_first(log):
     decision = log.decide(by=SAM)
     result = log.cosign(decision, by=PRIYA)
     assert result.exit_code == 0, result.output
-    said = f"Co-signing decision #{decision}, taken by {SAM} on "
+    said = f"Co-signing decision {decision}, taken by {SAM} on "
     assert said in result.output
     assert result.output.index(said) < result.output.index("Passphrase for Priya Shah")
     assert "C-1042" not in result.output  # sealed: shown only once the co-signer unlocks

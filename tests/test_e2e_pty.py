@@ -164,7 +164,7 @@ def test_init_then_a_cosigned_decision_in_a_terminal(env, tmp_path):
     out = decide.finish()
     assert decide.child.exitstatus == 0, out
     assert "Agreed (co-signed)" in out
-    saved = re.search(r"Saved as decision #(\d+)", out)
+    saved = re.search(r"Saved as decision (\d+)", out)
     assert saved, out
     decision_id = saved.group(1)
 
@@ -199,7 +199,7 @@ def test_init_then_a_cosigned_decision_in_a_terminal(env, tmp_path):
     review.answer("Read another", "n")
     out = review.finish()
     assert review.child.exitstatus == 0, out
-    assert f"Decision #{decision_id}" in out
+    assert f"Decision {decision_id}" in out
     assert "Agreed after talking it through." in out
 
 
@@ -295,7 +295,12 @@ def test_erase_in_a_terminal_two_managers_pick_their_names(env, tmp_path, staffe
     with staffed_log.open() as ledger:
         decision, _ = decide_with_record(ledger, signer(ledger, SAM), case_ref="Jane Smith")
     env["INFOSHARE_DB"] = str(staffed_log.path)
-    erase = Terminal(["erase", str(decision)], env, tmp_path)
+    if confirm == "y":  # by its number: the log's first decision
+        erase = Terminal(["erase", "1"], env, tmp_path)
+    else:  # no number: picked from the list of the newest decisions
+        erase = Terminal(["erase"], env, tmp_path)
+        erase.answer("Which decision do you want to erase", "")
+        erase.answer(r"Decision 1 · [0-9-]+ [0-9:]+ · Do not share · awaiting", "1" + ENTER)
     erase.answer("Which manager is erasing", "1" + ENTER)  # Alex, the first manager
     erase.answer("Passphrase for Alex Morgan", ALEX_PASS + ENTER)
     erase.answer("Why is it erased", "A name was typed as the case reference." + ENTER)
@@ -311,7 +316,7 @@ def test_erase_in_a_terminal_two_managers_pick_their_names(env, tmp_path, staffe
         assert report.erased == []
         return
     assert erase.child.exitstatus == 0, out
-    assert f"Erased decision #{decision}" in out and "Backups taken before now" in out
+    assert "Erased decision 1," in out and "Backups taken before now" in out
     assert [e.decision for e in report.erased] == [decision]
 
 

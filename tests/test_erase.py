@@ -200,7 +200,7 @@ def test_erase_command_with_a_corrected_copy_then_verify_reports_it(cli, two_dec
     lines = f"{PASSPHRASES[ALEX]}\n{PASSPHRASES[PRIYA]}\n"
     result = cli(
         "erase",
-        str(first),
+        "1",  # the first decision: its number
         "--why",
         WHY,
         "--by",
@@ -213,7 +213,7 @@ def test_erase_command_with_a_corrected_copy_then_verify_reports_it(cli, two_dec
         db=log.path,
     )
     assert result.exit_code == 0, result.output
-    assert f"Erased decision #{first}, with co-signatures" in result.stdout
+    assert "Erased decision 1, with co-signatures" in result.stdout
     assert "co-signed by Priya Shah" in result.stdout
     assert "Backups taken before now still hold" in result.stderr
     assert "Jane Smith" not in result.output
@@ -228,11 +228,14 @@ def test_erase_command_with_a_corrected_copy_then_verify_reports_it(cli, two_dec
         assert keystore.record_key(
             ledger.conn, open_keys(ledger, signer(ledger, SAM)), copy.payload["record"]
         )
-    assert f"The corrected copy is decision #{copy.seq}, awaiting co-signature" in result.stdout
+    # the third decision: numbered after the two before it
+    assert "The corrected copy is decision 3, awaiting co-signature" in result.stdout
+    assert "cosign 3`" in result.stdout
     shown = cli("verify", db=log.path)
     assert shown.exit_code == 0, shown.output
     screen = " ".join(shown.stdout.split())
-    assert f"#{first}: erased" in screen and "by Alex Morgan, co-signed by Priya Shah" in screen
+    assert f"Decision 1 (entry #{first}): erased" in screen
+    assert "by Alex Morgan, co-signed by Priya Shah" in screen
     assert WHY in screen and "not damage" in screen
 
 
@@ -260,7 +263,7 @@ def test_erase_command_with_a_corrected_copy_then_verify_reports_it(cli, two_dec
 def test_erase_command_refusals_write_nothing(cli, two_decisions, args, lines, problem):
     log, (first, record), _ = two_decisions
     before = log.count()
-    result = cli("erase", str(first), *args, input=lines, db=log.path)
+    result = cli("erase", "1", *args, input=lines, db=log.path)
     assert result.exit_code != 0
     assert problem in result.output and "Traceback" not in result.output
     assert "Jane Smith" not in result.output
@@ -274,7 +277,7 @@ def test_erase_command_on_a_decision_without_its_own_key(cli, tmp_path):
     golden = tmp_path / "golden.db"
     golden.write_bytes((Path(__file__).parent / "data" / "golden.db").read_bytes())
     staffed_log = StaffedLog(golden)
-    old = 7
+    old = 1  # decision 1, entry #7
     result = cli(
         "erase",
         str(old),
@@ -298,14 +301,15 @@ def test_erase_several_at_once_and_name_a_later_decision_that_took_one_again(cli
         again, _ = decide_with_record(ledger, signer(ledger, SAM), "Jane Smith", revisits=first)
     lines = f"{PASSPHRASES[ALEX]}\n{PASSPHRASES[PRIYA]}\n"
     args = ["--why", WHY, "--by", ALEX, "--cosigner", PRIYA]
-    result = cli("erase", str(first), f"#{second}", str(first), *args, input=lines, db=log.path)
+    result = cli("erase", "1", "#2", "1", *args, input=lines, db=log.path)
     assert result.exit_code == 0, result.output
-    assert f"Erased decisions #{first}, #{second}, with co-signatures" in result.stdout
-    assert f"Decision #{again} took a decision you erased again" in result.stderr
+    assert "Erased decisions 1, 2, with co-signatures" in result.stdout
+    assert "Decision 3 took a decision you erased again" in result.stderr
+    assert again > second
     report = verify_path(log.path)
     assert report.ok and [e.decision for e in report.erased] == [first, second]
     assert {e.erase_seq for e in report.erased} == {report.erased[0].erase_seq}  # one step
-    refused = cli("erase", str(again), "--case-ref", "C-9", str(second), *args, db=log.path)
+    refused = cli("erase", "3", "--case-ref", "C-9", "2", *args, db=log.path)
     assert refused.exit_code == 1 and "one at a time" in refused.output
 
 
@@ -317,7 +321,7 @@ def test_erase_command_refuses_a_reason_that_repeats_the_sealed_case_reference(c
     why = "Typed jane  SMITH by mistake."
     result = cli(
         "erase",
-        str(first),
+        "1",
         "--why",
         why,
         "--by",
@@ -346,7 +350,7 @@ def test_readers_say_an_erased_decision_was_erased_and_a_lost_key_is_damage(cli,
     result = cli("log", "--as", SAM, input=PASSPHRASES[SAM] + "\n", db=log.path)
     assert result.exit_code == 0, result.output
     said = " ".join(result.stderr.split())
-    assert f"Decision #{first} was erased on purpose" in said
+    assert "Decision 1 was erased on purpose" in said
     assert "by Alex Morgan, co-signed by Priya Shah" in said and WHY in said
     assert f"entry #{first} could not be opened" not in said
     assert f"the content of entry #{second} could not be opened" in said  # damage, named
@@ -364,7 +368,7 @@ def test_co_signing_a_decision_another_window_erased_writes_nothing(cli, two_dec
     before = log.count()
     result = cli(
         "cosign",
-        str(first),
+        "1",
         "--by",
         PRIYA,
         input=f"{PASSPHRASES[PRIYA]}\nagree\nfine\n",
@@ -402,12 +406,13 @@ def test_an_export_leaves_erased_decisions_out_and_still_checks_out(cli, two_dec
     assert "could not be opened" not in result.stderr
     if fmt == "json":
         data = __import__("json").loads(out.read_text(encoding="utf-8"))
-        assert [d["id"] for d in data["decisions"]] == [second]
+        assert [d["id"] for d in data["decisions"]] == [second]  # its entry
+        assert [d["number"] for d in data["decisions"]] == [2]
         checked = cli("verify", "--export", out, db=log.path)
         assert checked.exit_code == 0, checked.output
     else:
         rows = out.read_text(encoding="utf-8").splitlines()
-        assert len(rows) == 2 and rows[1].startswith(f'"{second}"')
+        assert len(rows) == 2 and rows[1].startswith('"2"')  # decision 2
 
 
 def test_show_of_an_erased_decision_says_so_without_a_passphrase(cli, two_decisions):
@@ -416,16 +421,17 @@ def test_show_of_an_erased_decision_says_so_without_a_passphrase(cli, two_decisi
         erase_decisions(
             ledger, signer(ledger, ALEX), signer(ledger, PRIYA), [first], "mistake", WHY
         )
-    result = cli("show", str(first), input="", db=log.path)
+    result = cli("show", "1", input="", db=log.path)
     assert result.exit_code == 0, result.output
     said = " ".join(result.stdout.split())
-    assert f"Decision #{first} was erased on purpose" in said
+    assert "Decision 1 was erased on purpose" in said
     assert "by Alex Morgan, co-signed by Priya Shah" in said and WHY in said
     assert "Passphrase" not in result.output
-    as_json = cli("show", str(first), "--json", db=log.path)
+    as_json = cli("show", "1", "--json", db=log.path)
     data = __import__("json").loads(as_json.stdout)
+    assert data["number"] == 1 and data["id"] == first
     assert data["erased"]["cosigned_by"] == PRIYA and data["erased"]["reason"] == "mistake"
-    printed = cli("show", str(first), "--format", "md", db=log.path)
+    printed = cli("show", "1", "--format", "md", db=log.path)
     assert printed.exit_code == 1 and "nothing to print" in printed.output
 
 

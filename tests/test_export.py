@@ -74,7 +74,7 @@ def test_csv_round_trip_matches_the_log(cli, review_log, tmp_path):
     assert not raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
     expected = sorted(logged(cli, log), key=lambda r: r["id"])
-    assert [int(r["id"]) for r in rows] == [r["id"] for r in expected]
+    assert [int(r["number"]) for r in rows] == [r["number"] for r in expected]
     for row, review in zip(rows, expected, strict=True):
         for key in ("recorded_at", "case_ref", "outcome", "status", "decided_by"):
             assert row[key] == review[key]
@@ -95,7 +95,7 @@ def test_csv_round_trip_matches_the_log(cli, review_log, tmp_path):
             assert correction["right"] in row["corrections"]
     # every field quoted
     header_line = raw.decode("utf-8").splitlines()[0]
-    assert header_line.startswith('"id","recorded_at"')
+    assert header_line.startswith('"number","recorded_at"')
     assert "right_way.what" in rows[0] and "purpose_reason" in rows[0]
 
 
@@ -198,12 +198,12 @@ def test_html_and_markdown_exports(cli, review_log, tmp_path):
     assert "script" not in parser.tags and parser.tags.count("article") == 5
     text = "".join(parser.text)
     assert SCRIPT in text
-    for i in ids.values():
-        assert f"Information sharing decision #{i}" in text
+    for number in range(1, len(ids) + 1):  # each decision under its number, 1 to 5
+        assert f"Information sharing decision {number}" in text
     assert "5 decisions exported." in text
     md = md_out.read_text(encoding="utf-8")
     assert md.startswith("# Little Acorns Nursery: information sharing decisions")
-    assert md.count("## Information sharing decision #") == 5
+    assert md.count("## Information sharing decision ") == 5 and "decision #" not in md
     assert "<script>" not in md and "signature verifies" in md
 
 
@@ -361,6 +361,7 @@ def test_the_reference_writer_neutralises_every_payload():
     for n, text in enumerate(PAYLOADS, 1):
         reviews.append(
             {
+                "number": n,
                 "id": n,
                 "recorded_at": "2026-11-26T10:00:00.000000Z",
                 "case_ref": text,
@@ -516,10 +517,13 @@ def test_the_csv_for_people_uses_the_question_sets_words(cli, review_log, tmp_pa
         assert machine not in header
     for machine in ("share_without_consent", "not_sought", "do_not_share", "referral_form"):
         assert machine not in text
-    by_id = {int(r["Decision"]): r for r in rows}
-    assert by_id[ids["agreed_corrected"]]["Outcome"] == "Share without consent"
-    assert by_id[ids["agreed_corrected"]]["Co-signer's verdict"] == "agreed"
-    assert by_id[ids["not_agreed"]]["Co-signer's verdict"] == "did not agree"
+    by_number = {int(r["Decision"]): r for r in rows}
+    assert sorted(by_number) == [1, 2, 3, 4, 5]
+    assert by_number[1]["Outcome"] == "Share without consent"  # agreed, then corrected
+    assert by_number[1]["Co-signer's verdict"] == "agreed"
+    assert by_number[5]["Co-signer's verdict"] == "did not agree"
+    assert by_number[4]["Takes decision again"] == "3"  # the revisit, by number
+    assert by_number[3]["Taken again as decision"] == "4"
     machine = tmp_path / "machine.csv"
     assert export(cli, log, machine, "--ids").exit_code == 0
     assert "share_without_consent" in machine.read_text(encoding="utf-8")

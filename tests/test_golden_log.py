@@ -65,6 +65,9 @@ DECISIONS = {
     9: ("C-7", "do_not_share", "awaiting co-signature", SAM, None),
     7: ("C-1042", "share_without_consent", "agreed", SAM, PRIYA),
 }
+# Its decisions' numbers, 1 to 5 in the order taken (entry seq -> number): migration 0011
+# numbers a log written before numbers existed.
+NUMBERS = {7: 1, 9: 2, 10: 3, 12: 4, 16: 5}
 
 
 @pytest.fixture
@@ -192,17 +195,23 @@ def test_log_lists_every_decision(golden):
     }
     assert listed == DECISIONS
     assert list(listed) == [16, 12, 10, 9, 7]  # newest first
+    numbers = {d["id"]: d["number"] for d in json.loads(result.stdout)}
+    assert numbers == NUMBERS
     screen = run_cli(golden, "log")
     assert screen.exit_code == 0, screen.output
-    for seq, (case_ref, *_rest) in DECISIONS.items():
-        assert f"#{seq}" in screen.stdout and case_ref in screen.stdout
+    rows = [line.split() for line in screen.stdout.splitlines() if line.strip()[:1].isdigit()]
+    assert [row[0] for row in rows] == ["5", "4", "3", "2", "1"]  # the numbers, newest first
+    for case_ref, *_rest in DECISIONS.values():
+        assert case_ref in screen.stdout
 
 
 def test_show_each_decision_with_its_signatures(golden):
     for seq, (case_ref, _outcome, _status, by, cosigner) in DECISIONS.items():
-        result = run_cli(golden, "show", str(seq))
+        result = run_cli(golden, "show", str(NUMBERS[seq]))
         assert result.exit_code == 0, result.output
-        assert f"Decision #{seq}   case {case_ref}" in result.stdout
+        assert f"Decision {NUMBERS[seq]}   case {case_ref}" in result.stdout
+        # the entry form an older note would give finds the same decision
+        assert run_cli(golden, "show", f"e{seq}").stdout == result.stdout
         assert f"Decided by {by}  ✔ signature verifies" in result.stdout
         if cosigner:
             assert f"Co-signed by {cosigner} on 2026-11-29 23:32" in result.stdout
@@ -210,9 +219,10 @@ def test_show_each_decision_with_its_signatures(golden):
 
 
 def test_show_the_corrected_decision_in_full(golden):
-    result = run_cli(golden, "show", "--json", "7")
+    result = run_cli(golden, "show", "--json", "1")
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
+    assert (shown["number"], shown["id"]) == (1, 7)
     assert shown["checks_ok"] is True and shown["problems"] == []
     assert shown["answers"]["consent"] == {
         "answer": "refused",
@@ -235,14 +245,12 @@ def test_show_the_corrected_decision_in_full(golden):
 def test_its_keys_still_sign_new_entries(golden):
     """The sealed keys open with the old passphrases (Sam's renewed one included), and what
     they sign now verifies together with everything before it."""
-    result = run_cli(
-        golden, "cosign", "16", "--by", PRIYA, input=f"{PASSPHRASES[PRIYA]}\nagree\n\n"
-    )
+    result = run_cli(golden, "cosign", "5", "--by", PRIYA, input=f"{PASSPHRASES[PRIYA]}\nagree\n\n")
     assert result.exit_code == 0, result.output
     result = run_cli(
         golden,
         "correct",
-        "16",
+        "5",
         "--by",
         SAM,
         "--wrong",

@@ -72,6 +72,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
         "0008_case_index",
         "0009_reading_indexes",
         "0010_awaiting_erasures",
+        "0011_decision_numbers",
     ]
     assert "entries" in db.table_names()
     assert {"data_keys", "data_key_wraps", "record_keys"} <= set(db.table_names())
@@ -102,6 +103,8 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
         ("index", "entries_kind"),
         ("index", "entries_decision_ref"),
         ("index", "entries_revisits"),
+        ("table", "decision_numbers"),
+        ("trigger", "entries_number_decisions"),
     } <= objects
     assert set(db.view_names()) == {"staff", "decisions", "cosignatures"}
     view_cols = {v: [c.name for c in db[v].columns] for v in db.view_names()}
@@ -137,7 +140,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
     assert any(i.columns == ["hash"] for i in unique)
     # applying again is a no-op
     migrations.apply(db)
-    assert len(migrations.applied(db)) == 10
+    assert len(migrations.applied(db)) == 11
 
 
 def test_views_use_the_reference_indexes(ledger):

@@ -181,11 +181,11 @@ def relabelled(tmp_path) -> Path:
 def test_a_questions_file_that_differs_cannot_relabel_a_decision(cli, staffed_log, tmp_path):
     seq = decide(cli, staffed_log, tmp_path, "do_not_share")
     ours = relabelled(tmp_path)
-    shown = cli("show", str(seq), "--questions", ours, db=staffed_log.path).output
+    shown = cli("show", f"e{seq}", "--questions", ours, db=staffed_log.path).output
     assert "Do not share" in shown
     assert "Keep it in the setting" not in shown
     for fmt in ("md", "html"):
-        page = cli("show", str(seq), "--format", fmt, "--questions", ours, db=staffed_log.path)
+        page = cli("show", f"e{seq}", "--format", fmt, "--questions", ours, db=staffed_log.path)
         assert "Do not share" in page.output and "Keep it in the setting" not in page.output
 
 
@@ -193,11 +193,11 @@ def test_a_decision_taken_under_a_settings_own_set_keeps_its_words(cli, staffed_
     ours = relabelled(tmp_path)
     seq = decide(cli, staffed_log, tmp_path, "do_not_share", "--questions", str(ours))
     # shown with the built-in set loaded, it still says what it said when it was taken
-    shown = cli("show", str(seq), db=staffed_log.path).output
+    shown = cli("show", f"e{seq}", db=staffed_log.path).output
     assert "Keep it in the setting" in shown
     assert "different question set" not in shown
     ours.unlink()  # the file on disk is gone: the log still has the words
-    shown = cli("show", str(seq), db=staffed_log.path).output
+    shown = cli("show", f"e{seq}", db=staffed_log.path).output
     assert "Keep it in the setting" in shown
     content = verify_as(cli, staffed_log)["content"]
     assert content["ok"] and content["outcomes_recomputed"] == 1

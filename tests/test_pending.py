@@ -51,7 +51,7 @@ def test_a_mistyped_id_is_not_repeated_back(cli, staffed_log):
     # Someone types a child's name where an id belongs: the error must not echo it.
     result = cli("show", "Jane Smith", db=staffed_log.path)
     assert result.exit_code == 1
-    assert "That is not a decision id" in result.output
+    assert "That is not a decision number" in result.output
     assert "Jane" not in result.output
 
 
@@ -68,7 +68,7 @@ def test_show_never_prints_control_characters_from_the_log(cli, staffed_log, tmp
         body = sealed_as_the_tool(ledger, "decision", payload)
         ledger.append("decision", decision.actor, body, lambda data: "not-a-signature")
         new_id = ledger.head().seq
-    result = cli("show", str(new_id), db=staffed_log.path)
+    result = cli("show", f"e{new_id}", db=staffed_log.path)
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output
     assert "Cleared \ufffd[2J the screen" in result.output
@@ -87,12 +87,12 @@ def test_log_case_and_printable_records_never_carry_control_characters(cli, staf
         body = sealed_as_the_tool(ledger, "decision", payload)
         ledger.append("decision", "s-forged", body, lambda data: "not-a-signature")
         new_id = ledger.head().seq
-    for args in (("log",), ("case", "C-ESC\x1b[2J"), ("show", str(new_id), "--format", "md")):
+    for args in (("log",), ("case", "C-ESC\x1b[2J"), ("show", f"e{new_id}", "--format", "md")):
         result = cli(*args, db=staffed_log.path)
         assert result.exit_code == 0, (args, result.output)
         assert "\x1b" not in result.output, args
     html_out = tmp_path / "record.html"
-    result = cli("show", str(new_id), "--format", "html", "--out", html_out, db=staffed_log.path)
+    result = cli("show", f"e{new_id}", "--format", "html", "--out", html_out, db=staffed_log.path)
     assert result.exit_code == 0, result.output
     assert "\x1b" not in html_out.read_text(encoding="utf-8")
     assert "Cleared \ufffd[2J the screen" in html_out.read_text(encoding="utf-8")

@@ -28,7 +28,8 @@ SETTING = "Acorns & <Co>"
 NASTY = "line one\n# heading? <b>x</b> & 'q' \"d\" *star* _u_ [l](x) |t| ~s~ \x1b[31m\n- list"
 # A review dict as reading.queries gives it, with something awkward in every typed field.
 REVIEW = {
-    "id": 12,
+    "number": 6,  # the decision's number, as people name it
+    "id": 12,  # its entry's seq
     "case_ref": "C-1042 <i>",
     "recorded_at": "2026-11-20T10:00:00.000000Z",
     "question_set": {"name": "Set <x>", "version": "1*"},
@@ -54,7 +55,9 @@ REVIEW = {
          "right": None, "why": "slip"},
     ],
     "revisits": 3,
+    "revisits_number": 2,
     "revisited_by": [20],
+    "revisited_by_numbers": [9],
 }  # fmt: skip
 VERIFIED = {12: True, 13: False, 14: True}  # 15 not checked
 
@@ -71,7 +74,7 @@ def utc_times(monkeypatch):
 def _templates_log(tmp_path_factory, _template_log):
     path = tmp_path_factory.mktemp("templates") / "log.sqlite3"
     shutil.copy(_template_log, path)
-    return path, build_review_log(path).ids
+    return path, build_review_log(path).numbers
 
 
 @pytest.fixture

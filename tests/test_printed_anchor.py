@@ -38,7 +38,7 @@ def log(_template, tmp_path):
     return copy_log(_template, tmp_path / "log.sqlite3")
 
 
-def printed_anchor(log, fmt: str, decision: str = "7") -> str:
+def printed_anchor(log, fmt: str, decision: str = "1") -> str:  # decision 1: entry #7
     result = run_cli(log, "show", decision, "--format", fmt)
     assert result.exit_code == 0, result.output
     found = LINE.findall(result.stdout)
@@ -64,11 +64,12 @@ def test_a_printed_record_carries_the_head_as_an_anchor(log, fmt):
 def test_entries_removed_after_the_monthly_anchor_are_caught_by_a_printed_record(log, tmp_path):
     monthly = take_anchor(log)["signed"]  # at entry #12
     decide(log, tmp_path, "share", SAM, PRIYA, case="C-3001")  # #13 and #14
-    printed = printed_anchor(log, "md", "13")  # the record of #13 goes in the child's file
+    printed = printed_anchor(log, "md", "4")  # decision 4 (entry #13) goes in the file
     assert parse_anchor(printed).count == DECIDED_ENTRIES + 2
     with Tamper(log) as conn:  # the two newest entries removed cleanly (with the row the
         conn.execute("DELETE FROM entries WHERE seq > ?", (DECIDED_ENTRIES,))  # case index
         conn.execute("DELETE FROM case_index WHERE decision > ?", (DECIDED_ENTRIES,))  # kept)
+        conn.execute("DELETE FROM decision_numbers WHERE seq > ?", (DECIDED_ENTRIES,))
     assert verify_path(log).ok  # the chain alone cannot tell...
     assert run_cli(log, "verify", "--anchor", monthly).exit_code == 0  # ...nor the anchor
     result = run_cli(log, "verify", "--anchor", monthly, "--anchor", printed)
@@ -80,6 +81,6 @@ def test_a_log_whose_head_fails_prints_no_anchor(log):
     """The head is checked as a reader checks it: a forged newest entry gives no anchor."""
     with Tamper(log) as conn:
         conn.execute("UPDATE entries SET signature = ? WHERE seq = ?", ("AAAA", DECIDED_ENTRIES))
-    result = run_cli(log, "show", "7", "--format", "md")
+    result = run_cli(log, "show", "1", "--format", "md")
     assert result.exit_code == 0, result.output
     assert "infoshare-anchor:" not in result.stdout

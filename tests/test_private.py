@@ -31,7 +31,7 @@ def private_log(staffed_log, cli, tmp_path):
     result = cli("decide", "--answers", answers, input=PASSPHRASES[SAM] + "\n", db=staffed_log.path)
     assert result.exit_code == 0, result.output
     assert CASE in result.stdout  # the writer sees what was recorded
-    decision_id = int(result.stdout.split("#")[1].split()[0])
+    decision_id = int(result.stdout.split("Saved as decision ")[1].split()[0])
     result = cli(
         "cosign", decision_id, "--by", PRIYA,
         input=f"{PASSPHRASES[PRIYA]}\ndisagree\n{COMMENT}\n", db=staffed_log.path,
@@ -158,6 +158,17 @@ def _swap_record_keys(path, first: str, second: str) -> None:
     conn.close()
 
 
+def _entry_of(path, number: int) -> int:
+    """The entry seq of decision ``number``."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(
+            "SELECT seq FROM decision_numbers WHERE number = ?", (number,)
+        ).fetchone()[0]
+    finally:
+        conn.close()
+
+
 def _record_of(path, seq: int) -> str:
     conn = sqlite3.connect(path)
     try:
@@ -169,6 +180,7 @@ def _record_of(path, seq: int) -> str:
 
 def test_content_that_does_not_open_is_named_entry_by_entry(private_log, cli, tmp_path):
     log, decision_id = private_log
+    decision_id = _entry_of(log.path, decision_id)  # below: its entry, as the log holds it
     data = answers_file_data("share", case_ref="OTHER-1", by=SAM)
     answers = tmp_path / "other.json"
     answers.write_text(json.dumps(data), encoding="utf-8")
@@ -190,6 +202,7 @@ def test_content_that_does_not_open_is_named_entry_by_entry(private_log, cli, tm
 
 def test_a_missing_record_key_reads_as_missing_not_as_blank_content(private_log):
     log, decision_id = private_log
+    decision_id = _entry_of(log.path, decision_id)  # below: its entry, as the log holds it
     conn = sqlite3.connect(log.path)
     conn.execute("DELETE FROM record_keys WHERE record = ?", (_record_of(log.path, decision_id),))
     conn.commit()
@@ -219,6 +232,7 @@ def test_verify_with_a_reader_opens_every_record_and_recomputes_outcomes(private
 
 def test_verify_with_a_reader_names_content_that_does_not_open(private_log, cli, tmp_path):
     log, decision_id = private_log
+    decision_id = _entry_of(log.path, decision_id)  # below: its entry, as the log holds it
     answers = tmp_path / "other.json"
     answers.write_text(json.dumps(answers_file_data("share", case_ref="OTHER-1", by=SAM)))
     assert cli("decide", "--answers", answers, input=PASSPHRASES[SAM] + "\n",

@@ -43,7 +43,8 @@ def log(_decided_template, tmp_path):
 
 
 def show_json(log, decision: int) -> dict:
-    result = run_cli(log, "show", str(decision), "--json")
+    """`show --json` of the decision at entry ``decision`` (given in the entry form)."""
+    result = run_cli(log, "show", f"e{decision}", "--json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -110,12 +111,12 @@ def test_a_forged_manager_cannot_co_sign_in_show(log):
         f"staff entry #{DECIDED_ENTRIES + 1} does not verify" in p for p in shown["problems"]
     )
 
-    screen = run_cli(log, "show", "7")
+    screen = run_cli(log, "show", "1")
     assert screen.exit_code == 0
     assert "FAILS the checks" in screen.stdout
     assert f"Entry #{forged.seq} (a co-signature) fails" in " ".join(screen.stdout.split())
 
-    printable = run_cli(log, "show", "7", "--format", "md")
+    printable = run_cli(log, "show", "1", "--format", "md")
     assert "SIGNATURE DOES NOT VERIFY" in printable.stdout
 
 
@@ -212,7 +213,7 @@ def test_log_marks_a_decision_resting_on_a_forgery(log):
     screen = run_cli(log, "log")
     text = " ".join(screen.stdout.split())
     assert "FAILS" in text.split("Read one in full")[0]  # in the row itself
-    assert "1 decision shown here FAILS the checks `infoshare verify` makes: #9." in text
+    assert "1 decision shown here FAILS the checks `infoshare verify` makes: 2." in text
 
 
 def test_log_names_an_edited_decision(log):
@@ -229,7 +230,7 @@ def test_case_marks_the_failing_decision(log):
     rows = {r["id"]: r for r in json.loads(run_cli(log, "case", "C-1042", "--json").stdout)}
     assert rows[9]["checks_ok"] is False and rows[7]["checks_ok"] is True
     screen = " ".join(run_cli(log, "case", "C-1042").stdout.split())
-    assert "FAILS CHECKS" in screen and "FAILS the checks `infoshare verify` makes: #9" in screen
+    assert "FAILS CHECKS" in screen and "FAILS the checks `infoshare verify` makes: 2" in screen
 
 
 def test_stats_names_a_forged_staff_register(log):

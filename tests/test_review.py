@@ -28,16 +28,16 @@ WIDE = {"COLUMNS": "200"}
 def _review_template(tmp_path_factory, _template_log):
     path = tmp_path_factory.mktemp("review") / "log.sqlite3"
     shutil.copy(_template_log, path)
-    return path, build_review_log(path).ids
+    return path, build_review_log(path)
 
 
 @pytest.fixture
 def review_log(_review_template, tmp_path):
-    src, ids = _review_template
+    src, built = _review_template
     path = tmp_path / "log.sqlite3"
     shutil.copy(src, path)
     path.chmod(0o600)
-    return StaffedLog(path), ids
+    return StaffedLog(path), built.ids, built.numbers
 
 
 def log_json(cli, db, *args):
@@ -50,21 +50,22 @@ def log_json(cli, db, *args):
 
 
 def test_log_table_newest_first_with_names_and_statuses(cli, review_log, monkeypatch):
-    log, ids = review_log
+    log, ids, numbers = review_log
     for k, v in WIDE.items():
         monkeypatch.setenv(k, v)
     result = cli("log", db=log.path)
     assert result.exit_code == 0, result.output
     out = result.stdout
-    positions = [out.index(f"#{i} ") for i in sorted(ids.values(), reverse=True)]
-    assert positions == sorted(positions)
+    rows = [line.split()[0] for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert rows == ["5", "4", "3", "2", "1"]  # decision numbers, newest first
+    assert "#" not in out  # no entry numbers on a screen for people
     for word in ("awaiting co-signature", "agreed", "not agreed", "superseded", "corrected"):
         assert word in out
     assert "Priya Shah" in out and "Sam Lee" in out and "C-1042" in out
 
 
 def test_log_json_has_the_stable_keys_and_right_statuses(cli, review_log):
-    log, ids = review_log
+    log, ids, numbers = review_log
     rows = log_json(cli, log.path)
     assert [r["id"] for r in rows] == sorted(ids.values(), reverse=True)
     for row in rows:
@@ -93,7 +94,7 @@ def test_log_json_has_the_stable_keys_and_right_statuses(cli, review_log):
 
 
 def test_sql_status_agrees_with_the_record_status(review_log):
-    log, ids = review_log
+    log, ids, numbers = review_log
     with log.open() as ledger, read_as(ledger):
         for review in iter_decisions(ledger):
             status = load_decision(ledger, review["id"]).status
@@ -128,13 +129,13 @@ def test_sql_status_agrees_with_the_record_status(review_log):
     ],
 )
 def test_log_filters(cli, review_log, args, expected):
-    log, ids = review_log
+    log, ids, numbers = review_log
     rows = log_json(cli, log.path, *args)
     assert [r["id"] for r in rows] == [ids[name] for name in expected]
 
 
 def test_count_zero_means_all(cli, review_log):
-    log, ids = review_log
+    log, ids, numbers = review_log
     assert len(log_json(cli, log.path, "-n", "0")) == len(ids)
 
 
@@ -151,7 +152,7 @@ def test_count_zero_means_all(cli, review_log):
     ],
 )
 def test_bad_filters_give_clear_messages(cli, review_log, args, message):
-    log, _ = review_log
+    log, *_ = review_log
     result = cli("log", *args, db=log.path)
     assert result.exit_code == 1
     assert message in result.stderr
@@ -178,7 +179,7 @@ def test_empty_log_says_so(cli, staffed_log):
 
 
 def test_no_match_is_not_an_error(cli, review_log):
-    log, _ = review_log
+    log, *_ = review_log
     result = cli("log", "--case", "C-0000", db=log.path)
     assert result.exit_code == 0
     assert "No decisions match (case C-0000)." in result.stdout
@@ -201,8 +202,8 @@ class Collect(HTMLParser):
 
 
 def test_show_html_parses_and_escapes_what_was_typed(cli, review_log):
-    log, ids = review_log
-    result = cli("show", ids["agreed_corrected"], "--format", "html", db=log.path)
+    log, ids, numbers = review_log
+    result = cli("show", numbers["agreed_corrected"], "--format", "html", db=log.path)
     assert result.exit_code == 0, result.output
     page = result.stdout
     parser = Collect()
@@ -226,33 +227,34 @@ def test_show_html_parses_and_escapes_what_was_typed(cli, review_log):
 
 
 def test_show_markdown_has_the_whole_record(cli, review_log):
-    log, ids = review_log
-    result = cli("show", ids["superseded"], "--format", "md", db=log.path)
+    log, ids, numbers = review_log
+    result = cli("show", numbers["superseded"], "--format", "md", db=log.path)
     assert result.exit_code == 0, result.output
     md = result.stdout
-    assert md.startswith(f"# Information sharing decision #{ids['superseded']}")
+    assert md.startswith(f"# Information sharing decision {numbers['superseded']}\n")
     assert "**Setting:** Little Acorns Nursery" in md
     assert "did not agree" in md and "We already know enough to decide." in md
-    assert f"Taken again as decision #{ids['revisit']}." in md
+    assert f"Taken again as decision {numbers['revisit']}." in md
     assert "Duty social worker, Children's Social Care" in md  # the advice record
-    corrected = cli("show", ids["agreed_corrected"], "--format", "md", db=log.path).stdout
+    corrected = cli("show", numbers["agreed_corrected"], "--format", "md", db=log.path).stdout
     assert "## Corrections" in corrected
     assert "\\<script\\>" in corrected and "<script>" not in corrected
 
 
 def test_show_out_writes_owner_only_and_never_overwrites(cli, review_log, tmp_path):
-    log, ids = review_log
+    log, ids, numbers = review_log
     target = tmp_path / "record.html"
-    result = cli("show", ids["revisit"], "--format", "html", "--out", target, db=log.path)
+    result = cli("show", numbers["revisit"], "--format", "html", "--out", target, db=log.path)
     assert result.exit_code == 0, result.output
+    assert f"Wrote decision {numbers['revisit']} to" in result.stderr
     if os.name != "nt":
         assert stat.S_IMODE(target.stat().st_mode) == 0o600
     target.write_text("keep me", encoding="utf-8")
-    result = cli("show", ids["revisit"], "--format", "html", "--out", target, db=log.path)
+    result = cli("show", numbers["revisit"], "--format", "html", "--out", target, db=log.path)
     assert result.exit_code == 1 and "already exists" in result.stderr
     assert target.read_text(encoding="utf-8") == "keep me"
     result = cli(
-        "show", ids["revisit"], "--format", "html", "--out", target, "--force", db=log.path
+        "show", numbers["revisit"], "--format", "html", "--out", target, "--force", db=log.path
     )
     assert result.exit_code == 0
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
@@ -260,22 +262,22 @@ def test_show_out_writes_owner_only_and_never_overwrites(cli, review_log, tmp_pa
 
 
 def test_show_unknown_id_and_bad_format(cli, review_log):
-    log, _ = review_log
-    for args in (("999",), ("999", "--format", "html"), ("2", "--format", "md")):
+    log, *_ = review_log
+    for args in (("999",), ("999", "--format", "html"), ("e2", "--format", "md")):
         result = cli("show", *args, db=log.path)
         assert result.exit_code == 1
-        assert "no decision #999" in result.stderr or "not a decision" in result.stderr
+        assert "There is no decision 999" in result.stderr or "not a decision" in result.stderr
     result = cli("show", "1", "--format", "pdf", db=log.path)
     assert result.exit_code == 1
 
 
 def test_show_json_and_screen_include_corrections(cli, review_log, monkeypatch):
-    log, ids = review_log
+    log, ids, numbers = review_log
     monkeypatch.setenv("COLUMNS", "200")
-    data = json.loads(cli("show", ids["agreed_corrected"], "--json", db=log.path).stdout)
+    data = json.loads(cli("show", numbers["agreed_corrected"], "--json", db=log.path).stdout)
     assert data["corrections"][0]["right"] == "It was shared on 27 November."
     assert data["corrections"][0]["signature_ok"] is True
-    screen = cli("show", ids["agreed_corrected"], db=log.path).stdout
+    screen = cli("show", numbers["agreed_corrected"], db=log.path).stdout
     assert "Corrected by Alex Morgan" in screen and "It was shared on 27 November." in screen
 
 
@@ -283,17 +285,18 @@ def test_show_json_and_screen_include_corrections(cli, review_log, monkeypatch):
 
 
 def test_case_chronology_is_oldest_first(cli, review_log, monkeypatch):
-    log, ids = review_log
+    log, ids, numbers = review_log
     monkeypatch.setenv("COLUMNS", "200")
     result = cli("case", "c-1042", db=log.path)
     assert result.exit_code == 0, result.output
     out = result.stdout
     marks = [
-        f"Decision #{ids['agreed_corrected']} ",
-        f"Co-signed #{ids['agreed_corrected']}",
-        f"Decision #{ids['superseded']} ",
-        f"Decision #{ids['revisit']} ",
-        f"Correction to #{ids['agreed_corrected']}",
+        f"Decision {numbers['agreed_corrected']} ",
+        f"Co-signed decision {numbers['agreed_corrected']}",
+        f"Decision {numbers['superseded']} ",
+        f"Decision {numbers['revisit']} ",
+        f"Takes decision {numbers['superseded']} again.",
+        f"Correction to decision {numbers['agreed_corrected']}",
     ]
     positions = [out.index(m) for m in marks]
     assert positions == sorted(positions)
@@ -306,7 +309,7 @@ def test_case_chronology_is_oldest_first(cli, review_log, monkeypatch):
 
 
 def test_stats_counts(cli, review_log, monkeypatch):
-    log, ids = review_log
+    log, ids, numbers = review_log
     result = cli("stats", "--json", db=log.path)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -339,14 +342,15 @@ def test_stats_counts(cli, review_log, monkeypatch):
 
 
 def test_correct_appends_a_signed_correction_and_keeps_the_original(cli, review_log):
-    log, ids = review_log
+    log, ids, numbers = review_log
     target = ids["revisit"]
     with log.open() as ledger:
         before = ledger.get(target)
-    args = ("correct", target, "--by", PRIYA, "--wrong", "Recipient role", "--right", "DSL")
+    number = numbers["revisit"]
+    args = ("correct", number, "--by", PRIYA, "--wrong", "Recipient role", "--right", "DSL")
     result = cli(*args, "--why", "Misheard", input=PASSPHRASES[PRIYA] + "\n", db=log.path)
     assert result.exit_code == 0, result.output
-    assert "saved as entry" in result.stdout
+    assert f"Decision {number}: correction by Priya Shah saved." in result.stdout
     with log.open() as ledger, read_as(ledger):
         assert ledger.get(target) == before
         record = load_decision(ledger, target)
@@ -357,30 +361,30 @@ def test_correct_appends_a_signed_correction_and_keeps_the_original(cli, review_
 
 
 def test_correct_without_the_texts_or_a_name_explains(cli, review_log):
-    log, ids = review_log
+    log, ids, numbers = review_log
     count = log.count()
-    result = cli("correct", ids["awaiting"], "--by", SAM, "--wrong", "x", db=log.path)
+    result = cli("correct", numbers["awaiting"], "--by", SAM, "--wrong", "x", db=log.path)
     assert result.exit_code == 1 and "--wrong, --right and --why" in result.stderr
-    result = cli("correct", ids["awaiting"], "--wrong", "a", "--right", "b", "--why", "c")
+    result = cli("correct", numbers["awaiting"], "--wrong", "a", "--right", "b", "--why", "c")
     assert result.exit_code == 1
     result = cli(
-        "correct", ids["awaiting"], "--wrong", "a", "--right", "b", "--why", "c", db=log.path
+        "correct", numbers["awaiting"], "--wrong", "a", "--right", "b", "--why", "c", db=log.path
     )
     assert result.exit_code == 1 and "--by NAME" in result.stderr
     wrong = "nope\n" * 3
     result = cli(
-        "correct", ids["awaiting"], "--by", SAM, "--wrong", "a", "--right", "b", "--why", "c",
+        "correct", numbers["awaiting"], "--by", SAM, "--wrong", "a", "--right", "b", "--why", "c",
         input=wrong, db=log.path,
     )  # fmt: skip
     assert result.exit_code == 1 and "wrong passphrases" in result.stderr
     result = cli("correct", "7000", "--by", SAM, "--wrong", "a", "--right", "b", "--why", "c",
                  db=log.path)  # fmt: skip
-    assert result.exit_code == 1 and "no decision #7000" in result.stderr
+    assert result.exit_code == 1 and "There is no decision 7000" in result.stderr
     assert log.count() == count
 
 
 def test_review_needs_a_terminal(cli, review_log):
-    log, _ = review_log
+    log, *_ = review_log
     result = cli("review", db=log.path)
     assert result.exit_code == 1 and "needs a terminal" in result.stderr
 
@@ -398,7 +402,7 @@ def _append_many(path: str, word: str, n: int) -> None:
         sam = signer(ledger, SAM)
         for i in range(n):
             body = json.loads(json.dumps(payload))
-            body["answers"]["purpose"]["reason"] = f"{word} number {i}"
+            body["answers"]["purpose"]["reason"] = f"{word} tally {i}"
             with ledger.batch():
                 append_sealed(ledger, "decision", sam, body, new_record(ledger, sam))
 
@@ -415,14 +419,14 @@ def test_search_finds_what_concurrent_writers_sealed(staffed_log):
     with staffed_log.open() as ledger, read_as(ledger, PRIYA):
         for word in words:
             assert count_decisions(ledger, make_filters(search=word)) == 15
-        assert count_decisions(ledger, make_filters(search="number")) == 60
-        assert count_decisions(ledger, make_filters(search="NUMB alph")) == 15
+        assert count_decisions(ledger, make_filters(search="tally")) == 60
+        assert count_decisions(ledger, make_filters(search="TALL alph")) == 15
     raw = staffed_log.path.read_bytes()
-    assert b"alpha" not in raw and b"number" not in raw
+    assert b"alpha" not in raw and b"tally" not in raw
 
 
 def test_search_without_an_unlock_finds_nothing(review_log):
-    log, _ = review_log
+    log, *_ = review_log
     with log.open() as ledger, reading(ledger.conn, None):
         assert count_decisions(ledger, make_filters(search="zebra")) == 0
         assert count_decisions(ledger, make_filters(case="C-7")) == 0
@@ -432,7 +436,7 @@ def test_search_without_an_unlock_finds_nothing(review_log):
 def test_an_older_log_loses_its_plaintext_search_table_on_upgrade(review_log):
     from infoshare_cli.ledger.schema import _SCHEMA_0002
 
-    log, ids = review_log
+    log, ids, numbers = review_log
     with log.open() as ledger:  # put back 0002's table as a log from before 0005 had it
         conn = ledger.db.conn
         for statement in _SCHEMA_0002:
@@ -450,7 +454,7 @@ def test_an_older_log_loses_its_plaintext_search_table_on_upgrade(review_log):
 def test_queries_use_the_indexes(review_log):
     from infoshare_cli.reading.queries import _select
 
-    log, _ = review_log
+    log, *_ = review_log
     with log.open() as ledger, read_as(ledger):
         for filters in (make_filters(case="C-7"), make_filters(), make_filters(search="bruising")):
             sql, params = _select(ledger, filters)

@@ -417,6 +417,20 @@ PINNED["0010_awaiting_erasures"] = {
                   IS NOT 'awaiting co-signature';
         END""",
 }
+# 0011_decision_numbers: decisions numbered 1, 2, 3 for people, derived from the entries.
+PINNED["0011_decision_numbers"] = {
+    ("table", "decision_numbers"): """
+        CREATE TABLE decision_numbers (
+            number INTEGER PRIMARY KEY,
+            seq INTEGER NOT NULL UNIQUE
+        )""",
+    ("trigger", "entries_number_decisions"): """
+        CREATE TRIGGER entries_number_decisions AFTER INSERT ON entries
+        WHEN new.kind = 'decision'
+        BEGIN
+            INSERT INTO decision_numbers(seq) VALUES (new.seq);
+        END""",
+}
 DROPPED = set(PINNED["0002_search"])
 MIGRATIONS = [name for name in PINNED if not name.startswith("(")]
 ALL_PINNED = {  # a later migration's object replaces an earlier one of the same name

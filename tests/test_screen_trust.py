@@ -53,10 +53,10 @@ def poisoned(tmp_path_factory):
 
 COMMANDS = [
     ("verify",),
-    ("show", "9"),
-    ("show", "7"),
-    ("show", "9", "--format", "md"),
-    ("show", "9", "--format", "html"),
+    ("show", "2"),
+    ("show", "1"),
+    ("show", "2", "--format", "md"),
+    ("show", "2", "--format", "html"),
     ("log",),
     ("case", "C-1042"),
     ("stats",),
@@ -75,8 +75,8 @@ def test_no_command_lets_the_log_rewrite_the_screen(poisoned, args):
 
 JSON_COMMANDS = [
     ("verify", "--json"),
-    ("show", "9", "--json"),
-    ("show", "7", "--json"),
+    ("show", "2", "--json"),
+    ("show", "1", "--json"),
     ("log", "--json"),
     ("case", "C-1042", "--json"),
     ("staff", "list", "--all", "--json"),
@@ -89,7 +89,7 @@ def test_json_output_escapes_them_and_keeps_the_data_exact(poisoned, args):
     assert harmful(result.stdout) == []
     data = json.loads(result.stdout)
     text = json.dumps(data, ensure_ascii=False)
-    if args[0] == "show" and args[1] == "9":
+    if args[0] == "show" and args[1] == "2":
         assert data["answers"]["purpose"]["reason"] == FLIPPED + ESCAPES  # exactly as stored
     elif args[0] == "staff":
         assert "Sam Lee\ufffd" in text  # a name is shown, so it is filtered at the register
@@ -140,7 +140,7 @@ def test_what_people_type_refuses_bidi_and_invisible_characters(tmp_path):
         assert result.exit_code == 1, (bad, result.output)
         assert "invisible formatting characters" in result.output
     correction = run_cli(
-        path, "correct", "7", "--by", PRIYA, "--wrong", "x", "--right", "y", "--why", FLIPPED,
+        path, "correct", "1", "--by", PRIYA, "--wrong", "x", "--right", "y", "--why", FLIPPED,
         input=PASSPHRASES[PRIYA] + "\n",
     )  # fmt: skip
     assert correction.exit_code == 1

@@ -73,7 +73,7 @@ def test_log_reads_at_every_width(cli, review_log, monkeypatch, width):
 def test_show_reads_at_every_width(cli, review_log, monkeypatch, width):
     log, ids = review_log
     monkeypatch.setenv("COLUMNS", str(width))
-    result = cli("show", str(ids["agreed_corrected"]), db=log.path)
+    result = cli("show", f"e{ids['agreed_corrected']}", db=log.path)
     assert result.exit_code == 0, result.output
     assert too_wide(result.stdout, width) == []
     assert broken_words(result.stdout) == []
@@ -88,7 +88,7 @@ def test_the_check_finds_a_broken_word():
 def test_show_uses_the_question_sets_words_not_internal_ids(cli, review_log, monkeypatch, width):
     log, ids = review_log
     monkeypatch.setenv("COLUMNS", str(width))
-    result = cli("show", str(ids["superseded"]), db=log.path)  # seek advice: it has details
+    result = cli("show", f"e{ids['superseded']}", db=log.path)  # seek advice: it has details
     assert result.exit_code == 0, result.output
     screen = result.stdout
     for internal in ("(advisor)", "(asked_on)", "(advice)", "asked_on"):

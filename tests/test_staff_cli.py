@@ -465,7 +465,7 @@ def test_passphrase_change(cli, staffed_log, tmp_path):
 
     # both decisions still verify: the earlier one with the key Sam had then
     for decision in (earlier, later):
-        shown = json.loads(cli("show", str(decision), "--json", db=staffed_log.path).stdout)
+        shown = json.loads(cli("show", f"e{decision}", "--json", db=staffed_log.path).stdout)
         assert shown["signature_ok"] is True, decision
         assert shown["cosignatures"][0]["signature_ok"] is True
 
@@ -599,7 +599,7 @@ def test_two_managers_reset_a_forgotten_passphrase(cli, staffed_log, tmp_path):
     assert _decide(cli, staffed_log, NEW, tmp_path).exit_code == 0
     later = _decision_ids(staffed_log)[-1]
     for decision in (earlier, later):  # the earlier one still checks with the old key
-        shown = json.loads(cli("show", str(decision), "--json", db=staffed_log.path).stdout)
+        shown = json.loads(cli("show", f"e{decision}", "--json", db=staffed_log.path).stdout)
         assert shown["signature_ok"] is True, (decision, earlier, shown)
     assert verify_path(staffed_log.path).ok
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import sqlite3
 
 import pytest
 from support.people import ALEX, PRIYA, SAM, build_staffed_log
@@ -205,7 +206,10 @@ def test_the_csv_status_column_is_the_state(every_combination, cli):
     warning, text = out.read_text(encoding="utf-8-sig").split("\n", 1)
     assert warning.startswith('"WARNING: This export was taken from a log that FAILS')
     rows = list(csv.DictReader(io.StringIO(text)))
-    by_id = {int(r["id"]): r for r in rows}
+    conn = sqlite3.connect(path)
+    seq_of = dict(conn.execute("SELECT number, seq FROM decision_numbers"))
+    conn.close()
+    by_id = {seq_of[int(r["number"])]: r for r in rows}  # the CSV names decisions by number
     for seq, combination in made.items():
         if expected(*combination).state == ERASED:
             assert seq not in by_id  # an export leaves erased decisions out

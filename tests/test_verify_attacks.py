@@ -406,12 +406,13 @@ def test_truncate_the_newest_entries_is_caught_by_an_anchor(log):
     with Tamper(log) as conn:
         conn.execute("DELETE FROM entries WHERE seq > 9")
     # A careless cut shows in the derived data: #9 lost its co-signature, so belongs in the
-    # list of decisions awaiting one, and #10 is gone but still in the case index. A careful
-    # one edits those too.
-    assert [p.code for p in verify_path(log).problems] == ["derived", "derived"]
+    # list of decisions awaiting one, and #10 is gone but still numbered and in the case
+    # index. A careful one edits those too.
+    assert [p.code for p in verify_path(log).problems] == ["derived", "derived", "derived"]
     conn = raw(log)
     conn.execute("INSERT INTO decisions_awaiting VALUES (9)")
     conn.execute("DELETE FROM case_index WHERE decision > 9")
+    conn.execute("DELETE FROM decision_numbers WHERE seq > 9")
     conn.close()
     # Without an anchor a cleanly cut chain still holds: that is what anchors are for.
     assert verify_path(log).ok

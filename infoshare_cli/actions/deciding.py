@@ -22,6 +22,7 @@ from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 from infoshare_cli.ledger.entries import Entry
 from infoshare_cli.ledger.keystore import has_keys
+from infoshare_cli.ledger.numbering import number_of
 from infoshare_cli.ledger.sealing import reading
 from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger
@@ -39,6 +40,7 @@ class Written:
     cosign: Entry | None = None
     # Why a co-signature that was started is not there (saved as awaiting co-signature).
     cosign_missing: str = ""
+    number: int = 0  # the decision's number, as people name it (1, 2, 3 in the order taken)
 
 
 # --- setting up ------------------------------------------------------------------------
@@ -81,15 +83,15 @@ def revisable(
     earlier = load_decision(ledger, revisits)
     if case_ref is not None and _same_case(earlier, case_ref) is False:
         raise InfoshareError(
-            f"Decision #{revisits} is about another case: a decision taken again keeps the "
-            "case reference of the one it takes again. Check the id and the case reference. "
-            "Nothing was written."
+            f"{earlier.label} is about another case: a decision taken again keeps the "
+            "case reference of the one it takes again. Check the decision number and the "
+            "case reference. Nothing was written."
         )
-    if earlier.revisited_by:
+    if earlier.revisited_by_numbers:
+        later = earlier.revisited_by_numbers[-1]
         raise InfoshareError(
-            f"Decision #{revisits} has already been taken again as "
-            f"#{earlier.revisited_by[-1]}; use --revisits {earlier.revisited_by[-1]}. "
-            "Nothing was written."
+            f"{earlier.label} has already been taken again as decision {later}; use "
+            f"--revisits {later}. Nothing was written."
         )
     return earlier
 
@@ -149,7 +151,8 @@ def write_decision(
                 open_keys(ledger, cosigner)  # the co-signer must hold the keys too
             body = cosign_payload(decision.seq, decision.hash, *verdict)
             cosign = append_sealed(ledger, "cosign", cosigner, body, record)
-    return Written(decision, cosign)
+        number = number_of(ledger.conn, decision.seq) or 0  # numbered by the log's trigger
+    return Written(decision, cosign, number=number)
 
 
 def keep_question_set(ledger: Ledger, qset: QuestionSet, signer: Signer) -> Entry | None:
@@ -165,14 +168,14 @@ def keep_question_set(ledger: Ledger, qset: QuestionSet, signer: Signer) -> Entr
 
 def check_cosignable(record: DecisionRecord) -> None:
     """Refuse a decision that was taken again, or that already has its co-signature."""
-    if record.revisited_by:
+    if record.revisited_by_numbers:
         raise InfoshareError(
-            f"Decision #{record.id} has been taken again as #{record.revisited_by[-1]}; "
-            "co-sign that one instead. Nothing was written."
+            f"{record.label} has been taken again as decision "
+            f"{record.revisited_by_numbers[-1]}; co-sign that one instead. Nothing was written."
         )
     if record.verdict is not None:
         raise InfoshareError(
-            f"Decision #{record.id} has already been co-signed ({record.status.label()}). "
+            f"{record.label} has already been co-signed ({record.status.label()}). "
             "Nothing was written."
         )
 

@@ -47,22 +47,23 @@ def erasable(ledger: Ledger, decision_ids: Sequence[int]) -> list[tuple[int, str
     already = erased_decisions(ledger)
     targets: list[tuple[int, str]] = []
     for decision_id in dict.fromkeys(decision_ids):
-        record = load_decision(ledger, decision_id).payload.get("record")
+        loaded = load_decision(ledger, decision_id)
+        record = loaded.payload.get("record")
         if not isinstance(record, str) or not record:
             raise InfoshareError(
-                f"Decision #{decision_id} was written before records had their own keys, so "
+                f"{loaded.label} was written before records had their own keys, so "
                 "it cannot be erased on its own. Nothing was erased."
             )
         if decision_id in already:
             done = already[decision_id]
             raise InfoshareError(
-                f"Decision #{decision_id} was already erased (entry #{done.erase_seq}, by "
-                f"{done.by} and {done.confirmed_by}). Nothing was erased."
+                f"{loaded.label} was already erased (by {done.by} and {done.confirmed_by}). "
+                "Nothing was erased."
             )
         row = ledger.conn.execute("SELECT 1 FROM record_keys WHERE record = ?", (record,))
         if row.fetchone() is None:
             raise InfoshareError(
-                f"The key of decision #{decision_id} is missing, and no erasure removed it. "
+                f"The key of {loaded.label.lower()} is missing, and no erasure removed it. "
                 "Run `infoshare verify`. Nothing was erased."
             )
         targets.append((decision_id, record))
@@ -120,10 +121,11 @@ def erase_decisions(
         original = None
         if corrected_case_ref is not None:
             with reading(ledger.conn, keys) as opener:
-                original = load_decision(ledger, targets[0][0]).payload
+                loaded = load_decision(ledger, targets[0][0])
+                original = loaded.payload
             if opener.problems:
                 raise InfoshareError(
-                    f"The content of decision #{targets[0][0]} does not open, so no corrected "
+                    f"The content of {loaded.label.lower()} does not open, so no corrected "
                     "copy can be made of it. Nothing was erased. Run `infoshare verify`."
                 )
         body = erase_payload(targets, reason, why)

@@ -39,6 +39,13 @@ def new_record(ledger: Ledger, signer: Signer) -> Record:
     return keystore.new_record(ledger.conn, open_keys(ledger, signer))
 
 
+def _named(ledger: Ledger, decision: Entry) -> str:
+    from infoshare_cli.ledger.numbering import number_of
+
+    number = number_of(ledger.conn, decision.seq)
+    return f"Decision {number}" if number is not None else f"The decision at entry #{decision.seq}"
+
+
 def record_of(ledger: Ledger, signer: Signer, decision: Entry) -> Record:
     """The record a decision belongs to, and its key, for a co-signature or correction."""
     if not keystore.has_keys(ledger.conn):
@@ -46,7 +53,7 @@ def record_of(ledger: Ledger, signer: Signer, decision: Entry) -> Record:
     record = decision.payload.get(RECORD)
     if not isinstance(record, str):
         raise InfoshareError(
-            f"Decision #{decision.seq} was written by an earlier version of infoshare, "
+            f"{_named(ledger, decision)} was written by an earlier version of infoshare, "
             "without encryption, and cannot be added to in an encrypted log. Nothing was written."
         )
     keys = open_keys(ledger, signer)
@@ -54,12 +61,12 @@ def record_of(ledger: Ledger, signer: Signer, decision: Entry) -> Record:
         return record, keystore.record_key(ledger.conn, keys, record)
     except keystore.RecordKeyMissing:
         raise InfoshareError(
-            f"The content of decision #{decision.seq} has been erased, or its key is "
+            f"The content of {_named(ledger, decision).lower()} has been erased, or its key is "
             "missing: nothing can be added to it. Run `infoshare verify`. Nothing was written."
         ) from None
     except keylib.KeyUnavailable:
         raise InfoshareError(
-            f"The key of decision #{decision.seq} does not open. Run `infoshare verify`. "
+            f"The key of {_named(ledger, decision).lower()} does not open. Run `infoshare verify`. "
             "Nothing was written."
         ) from None
 

@@ -1,11 +1,11 @@
 """Making derived data again from the signed entries (``infoshare rebuild``).
 
-What infoshare keeps beside the entries to read them quickly (the list of decisions
-awaiting co-signature, the case index) is worked out from the entries alone, so it can
-always be made again; ``verify`` says when it does not match them. Nothing signed is
-changed. The case index holds keyed hashes of case references, so making its tags needs
-someone who can read (``--as``); without them its rows are made untagged, which every
-search for a case opens.
+What infoshare keeps beside the entries to read them quickly (the decision numbers, the
+list of decisions awaiting co-signature, the case index) is worked out from the entries
+alone, so it can always be made again; ``verify`` says when it does not match them.
+Nothing signed is changed. The case index holds keyed hashes of case references, so
+making its tags needs someone who can read (``--as``); without them its rows are made
+untagged, which every search for a case opens.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from infoshare_cli.hints import command
 from infoshare_cli.integrity.derived import derived_problems
 from infoshare_cli.ledger.awaiting import rebuild_awaiting
 from infoshare_cli.ledger.case_index import rebuild_case_index, unindexed
+from infoshare_cli.ledger.numbering import rebuild_numbers
 from infoshare_cli.ledger.sealing import Opener, open_text
 from infoshare_cli.ledger.store import Ledger
 
@@ -26,6 +27,7 @@ class Rebuilt:
     awaiting: int  # decisions awaiting co-signature
     indexed: int  # decisions whose case reference is in the case index
     unindexed: int  # decisions in it without a tag (their content did not open)
+    numbered: int = 0  # decisions numbered, 1 to this
 
 
 def rebuild_derived(ledger: Ledger, opener: Opener | None = None) -> Rebuilt:
@@ -43,6 +45,7 @@ def rebuild_derived(ledger: Ledger, opener: Opener | None = None) -> Rebuilt:
     try:
         awaiting = rebuild_awaiting(conn)
         indexed = rebuild_case_index(conn, keys, case_ref)
+        numbered = rebuild_numbers(conn)
         if derived_problems(conn):  # cannot happen unless the rules disagree with themselves
             raise InfoshareError(
                 "What was rebuilt still does not match the entries; nothing was changed. "
@@ -54,4 +57,4 @@ def rebuild_derived(ledger: Ledger, opener: Opener | None = None) -> Rebuilt:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    return Rebuilt(awaiting, indexed, left)
+    return Rebuilt(awaiting, indexed, left, numbered)

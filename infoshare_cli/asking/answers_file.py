@@ -100,7 +100,7 @@ def _build_draft(tree: Any, qset: QuestionSet, problems: list[str]) -> Draft | N
         problems.append("'decided_by' must be a name.")
     revisits = tree.get("revisits")
     if revisits is not None and (isinstance(revisits, bool) or not isinstance(revisits, int)):
-        problems.append("'revisits' must be a decision id (a number).")
+        problems.append("'revisits' must be a decision number (such as 4).")
         revisits = None
     answers_node = tree.get("answers")
     if answers_node is None:

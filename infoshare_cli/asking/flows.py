@@ -125,7 +125,7 @@ def earlier_verdicts(ledger: Ledger, earlier) -> str:
     for cosign in earlier.cosigns:
         body = displayable(dict(cosign.payload))
         word = "agreed" if body.get("verdict") == "agree" else "did NOT agree"
-        line = f"{names.get(cosign.actor, 'The co-signer')} {word} with decision #{earlier.id}"
+        line = f"{names.get(cosign.actor, 'The co-signer')} {word} with decision {earlier.number}"
         comment = str(body.get("comment") or "").strip()
         lines.append(line + (f": “{comment}”" if comment else "."))
     if not lines:
@@ -185,7 +185,7 @@ def interactive_decision(
             earlier.open_all()
     if earlier is not None:  # the same case as the decision taken again, not asked
         case_ref = check_case_ref(earlier.payload.get("case_ref", ""))
-        asker.say(f"Taking decision #{earlier.id} again, for case {case_ref}.")
+        asker.say(f"Taking decision {earlier.number} again, for case {case_ref}.")
         why_again = earlier_verdicts(ledger, earlier)
         if why_again:
             note = getattr(asker, "note", None)

@@ -17,6 +17,7 @@ from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 from infoshare_cli.integrity.report import when_text
 from infoshare_cli.ledger.keystore import has_keys
+from infoshare_cli.ledger.numbering import numbers_of
 from infoshare_cli.ledger.sealing import reading
 from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.outputs.messages import say
@@ -117,13 +118,15 @@ def report_unopened(problems: dict[int, str], ledger=None) -> None:
     """
     erased = erased_entries(ledger, problems) if ledger is not None and problems else {}
     told: set[int] = set()
+    numbers = numbers_of(ledger.conn, [e.decision for e in erased.values()]) if erased else {}
     for erasure in sorted(erased.values(), key=lambda e: e.decision):
         if erasure.decision in told:
             continue
         told.add(erasure.decision)
         when = when_text(erasure.erased_at) or erasure.erased_at
+        number = numbers.get(erasure.decision, f"at entry #{erasure.decision}")
         say(
-            f"Decision #{erasure.decision} was erased on purpose {when} by "
+            f"Decision {number} was erased on purpose {when} by "
             f"{displayable(erasure.by)}, co-signed by {displayable(erasure.confirmed_by)} "
             f"({displayable(erasure.why)}): its content is gone for good and is not shown.",
             err=True,

@@ -73,6 +73,8 @@ def show_printable(
         sys.stdout.write(text)
         return
     from infoshare_cli.actions.exporting import write_private_file
+    from infoshare_cli.ledger.numbering import number_of
 
     write_private_file(out, text, force)
-    say(f"Wrote decision #{decision_id} to {out} (readable only by you).", err=True)
+    number = number_of(ledger.conn, decision_id)
+    say(f"Wrote decision {number} to {out} (readable only by you).", err=True)

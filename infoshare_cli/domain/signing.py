@@ -356,20 +356,20 @@ def _cosign_problem(
     if payload.get("decision_hash") != decision_hash:
         return Broken(
             "rule",
-            f"it co-signs decision #{target}, but names a different version of it (the "
-            "decision's hash does not match) — one of them was changed.",
+            f"it co-signs the decision at entry #{target}, but names a different version of it "
+            "(the decision's hash does not match) — one of them was changed.",
         )
     if member.staff_id == decided_by:
         return Broken(
             "rule",
-            f"decision #{target} is co-signed by the person who took it; a decision is "
-            "never made by one person alone.",
+            f"the decision at entry #{target} is co-signed by the person who took it; a "
+            "decision is never made by one person alone.",
         )
     if not member.is_manager:
         return Broken(
             "rule",
-            f"decision #{target} is co-signed by {member.name}, a {member.role}; only a "
-            "manager can co-sign.",
+            f"the decision at entry #{target} is co-signed by {member.name}, a {member.role}; "
+            "only a manager can co-sign.",
         )
     return None
 

@@ -233,6 +233,16 @@ EXPECTED_OBJECTS: dict[tuple[str, str], tuple[str, str | None]] = {
             "'$.decision'), actor, json_extract(payload, '$.verdict')) WHERE kind = 'cosign'"
         ),
     ),
+    ("table", "decision_numbers"): (
+        "decision_numbers",
+        "CREATE TABLE decision_numbers ( number INTEGER PRIMARY KEY, seq INTEGER NOT NULL UNIQUE )",
+    ),
+    ("index", "sqlite_autoindex_decision_numbers_1"): ("decision_numbers", None),
+    ("trigger", "entries_number_decisions"): (
+        "entries",
+        "CREATE TRIGGER entries_number_decisions AFTER INSERT ON entries WHEN new.kind = "
+        "'decision' BEGIN INSERT INTO decision_numbers(seq) VALUES (new.seq); END",
+    ),
 }
 
 # The migrations an up-to-date log has applied, in order (its _sqlite_migrations rows).
@@ -247,6 +257,7 @@ EXPECTED_MIGRATIONS = (
     "0008_case_index",
     "0009_reading_indexes",
     "0010_awaiting_erasures",
+    "0011_decision_numbers",
 )
 
 # What a migration later dropped, as the migration that made it left it: a log that has not
@@ -402,4 +413,11 @@ ADDED_BY: dict[str, frozenset[tuple[str, str]]] = {
         {("index", "entries_decision_facts"), ("index", "entries_cosign_facts")}
     ),
     "0010_awaiting_erasures": frozenset(),
+    "0011_decision_numbers": frozenset(
+        {
+            ("table", "decision_numbers"),
+            ("index", "sqlite_autoindex_decision_numbers_1"),
+            ("trigger", "entries_number_decisions"),
+        }
+    ),
 }

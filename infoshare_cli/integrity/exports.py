@@ -453,7 +453,7 @@ def _export_decision_fields(
                 )
             ]
     if decision.get("id") != seq:
-        found.append(problem(f"it is shown in the export as decision #{decision.get('id')}."))
+        found.append(problem(f"it is shown in the export as entry #{decision.get('id')}."))
     if "recorded_at" in decision and decision["recorded_at"] != recorded_at:
         found.append(problem("the time shown for it in the export is not the time it was signed."))
     for name in _DECISION_FIELDS:

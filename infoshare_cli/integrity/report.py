@@ -185,6 +185,9 @@ class Report:
     # What infoshare keeps beside the entries to read them quickly (the list of decisions
     # awaiting co-signature...), where it does not match the entries it is worked out from.
     derived: list[Problem] = field(default_factory=list)
+    # Entry seq -> decision number, for the decisions the report names (erased, not
+    # recomputed), so people can find them; empty for a log without numbers yet.
+    decision_numbers: dict[int, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -264,6 +267,7 @@ class Report:
             "erased": [
                 {
                     "decision": e.decision,
+                    "decision_number": self.decision_numbers.get(e.decision),
                     "erased_by": e.by,
                     "cosigned_by": e.confirmed_by,
                     "entry": e.erase_seq,

@@ -17,6 +17,7 @@ from infoshare_cli.integrity.outcomes import check_outcomes
 from infoshare_cli.integrity.report import Anchor, Head, Report
 from infoshare_cli.integrity.schema import _integrity, _schema_problems, not_yet_applied
 from infoshare_cli.integrity.signatures import PROCESSES_FROM
+from infoshare_cli.ledger.numbering import numbers_of
 from infoshare_cli.ledger.store import Ledger
 
 # --- checking a log -------------------------------------------------------------------------
@@ -105,6 +106,8 @@ def verify_ledger(
         found = integrity.result() if integrity is not None else None
         report.integrity = found if found is not None else _integrity(conn)
         report.derived = derived_problems(conn)
+        named = [e.decision for e in report.erased] + list(report.not_recomputed)
+        report.decision_numbers = numbers_of(conn, named)
         if anchors:
             _apply_anchor(conn, report, anchors[0])
             for older in anchors[1:]:

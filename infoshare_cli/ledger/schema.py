@@ -474,3 +474,40 @@ _SCHEMA_0010 = [
 def _migration_0010_awaiting_erasures(db: sqlite_utils.Database) -> None:
     for statement in _SCHEMA_0010:
         db.execute(statement)
+
+
+# 0011_decision_numbers: decisions are numbered 1, 2, 3 in the order taken, for people (an
+# entry's seq counts every kind of entry, so decisions were #3, #5, #9). The number is not
+# signed: it follows from the entries (the nth decision entry by seq is decision n), and is
+# kept in this table so that a number is found from a seq, and a seq from a number, with
+# one index lookup at any size of log. An AFTER INSERT trigger numbers each new decision
+# inside the writer's own transaction; it never touches `entries`. It is derived data:
+# `verify` checks every row against the entries, and `infoshare rebuild` makes it again
+# (ledger.numbering).
+DECISION_NUMBERS_TABLE = "decision_numbers"
+NUMBER_DECISIONS_SQL = (
+    f"INSERT INTO {DECISION_NUMBERS_TABLE}(number, seq) "
+    "SELECT row_number() OVER (ORDER BY seq), seq FROM entries WHERE kind = 'decision'"
+)
+_SCHEMA_0011 = [
+    f"""
+    CREATE TABLE {DECISION_NUMBERS_TABLE} (
+        number INTEGER PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE
+    )
+    """,
+    f"""
+    CREATE TRIGGER entries_number_decisions AFTER INSERT ON entries
+    WHEN new.kind = 'decision'
+    BEGIN
+        INSERT INTO {DECISION_NUMBERS_TABLE}(seq) VALUES (new.seq);
+    END
+    """,
+    NUMBER_DECISIONS_SQL,
+]
+
+
+@migrations(name="0011_decision_numbers")
+def _migration_0011_decision_numbers(db: sqlite_utils.Database) -> None:
+    for statement in _SCHEMA_0011:
+        db.execute(statement)

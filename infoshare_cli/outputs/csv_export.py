@@ -32,7 +32,7 @@ def neutralise(cell: str) -> str:
 
 # The columns every row starts with (the answers follow; "hash" is always last).
 _FIXED_COLUMNS = (
-    "id",
+    "number",  # the decision's number, as people name it ("hash" finds its entry)
     "recorded_at",
     "recorded_local",
     "case_ref",
@@ -75,7 +75,7 @@ def csv_columns(qset: QuestionSet) -> list[str]:
 
 # Headers for people (the default export); the machine ids stay available with --ids.
 _HUMAN_FIXED = {
-    "id": "Decision",
+    "number": "Decision",
     "recorded_at": "Recorded (UTC)",
     "recorded_local": "Recorded (local time)",
     "case_ref": "Case reference",
@@ -278,7 +278,7 @@ def write_csv_flat(
         reason = f" ({answer['reason']})" if answer.get("reason") else ""
         other.append(f"{name}: {cell(answer.get('answer'))}{reason}")
 
-    for seq, recorded_at, actor, body, digest, _, cosigns, fixes, later in rows:
+    for seq, recorded_at, actor, body, digest, _, cosigns, fixes, later, number, earlier in rows:
         payload = opened(seq, "decision", loads(body))
         cells = blank[:]
         decided_by = names.get(actor, actor)
@@ -299,7 +299,7 @@ def write_csv_flat(
             actor, [(c[0], c[2]) for c in signed], fixes is not None, later is not None
         )
         qs = payload.get("question_set", {}) or {}
-        cells[i_id] = str(seq) if type(seq) is int else cell(seq)
+        cells[i_id] = str(number) if type(number) is int else cell(number)
         cells[i_at] = recorded_at if type(recorded_at) is str else cell(recorded_at)
         cells[i_local] = local_time(recorded_at)
         v = payload.get("case_ref")
@@ -329,9 +329,8 @@ def write_csv_flat(
         if v != [] and v is not None:  # no basis: an empty cell, as _cell gives
             cells[i_basis] = cell(v)
         cells[i_urgent] = "yes" if payload.get("urgent", False) else "no"
-        v = payload.get("revisits")
-        if v is not None:
-            cells[i_revisits] = v if type(v) is str else cell(v)
+        if earlier is not None:
+            cells[i_revisits] = cell(earlier)
         if later is not None:
             cells[i_revisited_by] = cell(loads(later))
         cells[i_hash] = digest if type(digest) is str else cell(digest)
@@ -386,7 +385,7 @@ def write_csv_flat(
             for c_seq, c_at, c_actor, c_body in loads(fixes):
                 fix = opened(c_seq, "correction", loads(c_body))
                 lines.append(
-                    f"#{c_seq} {c_at} by {names.get(c_actor, c_actor)}: wrong: "
+                    f"{c_at} by {names.get(c_actor, c_actor)}: wrong: "
                     f"{fix.get('wrong')} | right: {fix.get('right')} | why: {fix.get('why')}"
                 )
             cells[i_corrections] = "\n".join(lines)

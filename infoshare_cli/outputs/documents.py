@@ -40,7 +40,7 @@ def printable_record(
         _page(fmt, template),
         [decision],
         setting=setting,
-        title=f"{setting}: information sharing decision #{review['id']}",
+        title=f"{setting}: information sharing decision {review['number']}",
         anchor=anchor,
     )
     return "".join(pieces)

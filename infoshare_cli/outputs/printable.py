@@ -130,9 +130,11 @@ def e(text: Any) -> str:
 
 def _links(review: dict[str, Any]) -> list[str]:
     links = []
-    if review.get("revisits"):
-        links.append(f"Takes decision #{review['revisits']} again.")
-    links += [f"Taken again as decision #{later}." for later in review.get("revisited_by", [])]
+    if review.get("revisits_number"):
+        links.append(f"Takes decision {review['revisits_number']} again.")
+    links += [
+        f"Taken again as decision {later}." for later in review.get("revisited_by_numbers", [])
+    ]
     return links
 
 
@@ -161,7 +163,7 @@ class Correction:
 class PrintedDecision:
     """Everything a printable record shows of one decision, as text (not yet escaped)."""
 
-    id: int
+    id: int  # the decision's number (1, 2, 3 in the order taken), as people name it
     setting: str
     case_ref: str
     recorded: str
@@ -199,12 +201,12 @@ def printed_decision(
         signatures.append(_signature(text, c["id"], verified, c.get("comment") or ""))
     corrections = []
     for c in review.get("corrections") or []:
-        heading = f"Correction #{c['id']} by {c['by']} on {local_time(c['recorded_at'])}"
+        heading = f"Correction by {c['by']} on {local_time(c['recorded_at'])}"
         sig = _signature(heading, c["id"], verified)
         parts = tuple((title, c.get(key) or "") for key, title in CORRECTION_PARTS)
         corrections.append(Correction(heading, sig.word, sig.ok, parts))
     return PrintedDecision(
-        id=review["id"],
+        id=review["number"],
         setting=setting,
         case_ref=review.get("case_ref") or "",
         recorded=local_time(review["recorded_at"]),

@@ -67,13 +67,14 @@ def review_status(review: Mapping[str, Any]) -> Text:
 
 
 FAILING_ADVICE = (
-    "Read {which} with `infoshare show ID` to see why, run `infoshare verify`, and do not "
+    "Read {which} with `infoshare show NUMBER` to see why, run `infoshare verify`, and do not "
     "rely on {them} until the log has been checked."
 )
 
 
 def trust_notice(failing: list[int], broken_staff: int | None = None) -> Text | None:
-    """One plain warning under a list that holds decisions failing verify's checks."""
+    """One plain warning under a list that holds decisions failing verify's checks
+    (``failing``: their decision numbers)."""
     if not failing and broken_staff is None:
         return None
     text = Text(style="bold red")
@@ -83,7 +84,7 @@ def trust_notice(failing: list[int], broken_staff: int | None = None) -> Text | 
             "staff register after it cannot be trusted.\n"
         )
     if failing:
-        ids = ", ".join(f"#{n}" for n in failing[:10]) + (" ..." if len(failing) > 10 else "")
+        ids = ", ".join(f"{n}" for n in failing[:10]) + (" ..." if len(failing) > 10 else "")
         many = len(failing) != 1
         text.append(
             f"{counted(len(failing), 'decision')} shown here FAIL{'' if many else 'S'} "
@@ -108,7 +109,7 @@ def _log_table(title: str | None, show_header: bool, id_width: int) -> Table:
         pad_edge=False,
         expand=True,  # the same widths for every chunk: fixed columns plus shares of the rest
     )
-    table.add_column("ID", justify="right", width=id_width, no_wrap=True)
+    table.add_column("No.", justify="right", width=id_width, no_wrap=True)
     table.add_column("Recorded", width=16, no_wrap=True)
     # Where each decision stands comes before its outcome: an outcome not agreed is not final.
     table.add_column("Status", ratio=3, overflow="fold")
@@ -126,7 +127,7 @@ STACK_BELOW = 100
 
 def stacked_decision(labels: Mapping[str, str], review: Mapping[str, Any]) -> Text:
     """One decision as lines, for narrow screens: where it stands first, then the rest."""
-    text = Text.assemble((f"#{review['id']}", "bold"), "  ", review_status(review))
+    text = Text.assemble((f"Decision {review['number']}", "bold"), "  ", review_status(review))
     text.append(f"\n  {local_time(review['recorded_at'])}")
     if review.get("case_ref"):
         text.append(f"  case {review['case_ref']}")
@@ -174,13 +175,13 @@ def decision_tables(
     for review in reviews:
         review = displayable(review)  # no control characters from the log reach the screen
         if table is None:
-            id_width = max(4, len(str(review["id"])) + 1)
+            id_width = max(4, len(str(review["number"])) + 1)
             table = _log_table(title, True, id_width)
         elif table.row_count >= chunk:
             yield table
             table = _log_table(None, False, id_width)
         table.add_row(
-            f"#{review['id']}",
+            str(review["number"]),
             local_time(review["recorded_at"]),
             review_status(review),
             review.get("case_ref") or "",
@@ -197,14 +198,14 @@ def case_chronology(qset: QuestionSet, case_ref: str, reviews: list[dict[str, An
     events: list[tuple[str, int, Text]] = []
     for r in map(displayable, reviews):
         text = Text.assemble(
-            (f"Decision #{r['id']}", "bold"),
+            (f"Decision {r['number']}", "bold"),
             f" by {r['decided_by']}: ",
             outcome_label(qset, r.get("outcome")),
         )
         if r.get("basis"):
             text.append(f" ({'; '.join(r['basis'])})", style="dim")
-        if r.get("revisits"):
-            text.append(f"\nTakes decision #{r['revisits']} again.")
+        if r.get("revisits_number"):
+            text.append(f"\nTakes decision {r['revisits_number']} again.")
         if r.get("urgent"):
             text.append("\nA child was in immediate danger.", style="bold red")
         text.append("\nNow: ")
@@ -212,12 +213,12 @@ def case_chronology(qset: QuestionSet, case_ref: str, reviews: list[dict[str, An
         events.append((r["recorded_at"], r["id"], text))
         for c in r.get("cosignatures", []):
             verdict = "agreed" if c.get("verdict") == "agree" else "did NOT agree"
-            line = Text(f"Co-signed #{r['id']}: {c['by']} {verdict}")
+            line = Text(f"Co-signed decision {r['number']}: {c['by']} {verdict}")
             if c.get("comment"):
                 line.append(f"\n“{c['comment']}”", style="italic")
             events.append((c["recorded_at"], c["id"], line))
         for c in r.get("corrections", []):
-            line = Text(f"Correction to #{r['id']} by {c['by']}", style="magenta")
+            line = Text(f"Correction to decision {r['number']} by {c['by']}", style="magenta")
             line.append(f"\nWas: {c.get('wrong')}\nNow: {c.get('right')}\nWhy: {c.get('why')}")
             events.append((c["recorded_at"], c["id"], line))
     table = Table(
@@ -325,11 +326,11 @@ def stats_tables(labels: Mapping[str, str], stats: dict[str, Any]) -> list[Any]:
             title_style="bold red",
             border_style="red",
         )
-        for column in ("ID", "Recorded", "Waiting", "Case", "Decided by", "Checks"):
+        for column in ("No.", "Recorded", "Waiting", "Case", "Decided by", "Checks"):
             late.add_column(column)
         for d in overdue:
             late.add_row(
-                f"#{d['id']}",
+                str(d["number"]),
                 local_time(d["recorded_at"]),
                 age_text(d["recorded_at"]),
                 displayable(d.get("case_ref") or ""),
@@ -338,7 +339,7 @@ def stats_tables(labels: Mapping[str, str], stats: dict[str, Any]) -> list[Any]:
                 style="bold red",
             )
         parts.append(late)
-        parts.append(Text(f"Co-sign them with {command('cosign ID')}.", style="red"))
+        parts.append(Text(f"Co-sign them with {command('cosign NUMBER')}.", style="red"))
     else:
         parts.append(Text("Nothing has been awaiting co-signature for more than 2 days.", "green"))
     return parts

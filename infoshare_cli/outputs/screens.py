@@ -374,7 +374,7 @@ def decision_view(
     payload = displayable(record.payload)
     qs = payload.get("question_set", {})
     head = Text.assemble(
-        (f"Decision #{record.id}", "bold"),
+        (record.label, "bold"),
         f"   case {payload.get('case_ref', '')}   {local_time(record.entry.recorded_at)}\n",
         (f"Question set: {qs.get('name', '?')} version {qs.get('version', '?')}", "dim"),
     )
@@ -383,8 +383,8 @@ def decision_view(
             "\n(recorded under a different question set file; wording shown is today's)",
             style="dim",
         )
-    if payload.get("revisits"):
-        head.append(f"\nTakes decision #{payload['revisits']} again.")
+    if record.revisits_number is not None:
+        head.append(f"\nTakes decision {record.revisits_number} again.")
     warning = failing_panel(record, problems) if problems else None
     parts: list = [
         *([warning] if warning is not None else []),
@@ -418,7 +418,7 @@ def decision_view(
         for key, title in (("wrong", "What was wrong"), ("right", "What is right"), ("why", "Why")):
             if c.get(key):
                 signatures.append(f"   {title}: {c[key]}\n")
-    for later in record.revisited_by:
-        signatures.append(f"Taken again as decision #{later}.\n", style="bold")
+    for later in record.revisited_by_numbers:
+        signatures.append(f"Taken again as decision {later}.\n", style="bold")
     parts.append(Panel(signatures, title="Signatures and links", title_align="left"))
     return Group(*parts)

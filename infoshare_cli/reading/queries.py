@@ -23,6 +23,7 @@ from infoshare_cli.domain.status import (
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.case_index import CASE_INDEX_TABLE, tags_in_force
 from infoshare_cli.ledger.entries import Entry
+from infoshare_cli.ledger.numbering import NUMBER_OF_SQL
 from infoshare_cli.ledger.schema import AWAITING_TABLE
 from infoshare_cli.ledger.sealing import payload_opener, record_key_b64
 from infoshare_cli.ledger.status_sql import STATE_SQL, VALID_COSIGN
@@ -178,8 +179,20 @@ def iter_decisions(
 
 
 _COSIGNER_SQL = f"({VALID_COSIGN.format(what='c.actor')})"
+# Decision numbers (ledger.numbering), each one lookup in the numbers table's indexes.
+NUMBER_SQL = NUMBER_OF_SQL.format(seq="e.seq")
+_REVISITS_NUMBER_SQL = NUMBER_OF_SQL.format(seq="json_extract(e.payload, '$.revisits')")
+_REVISITED_BY_NUMBERS_SQL = """
+    (SELECT json_group_array(n.number) FROM (
+        SELECT dn.number FROM entries n JOIN decision_numbers dn ON dn.seq = n.seq
+        WHERE n.kind = 'decision'
+          AND json_extract(n.payload, '$.revisits') = +e.seq AND n.seq > e.seq
+        ORDER BY n.seq) AS n)
+"""
 _REVIEW_COLUMNS = (
     f", {_COSIGNER_SQL} AS cosigner, {_RELATED_SQL} AS related, {_REVISITED_BY_SQL} AS revisited_by"
+    f", {NUMBER_SQL} AS number, {_REVISITS_NUMBER_SQL} AS revisits_number"
+    f", {_REVISITED_BY_NUMBERS_SQL} AS revisited_by_numbers"
 )
 
 
@@ -203,7 +216,8 @@ _FLAT_COLUMNS = "e.seq, e.recorded_at, e.actor, e.payload, e.hash"
 _FLAT_EXTRA = (
     f", {_related_rows_sql('cosign')} AS cosigns,"
     f" {_related_rows_sql('correction')} AS corrections,"
-    f" NULLIF({_REVISITED_BY_SQL}, '[]') AS revisited_by"
+    f" NULLIF({_REVISITED_BY_NUMBERS_SQL}, '[]') AS revisited_by,"
+    f" {NUMBER_SQL} AS number, {_REVISITS_NUMBER_SQL} AS revisits_number"
 )
 
 
@@ -213,9 +227,12 @@ def iter_flat_decisions(
     """The matching decisions, oldest first (the newest ``limit`` if given), as flat rows.
 
     Each row is ``(seq, recorded_at, actor, payload text, hash, status or None,
-    co-signatures, corrections, revisited_by)``; the last three are JSON text or None (see
-    above). The same decisions, in the same order, as ``iter_decisions(newest_first=False)``;
-    the status is only there when filtering by it: :func:`flat_status` gives it.
+    co-signatures, corrections, revisited_by, number, revisits_number)``: co-signatures,
+    corrections and revisited_by (the later decisions' numbers) are JSON text or None (see
+    above); number is the decision's number, revisits_number that of the one it takes
+    again, or None. The same decisions, in the same order, as
+    ``iter_decisions(newest_first=False)``; the status is only there when filtering by it:
+    :func:`flat_status` gives it.
     """
     filters = filters or Filters()
     status = STATE_SQL if filters.status is not None else "NULL"
@@ -246,8 +263,8 @@ def get_review(ledger: Ledger, decision_id: int, with_entries: bool = True) -> d
     if row is None:
         from infoshare_cli.reading.records import load_decision
 
-        load_decision(ledger, decision_id)  # raises the usual "no decision #N" message
-        raise InfoshareError(f"There is no decision #{decision_id} in this log.")
+        load_decision(ledger, decision_id)  # says plainly that this entry is not a decision
+        raise InfoshareError(f"Entry #{decision_id} is not a decision.")
     return _review(row, staff_names(ledger), with_entries)
 
 
@@ -261,11 +278,15 @@ def _review(
 ) -> dict[str, Any]:
     decision = Entry(*row[:8])
     status, cosigner, related_json, revisited_json = row[8:12]
+    number, revisits_number, revisited_numbers_json = row[12:15]
     related = [Entry(*r) for r in json.loads(related_json or "[]")]
     payload = decision.payload
     cosigns = [e for e in related if e.kind == "cosign"]
     corrections = [e for e in related if e.kind == "correction"]
     review: dict[str, Any] = {
+        # "number" names the decision for people (1, 2, 3 in the order taken); "id" is its
+        # entry's seq, which the entries below and the revisit links are checked by.
+        "number": number,
         "id": decision.seq,
         "recorded_at": decision.recorded_at,
         "case_ref": payload.get("case_ref"),
@@ -281,7 +302,9 @@ def _review(
         "basis": payload.get("basis", []),
         "urgent": bool(payload.get("urgent", False)),
         "revisits": payload.get("revisits"),
+        "revisits_number": revisits_number,
         "revisited_by": json.loads(revisited_json or "[]"),
+        "revisited_by_numbers": json.loads(revisited_numbers_json or "[]"),
         "outcome_record": payload.get("outcome_record"),
         "cosignatures": [
             {
@@ -390,11 +413,12 @@ def overdue_decisions(
     """
     cutoff = ((now or datetime.now(UTC)) - older_than).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     names = staff_names(ledger)
-    sql, params = _select(ledger, Filters(status=AWAITING))
+    sql, params = _select(ledger, Filters(status=AWAITING), f", {NUMBER_SQL} AS number")
     sql += " AND d.recorded_at < ? ORDER BY d.seq"
     out = []
     for row in ledger.conn.execute(sql, [*params, cutoff]):
         item = {
+            "number": row[-1],
             "id": row[0],
             "recorded_at": row[2],
             "case_ref": Entry(*row[:8]).payload.get("case_ref"),

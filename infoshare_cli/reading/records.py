@@ -14,6 +14,7 @@ from infoshare_cli.domain.words import counted
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
 from infoshare_cli.ledger.entries import Entry
+from infoshare_cli.ledger.numbering import numbers_of
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.erasures import is_erased
 from infoshare_cli.reading.register import load_register
@@ -25,12 +26,23 @@ class DecisionRecord:
     entry: Entry
     cosigns: list[Entry] = field(default_factory=list)
     corrections: list[Entry] = field(default_factory=list)
-    revisited_by: list[int] = field(default_factory=list)
+    revisited_by: list[int] = field(default_factory=list)  # the later decisions' seqs
     erased: bool = False  # two managers erased its content (reading.erasures)
+    # Decision numbers, as people name decisions (ledger.numbering): this one's, the one it
+    # takes again, and those that take it again. Seqs above stay what entries point at.
+    number: int | None = None
+    revisits_number: int | None = None
+    revisited_by_numbers: list[int] = field(default_factory=list)
 
     @property
     def id(self) -> int:
+        """The decision entry's seq: what co-signatures, corrections and revisits name."""
         return self.entry.seq
+
+    @property
+    def label(self) -> str:
+        """'Decision 4', as every screen names it."""
+        return f"Decision {self.number}" if self.number is not None else f"Entry #{self.id}"
 
     @property
     def payload(self) -> dict:
@@ -56,30 +68,21 @@ class DecisionRecord:
         )
 
 
-def parse_id(text: str | int) -> int:
-    """A decision id as people type it: 42 or #42."""
-    cleaned = str(text).strip().lstrip("#")
-    # isascii: str.isdigit() is also true of '²' and other digits int() refuses.
-    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 12 or int(cleaned) < 1:
-        raise InfoshareError(
-            # The typed text is not repeated: it could be a child's name typed by mistake.
-            "That is not a decision id. Ids are whole numbers such as 42, as shown by "
-            f"{command('pending')} or {command('log')}."
-        )
-    return int(cleaned)
+def find_decision(ledger: Ledger, typed: str | int) -> DecisionRecord:
+    """The decision a person named (its number, or ``e12`` for an entry), or a plain error."""
+    from infoshare_cli.reading.numbers import decision_seq, parse_ref
+
+    return load_decision(ledger, decision_seq(ledger, parse_ref(typed)))
 
 
 def load_decision(ledger: Ledger, decision_id: int) -> DecisionRecord:
+    """The decision whose entry is ``decision_id`` (a seq), with all that points at it."""
     entry = ledger.get(decision_id)
-    if entry is None:
+    if entry is None or entry.kind != "decision":
+        # Callers pass seqs they found in the log; people's numbers go through find_decision.
         raise InfoshareError(
-            f"There is no decision #{decision_id} in this log. "
-            f"See {command('pending')} or {command('log')} for decision ids."
-        )
-    if entry.kind != "decision":
-        raise InfoshareError(
-            f"Entry #{decision_id} is a {entry.kind} entry, not a decision. "
-            f"See {command('pending')} or {command('log')} for decision ids."
+            f"Entry #{decision_id} is not a decision. {command('log')} lists the decisions "
+            "with their numbers."
         )
     record = DecisionRecord(entry)
     sql = (
@@ -91,7 +94,7 @@ def load_decision(ledger: Ledger, decision_id: int) -> DecisionRecord:
             related = ledger.get(seq)
             if related is None:  # only if the file was changed under us: the log only grows
                 raise InfoshareError(
-                    f"Entry #{seq} went missing while decision #{decision_id} was being read. "
+                    f"Entry #{seq} went missing while a decision was being read. "
                     "Run `infoshare verify` to check the log."
                 )
             target.append(related)
@@ -102,6 +105,12 @@ def load_decision(ledger: Ledger, decision_id: int) -> DecisionRecord:
     ).fetchall()
     record.revisited_by = [seq for (seq,) in rows]
     record.erased = is_erased(ledger, decision_id)
+    revisits = entry.payload.get("revisits")
+    linked = [revisits] if type(revisits) is int else []
+    numbers = numbers_of(ledger.conn, [decision_id, *linked, *record.revisited_by])
+    record.number = numbers.get(decision_id)
+    record.revisits_number = numbers.get(revisits) if type(revisits) is int else None
+    record.revisited_by_numbers = [numbers[s] for s in record.revisited_by if s in numbers]
     return record
 
 

@@ -26,7 +26,7 @@ FORMULA_STARTS = [*OWASP_FORMULA_STARTS, "\n", "\uff1d", "\uff0b", "\uff0d", "\u
 
 # The columns every row starts with, written out by hand (the answers' columns follow).
 FIRST_COLUMNS = [
-    "id",
+    "number",
     "recorded_at",
     "recorded_local",
     "case_ref",
@@ -100,7 +100,7 @@ def row_for(review: dict[str, Any], columns: list[str]) -> list[str]:
     cosign = cosigns[-1] if cosigns else {}
     question_set = review.get("question_set") or {}
     values.update(
-        id=review["id"],
+        number=review["number"],
         recorded_at=review["recorded_at"],
         recorded_local=local_minute(review["recorded_at"]),
         case_ref=review.get("case_ref"),
@@ -116,8 +116,8 @@ def row_for(review: dict[str, Any], columns: list[str]) -> list[str]:
         question_set_sha256=question_set.get("sha256"),
         basis=review.get("basis"),
         immediate_danger=review.get("urgent"),
-        revisits=review.get("revisits"),
-        revisited_by=review.get("revisited_by"),
+        revisits=review.get("revisits_number"),
+        revisited_by=review.get("revisited_by_numbers"),
         hash=(review.get("entries") or [{}])[0].get("hash"),
     )
 
@@ -144,7 +144,7 @@ def row_for(review: dict[str, Any], columns: list[str]) -> list[str]:
         answer(f"outcome_record.{pid}", given)
     values["other_answers"] = "\n".join(others)
     values["corrections"] = "\n".join(
-        f"#{c['id']} {c['recorded_at']} by {c['by']}: wrong: {c.get('wrong')} | "
+        f"{c['recorded_at']} by {c['by']}: wrong: {c.get('wrong')} | "
         f"right: {c.get('right')} | why: {c.get('why')}"
         for c in review.get("corrections", [])
     )

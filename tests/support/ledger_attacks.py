@@ -74,7 +74,7 @@ def build_decided_log(path: Path) -> None:
     result = run_cli(
         path,
         "cosign",
-        "9",
+        "2",  # decision 2, entry #9
         "--by",
         ALEX,
         input=f"{PASSPHRASES[ALEX]}\nagree\nAgreed after talking it through.\n",

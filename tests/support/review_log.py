@@ -28,9 +28,11 @@ SCRIPT = "<script>alert('typed')</script>"
 
 @dataclass
 class Built:
-    """Ids of the decisions in the review log, by what is special about them."""
+    """The decisions in the review log, by what is special about them: ``ids`` are their
+    entries' seqs, ``numbers`` their decision numbers (what people type: 1 to 5)."""
 
     ids: dict[str, int] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)
 
 
 def signers(ledger: Ledger) -> dict[str, Signer]:
@@ -111,4 +113,5 @@ def build_review_log(path: Path) -> Built:
             right="It was shared on 27 November.",
             why=f"Typing slip {SCRIPT}",
         )
+    built.numbers = {name: n for n, name in enumerate(built.ids, start=1)}  # in order taken
     return built

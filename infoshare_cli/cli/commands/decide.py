@@ -111,9 +111,9 @@ def decide(
         typer.Option(
             "--revisits",
             help="Take an earlier decision again (after a disagreement, or once advice "
-            "arrives); the new record points at it.",
+            "arrives), by its number; the new record points at it.",
             show_default=False,
-            metavar="ID",
+            metavar="NUMBER",
         ),
     ] = None,
     db: DbOption = None,
@@ -121,11 +121,11 @@ def decide(
 ) -> None:
     """Take a decision: the checklist, then a second manager's co-signature. Start here."""
     from infoshare_cli.checklist.loading import load_question_set
-    from infoshare_cli.reading.records import parse_id
+    from infoshare_cli.reading.numbers import parse_ref
 
     path = resolve_db(db)
     qset = load_question_set(questions)
-    revisit_id = parse_id(revisits) if revisits is not None else None
+    revisit_id = parse_ref(revisits) if revisits is not None else None
     if answers is not None:
         written = _scripted(path, qset, answers, by, cosigner, revisit_id)
     else:
@@ -139,6 +139,7 @@ def _interactive(path: Path, qset, revisit_id):
     from infoshare_cli.asking.flows import interactive_decision, interactive_setup
     from infoshare_cli.asking.prompts import QuestionaryAsker, ask_new_passphrase
     from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.numbers import decision_seq
 
     _require_terminal()
     asker = QuestionaryAsker()
@@ -149,8 +150,9 @@ def _interactive(path: Path, qset, revisit_id):
         ledger = Ledger.open(path)
     with ledger:
         ledger.check_clock()  # before the checklist, not after it
+        earlier = decision_seq(ledger, revisit_id) if revisit_id is not None else None
         return interactive_decision(
-            asker, ledger, qset, read, revisit_id, new_passphrase=ask_new_passphrase
+            asker, ledger, qset, read, earlier, new_passphrase=ask_new_passphrase
         )
 
 
@@ -164,6 +166,7 @@ def _scripted(path: Path, qset, answers: Path, by, cosigner_name, revisit_id):
     from infoshare_cli.domain.staff import cosigner_problem, find_member
     from infoshare_cli.errors import Cancelled, WrongPassphrase
     from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.numbers import DecisionRef, decision_seq
     from infoshare_cli.reading.register import load_register
 
     scripted = load_answers_file(answers, qset)
@@ -171,7 +174,9 @@ def _scripted(path: Path, qset, answers: Path, by, cosigner_name, revisit_id):
         ledger.check_clock()  # before anyone types a passphrase
         draft = scripted.draft
         if revisit_id is not None:
-            draft.revisits = revisit_id
+            draft.revisits = decision_seq(ledger, revisit_id)
+        elif draft.revisits is not None:  # the file names it by its number too
+            draft.revisits = decision_seq(ledger, DecisionRef(number=draft.revisits))
         revisable(ledger, draft.revisits, draft.case_ref)
         name = by or scripted.decided_by
         if not name:
@@ -217,10 +222,8 @@ def _print_result(path: Path, qset, written) -> None:
 
     payload = written.decision.payload
     outcome = payload["outcome"]
-    number = written.decision.seq
-    text = Text.assemble(
-        (f"Saved as decision #{number}", "bold"), f"  (case {payload['case_ref']})"
-    )
+    number = written.number
+    text = Text.assemble((f"Saved as decision {number}", "bold"), f"  (case {payload['case_ref']})")
     # Where it stands comes first, in words: an outcome nobody has agreed to is not final.
     if written.cosign is None:
         text.append("\nAwaiting co-signature: not final yet", style="bold yellow")
@@ -294,6 +297,7 @@ def pending(
 
         rows = [
             {
+                "number": r.number,
                 "id": r.id,
                 "recorded_at": r.entry.recorded_at,
                 "case_ref": r.payload.get("case_ref"),
@@ -321,15 +325,15 @@ def pending(
     con = console()
     narrow = con.width < 90  # the day above the time, so neither is cut to "2026-11…"
     table = Table(title="Awaiting co-signature (oldest first)", title_justify="left")
-    for column in ("ID", "Recorded", "Age", "Case", "Outcome", "Decided by"):
-        table.add_column(column, no_wrap=column in ("ID", "Recorded"))
+    for column in ("No.", "Recorded", "Age", "Case", "Outcome", "Decided by"):
+        table.add_column(column, no_wrap=column in ("No.", "Recorded"))
     overdue = 0
     for r in records:
         late = parse_time(r.entry.recorded_at) < overdue_before
         overdue += late
         when = local_time(r.entry.recorded_at)
         table.add_row(
-            str(r.id),
+            str(r.number),
             when.replace(" ", "\n", 1) if narrow else when,
             age_text(r.entry.recorded_at),
             r.payload.get("case_ref", ""),
@@ -346,7 +350,7 @@ def pending(
         con.print(notice)
     if overdue:
         say(f"{overdue} waiting more than 2 days (in red): please co-sign them soon.")
-    say(f"Co-sign one with {command('cosign ID')}.")
+    say(f"Co-sign one with {command('cosign NUMBER')}.")
 
 
 def _marked(outcome, failing: bool):
@@ -359,7 +363,15 @@ def _marked(outcome, failing: bool):
 
 
 def cosign(
-    decision_id: Annotated[str, typer.Argument(metavar="ID", help="The decision's id.")],
+    decision_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="NUMBER",
+            help="The decision's number, as `infoshare pending` shows it. Without it, pick "
+            "from the decisions awaiting co-signature (at a terminal).",
+            show_default=False,
+        ),
+    ] = None,
     by: Annotated[
         str | None,
         typer.Option(
@@ -377,6 +389,7 @@ def cosign(
         check_decision_verifies,
         cosign_existing,
     )
+    from infoshare_cli.asking.choosing import COSIGN, which_decision
     from infoshare_cli.asking.flows import ask_verdict
     from infoshare_cli.asking.identify import identify_and_unlock
     from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
@@ -385,18 +398,18 @@ def cosign(
     from infoshare_cli.domain.staff import cosigner_problem
     from infoshare_cli.errors import Cancelled, WrongPassphrase
     from infoshare_cli.ledger.store import Ledger
-    from infoshare_cli.reading.records import load_decision, parse_id
+    from infoshare_cli.reading.records import load_decision
     from infoshare_cli.reading.register import load_register
 
     qset = load_question_set(questions)
     with Ledger.open(resolve_db(db)) as ledger:
         ledger.check_clock()  # before anyone types a passphrase
-        record = load_decision(ledger, parse_id(decision_id))
+        asker = QuestionaryAsker()
+        record = load_decision(ledger, which_decision(ledger, decision_id, COSIGN, asker, qset))
         qset = showing.taken_under(ledger, qset, record.payload)
         check_cosignable(record)
         check_decision_verifies(ledger, record)  # before anyone types a passphrase
         register = load_register(ledger)
-        asker = QuestionaryAsker()
         _say_which_decision(record, register)
 
         def may_cosign(member) -> None:
@@ -406,8 +419,8 @@ def cosign(
 
         eligible = [m for m in register.values() if cosigner_problem(record.entry.actor, m) is None]
         still = (
-            f"Decision #{record.id} is still awaiting co-signature; co-sign it later with "
-            f"{command(f'cosign {record.id}')}."
+            f"{record.label} is still awaiting co-signature; co-sign it later with "
+            f"{command(f'cosign {record.number}')}."
         )
         try:
             signer = identify_and_unlock(
@@ -437,11 +450,11 @@ def cosign(
         if given is None:
             raise Cancelled(f"Nothing was written. {still}")
         verdict, comment = given
-        entry = cosign_existing(ledger, record, signer, verdict, comment)
+        cosign_existing(ledger, record, signer, verdict, comment)
     word = "agreed" if verdict == "agree" else "did not agree"
-    say(f"Decision #{record.id}: {signer.member.name} {word}. Saved as entry #{entry.seq}.")
+    say(f"{record.label}: {signer.member.name} {word}. Saved.")
     if verdict != "agree":
-        say(f"Next: take the decision again with {command(f'decide --revisits {record.id}')}.")
+        say(f"Next: take the decision again with {command(f'decide --revisits {record.number}')}.")
 
 
 def _say_which_decision(record, register) -> None:
@@ -455,7 +468,7 @@ def _say_which_decision(record, register) -> None:
     case_ref = record.payload.get("case_ref")
     case = f", case {displayable(case_ref)}" if isinstance(case_ref, str) else ""
     say(
-        f"Co-signing decision #{record.id}{case}, taken by "
+        f"Co-signing decision {record.number}{case}, taken by "
         f"{decider.name if decider else 'someone not on the register'} on "
         f"{local_time(record.entry.recorded_at)}.",
         err=not sys.stdin.isatty(),  # a script reads standard output: keep it for the result
@@ -472,7 +485,7 @@ def _verdict_from_stdin() -> tuple[str, str]:
     return verdict, read_passphrase_line("Comment").strip()
 
 
-def _show_if_erased(ledger, wanted: int, json: bool, format: str | None) -> None:
+def _show_if_erased(ledger, wanted: int, number, json: bool, format: str | None) -> None:
     """An erased decision has nothing personal left: say so (what the log keeps of it is
     readable without a passphrase) and stop."""
     from infoshare_cli.reading.erasures import erased_decisions
@@ -485,11 +498,12 @@ def _show_if_erased(ledger, wanted: int, json: bool, format: str | None) -> None
     from infoshare_cli.integrity.report import when_text
 
     if format is not None:
-        raise InfoshareError(f"Decision #{wanted} was erased: there is nothing to print.")
+        raise InfoshareError(f"Decision {number} was erased: there is nothing to print.")
     if json:
         import json as jsonlib
 
         body = {
+            "number": number,
             "id": wanted,
             "erased": {
                 "erased_by": erasure.by,
@@ -504,8 +518,8 @@ def _show_if_erased(ledger, wanted: int, json: bool, format: str | None) -> None
         raise typer.Exit()
     when = when_text(erasure.erased_at) or erasure.erased_at
     say(
-        f"Decision #{wanted} was erased on purpose {when} by {displayable(erasure.by)}, "
-        f"co-signed by {displayable(erasure.confirmed_by)} (entry #{erasure.erase_seq}): "
+        f"Decision {number} was erased on purpose {when} by {displayable(erasure.by)}, "
+        f"co-signed by {displayable(erasure.confirmed_by)}: "
         f"{REASONS.get(erasure.reason, erasure.reason)}. Why: {displayable(erasure.why)}\n"
         "Its content, co-signatures and corrections are gone for good; the log keeps that "
         "it existed, and `infoshare verify` still passes."
@@ -514,7 +528,15 @@ def _show_if_erased(ledger, wanted: int, json: bool, format: str | None) -> None
 
 
 def show(
-    decision_id: Annotated[str, typer.Argument(metavar="ID", help="The decision's id.")],
+    decision_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="NUMBER",
+            help="The decision's number, as `infoshare log` shows it (an entry number from "
+            "`verify` works as e12). Without it, pick from the newest (at a terminal).",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
     questions: QuestionsOption = None,
     json: JsonOption = False,
@@ -546,15 +568,12 @@ def show(
 ) -> None:
     """Show one decision in full: every answer and reason, the outcome, the signatures,
     corrections and links. --format md|html makes a printable record."""
+    from infoshare_cli.asking.choosing import READ, which_decision
+    from infoshare_cli.asking.prompts import QuestionaryAsker
     from infoshare_cli.asking.reader import reading_as
     from infoshare_cli.checklist.loading import load_question_set
     from infoshare_cli.ledger.store import Ledger
-    from infoshare_cli.reading.records import (
-        load_decision,
-        parse_id,
-        record_problems,
-        staff_names,
-    )
+    from infoshare_cli.reading.records import load_decision, record_problems, staff_names
 
     if out is not None and format is None:
         raise InfoshareError("--out goes with --format md or --format html.")
@@ -563,14 +582,19 @@ def show(
     if format is not None and json:
         raise InfoshareError("Use either --json or --format, not both.")
     qset = load_question_set(questions)
-    wanted = parse_id(decision_id)
+    if decision_id is not None:
+        from infoshare_cli.reading.numbers import parse_ref
+
+        parse_ref(decision_id)  # not a number: said before the log is opened
     if format is not None and format.lower() in ("md", "html"):
         from infoshare_cli.outputs.templating import Printable
 
         Printable(format.lower(), template)  # a broken template is found before any passphrase
     with Ledger.open(resolve_db(db)) as ledger:
-        load_decision(ledger, wanted)  # "no such decision" before anyone types a passphrase
-        _show_if_erased(ledger, wanted, json, format)
+        # "no such decision" before anyone types a passphrase
+        wanted = which_decision(ledger, decision_id, READ, QuestionaryAsker(), qset)
+        number = load_decision(ledger, wanted).number
+        _show_if_erased(ledger, wanted, number, json, format)
         with reading_as(ledger, reader):
             record = load_decision(ledger, wanted)
             record.open_all()  # opened now, while the reader's keys are at hand
@@ -588,9 +612,11 @@ def show(
 
         from infoshare_cli.reading.trust import describe_problem
 
-        # The payload's own random "id" is the entry id; "id" here is the decision's number.
+        # The payload's own random "id" is the entry id; "id" here is the decision's entry
+        # seq (as co-signatures and corrections name it), "number" its number for people.
         shown = {
             **_renamed_id(record.payload),
+            "number": record.number,
             "id": record.id,
             "recorded_at": record.entry.recorded_at,
             "status": record.status.state,
@@ -607,7 +633,9 @@ def show(
                 }
                 for c in record.cosigns
             ],
+            "revisits_number": record.revisits_number,
             "revisited_by": record.revisited_by,
+            "revisited_by_numbers": record.revisited_by_numbers,
             "corrections": [
                 {
                     **_renamed_id(c.payload),

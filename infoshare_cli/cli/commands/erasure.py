@@ -45,9 +45,14 @@ WhyOption = Annotated[
 
 def erase(
     decision_ids: Annotated[
-        list[str],
-        typer.Argument(metavar="ID...", help="The decision's id (or several, erased together)."),
-    ],
+        list[str] | None,
+        typer.Argument(
+            metavar="NUMBER",
+            help="The decision's number (or several, erased together), as `infoshare log` "
+            "shows it. Without one, pick from the newest (at a terminal).",
+            show_default=False,
+        ),
+    ] = None,
     why: WhyOption = None,
     reason: Annotated[
         str,
@@ -81,18 +86,27 @@ def erase(
     """
     from infoshare_cli.actions.erasing import erasable, erase_decisions
     from infoshare_cli.actions.private import opened_for
+    from infoshare_cli.asking.choosing import ERASE, which_decision
     from infoshare_cli.asking.prompts import QuestionaryAsker
     from infoshare_cli.domain.erasure import REASONS
+    from infoshare_cli.hints import command
+    from infoshare_cli.ledger.numbering import number_of
     from infoshare_cli.ledger.store import Ledger
-    from infoshare_cli.reading.records import load_decision, parse_id
+    from infoshare_cli.reading.numbers import decisions_text, parse_ref
+    from infoshare_cli.reading.records import load_decision
 
     if reason not in REASONS:
         raise InfoshareError(f"--reason: use one of {', '.join(REASONS)}.")
-    targets = list(dict.fromkeys(parse_id(text) for text in decision_ids))
-    if case_ref is not None and len(targets) != 1:
+    typed: list[str | None] = list(
+        dict.fromkeys(parse_ref(text).text for text in decision_ids or ())
+    )
+    if case_ref is not None and len(typed) > 1:
         raise InfoshareError("--case-ref re-enters one decision: erase one at a time with it.")
     asker = QuestionaryAsker()
     with Ledger.open(resolve_db(db)) as ledger:
+        targets = list(
+            dict.fromkeys(which_decision(ledger, t, ERASE, asker) for t in typed or [None])
+        )
         erasable(ledger, targets)  # before anyone types a passphrase
         managers = _Managers(asker, ledger)
         managers.two_names(by, cosigner)
@@ -102,7 +116,7 @@ def erase(
             cases = [str(r.payload.get("case_ref") or "") for r in records]
         why = _reason(asker, why, cases)
         partner = managers.cosigner(cosigner, eraser)
-        which = _ids(targets)
+        which = decisions_text(ledger, targets)
         if sys.stdin.isatty() and not asker.confirm(
             f"Erase {which} for good? Nobody will be able to read it again.", default=False
         ):
@@ -117,30 +131,26 @@ def erase(
             forbidden=cases,
             corrected_case_ref=case_ref,
         )
+        later = sorted({n for r in records for n in r.revisited_by} - set(targets))
+        later_text = decisions_text(ledger, later) if later else ""
+        copy_number = number_of(ledger.conn, done.copy.seq) if done.copy is not None else None
     say(
-        f"Erased {which}, with co-signatures and corrections (entries #{done.erase.seq} and "
-        f"#{done.confirm.seq}: by {eraser.member.name}, co-signed by {partner.member.name}). "
-        "Nobody can read that content again; the log still verifies and shows who erased it, "
-        "when and why."
+        f"Erased {which}, with co-signatures and corrections (by {eraser.member.name}, "
+        f"co-signed by {partner.member.name}). Nobody can read that content again; the log "
+        "still verifies and shows who erased it, when and why."
     )
-    later = sorted({n for r in records for n in r.revisited_by} - set(targets))
     if later:
         say(
-            f"{_ids(later).capitalize()} took a decision you erased again, and may hold the "
+            f"{later_text.capitalize()} took a decision you erased again, and may hold the "
             "same details: check, and erase it too if so.",
             err=True,
         )
-    if done.copy is not None:
+    if copy_number is not None:
         say(
-            f"The corrected copy is decision #{done.copy.seq}, awaiting co-signature: "
-            f"`infoshare cosign {done.copy.seq}`."
+            f"The corrected copy is decision {copy_number}, awaiting co-signature: "
+            f"{command(f'cosign {copy_number}')}."
         )
     _after_erasing(done.cleared)
-
-
-def _ids(ids: list[int]) -> str:
-    shown = ", ".join(f"#{i}" for i in ids)
-    return f"decision {shown}" if len(ids) == 1 else f"decisions {shown}"
 
 
 class _Managers:
@@ -327,13 +337,13 @@ def retention(
             manager = _Managers(asker, ledger).eraser(by)
             if rule is not None:
                 entry = record_rule(ledger, manager, rule)
-                say(f"Recorded as entry #{entry.seq}: from now on, {rule.describe()}.")
+                say(f"Recorded: from now on, {rule.describe()}.")
             else:
                 assert case is not None and day is not None
                 entry = record_case_date(ledger, manager, case, day)
                 count = len(entry.payload["retain_until"]["decisions"])
                 say(
-                    f"Recorded as entry #{entry.seq}: the {counted(count, 'decision')} of that "
+                    f"Recorded: the {counted(count, 'decision')} of that "
                     f"case {'is' if count == 1 else 'are'} kept until {day.isoformat()}. "
                     "A decision taken for the case later has no date until you record one "
                     "again."
@@ -348,9 +358,11 @@ def retention(
 def _show_due(ledger, today) -> None:
     from infoshare_cli.domain.retention import KEEP, PER_CASE
     from infoshare_cli.integrity.report import when_text
+    from infoshare_cli.ledger.numbering import numbers_of
     from infoshare_cli.reading.retention import retention_state
 
     state = retention_state(ledger, today)
+    numbers = numbers_of(ledger.conn, [*(d.decision for d in state.due), *state.not_erasable])
     if state.rule_by is None:
         say(
             "No retention rule has been recorded, so every record is kept. A manager can "
@@ -370,13 +382,14 @@ def _show_due(ledger, today) -> None:
     else:
         say(f"{counted(len(state.due), 'decision')} due for erasure:")
         for due in state.due:
-            say(f"  #{due.decision}  kept until {due.due_on.isoformat()}")
+            shown = numbers.get(due.decision, f"entry #{due.decision}")
+            say(f"  Decision {shown}  kept until {due.due_on.isoformat()}")
         say(
             "To erase them, two managers run: `infoshare retention --erase` "
             "(with --by NAME --cosigner NAME in a script)."
         )
     if state.not_erasable:
-        ids = ", ".join(f"#{d}" for d in state.not_erasable)
+        ids = ", ".join(f"decision {numbers.get(d, f'entry #{d}')}" for d in state.not_erasable)
         say(
             f"Also past the rule but written before records had their own keys, so they "
             f"cannot be erased on their own: {ids}."
@@ -386,6 +399,7 @@ def _show_due(ledger, today) -> None:
 def _erase_due(ledger, by, cosigner, why, today) -> None:
     from infoshare_cli.actions.retention import erase_due
     from infoshare_cli.asking.prompts import QuestionaryAsker
+    from infoshare_cli.ledger.numbering import numbers_of
     from infoshare_cli.reading.retention import retention_state
 
     state = retention_state(ledger, today)
@@ -396,7 +410,8 @@ def _erase_due(ledger, by, cosigner, why, today) -> None:
     managers.two_names(by, cosigner)
     eraser = managers.eraser(by)
     partner = managers.cosigner(cosigner, eraser)
-    ids = ", ".join(f"#{d.decision}" for d in state.due)
+    numbers = numbers_of(ledger.conn, [d.decision for d in state.due])
+    ids = ", ".join(str(numbers.get(d.decision, f"entry #{d.decision}")) for d in state.due)
     if sys.stdin.isatty() and not asker.confirm(
         f"Erase {counted(len(state.due), 'decision')} for good ({ids})? Nobody will be able "
         f"to read {'it' if len(state.due) == 1 else 'them'} again.",
@@ -406,8 +421,8 @@ def _erase_due(ledger, by, cosigner, why, today) -> None:
     done = erase_due(ledger, eraser, partner, today, why or "")
     say(
         f"Erased {counted(len(done.decisions), 'decision')} past the retention period ({ids}), "
-        f"with their co-signatures and corrections: entries #{done.erase.seq} and "
-        f"#{done.confirm.seq}, by {eraser.member.name}, co-signed by {partner.member.name}. "
+        f"with their co-signatures and corrections, by {eraser.member.name}, co-signed by "
+        f"{partner.member.name}. "
         "The log still verifies and shows who erased them, when and why."
     )
     _after_erasing(done.cleared)

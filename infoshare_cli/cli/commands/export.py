@@ -226,7 +226,7 @@ def export(
     where = result.path.absolute()
     say(f"Exported {counted(result.count, 'decision')} to {where}")
     say(f"SHA-256: {result.sha256}")
-    say(f"Recorded in the log as entry #{result.entry.seq} (by {signer.member.name}).")
+    say(f"Recorded in the log (by {signer.member.name}).")
     if result.manifest is not None:
         say(
             f"Signed manifest: {result.manifest.absolute()}\nKeep it with the file: "

@@ -29,7 +29,8 @@ WHAT_TO_DO = (
 
 DERIVED_TO_DO = (
     "Every signed entry holds: only what infoshare keeps beside the entries to find them "
-    "quickly does not match them. Something changed the file outside infoshare, so tell your "
+    "quickly (the decision numbers, the list of decisions awaiting co-signature) does not "
+    "match them. Something changed the file outside infoshare, so tell your "
     "designated safeguarding lead. Then make it again from the entries with "
     f"{command('rebuild')}."
 )
@@ -216,7 +217,7 @@ def _print_report(report) -> None:
             _print_recomputed(report)
             when = when_text(report.head.recorded_at) or displayable(report.head.recorded_at)
             say(f"  Newest entry: #{report.head.seq}, {when}, hash {_short(report.head.hash)}")
-        _print_erased(report.erased)
+        _print_erased(report.erased, report.decision_numbers)
         if report.not_yet_applied:
             say(
                 "  This log was written by an older version of infoshare. It is brought up to "
@@ -240,7 +241,7 @@ def _print_report(report) -> None:
         problems = problems[1:]
     for problem in problems:
         say(f"  {problem.message}")
-    _print_erased(report.erased)
+    _print_erased(report.erased, report.decision_numbers)
     if report.first_bad is not None and report.entries:
         good = (report.first_bad.seq or 1) - 1
         if good > 0:
@@ -251,7 +252,12 @@ def _print_report(report) -> None:
 SHOWN_ERASED = 20  # erasures listed on screen; --json lists every one
 
 
-def _print_erased(erased) -> None:
+def _decision(numbers: dict[int, int], seq: int) -> str:
+    """A decision as verify names it: by its number, and by its entry (integrity's terms)."""
+    return f"decision {numbers[seq]} (entry #{seq})" if seq in numbers else f"entry #{seq}"
+
+
+def _print_erased(erased, numbers: dict[int, int]) -> None:
     """Erased records are reported as erased, never as damage: by whom, when and why."""
     from infoshare_cli.domain.erasure import REASONS
     from infoshare_cli.domain.text import displayable
@@ -264,7 +270,8 @@ def _print_erased(erased) -> None:
         when = when_text(e.erased_at) or e.erased_at
         because = REASONS.get(e.reason, e.reason)
         say(
-            f"    #{e.decision}: erased {when} by {displayable(e.by)}, co-signed by "
+            f"    {_decision(numbers, e.decision).capitalize()}: erased {when} by "
+            f"{displayable(e.by)}, co-signed by "
             f"{displayable(e.confirmed_by)} (entry #{e.erase_seq}); {because}: "
             f"{displayable(e.why)}"
         )
@@ -281,14 +288,14 @@ def _print_recomputed(report) -> None:
             "the answers, under the question set each was taken with: every one follows."
         )
     if report.not_recomputed:
-        ids = ", ".join(f"#{seq}" for seq in report.not_recomputed[:10])
+        ids = ", ".join(_decision(report.decision_numbers, s) for s in report.not_recomputed[:10])
         more = (
             f" and {len(report.not_recomputed) - 10} more"
             if len(report.not_recomputed) > 10
             else ""
         )
         say(
-            f"  Not recomputed: decision {ids}{more}, taken under a question set that neither "
+            f"  Not recomputed: {ids}{more}, taken under a question set that neither "
             "the log nor this version of infoshare keeps."
         )
     if report.sealed:
@@ -670,9 +677,10 @@ def _quoted(name: str) -> str:
 def rebuild(reader: ReaderOption = None, db: DbOption = None) -> None:
     """Make again, from the signed entries, what infoshare keeps to find decisions quickly.
 
-    Run it when `infoshare verify` says it does not match the entries: the list of
-    decisions awaiting co-signature, and the case index (keyed hashes of case references,
-    so someone who can read the log must unlock). Nothing signed is changed.
+    Run it when `infoshare verify` says it does not match the entries: the decision
+    numbers (1, 2, 3 in the order taken), the list of decisions awaiting co-signature,
+    and the case index (keyed hashes of case references, so someone who can read the log
+    must unlock). Nothing signed is changed.
     """
     from infoshare_cli.actions.rebuilding import rebuild_derived
     from infoshare_cli.ledger.entries import PAYLOAD_OPENER
@@ -690,7 +698,8 @@ def rebuild(reader: ReaderOption = None, db: DbOption = None) -> None:
         else:
             rebuilt = rebuild_derived(ledger)
     say(
-        "Made again from the signed entries: the list of decisions awaiting co-signature "
+        f"Made again from the signed entries: the decision numbers (1 to {rebuilt.numbered}, "
+        "in the order taken), the list of decisions awaiting co-signature "
         f"({counted(rebuilt.awaiting, 'decision')}), and the case index "
         f"({counted(rebuilt.indexed, 'decision')})."
     )

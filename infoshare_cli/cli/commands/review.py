@@ -154,7 +154,7 @@ def _print_log(ledger, questions, filters, reviews, count: int, keyring) -> None
                 return
             shown += 1
             if review.get("checks_ok") is False:
-                failing.append(review["id"])
+                failing.append(review["number"])
             yield review
 
     tables = decision_tables(labels, counted(), title, width=con.width)
@@ -177,7 +177,7 @@ def _print_log(ledger, questions, filters, reviews, count: int, keyring) -> None
                 "with --case, --since or -q.",
                 style="dim",
             )
-        con.print(f"Read one in full with {command('show ID')}.", style="dim")
+        con.print(f"Read one in full with {command('show NUMBER')}.", style="dim")
         notice = trust_notice(failing, _broken_seq(keyring))
         if notice is not None:
             con.print(notice)
@@ -241,7 +241,7 @@ def case(
 
     con = console()
     con.print(case_chronology(load_question_set(questions), case, reviews))
-    failing = [r["id"] for r in reviews if r.get("checks_ok") is False]
+    failing = [r["number"] for r in reviews if r.get("checks_ok") is False]
     notice = trust_notice(failing, _broken_seq(keyring))
     if notice is not None:
         con.print(notice)
@@ -288,7 +288,7 @@ def stats(
     con = console()
     for part in stats_tables(outcome_labels(questions), result):  # all it needs of the set
         con.print(part)
-    notice = trust_notice([d["id"] for d in overdue if d.get("checks_ok") is False], broken)
+    notice = trust_notice([d["number"] for d in overdue if d.get("checks_ok") is False], broken)
     if notice is not None:
         con.print(notice)
 
@@ -297,7 +297,15 @@ def stats(
 
 
 def correct(
-    decision_id: Annotated[str, typer.Argument(metavar="ID", help="The decision to correct.")],
+    decision_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="NUMBER",
+            help="The number of the decision to correct, as `infoshare log` shows it. "
+            "Without it, pick from the newest (at a terminal).",
+            show_default=False,
+        ),
+    ] = None,
     by: Annotated[
         str | None,
         typer.Option(
@@ -320,18 +328,19 @@ def correct(
 ) -> None:
     """Correct a decision: say what was wrong, what is right and why. The original stays."""
     from infoshare_cli.actions.corrections import append_correction, correction_payload
+    from infoshare_cli.asking.choosing import CORRECT, which_decision
     from infoshare_cli.asking.identify import identify_and_unlock
     from infoshare_cli.asking.prompts import QuestionaryAsker, passphrase_reader
     from infoshare_cli.asking.reader import reading_with
     from infoshare_cli.ledger.store import Ledger
-    from infoshare_cli.reading.records import load_decision, parse_id
+    from infoshare_cli.reading.records import load_decision
     from infoshare_cli.reading.register import load_register
 
     terminal = sys.stdin.isatty() and sys.stdout.isatty()
     with Ledger.open(resolve_db(db)) as ledger:
-        record = load_decision(ledger, parse_id(decision_id))
-        register = load_register(ledger)
         asker = QuestionaryAsker()
+        record = load_decision(ledger, which_decision(ledger, decision_id, CORRECT, asker))
+        register = load_register(ledger)
         texts = {"wrong": wrong, "right": right, "why": why}
         missing = any(not (v or "").strip() for v in texts.values())
         if missing and not terminal:  # refused before anyone types a passphrase
@@ -357,10 +366,10 @@ def correct(
             if missing:
                 texts = _ask_correction(asker, ledger, questions, record.id, texts)
             correction_payload(record, **texts)
-            entry = append_correction(ledger, record, signer, **texts)
+            append_correction(ledger, record, signer, **texts)
     say(
-        f"Decision #{record.id}: correction by {member.name} saved as entry #{entry.seq}. "
-        "The original is unchanged; the correction is shown with it everywhere."
+        f"{record.label}: correction by {member.name} saved. The original is unchanged; "
+        "the correction is shown with it everywhere."
     )
 
 
@@ -392,7 +401,7 @@ def review(
     db: DbOption = None,
     questions: QuestionsOption = None,
 ) -> None:
-    """Pick a recent decision from a list and read it in full. No ids to type."""
+    """Pick a recent decision from a list and read it in full. No numbers to type."""
     from infoshare_cli.asking.prompts import QuestionaryAsker
     from infoshare_cli.asking.reader import reading_as
     from infoshare_cli.checklist.loading import load_question_set
@@ -404,7 +413,7 @@ def review(
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InfoshareError(
             f"{command('review')} asks you to pick from a list, so it needs a terminal. "
-            f"In a script, use {command('log')} and {command('show ID')}."
+            f"In a script, use {command('log')} and {command('show NUMBER')}."
         )
     qset = load_question_set(questions)
     filters = make_filters(case=case)
@@ -413,7 +422,8 @@ def review(
         choices = [
             (
                 str(r["id"]),
-                f"#{r['id']}  {local_time(r['recorded_at'])}  {r.get('case_ref') or '—'}  "
+                f"Decision {r['number']}  {local_time(r['recorded_at'])}  "
+                f"{r.get('case_ref') or '—'}  "
                 f"{_label(qset, r.get('outcome'))}  ({r['status']})",
             )
             for r in iter_decisions(ledger, filters, limit=count)
