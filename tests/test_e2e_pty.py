@@ -168,7 +168,7 @@ def test_init_then_a_cosigned_decision_in_a_terminal(env, tmp_path):
     assert saved, out
     decision_id = saved.group(1)
 
-    # infoshare show ID: reading asks who you are (a list, then a hidden passphrase); then
+    # infoshare show NUMBER: reading asks who you are (a list, then a hidden passphrase); then
     # the saved decision, agreed, with both names and the answers.
     show = Terminal(["show", decision_id], env, tmp_path)
     show.answer("Who is reading", "1" + ENTER)  # Alex

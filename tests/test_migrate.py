@@ -129,7 +129,7 @@ def test_the_golden_log_migrates_and_both_logs_verify(golden):
         "two other managers give them a new passphrase: "
         f'`infoshare staff reset "Sam Lee" --db {new}`'
     ) in said
-    assert f"To read an older one, use the old log: `infoshare show ID --db {golden}`." in said
+    assert f"To read an older one, use the old log: `infoshare show NUMBER --db {golden}`." in said
     assert "infoshare never deletes it" in said
 
     assert sha(golden) == before  # the old file is only read

@@ -48,7 +48,7 @@ def legacy_notice(ledger) -> None:
         say(
             "Note: this log was migrated from an unencrypted one. The older log's decisions "
             "are kept in it, sealed (verify --as checks them), but are not listed here: read "
-            "one in the old log (or its backup) with `infoshare show ID --db OLD_FILE`.",
+            "one in the old log (or its backup) with `infoshare show NUMBER --db OLD_FILE`.",
             err=True,
         )
 

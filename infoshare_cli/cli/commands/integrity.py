@@ -656,7 +656,7 @@ def migrate(
     steps.append(
         "The decisions from the old log are kept in the new one, sealed and checked by "
         "verify --as, but log, show and case list only decisions recorded in the new log. "
-        f"To read an older one, use the old log: {command(f'show ID --db {old}')}."
+        f"To read an older one, use the old log: {command(f'show NUMBER --db {old}')}."
     )
     steps.append(
         f"The old log {old} was not changed and is NOT encrypted: anyone at this computer "
