@@ -42,7 +42,7 @@ def numbers_of(conn: sqlite3.Connection, seqs: Iterable[int]) -> dict[int, int]:
     """seq -> decision number for those of ``seqs`` that are decisions (missing otherwise).
 
     An empty answer for a log that has no numbers table yet (opened read-only)."""
-    wanted = sorted({s for s in seqs if type(s) is int})
+    wanted = sorted({seq for seq in seqs if type(seq) is int})
     if not wanted or not has_numbers(conn):
         return {}
     found: dict[int, int] = {}
