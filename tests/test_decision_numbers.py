@@ -122,7 +122,9 @@ def test_verify_names_numbers_that_do_not_match_and_rebuild_makes_them_again(
     assert "`infoshare rebuild`" in text
     assert "do not write to the log" not in text  # the signed record itself is intact
 
-    rebuilt = run_cli(log, "rebuild")
+    rebuilt = run_cli(
+        log, "rebuild", "--as", "Alex Morgan", input=PASSPHRASES["Alex Morgan"] + "\n"
+    )
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "the decision numbers (1 to 3, in the order taken)" in rebuilt.stdout
     assert numbers_table(log) == sorted(ENTRIES.items())
