@@ -179,6 +179,8 @@ def test_the_migration_gives_an_encrypted_log_untagged_rows(log):
         "DROP TABLE case_index",
         "DROP INDEX entries_decision_facts",  # and the migrations after it, to redo in order
         "DROP INDEX entries_cosign_facts",
+        "DROP TRIGGER entries_number_decisions",
+        "DROP TABLE decision_numbers",
         "DELETE FROM _sqlite_migrations WHERE name >= '0008_case_index'",
     ):
         conn.execute(statement)

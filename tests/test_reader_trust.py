@@ -376,11 +376,13 @@ def test_a_forged_decision_cannot_be_co_signed(log):
     with Ledger.open(log) as ledger:
         before = ledger.count()
     result = run_cli(
-        log, "cosign", str(forged), "--by", PRIYA, input=f"{PASSPHRASES[PRIYA]}\nagree\nfine\n"
+        log, "cosign", f"e{forged}", "--by", PRIYA, input=f"{PASSPHRASES[PRIYA]}\nagree\nfine\n"
     )
     assert result.exit_code == 1, result.output
     said = " ".join(result.output.split())
-    assert f"Decision #{forged} fails the checks" in said and "Nothing was written" in said
+    assert (
+        "Decision 4 fails the checks" in said
+    )  # entry #13, the fourth decision and "Nothing was written" in said
     with Ledger.open(log) as ledger:
         assert ledger.count() == before
 
@@ -399,7 +401,7 @@ def test_pending_marks_a_forged_decision_as_log_does(log):
     assert screen.exit_code == 0, screen.output
     said = " ".join(screen.stdout.split())
     assert "FAILS CHECKS" in said
-    assert f"FAILS the checks `infoshare verify` makes: #{forged}" in said
+    assert "FAILS the checks `infoshare verify` makes: 4" in said  # decision 4: entry #13
 
 
 def test_pending_shows_genuine_decisions_as_passing(log, tmp_path):

@@ -190,7 +190,7 @@ def check_decision_verifies(ledger: Ledger, record: DecisionRecord) -> None:
     problem = record_problems(ledger, record).get(record.entry.seq)
     if problem is not None:
         raise InfoshareError(
-            f"Decision #{record.id} fails the checks {command('verify')} makes, so it cannot "
+            f"{record.label} fails the checks {command('verify')} makes, so it cannot "
             f"be co-signed: {displayable(problem)} Nothing was written. Run "
             f"{command('verify')}, and tell your designated safeguarding lead."
         )

@@ -343,7 +343,7 @@ def pending(
         )
     con.print(table)
     notice = trust_notice(
-        [r.id for r in records if problems[r.id]],
+        [r.number or r.id for r in records if problems[r.id]],
         keyring.broken[0] if keyring.broken else None,
     )
     if notice is not None:
