@@ -290,7 +290,7 @@ def test_a_decision_whose_case_reference_is_a_list_is_marked_not_shown_as_text(t
     assert shown.exit_code == 0
     assert "FAILS CHECKS" in shown.output
     assert "[]" not in shown.output
-    detail = run_cli(log, "show", str(entry.seq))
+    detail = run_cli(log, "show", f"e{entry.seq}")
     no_crash(detail, "show")
     assert "its case reference is not text" in detail.output
 
