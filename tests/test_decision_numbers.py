@@ -14,7 +14,7 @@ import sqlite3
 import pytest
 from support.ledger_attacks import build_decided_log, copy_log, run_cli
 from support.people import PASSPHRASES, PRIYA
-from support.prompt_driver import drive, pick
+from support.prompt_driver import DOWN, ENTER, arrow_to, drive
 
 from infoshare_cli.asking.choosing import COSIGN, READ, which_decision
 from infoshare_cli.errors import InfoshareError
@@ -220,7 +220,7 @@ def test_cosign_with_no_number_at_a_terminal_offers_those_awaiting(log, cli, tmp
 
     def choose(prompt):
         offered["choices"] = prompt["choices"]
-        return pick("Decision 4")(prompt)
+        return arrow_to("Decision 4")(prompt)
 
     with Ledger.open(log) as ledger:
         seq, asker = drive(
@@ -237,7 +237,7 @@ def test_cosign_with_no_number_at_a_terminal_offers_those_awaiting(log, cli, tmp
 def test_show_with_no_number_at_a_terminal_offers_the_newest_first(log):
     with Ledger.open(log) as ledger:
         seq, _ = drive(
-            [("Which decision do you want to read", pick("Decision 2"))],
+            [("Which decision do you want to read", arrow_to("Decision 2"))],
             lambda asker: which_decision(ledger, None, READ, asker, terminal=True),
         )
         assert seq == ENTRIES[2]
@@ -249,3 +249,18 @@ def test_with_nothing_to_choose_from_it_says_so(staffed_log):
             which_decision(ledger, None, COSIGN, object(), terminal=True)
         with pytest.raises(InfoshareError, match="No decisions have been recorded yet"):
             which_decision(ledger, None, READ, object(), terminal=True)
+
+
+def test_a_typed_number_in_the_list_never_chooses_another_decision(log):
+    """The list is newest first: "1) Decision 3" once made "1" choose decision 3. Typing a
+    number is not an answer; only the arrow keys move, and the hint says so."""
+    with Ledger.open(log) as ledger:
+        seq, asker = drive(
+            [("Which decision do you want to read", "1" + ENTER + DOWN * 3 + ENTER)],
+            lambda asker: which_decision(ledger, None, READ, asker, terminal=True),
+        )
+        assert seq == ENTRIES[1]  # three down from "(choose below)": the oldest, decision 1
+    screen = " ".join(asker.screen.split())
+    assert "Nothing is chosen yet. Move to your answer with the arrow keys, then" in screen
+    assert "type its number" not in screen
+    assert "Move to your answer with the arrow keys, then press Enter." in screen

@@ -21,6 +21,7 @@ TIMEOUT = 20  # seconds per screen: generous, but a stuck prompt fails the test
 ALEX, PRIYA = "Alex Morgan", "Priya Shah"
 ALEX_PASS, PRIYA_PASS = "alex passphrase one", "priya passphrase two"
 ENTER = "\r"
+DOWN = "\x1b[B"  # the arrow key: decision lists have no number shortcuts
 PROMPT_ON, PROMPT_OFF = "\x1b[?2004h", "\x1b[?2004l"  # prompt_toolkit: bracketed paste
 
 pytestmark = pytest.mark.skipif(
@@ -195,7 +196,7 @@ def test_init_then_a_cosigned_decision_in_a_terminal(env, tmp_path):
     review = Terminal(["review"], env, tmp_path)
     review.answer("Who is reading", "2" + ENTER)  # Priya
     review.answer(f"Passphrase for {PRIYA}", PRIYA_PASS + ENTER)
-    review.answer("Which decision do you want to read", "1" + ENTER)
+    review.answer("Which decision do you want to read", DOWN + ENTER)
     review.answer("Read another", "n")
     out = review.finish()
     assert review.child.exitstatus == 0, out
@@ -300,7 +301,7 @@ def test_erase_in_a_terminal_two_managers_pick_their_names(env, tmp_path, staffe
     else:  # no number: picked from the list of the newest decisions
         erase = Terminal(["erase"], env, tmp_path)
         erase.answer("Which decision do you want to erase", "")
-        erase.answer(r"Decision 1 · [0-9-]+ [0-9:]+ · Do not share · awaiting", "1" + ENTER)
+        erase.answer(r"Decision 1 · [0-9-]+ [0-9:]+ · Do not share · awaiting", DOWN + ENTER)
     erase.answer("Which manager is erasing", "1" + ENTER)  # Alex, the first manager
     erase.answer("Passphrase for Alex Morgan", ALEX_PASS + ENTER)
     erase.answer("Why is it erased", "A name was typed as the case reference." + ENTER)

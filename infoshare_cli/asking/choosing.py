@@ -2,7 +2,8 @@
 
 A command that works on one decision (``show``, ``cosign``, ``correct``, ``erase``) takes
 its number. Given none at a terminal, it offers the decisions that fit (those awaiting
-co-signature for ``cosign``, the newest for the others) to pick with the arrow keys;
+co-signature for ``cosign``, the newest for the others) to pick with the arrow keys
+(only those: a typed number would pick by position, not the decision of that number);
 without a terminal it says plainly which number to give and where to find it. The list
 shows only what is readable before anyone unlocks: the number, when, the outcome, where
 it stands and who took it (case references are sealed until a passphrase is typed).
@@ -91,6 +92,7 @@ def which_decision(
         choices,
         help=f"The decisions {which}newest first (up to {SHOWN}). For one not listed, give "
         f"its number instead, for example {command(example)}.",
+        numbered=False,  # a typed "1" chose the first line, the newest: never decision 1
     )
     return int(picked)
 

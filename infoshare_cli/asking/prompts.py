@@ -33,6 +33,12 @@ NOTHING_CHOSEN = (
     "Nothing is chosen yet. Move to your answer with the arrow keys (or type its number), "
     "then press Enter."
 )
+# A list whose answers carry numbers of their own (decisions): a typed number would choose
+# by position ("1" chose the newest, decision 3), so it moves with the arrow keys only.
+ARROWS_HINT = "Move to your answer with the arrow keys, then press Enter."
+ARROWS_NOTHING_CHOSEN = (
+    "Nothing is chosen yet. Move to your answer with the arrow keys, then press Enter."
+)
 TEXT_BACK = "<"
 STYLE = questionary.Style(
     [("qmark", "fg:#5f87ff bold"), ("question", "bold"), ("instruction", "fg:#808080 italic")]
@@ -144,21 +150,25 @@ class QuestionaryAsker:
         help: str = "",
         default: str | None = None,
         back: bool = False,
+        numbered: bool = True,
     ) -> str:
+        """``numbered=False``: no number shortcuts, for answers that carry numbers of their
+        own (a typed "1" must never choose the first line when it means decision 1)."""
         self.console.print()
         self._help(help)
+        indent = SELECT_INDENT if numbered else SELECT_INDENT - 3
         items: list[Any] = [
-            Choice(title=fitted(label, SELECT_INDENT), value=value) for value, label in choices
+            Choice(title=fitted(label, indent), value=value) for value, label in choices
         ]
         if back:
             items += [Separator(), Choice(title=BACK_LABEL, value=BACK)]
-        self.console.print(Text(SELECT_HINT, style="italic"))
+        self.console.print(Text(SELECT_HINT if numbered else ARROWS_HINT, style="italic"))
         if default not in {v for v, _ in choices}:
             # Nothing is pre-selected: the pointer starts on a line that is not an answer,
             # so Enter alone never records an answer nobody gave.
             default = UNCHOSEN
             items.insert(0, _Unchosen(title=UNCHOSEN_LABEL, value=UNCHOSEN, shortcut_key=False))
-        shortcuts = len(items) <= 36
+        shortcuts = numbered and len(items) <= 36
         labels = {**dict(choices), BACK: BACK_LABEL}
         while True:
             picked = asked(
@@ -175,7 +185,8 @@ class QuestionaryAsker:
             if picked != UNCHOSEN:
                 self.echo(message, labels.get(picked, str(picked)))
                 return picked
-            self.console.print(Text(NOTHING_CHOSEN, style="bold yellow"))
+            nothing = NOTHING_CHOSEN if numbered else ARROWS_NOTHING_CHOSEN
+            self.console.print(Text(nothing, style="bold yellow"))
 
     def checkbox(
         self,

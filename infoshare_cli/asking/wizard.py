@@ -38,6 +38,7 @@ class Asker(Protocol):
         help: str = "",
         default: str | None = None,
         back: bool = False,
+        numbered: bool = True,
     ) -> str: ...
 
     def checkbox(

@@ -56,6 +56,18 @@ def pick(wanted: str) -> Callable[[dict[str, Any]], str]:
     return keys
 
 
+def arrow_to(wanted: str) -> Callable[[dict[str, Any]], str]:
+    """Down to the choice whose label contains ``wanted`` (the pointer starts on the
+    "(choose below)" line above the first), then Enter: for lists without numbers."""
+
+    def keys(prompt: dict[str, Any]) -> str:
+        found = [i for i, (_, label) in enumerate(prompt["choices"]) if wanted in label]
+        assert len(found) == 1, f"{wanted!r} is not one choice of {prompt['choices']}"
+        return DOWN * (found[0] + 1) + ENTER
+
+    return keys
+
+
 def tick(*wanted: str) -> Callable[[dict[str, Any]], str]:
     """Space on each box to change (from the defaults), moving down, then Enter."""
 
@@ -98,9 +110,11 @@ class KeyedAsker(QuestionaryAsker):
             return
         self.pipe.send_text(keys(prompt) if callable(keys) else keys)
 
-    def select(self, message, choices, *, help="", default=None, back=False):
-        self._feed(message, choices=choices, back=back, default=default)
-        return super().select(message, choices, help=help, default=default, back=back)
+    def select(self, message, choices, *, help="", default=None, back=False, numbered=True):
+        self._feed(message, choices=choices, back=back, default=default, numbered=numbered)
+        return super().select(
+            message, choices, help=help, default=default, back=back, numbered=numbered
+        )
 
     def checkbox(self, message, choices, *, help="", default=(), back=False):
         self._feed(message, choices=choices, back=back, default=list(default))
