@@ -398,6 +398,40 @@ def test_anchor_in_a_terminal_two_managers_pick_their_names(env, tmp_path, staff
     assert "both signatures hold" in checked.stdout
 
 
+def test_anchor_out_at_a_terminal_saves_only_the_signed_anchor(env, tmp_path, staffed_log):
+    """At 80 columns, `anchor --out FILE`: the prompts stay on the screen and the file holds
+    the signed anchor alone; `> FILE` instead is refused before anything is asked."""
+    env["INFOSHARE_DB"] = str(staffed_log.path)
+    redirected = pexpect.spawn(
+        "/bin/sh",
+        ["-c", f"'{INFOSHARE}' anchor > redirected.txt"],
+        env={**env, "COLUMNS": "80"},
+        cwd=str(tmp_path),
+        encoding="utf-8",
+        dimensions=(40, 80),
+        timeout=TIMEOUT,
+    )
+    said = redirected.read()
+    redirected.close()
+    assert redirected.exitstatus == 1, said
+    assert "anchor --out anchor.txt" in " ".join(said.split())
+    assert (tmp_path / "redirected.txt").read_text(encoding="utf-8") == ""
+    anchor = Terminal(["anchor", "--out", "anchor.txt"], env, tmp_path, columns=80)
+    anchor.answer("Which manager is taking the anchor", "1" + ENTER)  # Alex
+    anchor.answer("Passphrase for Alex Morgan", ALEX_PASS + ENTER)
+    anchor.answer("Which manager countersigns the anchor", "1" + ENTER)  # Priya: not Alex
+    anchor.answer("Passphrase for Priya Shah", PRIYA_PASS + ENTER)
+    out = anchor.finish()
+    assert anchor.child.exitstatus == 0, out
+    saved = (tmp_path / "anchor.txt").read_text(encoding="utf-8")
+    assert saved.startswith("infoshare-hash-chain/") and "Passphrase" not in saved
+    from support.ledger_attacks import run_cli
+
+    checked = run_cli(staffed_log.path, "verify", "--anchor", str(tmp_path / "anchor.txt"))
+    assert checked.exit_code == 0, checked.output
+    assert "both signatures hold" in checked.stdout
+
+
 # --- every screen at 60, 80 and 120 columns ----------------------------------------------
 
 # Words that must never be cut across two lines on these screens.

@@ -21,7 +21,7 @@ from infoshare_cli.integrity.anchor_note import (
     origin_of,
     parse_note,
 )
-from infoshare_cli.integrity.export_file import load_export
+from infoshare_cli.integrity.export_file import NotAnExport, load_export
 from infoshare_cli.integrity.report import (
     _HEX64,
     ANCHOR_PREFIX,
@@ -65,6 +65,12 @@ def parse_anchor(text: str) -> Anchor:
     parts = cleaned.split(":")
     if len(parts) < 2 or parts[0] != ANCHOR_PREFIX:
         raise InfoshareError("That is not an infoshare anchor. " + _ANCHOR_HELP)
+    if "…" in cleaned or "..." in cleaned:
+        raise InfoshareError(
+            "That is the example from the hint, not a real anchor. Paste the anchor line you "
+            "kept, or give the file you saved the anchor in (for example "
+            f"{command('verify --anchor anchor.txt')})."
+        )
     if parts[1] not in (ANCHOR_VERSION, ANCHOR_VERSION_KEYS):
         raise InfoshareError(
             "That anchor is from a version of infoshare this one does not know. " + _ANCHOR_HELP
@@ -124,7 +130,14 @@ def read_anchor(text: str) -> Anchor:
     kept = _anchor_file(path)
     if kept is not None:
         return kept
-    export = load_export(path)
+    try:
+        export = load_export(path)
+    except NotAnExport:
+        raise InfoshareError(
+            f"{path.name} holds no anchor. --anchor takes an anchor saved by "
+            f"{command('anchor --out FILE')}, the one-line anchor (it starts "
+            f"{ANCHOR_PREFIX}:), or a JSON or JSONL export from {command('export')}."
+        ) from None
     head = export.get("head")
     if (
         not isinstance(head, dict)

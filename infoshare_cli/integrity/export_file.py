@@ -12,6 +12,10 @@ from infoshare_cli.ledger.age_files import AGE_MAGIC, is_age_file
 _NOT_HEADER = ("decisions", "count", "signature")
 
 
+class NotAnExport(InfoshareError):
+    """The file is readable but is not an infoshare export at all."""
+
+
 def load_export(path: Path) -> dict:
     """An export as one dict (JSONL is folded into the JSON shape). Raises InfoshareError.
 
@@ -29,10 +33,10 @@ def load_export(path: Path) -> dict:
             )
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise InfoshareError(f"{path.name} is not an infoshare export (it is not text).") from None
+        raise NotAnExport(f"{path.name} is not an infoshare export (it is not text).") from None
     except OSError as exc:
         raise InfoshareError(f"Could not read {path}: {exc.strerror}.") from None
-    not_export = InfoshareError(
+    not_export = NotAnExport(
         f"{path.name} is not an infoshare export (JSON or JSONL from {command('export')})."
     )
     try:

@@ -48,7 +48,8 @@ def verify(
         typer.Option(
             "--anchor",
             help="An anchor printed earlier by `infoshare anchor` (the signed anchor or its "
-            "one line, or a file holding either), the line at the foot of a printed record, or "
+            "one line, or a file holding either, such as one saved with `infoshare anchor "
+            "--out FILE`), the line at the foot of a printed record, or "
             "the path of an earlier export: also prove the log still contains it, signed with "
             "the staff keys it recorded, and has only grown since. Give it once for each "
             "anchor you kept; verify says how much lies past the newest. With --export: the "
@@ -230,7 +231,9 @@ def _print_report(report) -> None:
         else:
             say(
                 "  To prove no newest entries were removed, check against your latest anchor: "
-                '`infoshare verify --anchor "infoshare-anchor:…"`',
+                "give the anchor file you saved, for example "
+                f"{command('verify --anchor anchor.txt')}, or paste the anchor line you kept "
+                "in its place.",
                 dim=True,
             )
         return
@@ -327,6 +330,22 @@ def anchor(
             metavar="NAME",
         ),
     ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "--output",
+            "-o",
+            help="Also save the signed anchor in FILE (readable only by you), to email to "
+            "the chair or print. `infoshare verify --anchor FILE` checks against it.",
+            show_default=False,
+            metavar="FILE",
+            dir_okay=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --out: replace the file if it exists.")
+    ] = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -335,15 +354,25 @@ def anchor(
 
     It pins the number of entries, the newest entry's hash and a fingerprint of every
     staff signing key, and is signed by you and a second manager (each types their
-    passphrase; without a terminal, one passphrase per line on standard input). Nothing is
-    written to the log.
+    passphrase; without a terminal, one passphrase per line on standard input). Save it
+    with --out FILE. Nothing is written to the log.
     """
     import sqlite3
+    import sys
 
     from infoshare_cli.actions.anchoring import countersigned
     from infoshare_cli.integrity.anchor_note import origin_of
     from infoshare_cli.integrity.anchors import anchor_for
+    from infoshare_cli.outputs.files import check_destination
 
+    if out is None and _output_redirected(sys.stdin, sys.stdout):
+        raise InfoshareError(
+            "Standard output is going to a file, so the questions and passphrase prompts "
+            "would go into it too. To save the anchor in a file, run "
+            f"{command('anchor --out anchor.txt')} instead. No anchor was taken."
+        )
+    if out is not None:
+        check_destination(out, force)  # refused before anyone types a passphrase
     path = resolve_db(db)
     try:
         head, count = _checked_head(path)
@@ -356,8 +385,10 @@ def anchor(
     maker, partner = _two_managers(path, by, cosigner)
     signed = countersigned(pinned, origin_of(first_hash), maker, partner)
     _check_own_anchor(path, signed.note)
+    if out is not None:
+        _save_anchor(out, signed.note, force)
     if json:
-        out = {
+        data = {
             "anchor": pinned.text,
             "signed": signed.note,
             "entries": pinned.count,
@@ -366,25 +397,66 @@ def anchor(
             "keys": pinned.keys,
             "signed_by": [maker.member.name, partner.member.name],
         }
-        typer.echo(json_escaped(jsonlib.dumps(out, indent=2, ensure_ascii=False)))
+        typer.echo(json_escaped(jsonlib.dumps(data, indent=2, ensure_ascii=False)))
         return
-    typer.echo(signed.note, nl=False)  # alone on standard output: `> anchor.txt` saves it
+    typer.echo(signed.note, nl=False)
+    saved = out.name if out is not None else "anchor.txt"
+    keep = (
+        f"It is saved in {displayable(str(out))}: email it to the chair, or print it. "
+        if out is not None
+        else "save it to a file (run this again with --out anchor.txt) and email it to the "
+        "chair, or print it. "
+    )
     say(
         f"\nThis anchor pins the log as it is today: {counted(pinned.count, 'entry')}, the "
         "newest with the hash above, and a fingerprint of every staff signing key up to it. "
         f"It is signed by {displayable(maker.member.name)} and countersigned by "
-        f"{displayable(partner.member.name)}. Keep a copy outside this computer: save it to a "
-        "file (add > anchor.txt to the command) and email it to the chair, or print it. "
+        f"{displayable(partner.member.name)}. Keep a copy outside this computer: "
+        f"{keep}"
         "For the setting's paper register, write down this line and sign it:\n"
         f"  {pinned.text}\n"
         "Later, either proves the log still holds these entries, unchanged, signed with "
         "these keys, and has only grown since (the signed copy also proves who took it):\n"
-        f"  {command('verify --anchor anchor.txt')}\n"
+        f"  {command(f'verify --anchor {displayable(saved)}')}\n"
         f"  {command(f'verify --anchor {pinned.text}')}\n"
         "Take a new anchor every month. (Taking an anchor "
         f"checks the newest entry; {command('verify')} checks every entry.)",
         err=True,
     )
+
+
+def _output_redirected(stdin, stdout) -> bool:
+    """Someone at a terminal sent standard output to a file (``> anchor.txt``): the
+    prompts, which a terminal shows on standard output, would go into the file."""
+    try:
+        return bool(stdin.isatty()) and not stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _save_anchor(out: Path, note: str, force: bool) -> None:
+    """The signed anchor, exactly as printed, in ``out``: owner-only, and never over another
+    file unless ``force``."""
+    import os
+
+    from infoshare_cli.ledger.private_files import create_private, place
+
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with create_private(temporary) as f:
+            f.write(note.encode("utf-8"))
+        place(temporary, out, force)
+    except FileExistsError:
+        raise InfoshareError(
+            f"{out} already exists and was not overwritten. Choose another name with "
+            "--out FILE, or add --force to replace it. No anchor was saved."
+        ) from None
+    except OSError as exc:
+        raise InfoshareError(
+            f"Could not save the anchor in {out}: {exc.strerror}. No anchor was saved."
+        ) from None
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _keys_and_origin(path, upto: int) -> tuple[str, str]:
@@ -458,7 +530,7 @@ def _two_managers(path, by: str | None, cosigner: str | None):
         eligible=[m for m in managers if m.staff_id != maker.staff_id],
         check=second,
         nothing_done=nothing,
-        whose_name="the countersigning manager's name (--cosigner NAME)",
+        whose_name="the countersigning manager's name",
         option="--cosigner",
         ledger=None,
     )
