@@ -65,6 +65,18 @@ def standing_cosignature(
     return standing
 
 
+def standing_verdict(decider: str, cosigns: Iterable[tuple[str, Mapping[str, Any]]]) -> str | None:
+    """What the standing co-signer said, in words ("agreed", "did not agree"), or None.
+
+    Read from the verdict, never from the state: a decision taken again is ``superseded``,
+    and its co-signer still did (or did not) agree with it."""
+    standing = standing_cosignature(decider, cosigns)
+    return VERDICT_WORDS[standing[1]] if standing else None
+
+
+VERDICT_WORDS: Mapping[str, str] = {"agree": "agreed", "disagree": "did not agree"}
+
+
 def counts(decider: object, actor: object, verdict: object) -> bool:
     """Does a co-signature by ``actor`` with ``verdict`` count for a decision by
     ``decider``? (The newest that counts is the one that stands.)"""

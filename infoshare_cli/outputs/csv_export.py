@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from infoshare_cli.domain.questions import Part, QuestionSet
+from infoshare_cli.domain.status import VERDICT_WORDS
 from infoshare_cli.ledger.sealing import payload_opener
 from infoshare_cli.outputs.files import FORMULA_STARTS, TextSink
 
@@ -97,7 +98,7 @@ _HUMAN_FIXED = {
     "corrections": "Corrections",
     "hash": "Entry hash (for checking)",
 }
-_VERDICT_WORDS = {"agree": "agreed", "disagree": "did not agree"}
+_VERDICT_WORDS = dict(VERDICT_WORDS)  # the co-signer's verdict in words, as every screen says it
 
 
 class HumanCells:

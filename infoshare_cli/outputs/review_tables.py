@@ -16,7 +16,16 @@ from rich.table import Table
 from rich.text import Text
 
 from infoshare_cli.domain.questions import OUTCOMES, QuestionSet
-from infoshare_cli.domain.status import AGREED, AWAITING, CORRECTED, ERASED, NOT_AGREED, SUPERSEDED
+from infoshare_cli.domain.status import (
+    AGREED,
+    AWAITING,
+    CORRECTED,
+    ERASED,
+    NOT_AGREED,
+    SUPERSEDED,
+    VERDICT_WORDS,
+    standing_verdict,
+)
 from infoshare_cli.domain.text import displayable
 from infoshare_cli.domain.words import counted
 from infoshare_cli.hints import command, filled_in
@@ -59,8 +68,12 @@ def status_text(status: str, corrected: bool = False) -> Text:
 
 
 def review_status(review: Mapping[str, Any]) -> Text:
-    """The decision's status; a plain FAILS CHECKS first when it fails verify's checks."""
+    """The decision's status; a plain FAILS CHECKS first when it fails verify's checks. A
+    superseded decision names the one that took it again."""
     text = status_text(review["status"], bool(review.get("corrected")))
+    later = review.get("revisited_by_numbers") or []
+    if review["status"] == SUPERSEDED and later:
+        text.append(f" (taken again as decision {later[-1]})")
     if review.get("checks_ok") is False:
         return Text.assemble(("FAILS CHECKS", "bold red reverse"), " (", text, ")")
     return text
@@ -135,10 +148,27 @@ def stacked_decision(labels: Mapping[str, str], review: Mapping[str, Any]) -> Te
     text.append_text(labelled_outcome(labels, review.get("outcome")))
     text.append(f"\n  Decided by {review.get('decided_by') or '—'}")
     if review.get("cosigned_by"):
-        # A co-signer who did not agree did not co-sign it in the ordinary sense.
-        verb = "not agreed by" if review.get("status") == NOT_AGREED else "co-signed by"
+        # A co-signer who did not agree did not co-sign it in the ordinary sense. Said from
+        # the verdict: a decision taken again is superseded, and the disagreement stands.
+        verdict = cosigner_verdict(review)
+        verb = "not agreed by" if verdict == VERDICT_WORDS["disagree"] else "co-signed by"
         text.append(f"; {verb} {review['cosigned_by']}")
     return text
+
+
+def cosigner_verdict(review: Mapping[str, Any]) -> str | None:
+    """The standing co-signer's verdict in words ("agreed", "did not agree"), or None, by
+    domain.status's rule over the decision's co-signatures (never from its state)."""
+    cosigns = [(c.get("by"), c) for c in review.get("cosignatures") or []]
+    return standing_verdict(review.get("decided_by") or "", cosigns)
+
+
+def cosigner_cell(review: Mapping[str, Any]) -> str:
+    """The list's co-signer column: the name, and "(did not agree)" after a disagreement."""
+    name = review.get("cosigned_by") or ""
+    if name and cosigner_verdict(review) == VERDICT_WORDS["disagree"]:
+        return f"{name} ({VERDICT_WORDS['disagree']})"
+    return name
 
 
 def _stacked(
@@ -187,7 +217,7 @@ def decision_tables(
             review.get("case_ref") or "",
             labelled_outcome(labels, review.get("outcome")),
             review.get("decided_by") or "",
-            review.get("cosigned_by") or "",
+            cosigner_cell(review),
         )
     if table is not None:
         yield table
@@ -212,8 +242,10 @@ def case_chronology(qset: QuestionSet, case_ref: str, reviews: list[dict[str, An
         text.append_text(review_status(r))
         events.append((r["recorded_at"], r["id"], text))
         for c in r.get("cosignatures", []):
-            verdict = "agreed" if c.get("verdict") == "agree" else "did NOT agree"
-            line = Text(f"Co-signed decision {r['number']}: {c['by']} {verdict}")
+            if c.get("verdict") == "agree":
+                line = Text(f"Co-signed decision {r['number']}: {c['by']} agreed")
+            else:  # "Co-signed … did NOT agree" read as a contradiction
+                line = Text(f"{c['by']} did NOT agree with decision {r['number']}")
             if c.get("comment"):
                 line.append(f"\n“{c['comment']}”", style="italic")
             events.append((c["recorded_at"], c["id"], line))
