@@ -643,7 +643,9 @@ def _newest_decision(db: Path) -> str:
     conn = sqlite3.connect(db)
     try:
         row = conn.execute("SELECT max(seq) FROM entries WHERE kind = 'decision'").fetchone()
-        return str(row[0])
+        # Decisions have their own numbers; `e<entry>` names one by its entry, so this works
+        # on a log whose decision numbers a first open has yet to work out.
+        return f"e{row[0]}"
     finally:
         conn.close()
 
