@@ -28,23 +28,13 @@ from infoshare_cli.hints import command
 from infoshare_cli.integrity.verify import verify_ledger, verify_path
 from infoshare_cli.ledger import keys as keylib
 from infoshare_cli.ledger import keystore
-from infoshare_cli.ledger.entries import _COLUMNS
+from infoshare_cli.ledger.entries import _COLUMNS, ENTRY_FIELDS
 from infoshare_cli.ledger.private_files import place
 from infoshare_cli.ledger.sealing import seal_payload
 from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.ledger.store import Ledger, _side_files
 
 ORIGINAL = "original"  # the sealed field of an imported entry: the old entry, whole
-ORIGINAL_FIELDS = (
-    "seq",
-    "kind",
-    "recorded_at",
-    "actor",
-    "payload",
-    "prev_hash",
-    "hash",
-    "signature",
-)
 
 
 @dataclass
@@ -255,7 +245,7 @@ def _build(
     records: dict[int, tuple[str, bytes]] = {}
     cursor = source.conn.execute(f"SELECT {_COLUMNS} FROM entries ORDER BY seq")
     for row in cursor:
-        original = dict(zip(ORIGINAL_FIELDS, row, strict=True))
+        original = dict(zip(ENTRY_FIELDS, row, strict=True))
         target = _decision_of(original)
         if target is not None and target in records:
             record, key = records[target]

@@ -20,7 +20,7 @@ from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.domain.shapes import shape_detail
 from infoshare_cli.domain.words import counted
 from infoshare_cli.ledger.case_index import has_case_index, tag_problem
-from infoshare_cli.ledger.entries import Entry
+from infoshare_cli.ledger.entries import ENTRY_FIELDS, Entry
 from infoshare_cli.ledger.sealing import Opener
 
 
@@ -84,18 +84,6 @@ def check_content(
     return report
 
 
-_ORIGINAL_FIELDS = (
-    "seq",
-    "kind",
-    "recorded_at",
-    "actor",
-    "payload",
-    "prev_hash",
-    "hash",
-    "signature",
-)
-
-
 class _Originals:
     """The old log's entries as ``migrate`` carried them over: checked again as a chain of
     their own (hashes, links, signatures against the old staff keys, the old rules), and
@@ -114,7 +102,7 @@ class _Originals:
 
     def add(self, entry: Entry, payload: dict) -> None:
         original = payload.get("original")
-        if not isinstance(original, dict) or set(original) != set(_ORIGINAL_FIELDS):
+        if not isinstance(original, dict) or set(original) != set(ENTRY_FIELDS):
             self.problems.append((entry.seq, "its carried-over entry is incomplete."))
             return
         if original.get("seq") != payload.get("of"):
@@ -124,7 +112,7 @@ class _Originals:
             return
         if self.first_seq is None:
             self.first_seq = entry.seq
-        self.rows.append(tuple(original[name] for name in _ORIGINAL_FIELDS))
+        self.rows.append(tuple(original[name] for name in ENTRY_FIELDS))
 
     def finish(self, report: ContentReport) -> None:
         from infoshare_cli.integrity.chain import check_entries

@@ -47,7 +47,9 @@ APPEND_ONLY_MESSAGE = "the infoshare log is append-only: entries cannot be chang
 MIGRATION_SET = "infoshare"
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
-_COLUMNS = "seq, kind, recorded_at, actor, payload, prev_hash, hash, signature"
+# An entry's stored fields, in column order (an imported entry keeps its original whole).
+ENTRY_FIELDS = ("seq", "kind", "recorded_at", "actor", "payload", "prev_hash", "hash", "signature")
+_COLUMNS = ", ".join(ENTRY_FIELDS)
 
 # Set while someone who unlocked is reading (ledger.sealing.reading): opens a sealed payload.
 PAYLOAD_OPENER: ContextVar[Callable[[Entry, dict], dict] | None] = ContextVar(
