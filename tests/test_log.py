@@ -73,6 +73,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
         "0009_reading_indexes",
         "0010_awaiting_erasures",
         "0011_decision_numbers",
+        "0012_checked_heads",
     ]
     assert "entries" in db.table_names()
     assert {"data_keys", "data_key_wraps", "record_keys"} <= set(db.table_names())
@@ -140,7 +141,7 @@ def test_migration_on_blank_db_creates_the_schema(tmp_path):
     assert any(i.columns == ["hash"] for i in unique)
     # applying again is a no-op
     migrations.apply(db)
-    assert len(migrations.applied(db)) == 11
+    assert len(migrations.applied(db)) == 12
 
 
 def test_views_use_the_reference_indexes(ledger):

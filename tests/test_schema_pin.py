@@ -431,6 +431,18 @@ PINNED["0011_decision_numbers"] = {
             INSERT INTO decision_numbers(seq) VALUES (new.seq);
         END""",
 }
+# 0012_checked_heads: exporters' signed statements of a head that passed the whole check; a
+# cache for the next export, not part of the record.
+PINNED["0012_checked_heads"] = {
+    ("table", "checked_heads"): """
+        CREATE TABLE checked_heads (
+            id INTEGER PRIMARY KEY,
+            staff_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            statement TEXT NOT NULL,
+            signature TEXT NOT NULL
+        )""",
+}
 DROPPED = set(PINNED["0002_search"])
 MIGRATIONS = [name for name in PINNED if not name.startswith("(")]
 ALL_PINNED = {  # a later migration's object replaces an earlier one of the same name
@@ -569,4 +581,26 @@ def test_a_log_whose_replace_trigger_checks_only_the_number_does_not_verify(log)
     assert [p.message for p in report.schema] == [
         "The safeguard 'entries_no_replace' has been altered, so it may "
         "no longer stop entries being changed or deleted."
+    ]
+
+
+# --- the checked heads are a cache: gone, nothing is lost but time -------------------------
+
+
+def test_a_log_without_its_checked_heads_table_still_verifies(log):
+    conn = raw(log)
+    conn.execute("DROP TABLE checked_heads")
+    conn.close()
+    assert verify_path(log).ok
+
+
+def test_a_checked_heads_table_other_than_infoshare_made_is_named(log):
+    conn = raw(log)
+    conn.execute("DROP TABLE checked_heads")
+    conn.execute("CREATE TABLE checked_heads (id INTEGER PRIMARY KEY, statement TEXT)")
+    conn.close()
+    report = verify_path(log)
+    assert not report.ok
+    assert [p.message for p in report.schema] == [
+        "The table 'checked_heads' has been altered from what infoshare made."
     ]

@@ -243,7 +243,17 @@ EXPECTED_OBJECTS: dict[tuple[str, str], tuple[str, str | None]] = {
         "CREATE TRIGGER entries_number_decisions AFTER INSERT ON entries WHEN new.kind = "
         "'decision' BEGIN INSERT INTO decision_numbers(seq) VALUES (new.seq); END",
     ),
+    ("table", "checked_heads"): (
+        "checked_heads",
+        "CREATE TABLE checked_heads ( id INTEGER PRIMARY KEY, staff_id TEXT NOT NULL, seq "
+        "INTEGER NOT NULL, statement TEXT NOT NULL, signature TEXT NOT NULL )",
+    ),
 }
+
+# Caches kept beside the record, whose loss costs only time (0012's checked heads: a missing
+# table means the next export checks the whole log, and writes the table again). Missing, they
+# are not a finding; present, they must be exactly as expected like everything else.
+CACHE_OBJECTS = frozenset({("table", "checked_heads")})
 
 # The migrations an up-to-date log has applied, in order (its _sqlite_migrations rows).
 EXPECTED_MIGRATIONS = (
@@ -258,6 +268,7 @@ EXPECTED_MIGRATIONS = (
     "0009_reading_indexes",
     "0010_awaiting_erasures",
     "0011_decision_numbers",
+    "0012_checked_heads",
 )
 
 # What a migration later dropped, as the migration that made it left it: a log that has not
@@ -420,4 +431,5 @@ ADDED_BY: dict[str, frozenset[tuple[str, str]]] = {
             ("trigger", "entries_number_decisions"),
         }
     ),
+    "0012_checked_heads": frozenset({("table", "checked_heads")}),
 }

@@ -511,3 +511,28 @@ _SCHEMA_0011 = [
 def _migration_0011_decision_numbers(db: sqlite_utils.Database) -> None:
     for statement in _SCHEMA_0011:
         db.execute(statement)
+
+
+# 0012_checked_heads: after an export's whole-log check passes, the exporter signs a short
+# statement of the head that passed (integrity/checked_heads.py), kept here so that their next
+# export checks in full only what was written since. It is a cache, not part of the record:
+# no entry of the chain, trusted only when signed by the exporter's own current key, and its
+# loss costs the next export only the time of the whole check. `verify` checks every row
+# against the entries; `rebuild` never needs it. ``staff_id`` and ``seq`` repeat what the
+# signed ``statement`` says, to find a person's newest one (a row whose columns disagree with
+# its statement is not trusted).
+CHECKED_HEADS_TABLE = "checked_heads"
+CHECKED_HEADS_SQL = f"""
+    CREATE TABLE {CHECKED_HEADS_TABLE} (
+        id INTEGER PRIMARY KEY,
+        staff_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        statement TEXT NOT NULL,
+        signature TEXT NOT NULL
+    )
+    """
+
+
+@migrations(name="0012_checked_heads")
+def _migration_0012_checked_heads(db: sqlite_utils.Database) -> None:
+    db.execute(CHECKED_HEADS_SQL)
