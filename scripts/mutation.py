@@ -115,6 +115,19 @@ QUICK_TESTS = [
         "question_validation",
         "migrate",
         "erase",
+        "question_paths",
+        "words",
+        "dates",
+        "entry_shapes",
+        "anchor_keys",
+        "anchor_signatures",
+        "anchor_file",
+        "printed_anchor",
+        "case_index",
+        "decision_numbers",
+        "awaiting_list",
+        "export_signature",
+        "export_roles",
     ]
 ]
 KILLED = {"killed", "timeout", "caught by type check", "segfault", "killed on recheck"}

@@ -184,3 +184,23 @@ def test_kill_9_during_key_rotation_leaves_the_log_before_or_after(staffed_log, 
     with staffed_log.open() as ledger:
         keys = open_keys(ledger, signer(ledger, PRIYA))
         assert keys.current == max(witnessed_data_keys(ledger)) >= 2 + after
+
+
+def test_a_record_under_a_data_key_the_reader_lacks_names_that_data_key(staffed_log):
+    """A record key wrapped under data key 1, read by someone whose copy of data key 1 is
+    gone from the tables: the reason shown names the data key, not an empty message."""
+    alex_id = _ids(staffed_log.path, ALEX)
+    with staffed_log.open() as ledger:
+        keys = open_keys(ledger, signer(ledger, ALEX))
+        first_only = keystore.Keys(alex_id, {1: keys.data_keys[1]})
+        record, _ = keystore.new_record(ledger.conn, first_only)  # under data key 1
+        ledger.conn.execute(
+            "DELETE FROM data_key_wraps WHERE data_key = 1 AND staff_id = ?", (alex_id,)
+        )
+        reader = open_keys(ledger, signer(ledger, ALEX))
+        assert sorted(reader.data_keys) == [2]
+        with pytest.raises(keylib.KeyUnavailable) as caught:
+            keystore.record_key(ledger.conn, reader, record)
+    assert str(caught.value) == (
+        "its record key is wrapped under data key 1, which is not wrapped for you"
+    )

@@ -13,10 +13,11 @@ from support.ledger_attacks import (
     build_decided_log,
     copy_log,
     run_cli,
+    signer_for,
     spec_export,
     write_export,
 )
-from support.people import ALEX
+from support.people import ALEX, PRIYA
 
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.integrity.anchors import read_anchor
@@ -177,3 +178,35 @@ def test_a_real_export_verifies_and_an_edited_one_does_not(exported, tmp_path, f
     text = out.read_text(encoding="utf-8")
     out.write_text(text.replace('"outcome": "share"', '"outcome": "do_not_share"', 1))
     assert not verify_export(out).ok
+
+
+def test_a_cosign_re_signed_for_another_version_of_the_decision_is_named(exported, tmp_path, data):
+    """An insider (Priya, with her own key) changes the hash her co-signature names and signs
+    the entry again; the exporter signs the whole export again. The entry's hash and
+    signature hold: the match between the co-signature and the decision names it, in words
+    a manager can act on (and the next entry no longer follows on from it)."""
+    cosign = data["decisions"][0]["entries"][1]
+    assert (cosign["seq"], cosign["kind"]) == (8, "cosign")
+    body = json.loads(cosign["payload"])
+    body["decision_hash"] = "0" * 64
+    cosign["payload"] = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    cosign["hash"] = compute_hash(*(cosign[k] for k in ("seq", "kind", "recorded_at", "actor")),
+                                  cosign["payload"], cosign["prev_hash"])  # fmt: skip
+    cosign["signature"] = signer_for(exported[0], PRIYA).sign(bytes.fromhex(cosign["hash"]))
+    path = write_export(data, tmp_path / "e.json", signer=signer_for(exported[0], ALEX))
+    report = verify_export(path)
+    assert [(p.seq, p.code, p.detail) for p in report.problems] == [
+        (
+            8,
+            "fields",
+            "it co-signs a different version of the decision (the decision's hash does not "
+            "match) — one of them was changed.",
+        ),
+        (9, "chain", "it does not follow on from entry #8 (the link between them is broken)."),
+    ]
+    result = run_cli(tmp_path / "no-such-log", "verify", "--export", path)
+    assert result.exit_code == 1
+    shown = " ".join(result.stdout.split())
+    assert "it co-signs a different version of the decision (the decision's hash does not" in (
+        shown
+    )
