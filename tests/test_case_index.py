@@ -181,6 +181,7 @@ def test_the_migration_gives_an_encrypted_log_untagged_rows(log):
         "DROP INDEX entries_cosign_facts",
         "DROP TRIGGER entries_number_decisions",
         "DROP TABLE decision_numbers",
+        "DROP TABLE checked_heads",
         "DELETE FROM _sqlite_migrations WHERE name >= '0008_case_index'",
     ):
         conn.execute(statement)
