@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+import sqlite3
 
 import pytest
 from support.ledger_attacks import (
@@ -57,8 +58,10 @@ def first_bad(path, **kwargs):
     report = verify_path(path, **kwargs)
     assert not report.ok
     # A large log has its signatures checked by worker processes: the same finding.
+    # ...and the checks it runs beside the pass (integrity/beside.py) find the same.
     other = verify_path(path, processes=True, threads=2, **kwargs)
     assert (other.first_bad, other.problems) == (report.first_bad, report.problems)
+    assert other.to_json() == report.to_json()
     return report.first_bad
 
 
@@ -805,6 +808,87 @@ def test_worker_processes_that_cannot_be_started(log, monkeypatch, python):
     _flip_signature(log, 7)
     bad = verify_path(log, processes=True, threads=2).first_bad
     assert (bad.seq, bad.code) == (7, "signature")
+
+
+def _damage_beside_the_entries(log):
+    """A log whose record keys and derived data are wrong, its entries intact."""
+    conn = raw(log)
+    conn.execute("INSERT INTO decisions_awaiting VALUES (9)")
+    conn.execute("DELETE FROM case_index WHERE decision = 9")
+    conn.execute("DELETE FROM decision_numbers WHERE seq = (SELECT max(seq) FROM decision_numbers)")
+    record = conn.execute(
+        "SELECT json_extract(payload, '$.record') FROM entries WHERE kind = 'decision' "
+        "ORDER BY seq LIMIT 1"
+    ).fetchone()[0]
+    conn.execute("DELETE FROM record_keys WHERE record = ?", (record,))
+    conn.close()
+
+
+def _report_of(log, **kwargs):
+    report = verify_path(log, **kwargs).to_json()
+    assert report.pop("log") == str(log)
+    return report
+
+
+@pytest.mark.parametrize("damaged", [False, True])
+def test_the_checks_beside_the_pass_find_what_the_pass_would(log, monkeypatch, damaged):
+    """A large log's outcomes, record keys and derived data are checked on a connection of
+    their own while the pass runs (integrity/beside.py). The same report as one after the
+    other on the log's own connection; and when the checks beside fail, or see entries
+    other than the command's (someone wrote in between), they are done after the pass as
+    on a small log, with the same report again."""
+    from infoshare_cli.integrity import beside
+
+    if damaged:
+        _damage_beside_the_entries(log)
+    alone = _report_of(log, processes=False)
+    assert alone["ok"] is not damaged
+    if damaged:
+        problems = " ".join(alone["problems"])
+        assert "record key is missing" in problems and "case index" in problems, problems
+        assert "decision numbers" in problems and "awaiting" in problems, problems
+    assert _report_of(log, processes=True, threads=2) == alone
+    seen = []
+    real = beside.ChecksBeside.result
+
+    def result(self):
+        found = real(self)
+        seen.append(found)
+        return found
+
+    monkeypatch.setattr(beside.ChecksBeside, "result", result)
+    assert _report_of(log, processes=True, threads=2) == alone
+    assert seen and seen[-1] is not None  # the checks beside were used, not redone
+
+    def fails(conn):
+        raise sqlite3.DatabaseError("disk I/O error")
+
+    monkeypatch.setattr(beside, "derived_problems", fails)
+    assert _report_of(log, processes=True, threads=2) == alone
+    assert seen[-1] is None
+    monkeypatch.undo()
+    monkeypatch.setattr(beside.ChecksBeside, "result", result)
+    # The entries it sees are not the command's: one more was written in between.
+    monkeypatch.setattr(beside, "entries_seen", lambda conn: (DECIDED_ENTRIES + 1, None, None))
+    assert _report_of(log, processes=True, threads=2) == alone
+    assert seen[-1] is None
+
+
+def test_a_log_copied_into_memory_is_checked_on_its_copy(log):
+    """`migrate` verifies a copy of the old log brought up to date in memory: the checks
+    beside the pass would read the file instead, so they are not run beside it."""
+    from infoshare_cli.integrity.beside import reads_the_file
+    from infoshare_cli.integrity.verify import verify_ledger
+
+    with Ledger.open(log, readonly=True) as ledger:
+        assert reads_the_file(ledger.conn, log)
+    snapshot = Ledger.snapshot(log)
+    try:
+        assert not reads_the_file(snapshot.conn, log)
+        report = verify_ledger(snapshot, processes=True, threads=2)
+    finally:
+        snapshot.close()
+    assert report.ok and report.entries == DECIDED_ENTRIES
 
 
 def test_co_signatures_of_decisions_no_longer_at_hand_are_looked_up(log, monkeypatch):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from array import array
 from dataclasses import dataclass, field
 
 from infoshare_cli.checklist.kept_sets import question_text
@@ -26,7 +27,8 @@ from infoshare_cli.integrity.report import Problem
 class Outcomes:
     recomputed: int = 0
     not_recomputed: list[int] = field(default_factory=list)
-    sealed: list[int] = field(default_factory=list)  # answers sealed: need a passphrase
+    # answers sealed: need a passphrase (every decision of an encrypted log: kept compact)
+    sealed: array[int] = field(default_factory=lambda: array("q"))
     problems: list[Problem] = field(default_factory=list)
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
-from infoshare_cli.errors import InfoshareError
 from infoshare_cli.integrity.anchors import _apply_anchor, check_log_anchor, newest_first
+from infoshare_cli.integrity.beside import (
+    ChecksBeside,
+    IntegrityBeside,
+    entries_seen,
+    reads_the_file,
+)
 from infoshare_cli.integrity.chain import DecisionsSoFar, _text_factory, check_entries
 from infoshare_cli.integrity.derived import derived_problems
 from infoshare_cli.integrity.erasures import record_key_problems
@@ -36,7 +39,7 @@ def verify_ledger(
     Several anchors may be given: each is checked, and the newest (the most entries) is the
     one the report measures what was written since against. ``processes``: check the
     signatures in worker processes (None: when the log is large enough to gain by it)."""
-    conn = ledger.db.conn
+    conn = ledger.conn
     anchors = newest_first(anchor)
     report = Report(str(ledger.path), anchor=anchors[0] if anchors else None)
     old_factory = conn.text_factory
@@ -74,10 +77,13 @@ def verify_ledger(
                 conn.text_factory = _text_factory
 
         large = total >= PROCESSES_FROM if processes is None else processes
-        # SQLite's own check of the file, which runs in SQLite without Python's lock: on
-        # a large log, beside the pass on a connection of its own, so it uses the core the
-        # pass leaves free at its end.
-        integrity = _IntegrityBeside(ledger.path) if large else None
+        # On a large log, the checks that need nothing from the pass run beside it, each on
+        # a connection of its own (integrity/beside.py): SQLite's own check of the file,
+        # and the outcomes, record keys and derived data. They use the time the pass spends
+        # waiting for the signature workers, and the core it leaves free at its end.
+        beside = large and reads_the_file(conn, ledger.path)
+        integrity = IntegrityBeside(ledger.path) if beside else None
+        checks = ChecksBeside(ledger.path, entries_seen(conn)) if beside else None
         try:
             # Text as SQLite gives it, without a call per value. Only a damaged or doctored
             # file holds text that is not UTF-8: the pass then runs again, reading such
@@ -92,20 +98,27 @@ def verify_ledger(
         report.entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
         if first_bad is not None and report.entries:
             report.head = _stored_head(conn)
+        found = checks.result() if checks is not None else None
         # Every decision's outcome, recomputed from its answers (up to the first bad entry:
         # what follows it cannot be trusted anyway).
-        upto = None if first_bad is None else (first_bad.seq or 1)
-        outcomes = check_outcomes(conn, upto)
+        if found is not None and first_bad is None:
+            outcomes = found.outcomes
+        else:
+            upto = None if first_bad is None else (first_bad.seq or 1)
+            outcomes = check_outcomes(conn, upto)
         report.recomputed = outcomes.recomputed
         report.outcomes = outcomes.problems
         report.not_recomputed = outcomes.not_recomputed
         report.sealed = outcomes.sealed
         report.schema = _schema_problems(conn)
         report.not_yet_applied = not_yet_applied(conn)
-        report.keys = record_key_problems(conn, report.erased)
-        found = integrity.result() if integrity is not None else None
-        report.integrity = found if found is not None else _integrity(conn)
-        report.derived = derived_problems(conn)
+        if found is not None:
+            report.keys = record_key_problems(conn, report.erased, found.missing_keys)
+        else:
+            report.keys = record_key_problems(conn, report.erased)
+        rows = integrity.result() if integrity is not None else None
+        report.integrity = rows if rows is not None else _integrity(conn)
+        report.derived = found.derived if found is not None else derived_problems(conn)
         named = [e.decision for e in report.erased] + list(report.not_recomputed)
         report.decision_numbers = numbers_of(conn, named)
         if anchors:
@@ -118,29 +131,6 @@ def verify_ledger(
             conn.execute("ROLLBACK")
         conn.text_factory = old_factory
     return report
-
-
-class _IntegrityBeside(threading.Thread):
-    """``PRAGMA integrity_check`` on its own read-only connection and thread. Any trouble
-    (the file cannot be opened again, say) gives no result, and the check is then run on
-    the log's own connection as usual."""
-
-    def __init__(self, path: Path):
-        super().__init__(daemon=True)
-        self._path = path
-        self._rows: list[str] | None = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            with Ledger.open(self._path, readonly=True) as side:
-                self._rows = _integrity(side.conn)
-        except (sqlite3.Error, InfoshareError, OSError):
-            self._rows = None
-
-    def result(self) -> list[str] | None:
-        self.join()
-        return self._rows
 
 
 def _stored_head(conn: sqlite3.Connection) -> Head | None:
