@@ -1,7 +1,9 @@
-"""verify's building blocks: the fast hash is byte-for-byte compute_hash; progress; anchors."""
+"""verify's building blocks: the fast hash is byte-for-byte compute_hash, the fast JSON
+loader is json.loads; progress; anchors."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -13,7 +15,7 @@ from infoshare_cli.integrity.anchors import anchor_for, parse_anchor
 from infoshare_cli.integrity.report import Head
 from infoshare_cli.integrity.signatures import entry_hash_fast
 from infoshare_cli.integrity.verify import verify_path
-from infoshare_cli.ledger.entries import compute_hash
+from infoshare_cli.ledger.entries import compute_hash, json_loader
 
 # Any text SQLite can hand back (no lone surrogates: those cannot be stored as UTF-8).
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
@@ -134,3 +136,35 @@ def test_entries_numbered_out_of_sequence(seqs):
     _checked, _head, bad = check_entries(rows)
     assert (bad.code, bad.seq) == ("order", seqs[-1])
     assert bad.detail == "it is numbered out of sequence (numbering starts at 1)."
+
+
+def _loaded(load, text):
+    try:
+        return ("value", load(text))
+    except (ValueError, TypeError, RecursionError) as exc:
+        return ("error", type(exc))
+
+
+json_texts = st.recursive(
+    st.none() | st.booleans() | st.integers() | texts,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
+    max_leaves=12,
+).map(lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.one_of(
+        texts,
+        json_texts,
+        json_texts.map(lambda t: " " + t),
+        json_texts.map(lambda t: t + " "),
+        json_texts.map(lambda t: t + "x"),
+        json_texts.map(lambda t: "\ufeff" + t),
+        st.sampled_from(["NaN", "-Infinity", '{"a":NaN}', "[1,2", "", "[" * 100_000]),
+    )
+)
+def test_the_fast_json_loader_is_json_loads(text):
+    """verify's pass and the CSV export read payloads with the C scanner directly: the same
+    value, or the same kind of error, as json.loads for any text."""
+    assert _loaded(json_loader(), text) == _loaded(json.loads, text)

@@ -37,8 +37,14 @@ def _flag(value: Any) -> bool:
     return type(value) is bool
 
 
+def _mapping(value: Any) -> bool:
+    """``isinstance(value, Mapping)``, without the abstract class's check for the plain dict
+    that parsed JSON always is (verify asks it for several fields of every entry)."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _record(value: Any) -> bool:
-    return isinstance(value, Mapping)
+    return _mapping(value)
 
 
 def _texts(value: Any) -> bool:
@@ -55,7 +61,7 @@ def _whole_or_none(value: Any) -> bool:
 
 def _of_texts(value: Any) -> bool:
     """An object of text values (a question set's name, version and fingerprint)."""
-    return isinstance(value, Mapping) and all(type(v) is str for v in value.values())
+    return _mapping(value) and all(type(v) is str for v in value.values())
 
 
 def _answer(value: Any, depth: int = 0) -> bool:
@@ -85,34 +91,24 @@ def _answers(value: Any) -> bool:
 
 def _head(value: Any) -> bool:
     return value is None or (
-        isinstance(value, Mapping)
-        and type(value.get("seq")) is int
-        and type(value.get("hash")) is str
+        _mapping(value) and type(value.get("seq")) is int and type(value.get("hash")) is str
     )
 
 
 def _erased(value: Any) -> bool:
     return type(value) is list and all(
-        isinstance(item, Mapping)
-        and type(item.get("decision")) is int
-        and type(item.get("record")) is str
+        _mapping(item) and type(item.get("decision")) is int and type(item.get("record")) is str
         for item in value
     )
 
 
 def _data_key(value: Any) -> bool:
-    return (
-        isinstance(value, Mapping)
-        and type(value.get("id")) is int
-        and type(value.get("check")) is str
-    )
+    return _mapping(value) and type(value.get("id")) is int and type(value.get("check")) is str
 
 
 def _sealed(value: Any) -> bool:
     return (
-        isinstance(value, Mapping)
-        and type(value.get("nonce")) is str
-        and type(value.get("ciphertext")) is str
+        _mapping(value) and type(value.get("nonce")) is str and type(value.get("ciphertext")) is str
     )
 
 
@@ -224,7 +220,7 @@ def _problems(kind: str, payload: Mapping[str, Any]) -> list[str]:
 
 def shape_problem(kind: str, payload: Any) -> str | None:
     """What is wrong with the shape of a payload of this kind, in words, or None."""
-    if not isinstance(payload, Mapping):
+    if not _mapping(payload):
         return NOT_A_RECORD
     found = _problems(kind, payload)
     return "; ".join(found) if found else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -18,7 +17,7 @@ from infoshare_cli.integrity.signatures import (
     _Signatures,
     entry_hash_fast,
 )
-from infoshare_cli.ledger.entries import GENESIS_HASH
+from infoshare_cli.ledger.entries import GENESIS_HASH, json_loader
 
 # --- the pass over the entries --------------------------------------------------------------
 
@@ -48,10 +47,13 @@ def _load_object(text: str) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
+_LOADS = json_loader()  # json.loads, with the same results and errors
+
+
 def _load(text: str) -> Any:
     """The parsed payload, or ``_NOT_JSON``."""
     try:
-        return json.loads(text)
+        return _LOADS(text)
     except (TypeError, ValueError, RecursionError):
         return _NOT_JSON
 

@@ -26,20 +26,22 @@ def entry_hash_fast(
     Byte for byte the same canonical JSON (keys in order, no spaces, non-ASCII kept), for
     fields of the right types; the tests hold it to ``compute_hash``.
     """
-    message = (
-        '{"actor":'
-        + encode_basestring(actor)
-        + ',"kind":'
-        + encode_basestring(kind)
-        + ',"payload":'
-        + encode_basestring(payload)
-        + ',"prev_hash":'
-        + encode_basestring(prev_hash)
-        + ',"recorded_at":'
-        + encode_basestring(recorded_at)
-        + ',"seq":'
-        + int.__repr__(seq)
-        + "}"
+    message = "".join(
+        (
+            '{"actor":',
+            encode_basestring(actor),
+            ',"kind":',
+            encode_basestring(kind),
+            ',"payload":',
+            encode_basestring(payload),
+            ',"prev_hash":',
+            encode_basestring(prev_hash),
+            ',"recorded_at":',
+            encode_basestring(recorded_at),
+            ',"seq":',
+            int.__repr__(seq),
+            "}",
+        )
     )
     return hashlib.sha256(message.encode("utf-8")).digest()
 

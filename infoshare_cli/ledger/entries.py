@@ -15,6 +15,7 @@ append to the same file at once and the sequence stays gap-free and the chain in
 from __future__ import annotations
 
 import json
+import json.scanner
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -95,6 +96,26 @@ def _now() -> str:
 
 LOCKED = "locked: unlock with a passphrase to read it"
 NOT_JSON = "its contents are not readable JSON"
+
+
+def json_loader() -> Callable[[str], Any]:
+    """``json.loads``, without its per-call wrapping, for the log's compact JSON text.
+
+    Text the C scanner does not read to its end in one go (leading or trailing space, or not
+    JSON at all) goes to ``json.loads`` itself, so results and errors are the same.
+    """
+    # typeshed wants a make_scanner as the context; the C scanner reads a decoder's settings.
+    scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+    loads = json.loads
+
+    def load(text: str) -> Any:
+        try:
+            value, end = scan(text, 0)
+        except (StopIteration, TypeError, ValueError):
+            return loads(text)
+        return value if end == len(text) else loads(text)
+
+    return load
 
 
 def readable_payload(

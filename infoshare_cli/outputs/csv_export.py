@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import json.scanner
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from infoshare_cli.domain.questions import Part, QuestionSet
 from infoshare_cli.domain.status import VERDICT_WORDS
+from infoshare_cli.ledger.entries import json_loader
 from infoshare_cli.ledger.sealing import payload_opener
 from infoshare_cli.outputs.files import FORMULA_STARTS, TextSink
 
@@ -195,26 +195,6 @@ _RISKY_CELL = re.compile(_SEP + " *[" + re.escape("".join(sorted(FORMULA_STARTS)
 _ROWS_PER_WRITE = 500
 
 
-def _json_loader() -> Callable[[str], Any]:
-    """``json.loads``, without its per-call wrapping, for the log's compact JSON text.
-
-    Text the C scanner does not read to its end in one go (leading or trailing space, or not
-    JSON at all) goes to ``json.loads`` itself, so results and errors are the same.
-    """
-    # typeshed wants a make_scanner as the context; the C scanner reads a decoder's settings.
-    scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
-    loads = json.loads
-
-    def load(text: str) -> Any:
-        try:
-            value, end = scan(text, 0)
-        except (StopIteration, TypeError, ValueError):
-            return loads(text)
-        return value if end == len(text) else loads(text)
-
-    return load
-
-
 def write_csv_flat(
     sink: TextSink,
     rows: Iterable[tuple],
@@ -268,7 +248,7 @@ def write_csv_flat(
     slots_of = layout.slots
     blank = [""] * width
     cell = _cell
-    loads = _json_loader()
+    loads = json_loader()
     opened = payload_opener()  # sealed content, opened with the keys of whoever unlocked
     risky_first = _RISKY_FIRST
     risky_cell = _RISKY_CELL.search
