@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from itertools import chain
 from typing import Any
 
-from infoshare_cli.domain.status import CORRECTED, counts, decision_state
-from infoshare_cli.ledger.status_sql import ERASED_SQL
+from infoshare_cli.domain.status import CORRECTED, decision_state
+from infoshare_cli.ledger.status_sql import ERASED_SQL, SUPERSEDED_SQL, VALID_COSIGN_FROM_INDEX
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.reading.filters import Filters, _utc_bound
 from infoshare_cli.reading.queries import overdue_decisions
@@ -51,35 +50,17 @@ def any_decisions(ledger: Ledger) -> bool:
 #
 # A decision's state needs its co-signatures, whether a later decision revisits it, and
 # whether it was erased. Asking SQLite for each decision's through the `decisions` view
-# parses every decision's whole payload (a sealed decision is ~3 KB of JSON) and looks its
-# co-signatures up one by one. Here one query reads each decision with its co-signatures
-# from two indexes that hold what is needed (schema 0009: a decision's outcome, maker and
-# time; a co-signature's decision, signer and verdict), a decision's rows together; the
-# revisits, corrections and erasures are few, and read first. The state is then the
-# domain's own rule (domain.status); a test holds these counts to the state every other
-# reader shows, over every combination. Memory stays flat.
+# parses every decision's whole payload (a sealed decision is ~3 KB of JSON). Here SQLite
+# reads every decision from an index that holds what is counted (schema 0009: a decision's
+# outcome, maker and time), and for each asks the facts its state follows from, in the SQL
+# of the rule (ledger.status_sql): the verdict of the co-signature that stands, read from
+# the co-signature index (its decision, signer and verdict; no co-signature's row is read),
+# and whether a later decision revisits it; whether it was erased or corrected is looked up
+# in lists worked out once (erasures and corrections are few). SQLite groups the decisions
+# by those facts, and the state of each group is the domain's own rule (domain.status); a
+# test holds these counts to the state every other reader shows, over every combination.
+# No Python runs per decision, and memory stays flat.
 
-_DECISIONS_SQL = """
-    SELECT d.seq, d.actor, strftime('%Y-%m', d.recorded_at, 'localtime'),
-           json_extract(d.payload, '$.outcome'),
-           c.seq, c.actor, json_extract(c.payload, '$.verdict')
-    FROM entries d INDEXED BY entries_decision_facts
-    LEFT JOIN entries c INDEXED BY entries_cosign_facts
-         ON c.kind = 'cosign' AND json_extract(c.payload, '$.decision') = +d.seq
-    WHERE d.kind = 'decision' {where}
-"""
-# A reference matches a decision as SQL compares `json_extract(...) = +e.seq`: numbers only.
-_REVISITS_SQL = """
-    SELECT json_extract(payload, '$.revisits') AS ref, max(seq) FROM entries
-    INDEXED BY entries_revisits
-    WHERE kind = 'decision' AND json_extract(payload, '$.revisits') IS NOT NULL
-      AND typeof(ref) IN ('integer', 'real') GROUP BY ref
-"""
-_CORRECTIONS_SQL = """
-    SELECT DISTINCT json_extract(payload, '$.decision') AS ref FROM entries
-    INDEXED BY entries_decision_ref
-    WHERE kind = 'correction' AND typeof(ref) IN ('integer', 'real')
-"""
 # Erasures are few: the decisions they name, each checked by the one SQL of the rule.
 _ERASED_SQL = f"""
     SELECT e.seq FROM entries e WHERE e.kind = 'decision' AND e.seq IN (
@@ -87,42 +68,42 @@ _ERASED_SQL = f"""
                json_each(x.payload, '$.records') AS r WHERE x.kind = 'erase')
     AND {ERASED_SQL}
 """
-
-
-_END = (None,) * 7  # after the last row
+# A reference matches a decision as SQL compares `json_extract(...) = +e.seq`: numbers only.
+_CORRECTED_SQL = """
+    SELECT json_extract(payload, '$.decision') AS ref FROM entries
+    INDEXED BY entries_decision_ref
+    WHERE kind = 'correction' AND typeof(ref) IN ('integer', 'real')
+"""
+_VERDICT_SQL = VALID_COSIGN_FROM_INDEX.format(what="json_extract(c.payload, '$.verdict')")
+_FACTS_SQL = f"""
+    SELECT strftime('%Y-%m', e.recorded_at, 'localtime'), json_extract(e.payload, '$.outcome'),
+           ({_VERDICT_SQL}), {SUPERSEDED_SQL},
+           e.seq IN ({_ERASED_SQL}), e.seq IN ({_CORRECTED_SQL})
+    FROM entries e INDEXED BY entries_decision_facts
+    WHERE e.kind = 'decision' {{where}}
+    LIMIT -1
+"""
+# (LIMIT -1 keeps SQLite from merging the two queries, which would work out each
+# decision's verdict twice: once to group by it and once to show it.)
+_COUNTS_SQL = f"SELECT *, count(*) FROM ({_FACTS_SQL}) GROUP BY 1, 2, 3, 4, 5, 6"
 
 
 def month_counts(ledger: Ledger, filters: Filters | None = None) -> Iterator[tuple]:
     """(month 'YYYY-MM' in local time, outcome, state, corrected, count), oldest month
     first, for the decisions taken within the filters' dates."""
     filters = filters or Filters()
-    conn = ledger.conn
     where, params = "", []
     if filters.since is not None:
-        where += " AND d.recorded_at >= ?"
+        where += " AND e.recorded_at >= ?"
         params.append(_utc_bound(filters.since))
     if filters.until is not None:  # the whole of that day
-        where += " AND d.recorded_at < ?"
+        where += " AND e.recorded_at < ?"
         params.append(_utc_bound(filters.until + timedelta(days=1)))
-    erased = {seq for (seq,) in conn.execute(_ERASED_SQL)}
-    revisited = dict(conn.execute(_REVISITS_SQL).fetchall())  # decision -> newest revisit
-    corrected = {ref for (ref,) in conn.execute(_CORRECTIONS_SQL)}
     tally: dict[tuple, int] = {}
-    current = None  # (seq, month, outcome) of the decision whose rows are being read
-    verdict, newest = None, 0
-    rows = conn.execute(_DECISIONS_SQL.format(where=where), params)
-    for seq, actor, month, outcome, c_seq, c_actor, c_verdict in chain(rows, [_END]):
-        if current is not None and current[0] != seq:  # its rows are all read: count it
-            done = current[0]
-            state = decision_state(verdict, revisited.get(done, 0) > done, done in erased)
-            key = (current[1], current[2], state, done in corrected)
-            tally[key] = tally.get(key, 0) + 1
-        if seq is None:
-            break
-        if current is None or current[0] != seq:
-            current, verdict, newest = (seq, month, outcome), None, 0
-        # the newest co-signature that counts is the one that stands
-        if c_seq is not None and c_seq > newest and counts(actor, c_actor, c_verdict):
-            verdict, newest = c_verdict, c_seq
+    rows = ledger.conn.execute(_COUNTS_SQL.format(where=where), params)
+    for month, outcome, verdict, superseded, erased, corrected, n in rows:
+        state = decision_state(verdict, bool(superseded), bool(erased))
+        key = (month, outcome, state, bool(corrected))
+        tally[key] = tally.get(key, 0) + n
     for key in sorted(tally, key=lambda k: tuple("" if v is None else str(v) for v in k)):
         yield (*key, tally[key])
