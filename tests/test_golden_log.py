@@ -105,6 +105,35 @@ def test_verify_before_this_version_has_opened_it(old_file):
     assert "written by an older version of infoshare" in screen
 
 
+@pytest.mark.parametrize("processes", [False, True])
+def test_outcomes_are_recomputed_in_the_pass_and_stop_at_the_first_bad_entry(old_file, processes):
+    """The pass over the entries recomputes each plaintext decision's outcome as it goes,
+    as the separate reading of every decision (check_outcomes) does. When an entry is bad
+    the outcomes stop before it, however far the pass read past it (with worker processes
+    a bad signature is found after the entries that follow it were read)."""
+    import base64
+
+    from infoshare_cli.integrity.outcomes import check_outcomes
+    from infoshare_cli.integrity.verify import verify_path
+
+    report = verify_path(old_file, processes=processes, threads=2)
+    conn = sqlite3.connect(old_file)
+    alone = check_outcomes(conn)
+    assert report.ok and report.recomputed == alone.recomputed == 5
+    assert (report.outcomes, report.not_recomputed) == (alone.problems, alone.not_recomputed)
+    signature = base64.b64decode(
+        conn.execute("SELECT signature FROM entries WHERE seq = 10").fetchone()[0]
+    )
+    flipped = base64.b64encode(bytes([signature[0] ^ 1]) + signature[1:]).decode()
+    conn.execute("DROP TRIGGER entries_no_update")
+    conn.execute("UPDATE entries SET signature = ? WHERE seq = 10", (flipped,))
+    conn.commit()
+    conn.close()
+    report = verify_path(old_file, processes=processes, threads=2)
+    assert (report.first_bad.seq, report.first_bad.code) == (10, "signature")
+    assert report.recomputed == 2  # the decisions at #7 and #9
+
+
 def test_an_old_log_without_a_safeguard_is_not_passed_off_as_old(old_file):
     """Deleting migration rows must not make a dropped safeguard look like an older log."""
     import sqlite3

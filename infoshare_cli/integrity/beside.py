@@ -6,9 +6,8 @@ they run meanwhile, each in a thread with a read-only connection of its own, ins
 one after another once the pass is done (while a core stood idle):
 
 - SQLite's ``integrity_check`` (which runs inside SQLite, without Python's lock);
-- every decision's outcome recomputed, the decisions whose record key is not in the file,
-  and the derived data (decision numbers, the awaiting list, the case index) worked out
-  again from the entries.
+- the decisions whose record key is not in the file, and the derived data (decision
+  numbers, the awaiting list, the case index) worked out again from the entries.
 
 They are the very functions the command's own connection would run. A connection of its
 own sees the log as it stands when it starts reading, which is the command's snapshot
@@ -29,7 +28,6 @@ from infoshare_cli.errors import InfoshareError
 from infoshare_cli.integrity.chain import _text_factory
 from infoshare_cli.integrity.derived import derived_problems
 from infoshare_cli.integrity.erasures import MissingKeys, missing_record_keys
-from infoshare_cli.integrity.outcomes import Outcomes, check_outcomes
 from infoshare_cli.integrity.report import Problem
 from infoshare_cli.integrity.schema import _integrity
 from infoshare_cli.ledger.store import Ledger
@@ -83,13 +81,12 @@ class IntegrityBeside(threading.Thread):
 class Found:
     """What :class:`ChecksBeside` found, for the whole log."""
 
-    outcomes: Outcomes  # every decision's outcome (the pass's first bad entry not known)
     missing_keys: MissingKeys | None
     derived: list[Problem]
 
 
 class ChecksBeside(threading.Thread):
-    """Outcomes, missing record keys and derived data, on their own connection and thread,
+    """Missing record keys and derived data, on their own connection and thread,
     for the same entries as ``entries`` identifies (:func:`entries_seen`)."""
 
     def __init__(self, path: Path, entries: Entries):
@@ -110,9 +107,7 @@ class ChecksBeside(threading.Thread):
                 conn.execute("BEGIN")
                 if entries_seen(conn) != self._entries:
                     return  # someone wrote in between: not the command's snapshot
-                self._found = Found(
-                    check_outcomes(conn), missing_record_keys(conn), derived_problems(conn)
-                )
+                self._found = Found(missing_record_keys(conn), derived_problems(conn))
         except Exception:  # noqa: BLE001 - any trouble: the command runs the checks itself
             self._found = None
 

@@ -11,6 +11,7 @@ from infoshare_cli.domain.erasure import CONFIRM, Erased, erased_records
 from infoshare_cli.domain.shapes import shape_detail, shape_problem
 from infoshare_cli.domain.signing import CONFIRM_RESET, RESET, Broken, Rulebook
 from infoshare_cli.domain.timeline import behind_by, describe_gap
+from infoshare_cli.integrity.outcomes import OutcomeCheck
 from infoshare_cli.integrity.report import Head, Problem
 from infoshare_cli.integrity.signatures import (
     _signature_problem,
@@ -129,8 +130,14 @@ class _InMemory(dict):
 class _Pass:
     """The state of one pass: the register as it stands, and the decisions seen so far."""
 
-    def __init__(self, signatures: _Signatures, decisions: DecisionsSoFar | None = None):
+    def __init__(
+        self,
+        signatures: _Signatures,
+        decisions: DecisionsSoFar | None = None,
+        outcomes: OutcomeCheck | None = None,
+    ):
         self.signatures = signatures
+        self.outcomes = outcomes
         self.rules = Rulebook()
         # seq -> (hash, actor)
         self.decisions: DecisionsSoFar | _InMemory = (
@@ -272,6 +279,10 @@ class _Pass:
                 self.pending_reset = None
         elif kind == "decision":
             self.decisions.add(seq, stored_hash, actor)
+            if self.outcomes is not None:
+                self.outcomes.decision(seq, recorded_at, parsed)
+        elif kind == "questions" and self.outcomes is not None:
+            self.outcomes.questions(seq, recorded_at, payload)
         elif kind == "erase" and parsed is not None:  # parsed above for every erase entry
             self._erase(seq, stored_hash, actor, recorded_at, parsed)
 
@@ -336,6 +347,7 @@ def check_entries(
     processes: bool = False,
     erasures: list[Erased] | None = None,
     decisions: DecisionsSoFar | None = None,
+    outcomes: OutcomeCheck | None = None,
 ) -> tuple[int, Head | None, Problem | None]:
     """Check entry rows in seq order; returns (entries checked, head, first bad entry).
 
@@ -344,9 +356,11 @@ def check_entries(
     :class:`~infoshare_cli.integrity.signatures._Signatures`).
     ``decisions``: where earlier decisions are looked up (:class:`DecisionsSoFar` when the
     rows come from a log in a read transaction); else they are kept in memory.
+    ``outcomes``, if given, is fed every decision and question set that passes, in order
+    (when the first bad entry is None, that is every one of them).
     """
     signatures = _Signatures(threads, processes)
-    state = _Pass(signatures, decisions)
+    state = _Pass(signatures, decisions, outcomes)
     checked = 0
     structural: Problem | None = None
     try:

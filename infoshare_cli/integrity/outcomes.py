@@ -32,11 +32,55 @@ class Outcomes:
     problems: list[Problem] = field(default_factory=list)
 
 
+class OutcomeCheck:
+    """Decisions' outcomes recomputed one entry at a time, in the log's order: fed by
+    :func:`check_outcomes`, or by verify's pass over the entries, which has already parsed
+    each payload (so a large log's decisions are not read and parsed a second time)."""
+
+    def __init__(self) -> None:
+        self.found = Outcomes()
+        self._stored: dict[str, QuestionSet | None] = {}
+        self._built_in: dict[str, QuestionSet | None] = {}
+
+    def questions(self, seq: int, recorded_at: str, payload_text: object) -> None:
+        """A ``questions`` entry: the question set it keeps, for the decisions after it."""
+        problem = _keep_set(self._stored, seq, recorded_at, payload_text)
+        if problem is not None:
+            self.found.problems.append(problem)
+
+    def decision(self, seq: int, recorded_at: str, payload: dict) -> None:
+        """A decision, its payload parsed."""
+        found = self.found
+        if is_sealed(payload):  # its answers are sealed under the record's key
+            found.sealed.append(seq)
+            return
+        identity = payload.get("question_set")
+        sha = identity.get("sha256") if isinstance(identity, dict) else None
+        qset = self._stored.get(sha) if isinstance(sha, str) else None
+        if qset is None and isinstance(sha, str):
+            if sha not in self._built_in:
+                self._built_in[sha] = built_in_set(sha)
+            qset = self._built_in[sha]
+        if qset is None:
+            found.not_recomputed.append(seq)
+            return
+        found.recomputed += 1
+        why = outcome_problem(qset, payload)
+        if why is not None:
+            found.problems.append(
+                Problem(
+                    "outcome",
+                    f"{why} The recorded outcome does not follow from the answers.",
+                    seq,
+                    "decision",
+                    recorded_at,
+                )
+            )
+
+
 def check_outcomes(conn: sqlite3.Connection, upto: int | None = None) -> Outcomes:
     """Recompute every decision before entry ``upto`` (all when None)."""
-    found = Outcomes()
-    stored: dict[str, QuestionSet | None] = {}
-    built_in: dict[str, QuestionSet | None] = {}
+    check = OutcomeCheck()
     sql = (
         "SELECT seq, kind, recorded_at, payload FROM entries "
         "WHERE kind IN ('questions', 'decision')"
@@ -49,41 +93,15 @@ def check_outcomes(conn: sqlite3.Connection, upto: int | None = None) -> Outcome
     try:
         for seq, kind, recorded_at, payload_text in cursor:
             if kind == "questions":
-                problem = _keep_set(stored, seq, recorded_at, payload_text)
-                if problem is not None:
-                    found.problems.append(problem)
+                check.questions(seq, recorded_at, payload_text)
                 continue
             payload = _object(payload_text)
             if payload is None:
                 continue  # unreadable: the pass over the entries reports it
-            if is_sealed(payload):  # its answers are sealed under the record's key
-                found.sealed.append(seq)
-                continue
-            identity = payload.get("question_set")
-            sha = identity.get("sha256") if isinstance(identity, dict) else None
-            qset = stored.get(sha) if isinstance(sha, str) else None
-            if qset is None and isinstance(sha, str):
-                if sha not in built_in:
-                    built_in[sha] = built_in_set(sha)
-                qset = built_in[sha]
-            if qset is None:
-                found.not_recomputed.append(seq)
-                continue
-            found.recomputed += 1
-            why = outcome_problem(qset, payload)
-            if why is not None:
-                found.problems.append(
-                    Problem(
-                        "outcome",
-                        f"{why} The recorded outcome does not follow from the answers.",
-                        seq,
-                        kind,
-                        recorded_at,
-                    )
-                )
+            check.decision(seq, recorded_at, payload)
     finally:
         cursor.close()
-    return found
+    return check.found
 
 
 def _keep_set(

@@ -16,7 +16,7 @@ from infoshare_cli.integrity.beside import (
 from infoshare_cli.integrity.chain import DecisionsSoFar, _text_factory, check_entries
 from infoshare_cli.integrity.derived import derived_problems
 from infoshare_cli.integrity.erasures import record_key_problems
-from infoshare_cli.integrity.outcomes import check_outcomes
+from infoshare_cli.integrity.outcomes import OutcomeCheck, check_outcomes
 from infoshare_cli.integrity.report import Anchor, Head, Report
 from infoshare_cli.integrity.schema import _integrity, _schema_problems, not_yet_applied
 from infoshare_cli.integrity.signatures import PROCESSES_FROM
@@ -64,14 +64,17 @@ def verify_ledger(
                 "FROM entries ORDER BY seq"
             )
             try:
-                return check_entries(
+                outcomes = OutcomeCheck()
+                found = check_entries(
                     cursor,
                     progress=tick,
                     threads=threads,
                     processes=large,
                     erasures=report.erased,
                     decisions=DecisionsSoFar(conn),
+                    outcomes=outcomes,
                 )
+                return (*found, outcomes.found)
             finally:
                 cursor.close()
                 conn.text_factory = _text_factory
@@ -79,7 +82,7 @@ def verify_ledger(
         large = total >= PROCESSES_FROM if processes is None else processes
         # On a large log, the checks that need nothing from the pass run beside it, each on
         # a connection of its own (integrity/beside.py): SQLite's own check of the file,
-        # and the outcomes, record keys and derived data. They use the time the pass spends
+        # and the record keys and derived data. They use the time the pass spends
         # waiting for the signature workers, and the core it leaves free at its end.
         beside = large and reads_the_file(conn, ledger.path)
         integrity = IntegrityBeside(ledger.path) if beside else None
@@ -88,11 +91,11 @@ def verify_ledger(
             # Text as SQLite gives it, without a call per value. Only a damaged or doctored
             # file holds text that is not UTF-8: the pass then runs again, reading such
             # text as a finding (and nothing of the first try is kept).
-            checked, head, first_bad = entries_pass(str)
+            checked, head, first_bad, outcomes = entries_pass(str)
         except sqlite3.OperationalError as exc:
             if "decode" not in str(exc):
                 raise
-            checked, head, first_bad = entries_pass(_text_factory)
+            checked, head, first_bad, outcomes = entries_pass(_text_factory)
         report.first_bad = first_bad
         report.head = head
         report.entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
@@ -100,12 +103,11 @@ def verify_ledger(
             report.head = _stored_head(conn)
         found = checks.result() if checks is not None else None
         # Every decision's outcome, recomputed from its answers (up to the first bad entry:
-        # what follows it cannot be trusted anyway).
-        if found is not None and first_bad is None:
-            outcomes = found.outcomes
-        else:
-            upto = None if first_bad is None else (first_bad.seq or 1)
-            outcomes = check_outcomes(conn, upto)
+        # what follows it cannot be trusted anyway). The pass worked them out as it went;
+        # when it stopped early, or went past the first bad entry (a bad signature is
+        # found after the entries that follow it were read), they are worked out again.
+        if first_bad is not None:
+            outcomes = check_outcomes(conn, first_bad.seq or 1)
         report.recomputed = outcomes.recomputed
         report.outcomes = outcomes.problems
         report.not_recomputed = outcomes.not_recomputed
