@@ -104,22 +104,12 @@ def generate_private_key() -> Ed25519PrivateKey:
 
 
 def _raw_private(private_key: Ed25519PrivateKey) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-
-    return private_key.private_bytes(
-        serialization.Encoding.Raw,
-        serialization.PrivateFormat.Raw,
-        serialization.NoEncryption(),
-    )
+    return private_key.private_bytes_raw()
 
 
 def public_key_b64(private_key: Ed25519PrivateKey) -> str:
     """The raw 32-byte public key of ``private_key``, base64 (standard alphabet)."""
-    from cryptography.hazmat.primitives import serialization
-
-    raw = private_key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
+    raw = private_key.public_key().public_bytes_raw()
     return _b64(raw)
 
 

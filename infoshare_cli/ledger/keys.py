@@ -69,23 +69,18 @@ def key_check(data_key: bytes) -> str:
 
 def reading_private_key(signing_key: Ed25519PrivateKey) -> X25519PrivateKey:
     """The person's X25519 reading key, derived from their signing key (HKDF-SHA256)."""
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-    raw = signing_key.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
+    raw = signing_key.private_bytes_raw()
     seed = HKDF(hashes.SHA256(), KEY_LENGTH, salt=None, info=_READING_INFO).derive(raw)
     return X25519PrivateKey.from_private_bytes(seed)
 
 
 def reading_public_b64(signing_key: Ed25519PrivateKey) -> str:
     """The public half of :func:`reading_private_key`, as it goes in a signed staff entry."""
-    from cryptography.hazmat.primitives import serialization
-
-    public = reading_private_key(signing_key).public_key()
-    return b64(public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+    return b64(reading_private_key(signing_key).public_key().public_bytes_raw())
 
 
 def _wrap_key_for(shared: bytes, ephemeral: bytes, recipient: bytes) -> bytes:
@@ -106,15 +101,12 @@ def wrap_for_reader(data_key: bytes, reading_public: str, aad: bytes) -> tuple[b
 
     Returns (ephemeral public key, nonce, wrapped key), all raw bytes.
     """
-    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     recipient = unb64(reading_public)
     ephemeral = X25519PrivateKey.generate()
-    ephemeral_public = ephemeral.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
+    ephemeral_public = ephemeral.public_key().public_bytes_raw()
     shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient))
     nonce = os.urandom(NONCE_LENGTH)
     wrapped = AESGCM(_wrap_key_for(shared, ephemeral_public, recipient)).encrypt(
@@ -128,13 +120,10 @@ def unwrap_as_reader(
 ) -> bytes:
     """Open a wrap made by :func:`wrap_for_reader`. Raises ``KeyUnavailable``."""
     from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    recipient = reading_key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
+    recipient = reading_key.public_key().public_bytes_raw()
     try:
         shared = reading_key.exchange(X25519PublicKey.from_public_bytes(bytes(ephemeral)))
         key = AESGCM(_wrap_key_for(shared, bytes(ephemeral), recipient)).decrypt(
