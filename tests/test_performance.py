@@ -158,6 +158,30 @@ def test_listing_the_log_reads_no_yaml_for_the_built_in_set(staffed_log):
     assert "yaml" not in loaded
 
 
+def test_stats_imports_only_what_it_shows(tmp_path):
+    # stats unlocks the reader, counts, opens the overdue decisions and draws its tables:
+    # no key serialization module (raw key bytes come from the keys themselves), no
+    # checklist validation (only the outcome labels), no importlib.resources for the
+    # built-in checklist (zipfile, tempfile), no verify report (only when content fails).
+    make_log = _load_make_log()
+    path = tmp_path / "bench.sqlite3"
+    make_log.make_log(path, 12)
+    argv = ("stats", "--db", str(path), "--as", ALEX)
+    loaded = _modules_after(*argv, full=True, input="benchmark passphrase\n")
+    assert "rich.table" in loaded  # it drew its tables
+    assert "cryptography.hazmat.primitives.ciphers.aead" in loaded  # it unlocked the reader
+    assert loaded.isdisjoint({
+        "cryptography.hazmat.primitives.serialization",
+        "infoshare_cli.checklist.validation",
+        "importlib.resources",
+        "zipfile",
+        "infoshare_cli.integrity.report",
+        "yaml",
+        "sqlite_utils",
+        "questionary",
+    })  # fmt: skip
+
+
 def test_built_in_outcome_labels_match_the_shipped_checklist():
     qset = questions.load_question_set()
     labels = {oid: outcome.label for oid, outcome in qset.outcomes.items()}

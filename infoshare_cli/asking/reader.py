@@ -15,13 +15,10 @@ from infoshare_cli.domain.staff import find_member
 from infoshare_cli.domain.text import displayable
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.hints import command
-from infoshare_cli.integrity.report import when_text
 from infoshare_cli.ledger.keystore import has_keys
-from infoshare_cli.ledger.numbering import numbers_of
 from infoshare_cli.ledger.sealing import reading
 from infoshare_cli.ledger.signer import Signer
 from infoshare_cli.outputs.messages import say
-from infoshare_cli.reading.erasures import erased_entries
 from infoshare_cli.reading.register import load_register
 
 NOTHING_SHOWN = "Nothing was shown."
@@ -116,7 +113,13 @@ def report_unopened(problems: dict[int, str], ledger=None) -> None:
     Content erased on purpose (``infoshare erase``) is said to be erased, once per erased
     decision, with who erased it, when and why: it is not damage.
     """
-    erased = erased_entries(ledger, problems) if ledger is not None and problems else {}
+    if not problems:  # the usual case: nothing more to import or say
+        return
+    from infoshare_cli.integrity.report import when_text
+    from infoshare_cli.ledger.numbering import numbers_of
+    from infoshare_cli.reading.erasures import erased_entries
+
+    erased = erased_entries(ledger, problems) if ledger is not None else {}
     told: set[int] = set()
     numbers = numbers_of(ledger.conn, [e.decision for e in erased.values()]) if erased else {}
     for erasure in sorted(erased.values(), key=lambda e: e.decision):

@@ -10,7 +10,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from infoshare_cli.checklist.marked_yaml import _load_fast, load_marked_yaml
-from infoshare_cli.checklist.validation import _Checker
 from infoshare_cli.domain.questions import MAX_FILE_BYTES, QuestionSet, QuestionSetError
 from infoshare_cli.domain.words import counted
 
@@ -20,17 +19,22 @@ from infoshare_cli.domain.words import counted
 def default_questions_text() -> tuple[str, str]:
     """The shipped set: the project's one ``questions.yaml``.
 
-    The wheel carries it inside the package (hatchling's ``force-include``), read through
-    ``importlib.resources``; a source checkout (the tests, an editable install) has it at
-    the top of the project, where it is kept.
+    The wheel carries it inside the package (hatchling's ``force-include``); a source
+    checkout (the tests, an editable install) has it at the top of the project, where it is
+    kept. Both are read as plain files: ``importlib.resources`` (which imports zipfile and
+    tempfile, ~10 ms for every command that shows outcomes) is asked only for a package
+    that is not on disk.
     """
+    source = "questions.yaml (built in)"
+    package = Path(__file__).resolve().parents[1]
+    for path in (package / "questions.yaml", package.parent / "questions.yaml"):
+        try:
+            return path.read_bytes().decode("utf-8"), source
+        except OSError:
+            continue
     from importlib import resources
 
-    source = "questions.yaml (built in)"
-    try:
-        data = resources.files("infoshare_cli").joinpath("questions.yaml").read_bytes()
-    except OSError:
-        data = (Path(__file__).resolve().parents[2] / "questions.yaml").read_bytes()
+    data = resources.files("infoshare_cli").joinpath("questions.yaml").read_bytes()
     return data.decode("utf-8"), source
 
 
@@ -103,6 +107,8 @@ def parse_question_set(
             f"{source}: the file is not UTF-8 text (bad byte at position {exc.start}). "
             "Save it as UTF-8 and try again."
         ) from None
+    from infoshare_cli.checklist.validation import _Checker  # not needed for the labels
+
     # The built-in set (checked by the tests with both parsers) is parsed by libyaml: it is
     # read by nearly every command, and the careful pure-Python parser takes ~20 ms.
     tree = _load_fast(text) if built_in else None
