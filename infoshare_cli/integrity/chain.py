@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from infoshare_cli.domain.erasure import CONFIRM, Erased, erased_records
@@ -127,6 +129,24 @@ class _InMemory(dict):
         self[seq] = (stored_hash, actor)
 
 
+@dataclass
+class PassRecord:
+    """What a pass leaves for its caller besides its result (see :func:`check_entries`).
+
+    ``signatures``: the SHA-256 (hex) of every checked entry's signature column, each
+    followed by a newline, from #1 on: the entry hash covers every column but the hash and
+    the signature, so a checked head states this too (integrity/checked_heads.py).
+    ``signatures_upto``: the same up to the trusted entry, when there is one.
+    ``signatures_checked``: how many Ed25519 signatures the pass checked (the entries after
+    the trusted one). ``rules``: the staff register as the pass left it.
+    """
+
+    signatures: str = ""
+    signatures_upto: str | None = None
+    signatures_checked: int = 0
+    rules: Rulebook | None = None
+
+
 class _Pass:
     """The state of one pass: the register as it stands, and the decisions seen so far."""
 
@@ -135,9 +155,13 @@ class _Pass:
         signatures: _Signatures,
         decisions: DecisionsSoFar | None = None,
         outcomes: OutcomeCheck | None = None,
+        trusted_upto: int = 0,
     ):
         self.signatures = signatures
         self.outcomes = outcomes
+        # Entries up to this one passed the whole check before, by a statement the caller
+        # trusts: see trusted_entry.
+        self.trusted_upto = trusted_upto
         self.rules = Rulebook()
         # seq -> (hash, actor)
         self.decisions: DecisionsSoFar | _InMemory = (
@@ -154,6 +178,43 @@ class _Pass:
         self.newest_seq = 0
 
     # Each check returns a Problem for this entry, or None.
+
+    def trusted_entry(self, row: tuple) -> Problem | None:
+        """An entry up to the trusted head, which passed every check before under the same
+        rules (the caller trusts a statement that says so): its numbering, hash and link are
+        checked again, and it is folded into the state the later entries are checked
+        against. Recomputing the hash proves its content is what passed; the rules depend
+        on nothing but the entries before, so they would give the same answer (and the
+        decisions' outcomes, recomputed from these same bytes, too). Staff, erase and
+        question-set entries, which change that state, and anything out of the ordinary, go
+        through :meth:`entry` (without their signatures)."""
+        seq, kind, recorded_at, actor, payload, prev_hash, stored_hash, _signature = row
+        if not (
+            type(seq) is int
+            and seq == self.expected
+            and type(kind) is str
+            and kind not in ("staff", "erase", "questions")
+            and type(recorded_at) is str
+            and type(actor) is str
+            and type(payload) is str
+            and type(prev_hash) is str
+            and prev_hash == self.prev_hash
+            and type(stored_hash) is str
+            and entry_hash_fast(seq, kind, recorded_at, actor, payload, prev_hash).hex()
+            == stored_hash
+            and self.pending_erase is None
+            and self.pending_reset is None
+        ):
+            return self.entry(row)  # the whole check of it, which names any problem
+        if recorded_at >= self.newest_time:
+            self.newest_time, self.newest_seq = recorded_at, seq
+        self.decisions.upto = seq
+        if kind == "decision":
+            self.decisions.add(seq, stored_hash, actor)
+        self.expected = seq + 1
+        self.prev_hash = stored_hash
+        self.last = (seq, kind, recorded_at)
+        return None
 
     def entry(self, row: tuple) -> Problem | None:
         seq, kind, recorded_at, actor, payload, prev_hash, stored_hash, signature = row
@@ -263,9 +324,10 @@ class _Pass:
         )
         if isinstance(found, Broken):
             return Problem(found.code, found.detail, *where)
-        self.signatures.add(
-            (seq, kind, recorded_at, found.name, found.public_key, signature, digest)
-        )
+        if seq > self.trusted_upto:
+            self.signatures.add(
+                (seq, kind, recorded_at, found.name, found.public_key, signature, digest)
+            )
 
         if kind == "staff" and parsed is not None:  # parsed above for every staff entry
             try:
@@ -348,8 +410,17 @@ def check_entries(
     erasures: list[Erased] | None = None,
     decisions: DecisionsSoFar | None = None,
     outcomes: OutcomeCheck | None = None,
+    trusted_upto: int = 0,
+    record: PassRecord | None = None,
 ) -> tuple[int, Head | None, Problem | None]:
     """Check entry rows in seq order; returns (entries checked, head, first bad entry).
+
+    ``trusted_upto``: entries up to this seq passed the whole check before, as a checked
+    head the caller trusts states (only ``export`` gives one; ``verify`` never does). Their
+    numbering, hashes and links are checked again, and the register and erasures the later
+    entries are checked against are built from them (:meth:`_Pass.trusted_entry`); their
+    signatures and rules are not, and ``record.signatures_upto`` lets the caller hold their
+    signature column to the statement. ``record`` receives what :class:`PassRecord` lists.
 
     ``erasures``, if given, receives every co-signed erasure found on the way.
     ``processes``: check the signatures in worker processes (for a large log; see
@@ -360,15 +431,21 @@ def check_entries(
     (when the first bad entry is None, that is every one of them).
     """
     signatures = _Signatures(threads, processes)
-    state = _Pass(signatures, decisions, outcomes)
+    state = _Pass(signatures, decisions, outcomes, trusted_upto)
+    signed = hashlib.sha256()
     checked = 0
     structural: Problem | None = None
     try:
         for row in rows:
-            structural = state.entry(row)
+            # Up to a trusted head: hash, link and state only (see _Pass.trusted_entry).
+            structural = state.trusted_entry(row) if checked < trusted_upto else state.entry(row)
             if structural is not None:
                 break
             checked += 1
+            signed.update(row[7].encode())  # text: the pass refuses anything else
+            signed.update(b"\n")
+            if checked == trusted_upto and record is not None:
+                record.signatures_upto = signed.hexdigest()
             if progress is not None and checked % 1024 == 0:
                 progress(checked)
             if signatures.failure is not None:
@@ -385,4 +462,8 @@ def check_entries(
     if progress is not None:
         progress(checked)
     head = Head(state.last[0], state.prev_hash, state.last[2]) if state.last else None
+    if record is not None:
+        record.signatures = signed.hexdigest()
+        record.signatures_checked = signatures.added
+        record.rules = state.rules
     return checked, head, first_bad

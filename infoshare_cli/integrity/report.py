@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from infoshare_cli.domain.erasure import Erased
+from infoshare_cli.domain.signing import Rulebook
 from infoshare_cli.domain.text import displayable
 
 ANCHOR_PREFIX = "infoshare-anchor"
@@ -190,6 +191,19 @@ class Report:
     # Entry seq -> decision number, for the decisions the report names (erased, not
     # recomputed), so people can find them; empty for a log without numbers yet.
     decision_numbers: dict[int, int] = field(default_factory=dict)
+    # Exporters' signed statements of a head that passed the whole check
+    # (integrity/checked_heads.py): how many hold, and what is wrong with the others.
+    checked_heads_held: int = 0
+    checked_heads: list[Problem] = field(default_factory=list)
+    # The pass itself: entries up to ``trusted_upto`` had their signatures taken as checked
+    # (an export resting on a checked head; 0 for verify), how many signatures it checked,
+    # the digest of the signature column (to the head, and to ``trusted_upto``), and the
+    # staff register as it left it.
+    trusted_upto: int = 0
+    signatures_checked: int = 0
+    signatures_sha256: str = ""
+    signatures_upto: str | None = None
+    rules: Rulebook | None = None
 
     @property
     def ok(self) -> bool:
@@ -202,6 +216,7 @@ class Report:
             and all(problem is None for _, problem, _ in self.older_anchors)
             and not self.outcomes
             and not self.derived
+            and not self.checked_heads
         )
 
     @property
@@ -214,6 +229,7 @@ class Report:
             found.append(self.anchor_problem)
         found += [problem for _, problem, _ in self.older_anchors if problem is not None]
         found += self.outcomes
+        found += self.checked_heads
         found += self.derived
         return found
 
@@ -245,6 +261,10 @@ class Report:
             },
             "schema_problems": [p.to_json() for p in self.schema],
             "derived_data_problems": [p.to_json() for p in self.derived],
+            "checked_heads": {
+                "holding": self.checked_heads_held,
+                "problems": [p.to_json() for p in self.checked_heads],
+            },
             "integrity_check": "ok" if not self.integrity else self.integrity,
             "anchor": (
                 {

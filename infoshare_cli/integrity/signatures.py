@@ -150,8 +150,10 @@ class _Signatures:
         self._batch: list[_SigJob] = []
         self._in_flight: deque[tuple[Future[_SigJob | None] | None, list[_SigJob]]] = deque()
         self.failure: _SigJob | None = None
+        self.added = 0  # signatures handed in to be checked
 
     def add(self, job: _SigJob) -> None:
+        self.added += 1
         self._batch.append(job)
         if len(self._batch) >= _BATCH:
             self._submit()

@@ -6,6 +6,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Sequence
 
+from infoshare_cli.integrity.anchor_keys import log_rulebook
 from infoshare_cli.integrity.anchors import _apply_anchor, check_log_anchor, newest_first
 from infoshare_cli.integrity.beside import (
     ChecksBeside,
@@ -13,7 +14,8 @@ from infoshare_cli.integrity.beside import (
     entries_seen,
     reads_the_file,
 )
-from infoshare_cli.integrity.chain import DecisionsSoFar, _text_factory, check_entries
+from infoshare_cli.integrity.chain import DecisionsSoFar, PassRecord, _text_factory, check_entries
+from infoshare_cli.integrity.checked_heads import statement_problems
 from infoshare_cli.integrity.derived import derived_problems
 from infoshare_cli.integrity.erasures import record_key_problems
 from infoshare_cli.integrity.outcomes import OutcomeCheck, check_outcomes
@@ -33,12 +35,19 @@ def verify_ledger(
     progress: Callable[[int, int], None] | None = None,
     threads: int | None = None,
     processes: bool | None = None,
+    trusted_upto: int = 0,
 ) -> Report:
     """Check everything about an open log, in one read transaction (a consistent snapshot).
 
     Several anchors may be given: each is checked, and the newest (the most entries) is the
     one the report measures what was written since against. ``processes``: check the
-    signatures in worker processes (None: when the log is large enough to gain by it)."""
+    signatures in worker processes (None: when the log is large enough to gain by it).
+
+    ``trusted_upto``: only for ``export``, resting on a checked head it trusts
+    (integrity/checked_heads.py): the signatures and rules of the entries up to it, and the
+    outcomes of the decisions up to it, are not checked again (their hashes and links are,
+    and everything about the file as a whole); the report's ``signatures_upto`` is then for
+    the caller to hold to the statement. ``verify`` never gives one."""
     conn = ledger.conn
     anchors = newest_first(anchor)
     report = Report(str(ledger.path), anchor=anchors[0] if anchors else None)
@@ -69,10 +78,12 @@ def verify_ledger(
                     cursor,
                     progress=tick,
                     threads=threads,
-                    processes=large,
+                    processes=workers,
                     erasures=report.erased,
                     decisions=DecisionsSoFar(conn),
                     outcomes=outcomes,
+                    trusted_upto=trusted_upto,
+                    record=record,
                 )
                 return (*found, outcomes.found)
             finally:
@@ -80,6 +91,10 @@ def verify_ledger(
                 conn.text_factory = _text_factory
 
         large = total >= PROCESSES_FROM if processes is None else processes
+        # Worker processes pay off for the signatures left to check, not for the entries.
+        to_check = total - min(trusted_upto, total)
+        workers = to_check >= PROCESSES_FROM if processes is None else processes
+        record = PassRecord()
         # On a large log, the checks that need nothing from the pass run beside it, each on
         # a connection of its own (integrity/beside.py): SQLite's own check of the file,
         # and the record keys and derived data. They use the time the pass spends
@@ -98,6 +113,11 @@ def verify_ledger(
             checked, head, first_bad, outcomes = entries_pass(_text_factory)
         report.first_bad = first_bad
         report.head = head
+        report.trusted_upto = trusted_upto
+        report.signatures_checked = record.signatures_checked
+        report.signatures_sha256 = record.signatures
+        report.signatures_upto = record.signatures_upto
+        report.rules = record.rules
         report.entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
         if first_bad is not None and report.entries:
             report.head = _stored_head(conn)
@@ -121,6 +141,9 @@ def verify_ledger(
         rows = integrity.result() if integrity is not None else None
         report.integrity = rows if rows is not None else _integrity(conn)
         report.derived = found.derived if found is not None else derived_problems(conn)
+        head_seq = report.head.seq if report.head is not None else 0
+        rules = record.rules if first_bad is None and record.rules else log_rulebook(conn, head_seq)
+        report.checked_heads_held, report.checked_heads = statement_problems(conn, rules, head_seq)
         named = [e.decision for e in report.erased] + list(report.not_recomputed)
         report.decision_numbers = numbers_of(conn, named)
         if anchors:

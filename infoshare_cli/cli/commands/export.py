@@ -137,6 +137,7 @@ def export(
     `infoshare verify --export FILE` can check it later. Without --encrypt or --recipient
     the file is readable by anyone who can open it.
     """
+    from infoshare_cli.actions.export_check import remember_check
     from infoshare_cli.actions.exporting import run_export
     from infoshare_cli.asking.identify import identify_and_unlock
     from infoshare_cli.asking.lines import LazyAsker, passphrase_reader
@@ -183,7 +184,6 @@ def export(
         # One read snapshot from the whole-log check to the last row exported: what is
         # exported is what was checked (run_export ends it before logging the export).
         ledger.conn.execute("BEGIN")
-        unverified, verified_head = _check_log_first(ledger, allow_unverified)
         register = load_register(ledger)
         asker = LazyAsker()  # built only if someone is asked on a terminal
         ask = passphrase_reader(asker)
@@ -199,6 +199,10 @@ def export(
             nothing_done="Nothing was exported.",
             ledger=ledger,  # inside the export's read snapshot: no reseal here (see there)
         )
+        # Checked once the exporter is known: their own signed statement of a head that
+        # passed before lets the check take the signatures up to it as checked.
+        check = _check_log_first(ledger, signer)
+        unverified, verified_head = _verdict(check.report, allow_unverified)
         seal = None
         if recipients:
             seal = AgeSeal(recipients=recipients)
@@ -223,6 +227,7 @@ def export(
                 human=not ids,
                 verified_head=verified_head,
             )
+        remember_check(ledger, signer, check)
     where = result.path.absolute()
     say(f"Exported {counted(result.count, 'decision')} to {where}")
     say(f"SHA-256: {result.sha256}")
@@ -254,6 +259,8 @@ def export(
             "(`infoshare verify` lists erasures).",
             err=True,
         )
+    if check.rested_on is not None:
+        say(_rested_on(check))
     if result.count == 0:
         say("No decisions matched, so the file has no records.", err=True)
     if unverified is not None:
@@ -264,20 +271,26 @@ def export(
         )
 
 
-def _check_log_first(ledger, allow_unverified: bool):
+def _check_log_first(ledger, signer):
     """Check the whole log before anything leaves it: an export must not launder a tampered
-    log. Returns (None, (head seq, head hash)) if it verifies, else (the warning the export
-    will carry, None) (only with --allow-unverified; otherwise nothing is exported)."""
+    log. Resting on the exporter's own checked head when one holds
+    (actions/export_check.py)."""
+    from infoshare_cli.actions.export_check import check_for_export
     from infoshare_cli.cli.app import checking_progress
-    from infoshare_cli.integrity.report import iter_problem_lines
-    from infoshare_cli.integrity.verify import verify_ledger
 
     bar, update = checking_progress()
     try:
-        report = verify_ledger(ledger, progress=update)
+        return check_for_export(ledger, signer, progress=update)
     finally:
         if bar is not None:
             bar.stop()
+
+
+def _verdict(report, allow_unverified: bool):
+    """(None, (head seq, head hash)) if the log verifies, else (the warning the export will
+    carry, None) (only with --allow-unverified; otherwise nothing is exported)."""
+    from infoshare_cli.integrity.report import iter_problem_lines
+
     if report.ok:
         head = report.head
         return None, ((head.seq, head.hash) if head is not None else None)
@@ -291,6 +304,25 @@ def _check_log_first(ledger, allow_unverified: bool):
             "carry a warning."
         )
     return f"This export was taken from a log that FAILS `infoshare verify`: {first}", None
+
+
+def _rested_on(check) -> str:
+    """How the log was checked, when the check rested on the exporter's own earlier one."""
+    from infoshare_cli.integrity.report import when_text
+
+    trusted = check.rested_on
+    head = check.report.head
+    when = (when_text(trusted.checked_at) or "an earlier export")[:10]
+    if head.seq > trusted.seq + 1:
+        since = f"entries #{trusted.seq + 1} to #{head.seq}, written since, were checked in full"
+    elif head.seq == trusted.seq + 1:
+        since = f"entry #{head.seq}, written since, was checked in full"
+    else:
+        since = "nothing was written since"
+    return (
+        f"The log was checked before exporting: {since}; entries #1 to #{trusted.seq} had "
+        f"passed your own check on {when}, and each one's fingerprint and link still match."
+    )
 
 
 def _kept(typed: list[str], passphrase: str) -> str:

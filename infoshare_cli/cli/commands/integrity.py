@@ -216,6 +216,12 @@ def _print_report(report) -> None:
                 "place, and SQLite's own integrity check found nothing wrong."
             )
             _print_recomputed(report)
+            if report.checked_heads_held:
+                say(
+                    f"  {counted(report.checked_heads_held, 'earlier check')} by exports, "
+                    "each signed by the person who exported, still "
+                    f"{'matches' if report.checked_heads_held == 1 else 'match'} the log."
+                )
             when = when_text(report.head.recorded_at) or displayable(report.head.recorded_at)
             say(f"  Newest entry: #{report.head.seq}, {when}, hash {_short(report.head.hash)}")
         _print_erased(report.erased, report.decision_numbers)
