@@ -37,11 +37,13 @@ from infoshare_cli.outputs.files import (
     check_destination,
     manifest_bytes,
 )
+from infoshare_cli.outputs.json_export import decision_texts, write_json, write_jsonl
 from infoshare_cli.reading.erasures import erased_decisions
 from infoshare_cli.reading.filters import Filters
 from infoshare_cli.reading.queries import (
     count_decisions,
     iter_decisions,
+    iter_export_decisions,
     iter_flat_decisions,
     staff_names,
 )
@@ -175,6 +177,11 @@ def run_export(
                         sink.write(f'"WARNING: {unverified.replace(chr(34), chr(39))}"\r\n')
                     rows = erased.skip(iter_flat_decisions(ledger, filters, limit=limit), 0)
                     count = write_csv_flat(sink, rows, qset, names, on_row, human=human)
+                elif fmt in SIGNED_INSIDE:  # flat rows too, each decision's text built directly
+                    rows = erased.skip(iter_export_decisions(ledger, filters, limit=limit), 0)
+                    texts = _counted(decision_texts(rows, names), on_row)
+                    write = write_json if fmt == "json" else write_jsonl
+                    count = write(sink, texts, header, sign_whole)
                 else:
                     reviews = _counted(
                         erased.skip(
@@ -292,9 +299,9 @@ class _LeftOut:
             yield row
 
 
-def _counted(reviews: Iterator[dict], on_row: Callable[[], None] | None) -> Iterator[dict]:
-    for review in reviews:
-        yield review
+def _counted(items: Iterator[Any], on_row: Callable[[], None] | None) -> Iterator[Any]:
+    for item in items:
+        yield item
         if on_row is not None:
             on_row()
 

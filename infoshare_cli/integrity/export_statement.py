@@ -58,7 +58,12 @@ class DecisionsDigest:
         self.count = 0
 
     def add(self, text: str) -> None:
-        self._sha.update(text.encode("utf-8", "surrogatepass"))
+        self.add_encoded(text.encode("utf-8", "surrogatepass"))
+
+    def add_encoded(self, data: bytes) -> None:
+        """:meth:`add` of the text whose UTF-8 is ``data`` (a writer that has encoded it
+        already: text that encodes without ``surrogatepass`` gives the same bytes with it)."""
+        self._sha.update(data)
         self._sha.update(b"\n")
         self.count += 1
 

@@ -9,6 +9,8 @@ block is opened with the record's key, and content that does not open is recorde
 from __future__ import annotations
 
 import contextlib
+import json
+import json.scanner
 import re
 import sqlite3
 import unicodedata
@@ -130,6 +132,30 @@ def payload_opener() -> Callable[[int, str, Any], Any]:
         return shaped_payload(kind, parsed, opening)[0]
 
     return open_parsed
+
+
+def text_opener() -> Callable[[int, str, Any], dict]:
+    """For writers that read stored rows themselves (the JSON exports): a function
+    (seq, kind, stored payload text) -> the payload exactly as ``Entry.payload`` gives it,
+    opened with the keys of the reader in force (:func:`reading`), or read as locked."""
+    opener = PAYLOAD_OPENER.get()
+    # The C scanner alone, without json.loads' wrapping (it runs for every entry exported);
+    # text it does not read whole goes the way Entry.payload reads it.
+    scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+
+    def open_stored(seq: int, kind: str, text: Any) -> dict:
+        opening = None
+        if isinstance(opener, Opener):
+            opening = lambda body: opener.open(seq, kind, body)  # noqa: E731
+        try:
+            parsed, end = scan(text, 0)
+        except (StopIteration, TypeError, ValueError, RecursionError):
+            return readable_payload(kind, text, opening)[0]
+        if end != len(text):
+            return readable_payload(kind, text, opening)[0]
+        return shaped_payload(kind, parsed, opening)[0]
+
+    return open_stored
 
 
 def record_key_b64(record: object) -> str | None:

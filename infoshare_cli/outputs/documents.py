@@ -12,7 +12,6 @@ from typing import Any
 from infoshare_cli.domain.questions import QuestionSet
 from infoshare_cli.outputs import printable
 from infoshare_cli.outputs.files import TextSink, verified_map
-from infoshare_cli.outputs.json_export import write_json, write_jsonl
 
 
 def _page(fmt: str, template: Any) -> Any:
@@ -109,8 +108,6 @@ def write_html(sink, reviews, header, qset, keyring, template=None, sets=None, *
 
 
 WRITERS: dict[str, Callable[..., int]] = {
-    "json": write_json,
-    "jsonl": write_jsonl,
     "md": write_md,
     "html": write_html,
 }

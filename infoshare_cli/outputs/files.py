@@ -84,6 +84,10 @@ class TextSink:
         self._out.write(text.encode("utf-8"))
         return len(text)
 
+    def write_bytes(self, data: bytes) -> None:
+        """Text a writer has encoded as UTF-8 itself (to hash the same bytes it writes)."""
+        self._out.write(data)
+
 
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:
     """A signed manifest as written beside its export: indented JSON, one key a line."""

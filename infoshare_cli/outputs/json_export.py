@@ -3,43 +3,155 @@
 The decisions are hashed as they are written (memory stays flat), and the exporter's
 signature over the whole export (integrity/export_statement.py) comes last: in JSON after
 the count, in JSONL in the footer line.
+
+Each decision's text comes straight from a flat row (``queries.iter_export_decisions``):
+its payload and those of its co-signatures and corrections opened once each, its status
+worked out from them by the domain's rule (as the CSV export does), its review dict laid
+out by ``queries.review_dict`` and turned into text by the C encoder that
+:func:`~infoshare_cli.integrity.export_statement.decision_text` uses, without its per-call
+wrapping. The text is exactly ``decision_text`` of the decision's review dict from
+``iter_decisions``: a test holds the two writers together byte for byte
+(tests/support/json_reference.py is the plain one).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import json.encoder
+import json.scanner
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from infoshare_cli.integrity.export_statement import DecisionsDigest, decision_text
+from infoshare_cli.ledger.entries import ENTRY_FIELDS
+from infoshare_cli.ledger.sealing import record_key_b64, text_opener
 from infoshare_cli.outputs.files import TextSink
 
 # (number of decisions, SHA-256 of the decisions) -> the signature block
 SignWhole = Callable[[int, str], dict[str, Any]]
 
-# --- JSON and JSONL ---------------------------------------------------------------------
+_WRITE_AT = 1 << 16  # bytes gathered before each write to the file
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
+def _text_encoder() -> Callable[[dict[str, Any]], str]:
+    """``decision_text``, without building a ``JSONEncoder`` per call: the C encoder with
+    the settings ``json.dumps(ensure_ascii=False, separators=(", ", ": "))`` gives it (no
+    check for circular references: a decision parsed from JSON text has none)."""
+    make = getattr(json.encoder, "c_make_encoder", None)  # not in typeshed's stubs
+    if make is None:  # a Python without the C accelerator: the plain way
+        return decision_text
+    plain = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+    encode = make(
+        None,
+        plain.default,
+        json.encoder.encode_basestring,
+        None,
+        plain.key_separator,
+        plain.item_separator,
+        plain.sort_keys,
+        plain.skipkeys,
+        plain.allow_nan,
+    )
+    return lambda review: "".join(encode(review, 0))
+
+
+def decision_texts(rows: Iterable[tuple], names: dict[str, str]) -> Iterator[str]:
+    """Each decision of ``iter_export_decisions`` rows as the export writes and hashes it.
+
+    Must run inside ``sealing.reading`` to open sealed content, as ``iter_decisions`` must."""
+    from infoshare_cli.reading.queries import flat_status, review_dict
+
+    opened = text_opener()
+    text_of = _text_encoder()
+    scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+    loads = json.loads
+    fields = ENTRY_FIELDS
+    for row in rows:
+        (seq, recorded_at, actor, body, prev_hash, digest, signature, status) = row[:8]
+        related, revisited, number, revisits_number, revisited_numbers = row[8:]
+        payload = opened(seq, "decision", body)
+        entries = [
+            dict(
+                zip(
+                    fields,
+                    (seq, "decision", recorded_at, actor, body, prev_hash, digest, signature),
+                    strict=True,
+                )
+            )
+        ]
+        cosigns: list[tuple[Any, Any, Any, dict[str, Any]]] = []
+        fixes: list[tuple[Any, Any, Any, dict[str, Any]]] = []
+        signers: list[Any] = []
+        if related is not None:
+            rows_of = scan(related, 0)[0] if type(related) is str else loads(related)
+            for entry in rows_of:
+                entries.append(dict(zip(fields, entry, strict=True)))
+            # Opened as the review dicts' query opens them: co-signatures, then corrections.
+            for r_seq, kind, r_at, r_actor, r_body, *_ in rows_of:
+                if kind == "cosign":
+                    signers.append(r_actor)
+                    by = names.get(r_actor, r_actor)
+                    cosigns.append((r_seq, r_at, by, opened(r_seq, "cosign", r_body)))
+            for r_seq, kind, r_at, r_actor, r_body, *_ in rows_of:
+                if kind == "correction":
+                    by = names.get(r_actor, r_actor)
+                    fixes.append((r_seq, r_at, by, opened(r_seq, "correction", r_body)))
+        found, cosigner = flat_status(
+            actor,
+            [(who, c[3]) for who, c in zip(signers, cosigns, strict=True)],
+            bool(fixes),
+            revisited is not None,
+        )
+        review = review_dict(
+            number,
+            seq,
+            recorded_at,
+            payload,
+            found.state if status is None else status,  # SQL's own, when filtering by it
+            names.get(actor, actor),
+            names.get(cosigner, cosigner) if cosigner else None,
+            revisits_number,
+            loads(revisited) if revisited is not None else [],
+            loads(revisited_numbers) if revisited_numbers is not None else [],
+            cosigns,
+            fixes,
+        )
+        review["entries"] = entries
+        key = record_key_b64(payload.get("record"))
+        if key is not None:  # opens only this record, whose content the export holds anyway
+            review["record_key"] = key
+        yield text_of(review)
+
+
 def write_json(
     sink: TextSink,
-    reviews: Iterable[dict],
+    texts: Iterable[str],
     header: dict,
     sign_whole: SignWhole | None = None,
-    **_: Any,
 ) -> int:
+    """A JSON export of ``texts`` (:func:`decision_texts`); returns the count."""
     sink.write("{\n")
     for key, value in header.items():
         sink.write(f"  {_dumps(key)}: {_dumps(value)},\n")
     sink.write('  "decisions": [')
     digest = DecisionsDigest()
-    for review in reviews:
-        text = decision_text(review)
-        sink.write(("," if digest.count else "") + "\n    " + text)
-        digest.add(text)
+    chunk: list[bytes] = []
+    size = 0
+    for text in texts:
+        data = text.encode("utf-8")
+        chunk.append(b",\n    " if digest.count else b"\n    ")
+        chunk.append(data)
+        digest.add_encoded(data)
+        size += len(data)
+        if size >= _WRITE_AT:
+            sink.write_bytes(b"".join(chunk))
+            chunk.clear()
+            size = 0
+    sink.write_bytes(b"".join(chunk))
     n = digest.count
     sink.write(("\n  " if n else "") + f'],\n  "count": {n}')
     if sign_whole is not None:
@@ -50,18 +162,31 @@ def write_json(
 
 def write_jsonl(
     sink: TextSink,
-    reviews: Iterable[dict],
+    texts: Iterable[str],
     header: dict,
     sign_whole: SignWhole | None = None,
-    **_: Any,
 ) -> int:
+    """A JSONL export of ``texts`` (:func:`decision_texts`); returns the count."""
     sink.write(_dumps({"type": "header", **header}) + "\n")
     digest = DecisionsDigest()
-    for review in reviews:
-        text = decision_text(review)
+    chunk: list[bytes] = []
+    size = 0
+    for text in texts:
+        data = text.encode("utf-8")
         # {"type": "decision", …the decision's own keys…}: the decision as hashed, inlined.
-        sink.write('{"type": "decision"' + (", " + text[1:] if len(text) > 2 else "}") + "\n")
-        digest.add(text)
+        if len(text) > 2:
+            chunk.append(b'{"type": "decision", ')
+            chunk.append(data[1:])
+        else:
+            chunk.append(b'{"type": "decision"}')
+        chunk.append(b"\n")
+        digest.add_encoded(data)
+        size += len(data)
+        if size >= _WRITE_AT:
+            sink.write_bytes(b"".join(chunk))
+            chunk.clear()
+            size = 0
+    sink.write_bytes(b"".join(chunk))
     footer: dict[str, Any] = {"type": "footer", "count": digest.count}
     if sign_whole is not None:
         footer["signature"] = sign_whole(digest.count, digest.hexdigest())

@@ -234,9 +234,14 @@ def iter_flat_decisions(
     ``iter_decisions(newest_first=False)``; the status is only there when filtering by it:
     :func:`flat_status` gives it.
     """
-    filters = filters or Filters()
+    return _flat_rows(ledger, filters or Filters(), limit, _FLAT_COLUMNS, _FLAT_EXTRA)
+
+
+def _flat_rows(
+    ledger: Ledger, filters: Filters, limit: int, columns: str, extra: str
+) -> Iterator[tuple]:
     status = STATE_SQL if filters.status is not None else "NULL"
-    sql, params = _select(ledger, filters, _FLAT_EXTRA, columns=_FLAT_COLUMNS, status=status)
+    sql, params = _select(ledger, filters, extra, columns=columns, status=status)
     sql = _in_order(sql, params, limit, newest_first=False)
     cursor = ledger.conn.execute(sql, params)
     try:
@@ -244,6 +249,34 @@ def iter_flat_decisions(
     finally:
         with contextlib.suppress(sqlite3.ProgrammingError):  # the log was closed first
             cursor.close()
+
+
+# The JSON and JSONL exports carry each decision's ledger rows too, so their flat rows hold
+# the decision's own stored fields and its co-signatures and corrections as one JSON array of
+# whole rows (as the review dicts' query reads them), NULL when there are none.
+_EXPORT_COLUMNS = "e.seq, e.recorded_at, e.actor, e.payload, e.prev_hash, e.hash, e.signature"
+_EXPORT_EXTRA = (
+    f", NULLIF({_RELATED_SQL}, '[]') AS related,"
+    f" NULLIF({_REVISITED_BY_SQL}, '[]') AS revisited_by,"
+    f" {NUMBER_SQL} AS number, {_REVISITS_NUMBER_SQL} AS revisits_number,"
+    f" NULLIF({_REVISITED_BY_NUMBERS_SQL}, '[]') AS revisited_by_numbers"
+)
+
+
+def iter_export_decisions(
+    ledger: Ledger, filters: Filters | None = None, *, limit: int = 0
+) -> Iterator[tuple]:
+    """The decisions a JSON/JSONL export holds, oldest first (the newest ``limit`` if
+    given), as flat rows: ``(seq, recorded_at, actor, payload text, prev_hash, hash,
+    signature, status or None, related, revisited_by, number, revisits_number,
+    revisited_by_numbers)``. ``related`` is the co-signatures and corrections, oldest first,
+    as JSON text of whole rows ``[seq, kind, recorded_at, actor, payload, prev_hash, hash,
+    signature]``; ``revisited_by`` and ``revisited_by_numbers`` (the later decisions that
+    take it again, by seq and by number) are JSON text; each None when empty. The same
+    decisions, in the same order, as ``iter_decisions(newest_first=False)``; the status is
+    only there when filtering by it: :func:`flat_status` gives it.
+    """
+    return _flat_rows(ledger, filters or Filters(), limit, _EXPORT_COLUMNS, _EXPORT_EXTRA)
 
 
 def flat_status(
@@ -280,54 +313,23 @@ def _review(
     status, cosigner, related_json, revisited_json = row[8:12]
     number, revisits_number, revisited_numbers_json = row[12:15]
     related = [Entry(*r) for r in json.loads(related_json or "[]")]
-    payload = decision.payload
     cosigns = [e for e in related if e.kind == "cosign"]
     corrections = [e for e in related if e.kind == "correction"]
-    review: dict[str, Any] = {
-        # "number" names the decision for people (1, 2, 3 in the order taken); "id" is its
-        # entry's seq, which the entries below and the revisit links are checked by.
-        "number": number,
-        "id": decision.seq,
-        "recorded_at": decision.recorded_at,
-        "case_ref": payload.get("case_ref"),
-        "outcome": payload.get("outcome"),
-        "status": status,
-        "corrected": bool(corrections),
-        "decided_by": names.get(decision.actor, decision.actor),
-        "cosigned_by": names.get(cosigner, cosigner) if cosigner else None,
-        "question_set": payload.get("question_set", {}),
-        # Exactly as signed (a "reason" only where one was given), so an export can be
-        # checked field by field against its entries.
-        "answers": payload.get("answers", {}),
-        "basis": payload.get("basis", []),
-        "urgent": bool(payload.get("urgent", False)),
-        "revisits": payload.get("revisits"),
-        "revisits_number": revisits_number,
-        "revisited_by": json.loads(revisited_json or "[]"),
-        "revisited_by_numbers": json.loads(revisited_numbers_json or "[]"),
-        "outcome_record": payload.get("outcome_record"),
-        "cosignatures": [
-            {
-                "id": c.seq,
-                "recorded_at": c.recorded_at,
-                "by": names.get(c.actor, c.actor),
-                "verdict": c.payload.get("verdict"),
-                "comment": c.payload.get("comment") or None,
-            }
-            for c in cosigns
-        ],
-        "corrections": [
-            {
-                "id": c.seq,
-                "recorded_at": c.recorded_at,
-                "by": names.get(c.actor, c.actor),
-                "wrong": c.payload.get("wrong"),
-                "right": c.payload.get("right"),
-                "why": c.payload.get("why"),
-            }
-            for c in corrections
-        ],
-    }
+    payload = decision.payload
+    review = review_dict(
+        number,
+        decision.seq,
+        decision.recorded_at,
+        payload,
+        status,
+        names.get(decision.actor, decision.actor),
+        names.get(cosigner, cosigner) if cosigner else None,
+        revisits_number,
+        json.loads(revisited_json or "[]"),
+        json.loads(revisited_numbers_json or "[]"),
+        [(c.seq, c.recorded_at, names.get(c.actor, c.actor), c.payload) for c in cosigns],
+        [(c.seq, c.recorded_at, names.get(c.actor, c.actor), c.payload) for c in corrections],
+    )
     if with_entries:
         review["entries"] = [entry_dict(e) for e in [decision, *related]]
         key = record_key_b64(payload.get("record"))
@@ -336,6 +338,74 @@ def _review(
     if keyring is not None:
         add_checks(review, keyring, [decision, *related])
     return review
+
+
+Related = list[tuple[Any, Any, Any, dict[str, Any]]]  # (seq, recorded_at, by, payload)
+
+
+def review_dict(
+    number: Any,
+    seq: Any,
+    recorded_at: Any,
+    payload: dict[str, Any],
+    status: Any,
+    decided_by: Any,
+    cosigned_by: Any,
+    revisits_number: Any,
+    revisited_by: Any,
+    revisited_by_numbers: Any,
+    cosigns: Related,
+    corrections: Related,
+) -> dict[str, Any]:
+    """A decision's review dict (docs/export-format.md) from its parts: the decision's
+    (opened) payload, and its co-signatures and corrections as (seq, recorded_at, by name,
+    opened payload), oldest first. The one layout, for the review dicts' query and the JSON
+    exports' flat rows."""
+    return {
+        # "number" names the decision for people (1, 2, 3 in the order taken); "id" is its
+        # entry's seq, which the entries below and the revisit links are checked by.
+        "number": number,
+        "id": seq,
+        "recorded_at": recorded_at,
+        "case_ref": payload.get("case_ref"),
+        "outcome": payload.get("outcome"),
+        "status": status,
+        "corrected": bool(corrections),
+        "decided_by": decided_by,
+        "cosigned_by": cosigned_by,
+        "question_set": payload.get("question_set", {}),
+        # Exactly as signed (a "reason" only where one was given), so an export can be
+        # checked field by field against its entries.
+        "answers": payload.get("answers", {}),
+        "basis": payload.get("basis", []),
+        "urgent": bool(payload.get("urgent", False)),
+        "revisits": payload.get("revisits"),
+        "revisits_number": revisits_number,
+        "revisited_by": revisited_by,
+        "revisited_by_numbers": revisited_by_numbers,
+        "outcome_record": payload.get("outcome_record"),
+        "cosignatures": [
+            {
+                "id": c_seq,
+                "recorded_at": c_at,
+                "by": by,
+                "verdict": c.get("verdict"),
+                "comment": c.get("comment") or None,
+            }
+            for c_seq, c_at, by, c in cosigns
+        ],
+        "corrections": [
+            {
+                "id": c_seq,
+                "recorded_at": c_at,
+                "by": by,
+                "wrong": c.get("wrong"),
+                "right": c.get("right"),
+                "why": c.get("why"),
+            }
+            for c_seq, c_at, by, c in corrections
+        ],
+    }
 
 
 def add_checks(review: dict[str, Any], keyring: KeyRing, entries: list[Entry]) -> None:
