@@ -65,3 +65,56 @@ def test_the_content_aad_is_canonical_json(kind, entry_id, record):
     assert keys.content_aad(kind, entry_id, record) == canonical_json(
         {"use": "content", "kind": kind, "id": entry_id, "record": record}
     )
+
+
+@pytest.mark.parametrize(
+    "record, data_key",
+    [("cd34", 1), ('q"uote\\', 0), ("ünï\u2028code", -3), ("", 2**53 - 1), ("x", 12345678)],
+)
+def test_the_record_key_aad_is_canonical_json(record, data_key):
+    assert keys.record_key_aad(record, data_key) == canonical_json(
+        {"use": "record key", "record": record, "data_key": data_key}
+    )
+    with pytest.raises(ValueError):
+        keys.record_key_aad(record, 2**53)  # refused as canonical JSON refuses it
+
+
+B64_TEXTS = ["", "QUJD", "QUI=", "QQ==", "QQ=", "Q===", "QU JD", "QUJD\n", "=QUJD", "QUJD==",
+             "QUJDRA", "é", "QUJ*", "QUJD" * 50, "  ", "QQ==QQ=="]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", B64_TEXTS)
+def test_unb64_is_strict_base64(text):
+    """keys.unb64 calls binascii itself: the same bytes, or the same refusal, as
+    base64.b64decode(validate=True)."""
+    import base64
+    import binascii
+
+    try:
+        expected = base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeError, ValueError):
+        with pytest.raises(keys.KeyUnavailable):
+            keys.unb64(text)
+    else:
+        assert keys.unb64(text) == expected
+
+
+JSON_TEXTS = ['{"a":1}', '{"a": [1, 2.5, "x\\"y"]}', " {}", "{} ", "[1]x", "", "nul", "NaN",
+              '"\\ud800"', "1e999", "[" * 5000 + "]" * 5000, "{\"a\":1}\n", 'é"',
+              "true"]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", JSON_TEXTS)
+def test_loads_whole_is_json_loads(text):
+    """The same value, or the same kind of error, as json.loads."""
+    import json
+
+    from infoshare_cli.ledger.crypto import loads_whole
+
+    try:
+        expected = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        with pytest.raises(type(exc)):
+            loads_whole(text)
+    else:
+        assert repr(loads_whole(text)) == repr(expected)

@@ -20,10 +20,10 @@ import hashlib
 import hmac
 import os
 from json.encoder import encode_basestring as _json_text  # text as json.dumps writes it
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from infoshare_cli.errors import InfoshareError
-from infoshare_cli.ledger.crypto import canonical_json
+from infoshare_cli.ledger.crypto import canonical_json, loads_whole
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -48,7 +48,9 @@ def unb64(text: object) -> bytes:
     if not isinstance(text, str):
         raise KeyUnavailable("not base64 text")
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
+        # base64.b64decode(..., validate=True), without its wrapping: every sealed entry
+        # read decodes two of these (a test holds the two together).
+        return binascii.a2b_base64(text.encode("ascii"), strict_mode=True)
     except (binascii.Error, UnicodeError, ValueError):
         raise KeyUnavailable("not base64 text") from None
 
@@ -140,7 +142,22 @@ def unwrap_as_reader(
 
 
 def record_key_aad(record: str, data_key_id: int) -> bytes:
+    """What a wrapped record key is bound to: the canonical JSON of ``{"use": "record
+    key", "record", "data_key"}``, written out directly for a text record and a whole
+    number (every record a reader opens pays for this; a test holds it to
+    ``canonical_json``)."""
+    if type(record) is str and type(data_key_id) is int and -_SAFE <= data_key_id <= _SAFE:
+        return (
+            '{"data_key":'
+            + str(data_key_id)
+            + ',"record":'
+            + _json_text(record)
+            + ',"use":"record key"}'
+        ).encode("utf-8")
     return canonical_json({"use": "record key", "record": record, "data_key": data_key_id})
+
+
+_SAFE = 2**53 - 1  # canonical JSON refuses whole numbers beyond this (ledger.crypto)
 
 
 def wrap_key(key: bytes, under: bytes, aad: bytes) -> tuple[bytes, bytes]:
@@ -192,10 +209,22 @@ def seal_content(fields: dict, record_key: bytes, aad: bytes) -> dict:
     return {"nonce": b64(nonce), "ciphertext": b64(ciphertext)}
 
 
-def open_content(sealed: object, record_key: bytes, aad: bytes) -> dict:
-    """The fields :func:`seal_content` sealed. Raises ``KeyUnavailable``."""
-    import json
+def content_cipher(record_key: bytes) -> Any:
+    """The AES-GCM cipher of a record key, for :func:`open_content` to reuse (a decision and
+    its co-signatures share a record). Raises ``KeyUnavailable`` for a key of the wrong
+    length."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+    try:
+        return AESGCM(record_key)
+    except (TypeError, ValueError):
+        raise KeyUnavailable("the sealed content does not open with its record key") from None
+
+
+def open_content(sealed: object, record_key: bytes, aad: bytes, cipher: Any = None) -> dict:
+    """The fields :func:`seal_content` sealed. Raises ``KeyUnavailable``.
+
+    ``cipher``: :func:`content_cipher` of ``record_key``, if the caller keeps one."""
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -205,8 +234,8 @@ def open_content(sealed: object, record_key: bytes, aad: bytes) -> dict:
     if len(nonce) != NONCE_LENGTH:
         raise KeyUnavailable("the sealed content is malformed")
     try:
-        plain = AESGCM(record_key).decrypt(nonce, ciphertext, aad)
-        fields = json.loads(plain.decode("utf-8"))
+        plain = (AESGCM(record_key) if cipher is None else cipher).decrypt(nonce, ciphertext, aad)
+        fields = loads_whole(plain.decode("utf-8"))
     except (InvalidTag, ValueError):
         raise KeyUnavailable("the sealed content does not open with its record key") from None
     if not isinstance(fields, dict):

@@ -9,8 +9,6 @@ block is opened with the record's key, and content that does not open is recorde
 from __future__ import annotations
 
 import contextlib
-import json
-import json.scanner
 import re
 import sqlite3
 import unicodedata
@@ -21,6 +19,7 @@ from typing import Any
 from infoshare_cli.domain.privacy import RECORD, SEALED, merged, split_personal, unreadable
 from infoshare_cli.ledger import keys as k
 from infoshare_cli.ledger import keystore
+from infoshare_cli.ledger.crypto import scan_json
 from infoshare_cli.ledger.entries import (
     LOCKED,
     PAYLOAD_OPENER,
@@ -60,6 +59,7 @@ class Opener:
         self.conn = conn
         self.keys = keys
         self.problems: dict[int, str] = {}
+        self._cipher: tuple[bytes, Any] | None = None  # the last record key's, reused
 
     def open(self, seq: int, kind: str, parsed: dict) -> dict:
         if self.keys is None:
@@ -70,7 +70,11 @@ class Opener:
             if not isinstance(record, str) or not isinstance(entry_id, str):
                 raise k.KeyUnavailable("its sealed content names no record")
             key = keystore.record_key(self.conn, self.keys, record)
-            personal = k.open_content(parsed[SEALED], key, k.content_aad(kind, entry_id, record))
+            last = self._cipher
+            if last is None or last[0] is not key:
+                last = self._cipher = (key, k.content_cipher(key))
+            aad = k.content_aad(kind, entry_id, record)
+            personal = k.open_content(parsed[SEALED], key, aad, last[1])
         except keystore.RecordKeyMissing as exc:
             return self._failed(seq, parsed, str(exc))
         except k.KeyUnavailable as exc:
@@ -141,7 +145,7 @@ def text_opener() -> Callable[[int, str, Any], dict]:
     opener = PAYLOAD_OPENER.get()
     # The C scanner alone, without json.loads' wrapping (it runs for every entry exported);
     # text it does not read whole goes the way Entry.payload reads it.
-    scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+    scan = scan_json
 
     def open_stored(seq: int, kind: str, text: Any) -> dict:
         opening = None
