@@ -37,6 +37,7 @@ def __getattr__(name: str) -> Any:
 # --- canonical JSON -------------------------------------------------------------------------
 
 # json.scanner.make_scanner: (text, index) -> (value, end); StopIteration if no JSON there.
+# (typeshed wants a make_scanner as the context; the C scanner reads a decoder's settings.)
 scan_json = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 
 

@@ -15,7 +15,6 @@ append to the same file at once and the sequence stays gap-free and the chain in
 from __future__ import annotations
 
 import json
-import json.scanner
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from infoshare_cli.domain.shapes import well_shaped
-from infoshare_cli.ledger.crypto import canonical_json, sha256_hex
+from infoshare_cli.ledger.crypto import canonical_json, loads_whole, sha256_hex
 
 if TYPE_CHECKING:
     pass
@@ -104,18 +103,7 @@ def json_loader() -> Callable[[str], Any]:
     Text the C scanner does not read to its end in one go (leading or trailing space, or not
     JSON at all) goes to ``json.loads`` itself, so results and errors are the same.
     """
-    # typeshed wants a make_scanner as the context; the C scanner reads a decoder's settings.
-    scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
-    loads = json.loads
-
-    def load(text: str) -> Any:
-        try:
-            value, end = scan(text, 0)
-        except (StopIteration, TypeError, ValueError):
-            return loads(text)
-        return value if end == len(text) else loads(text)
-
-    return load
+    return loads_whole
 
 
 def readable_payload(
