@@ -252,3 +252,74 @@ def test_stats_counts_every_decision_by_the_state_every_reader_shows(every_combi
         counted = {tuple(row[:4]): row[4] for row in month_counts(ledger)}
     assert counted == shown
     assert {key[2] for key in counted} == {AWAITING, AGREED, NOT_AGREED, SUPERSEDED, ERASED}
+
+
+# Decisions near local month ends, in Europe/London (UTC+1 in summer): (UTC time, local month).
+MONTH_ENDS = [
+    ("2030-03-31T00:30:00.000000Z", "2030-03"),  # summer time starts at 01:00 UTC that day
+    ("2030-03-31T23:30:00.000000Z", "2030-04"),  # 00:30 BST on 1 April
+    ("2030-06-30T22:59:59.999999Z", "2030-06"),  # 23:59 BST
+    ("2030-06-30T23:00:00.000000Z", "2030-07"),  # midnight BST
+    ("2030-10-31T23:30:00.000000Z", "2030-10"),  # GMT again: still 31 October
+    ("2030-12-31T23:59:00.000000Z", "2030-12"),
+]
+
+
+def test_stats_counts_each_decision_in_its_local_month(tmp_path):
+    """`stats` works out months in SQL (strftime 'localtime'); every other reader in Python.
+    Across summer-time month ends both must put each decision in the same local month,
+    and --since/--until (local days) must take the same decisions."""
+    import os
+    import time
+    from datetime import date
+
+    from infoshare_cli.ledger import store
+    from infoshare_cli.ledger.store import Ledger
+    from infoshare_cli.reading.records import local_time
+    from infoshare_cli.reading.statistics import month_counts
+
+    path = tmp_path / "log.sqlite3"
+    build_staffed_log(path)
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/London"
+    time.tzset()
+    try:
+        with Ledger.open(path) as ledger:
+            people = signers(ledger)
+            made = []
+            for n, (at, _month) in enumerate(MONTH_ENDS):
+                store._now, real_now = (lambda at=at: at), store._now
+                try:
+                    decision = append_as(
+                        ledger, "decision", people[SAM], payload_for("share", f"C-{n}")
+                    )
+                    if n % 2:  # some agreed, some awaiting
+                        body = cosign_payload(decision.seq, decision.hash, "agree", "Fine.")
+                        append_as(ledger, "cosign", people[PRIYA], body)
+                finally:
+                    store._now = real_now
+                made.append(decision.seq)
+            shown: dict[tuple, int] = {}
+            for review in iter_decisions(ledger):
+                if review["id"] in made:
+                    key = (local_time(review["recorded_at"])[:7], review["status"])
+                    shown[key] = shown.get(key, 0) + 1
+            counted = {
+                (row[0], row[2]): row[4]
+                for row in month_counts(ledger)
+                if row[0].startswith("2030")
+            }
+            summer = Filters(since=date(2030, 4, 1), until=date(2030, 6, 30))
+            in_summer = {row[0]: row[4] for row in month_counts(ledger, summer)}
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+    assert counted == shown
+    months: dict[str, int] = {}
+    for _at, month in MONTH_ENDS:
+        months[month] = months.get(month, 0) + 1
+    assert {m: sum(n for (mm, _), n in counted.items() if mm == m) for m, _ in counted} == months
+    assert in_summer == {"2030-04": 1, "2030-06": 1}  # not 31 March at 23:30 UTC's April

@@ -76,7 +76,8 @@ _CORRECTED_SQL = """
 """
 _VERDICT_SQL = VALID_COSIGN_FROM_INDEX.format(what="json_extract(c.payload, '$.verdict')")
 _FACTS_SQL = f"""
-    SELECT strftime('%Y-%m', e.recorded_at, 'localtime'), json_extract(e.payload, '$.outcome'),
+    SELECT strftime('%Y-%m', substr(e.recorded_at, 1, 19), 'localtime'),
+           json_extract(e.payload, '$.outcome'),
            ({_VERDICT_SQL}), {SUPERSEDED_SQL},
            e.seq IN ({_ERASED_SQL}), e.seq IN ({_CORRECTED_SQL})
     FROM entries e INDEXED BY entries_decision_facts
@@ -85,6 +86,9 @@ _FACTS_SQL = f"""
 """
 # (LIMIT -1 keeps SQLite from merging the two queries, which would work out each
 # decision's verdict twice: once to group by it and once to show it.)
+# The month is taken from the time to the second, as every other reader shows it: SQLite's
+# 'localtime' rounds to the millisecond, so 22:59:59.9996Z on 30 June (23:59 in London)
+# became July.
 _COUNTS_SQL = f"SELECT *, count(*) FROM ({_FACTS_SQL}) GROUP BY 1, 2, 3, 4, 5, 6"
 
 
