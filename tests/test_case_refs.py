@@ -50,7 +50,12 @@ def test_a_cyrillic_look_alike_is_refused_and_nothing_is_written(log, tmp_path):
     assert result.exit_code == 1
     text = " ".join(result.output.split())
     assert "letter from the Cyrillic alphabet" in text
-    assert "ordinary keyboard letters (A-Z)" in text
+    assert (
+        "it has a letter from the Cyrillic alphabet, which can look exactly like an ordinary "
+        "letter: C-1042 typed with a Cyrillic C is not the same reference as C-1042 typed on "
+        "a keyboard, and a search for one would miss the other. Retype it with the ordinary "
+        "keyboard letters (A-Z)."
+    ) in text
     assert CYRILLIC_C not in result.output  # what was typed is never repeated
     with Ledger.open(log) as ledger:
         assert ledger.count() == before

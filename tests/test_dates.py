@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -30,3 +30,11 @@ def test_no_date_question_repeats_the_rule_in_its_own_help(qset):
         for part in [question, *question.parts]:
             if part.type == "date":
                 assert not part.help, f"{part.id}: the date help comes from day_help()"
+
+
+@pytest.mark.parametrize(
+    "typed, days",
+    [("tomorrow", 1), ("3 days ago", -3), ("1 day ago", -1), ("2 weeks ago", -14)],
+)
+def test_words_for_a_day_count_from_today(typed, days):
+    assert read_day(typed, TODAY) == TODAY + timedelta(days=days)

@@ -51,6 +51,14 @@ def test_several_random_words_are_strong_and_examples_differ():
     assert len({example_passphrase() for _ in range(5)}) == 5
 
 
+def test_example_words_are_short_plain_keyboard_words():
+    """Easy to type on any keyboard and to read out: 4 to 8 letters A-Z, never an accent."""
+    words = {w for _ in range(200) for w in example_passphrase().split()}
+    assert all(w.isascii() and w.isalpha() and 4 <= len(w) <= 8 for w in words), sorted(
+        w for w in words if not (w.isascii() and w.isalpha() and 4 <= len(w) <= 8)
+    )
+
+
 def test_the_test_logs_use_strong_passphrases():
     for passphrase in PASSPHRASES.values():
         assert strength_problem(passphrase) is None

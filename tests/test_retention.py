@@ -196,3 +196,9 @@ def test_retention_refusals_write_nothing(cli, dated_log, args, problem):
     assert result.exit_code == 1 and problem in result.output
     assert "Traceback" not in result.output
     assert log.count() == before
+
+
+@pytest.mark.parametrize("name", ["keep", "per-case"])
+def test_a_rule_in_the_log_is_dated_by_the_entry_that_recorded_it(name):
+    rule = rule_from_payload(7, {"retention": {"rule": name}})
+    assert rule == RetentionRule(name, None, 7)

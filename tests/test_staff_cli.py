@@ -704,3 +704,30 @@ def test_verify_refuses_a_confirmation_of_someone_elses_reset(staffed_log):
     bad = verify_path(staffed_log.path).first_bad
     assert (bad.seq, bad.code) == (entry.seq, "rule")
     assert bad.message.endswith(": it confirms the reset of someone else's passphrase.")
+
+
+def test_verify_refuses_a_confirmation_of_another_version_of_the_reset(staffed_log):
+    """Priya confirms Alex's reset of Sam's passphrase, but names a different hash for it."""
+    from support.ledger_attacks import signer_for
+
+    from infoshare_cli.integrity.verify import verify_path
+    from infoshare_cli.reading.register import load_register
+
+    with staffed_log.open() as ledger:
+        reset, _alex = _reset_entry(ledger, ALEX, SAM)
+        sam = next(m for m in load_register(ledger).values() if m.name == SAM)
+    priya = signer_for(staffed_log.path, PRIYA)
+    with staffed_log.open() as ledger:
+        confirm = {
+            "action": "confirm_reset",
+            "staff_id": sam.staff_id,
+            "reset": reset.seq,
+            "reset_hash": "0" * 64,
+            "by": priya.staff_id,
+        }
+        entry = ledger.append("staff", priya.staff_id, confirm, priya.sign)
+    bad = verify_path(staffed_log.path).first_bad
+    assert (bad.seq, bad.code) == (entry.seq, "rule")
+    assert bad.message.endswith(
+        ": it confirms a different version of the passphrase reset before it."
+    )

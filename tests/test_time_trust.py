@@ -21,7 +21,7 @@ from support.ledger_attacks import (
 )
 from support.people import ALEX, PASSPHRASES, PRIYA, SAM, answers_file_data
 
-from infoshare_cli.domain.timeline import CLOCK_TOLERANCE, behind_by
+from infoshare_cli.domain.timeline import CLOCK_TOLERANCE, behind_by, describe_gap, parse_time
 from infoshare_cli.integrity.verify import verify_path
 from infoshare_cli.ledger.crypto import canonical_json
 from infoshare_cli.ledger.entries import compute_hash
@@ -112,3 +112,24 @@ def test_the_rule_itself():
     gap = behind_by(stamp(now), stamp(now - timedelta(hours=2)))
     assert gap is not None and gap >= timedelta(hours=2)
     assert behind_by("not a time", stamp(now)) is None
+
+
+@pytest.mark.parametrize(
+    "gap, words",
+    [
+        (timedelta(days=1), "1 day"),
+        (timedelta(days=3, hours=5), "3 days"),
+        (timedelta(hours=23, minutes=59, seconds=59), "23 hours"),
+        (timedelta(minutes=17), "17 minutes"),
+        (timedelta(seconds=5), "5 seconds"),
+    ],
+)
+def test_a_gap_is_named_in_its_largest_whole_unit(gap, words):
+    assert describe_gap(gap) == words
+
+
+def test_a_time_is_read_only_as_the_tool_writes_it_or_with_an_offset():
+    assert parse_time("2026-11-30T05:00:00.000000Z") == datetime(2026, 11, 30, 5, tzinfo=UTC)
+    assert parse_time("2026-11-30T06:00:00+01:00") == datetime(2026, 11, 30, 5, tzinfo=UTC)
+    for odd in ("2026-11-30T05:00:00.000000z", "2026-11-30T05:00:00", "soon", None):
+        assert parse_time(odd) is None

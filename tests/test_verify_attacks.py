@@ -693,6 +693,10 @@ def test_verify_json_names_the_first_bad_entry(log):
     assert out["ok"] is False
     assert out["first_bad_entry"]["seq"] == 11
     assert out["first_bad_entry"]["problem"] == "missing"
+    assert out["first_bad_entry"]["message"] == (
+        "Entry #11: it is missing: the log goes from #10 straight to #12, so entry #11 is "
+        "gone — deleted after it was written."
+    )
 
 
 def test_anchor_statement_round_trip(log):

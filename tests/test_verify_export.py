@@ -210,3 +210,21 @@ def test_a_cosign_re_signed_for_another_version_of_the_decision_is_named(exporte
     assert "it co-signs a different version of the decision (the decision's hash does not" in (
         shown
     )
+
+
+def test_an_entry_whose_signer_has_no_key_in_the_export_is_named(exported, tmp_path, data):
+    """Sam's key taken out of the export's key list: his decisions cannot be checked."""
+    data["public_keys"] = [k for k in data["public_keys"] if k["name"] != "Sam Lee"]
+    path = write_export(data, tmp_path / "e.json", signer=signer_for(exported[0], ALEX))
+    found = [(p.seq, p.code, p.detail) for p in verify_export(path).problems]
+    missing = "its signer has no public key in the export before this entry."
+    assert (7, "signer", missing) in found and (9, "signer", missing) in found
+
+
+def test_an_entry_at_the_head_with_another_hash_is_named(exported, tmp_path, data):
+    """The head the export records names entry #12 with a hash that is not #12's."""
+    data["head"]["hash"] = "0" * 64
+    assert data["head"]["seq"] == 12
+    path = write_export(data, tmp_path / "e.json", signer=signer_for(exported[0], ALEX))
+    found = [(p.seq, p.code, p.detail) for p in verify_export(path).problems]
+    assert (12, "head", "it is the head the export records, with a different hash.") in found
