@@ -135,8 +135,13 @@ QUICK_TESTS = [
         "export_roles",
     ]
 ]
-KILLED = {"killed", "timeout", "caught by type check", "segfault", "killed on recheck"}
+KILLED = {"killed", "caught by type check", "segfault", "killed on recheck"}
 NOT_KILLED = {"survived", "no tests"}
+# mutmut's time limit is wall-clock time, and it can fire on a process that merely reuses the
+# number of one that ran long ago: on a busy machine it stops mutants that neither hang nor
+# fail (seen here: a mutant "timed out" whose tests all pass in 8 seconds). A timeout decides
+# nothing: it is counted as not checked, listed, and run again (--survivors, --recheck).
+UNDECIDED = {"timeout"}
 
 
 def modules_in_order(layers: list[str]) -> list[str]:
@@ -290,10 +295,11 @@ def recheck(names: list[str], tests: list[str]) -> None:
                 timeout=600,
                 check=False,
             )
-            killed = result.returncode == 1
+            verdict = "killed" if result.returncode == 1 else "survives"
         except subprocess.TimeoutExpired:
-            killed = True
-        print(f"  {name}: {'killed' if killed else 'survives'} ({' '.join(tests)})", flush=True)
+            verdict = "timed out (not decided)"
+        killed = verdict == "killed"
+        print(f"  {name}: {verdict} ({' '.join(tests)})", flush=True)
         if killed:
             found[name] = " ".join(tests)
     RECHECKED_FILE.write_text(json.dumps(found, indent=1), encoding="utf-8")
@@ -356,7 +362,7 @@ def report(show_diffs: bool) -> int:
         return 1
     others = rechecked()
     for name in others:
-        if found.get(name) in NOT_KILLED:
+        if found.get(name) in NOT_KILLED | UNDECIDED:
             found[name] = "killed on recheck"
     known = equivalents()
     sample = set(load_sample()["names"])
@@ -378,6 +384,7 @@ def report(show_diffs: bool) -> int:
     survivors: list[str] = []
     worst_strata: list = []
     unfinished = 0
+    timed_out = sorted(n for n, s in found.items() if s in UNDECIDED and n in sample)
     for module in modules_in_order(list(LAYERS)):
         names = by_module.get(module, [])
         checked = [n for n in names if found[n] in KILLED | NOT_KILLED]
@@ -422,10 +429,14 @@ def report(show_diffs: bool) -> int:
     if unfinished:
         ratio, half = _stratified([(size, u) for size, u in worst_strata if u])
         print(
-            f"{unfinished} sampled mutants were not checked when the run stopped (the slowest:"
-            f" mostly those many tests reach). Counting them as survivors: overall "
+            f"{unfinished} sampled mutants were not checked ({len(timed_out)} of them timed out:"
+            f" not decided; the others not reached). Counting them as survivors: overall "
             f"{100 * ratio:.1f}% (95% CI ±{100 * half:.1f})."
         )
+    if timed_out:
+        print("\nTimed out (mutmut's wall-clock limit; not decided, counted as not checked):")
+        for name in timed_out:
+            print(f"  {name}")
     outside = sorted(n for n, s in found.items() if s == "killed on recheck")
     if outside:
         print(
@@ -506,8 +517,12 @@ def main() -> int:
             modules = modules_in_order(list(LAYERS) if args.layer == "all" else [args.layer])
         names = all_mutants()
         if args.survivors:
-            chosen = [n for n, s in names.items() if s in NOT_KILLED and module_of(n) in modules]
-            print(f"Running {len(chosen)} survivors again ...", flush=True)
+            chosen = [
+                n
+                for n, s in names.items()
+                if s in NOT_KILLED | UNDECIDED and module_of(n) in modules
+            ]
+            print(f"Running {len(chosen)} survivors and timeouts again ...", flush=True)
             run_names(chosen, args.max_children)
         elif args.sample:
             chosen = draw_sample(list(names), modules, args.sample, args.seed)
