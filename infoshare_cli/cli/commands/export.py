@@ -136,6 +136,11 @@ def export(
     manifest beside any other file (FILE.manifest.json; keep the two together), so that
     `infoshare verify --export FILE` can check it later. Without --encrypt or --recipient
     the file is readable by anyone who can open it.
+
+    The log is checked first, as `infoshare verify` checks it, and nothing is exported
+    from a log that fails. Your first export takes as long as verify; after it you sign a
+    record of what passed, and your later exports check again every entry's fingerprint
+    but the signatures only of what was written since.
     """
     from infoshare_cli.actions.export_check import remember_check
     from infoshare_cli.actions.exporting import run_export
