@@ -43,7 +43,8 @@ def merged(payload: dict[str, Any], personal: dict[str, Any]) -> dict[str, Any]:
     Only the fields personal to the entry's kind are taken from ``personal``: sealed content
     cannot override what the plaintext (and so the chain) says.
     """
-    out = {k: v for k, v in payload.items() if k not in (SEALED,)}
+    out = dict(payload)  # every field but the ciphertext, in order (every reader's every
+    out.pop(SEALED, None)  # entry passes here: a copy and a pop, not a comprehension)
     for key, value in personal.items():
         if key not in out:
             out[key] = value

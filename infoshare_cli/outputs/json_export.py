@@ -74,22 +74,13 @@ def decision_texts(rows: Iterable[tuple], names: dict[str, str]) -> Iterator[str
         (seq, recorded_at, actor, body, prev_hash, digest, signature, status) = row[:8]
         related, revisited, number, revisits_number, revisited_numbers = row[8:]
         payload = opened(seq, "decision", body)
-        entries = [
-            dict(
-                zip(
-                    fields,
-                    (seq, "decision", recorded_at, actor, body, prev_hash, digest, signature),
-                    strict=True,
-                )
-            )
-        ]
+        stored = [(seq, "decision", recorded_at, actor, body, prev_hash, digest, signature)]
         cosigns: list[tuple[Any, Any, Any, dict[str, Any]]] = []
         fixes: list[tuple[Any, Any, Any, dict[str, Any]]] = []
         signers: list[Any] = []
         if related is not None:
             rows_of = scan(related, 0)[0] if type(related) is str else loads(related)
-            for entry in rows_of:
-                entries.append(dict(zip(fields, entry, strict=True)))
+            stored += rows_of
             # Opened as the review dicts' query opens them: co-signatures, then corrections.
             for r_seq, kind, r_at, r_actor, r_body, *_ in rows_of:
                 if kind == "cosign":
@@ -120,11 +111,45 @@ def decision_texts(rows: Iterable[tuple], names: dict[str, str]) -> Iterator[str
             cosigns,
             fixes,
         )
-        review["entries"] = entries
         key = record_key_b64(payload.get("record"))
+        # The entries (and the record key) come last: written out here, each as json.dumps
+        # writes entry_dict's dict, when they hold what the log stores (a whole number and
+        # texts); otherwise as dicts, through the encoder.
+        texts = [_entry_text(e) for e in stored]
+        if None not in texts:
+            text = text_of(review)
+            yield (
+                text[:-1]
+                + ', "entries": ['
+                + ", ".join(texts)  # type: ignore[arg-type]  # no None, checked above
+                + ("]}" if key is None else '], "record_key": ' + _quoted(key) + "}")
+            )
+            continue
+        review["entries"] = [dict(zip(fields, e, strict=True)) for e in stored]
         if key is not None:  # opens only this record, whose content the export holds anyway
             review["record_key"] = key
         yield text_of(review)
+
+
+_quoted = json.encoder.encode_basestring  # text as json.dumps writes it (ensure_ascii=False)
+
+
+def _entry_text(stored: Any) -> str | None:
+    """A stored entry ``[seq, kind, recorded_at, actor, payload, prev_hash, hash,
+    signature]`` as ``decision_text`` writes its ``entry_dict``, or None if it is not a
+    whole number and seven texts."""
+    if len(stored) != 8 or type(stored[0]) is not int:
+        return None
+    seq, kind, recorded_at, actor, payload, prev_hash, digest, signature = stored
+    for value in (kind, recorded_at, actor, payload, prev_hash, digest, signature):
+        if type(value) is not str:
+            return None
+    q = _quoted
+    return (
+        f'{{"seq": {int.__repr__(seq)}, "kind": {q(kind)}, "recorded_at": {q(recorded_at)}, '
+        f'"actor": {q(actor)}, "payload": {q(payload)}, "prev_hash": {q(prev_hash)}, '
+        f'"hash": {q(digest)}, "signature": {q(signature)}}}'
+    )
 
 
 def write_json(
