@@ -192,3 +192,21 @@ def test_a_role_history_told_two_ways_fails_the_export(made, tmp_path):
     report = verify_export(odd, parse_note(made[1]))
     assert not report.ok
     assert "does not give Sam Lee's roles in one readable history" in report.problems[0].message
+
+
+def test_a_manifest_with_an_unreadable_role_history_says_so(made, tmp_path):
+    """A manifest whose key list gives Sam's roles as something that is not a history: the
+    roles are not read, and the problem names him."""
+    csv = tmp_path / "e.csv"
+    csv.write_bytes(made[3]["csv"].read_bytes())
+    manifest = json.loads((made[3]["csv"].parent / "e.csv.manifest.json").read_text())
+    for key in manifest["public_keys"]:
+        if key["name"] == SAM:
+            key["roles"] = "practitioner"
+    (tmp_path / "e.csv.manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    report = verify_export(csv)
+    assert (
+        "keys",
+        "the export's list of staff keys does not give Sam Lee's roles in one readable "
+        "history, so who was a manager cannot be read from it.",
+    ) in [(p.code, p.detail) for p in report.problems]

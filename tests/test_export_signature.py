@@ -135,8 +135,11 @@ def test_a_decision_dropped_and_its_count_fixed_is_caught(copy_of, fmt):
     out = failed(path)
     assert "signed it holding 5" in out and "count was changed by hand" in out
     assert "decisions were removed from it or added to it" in out
-    messages = [p.message for p in verify_export(path).problems]
-    assert any("are not the ones Alex Morgan signed" in m for m in messages)
+    details = [p.detail for p in verify_export(path).problems]
+    assert (
+        "its decisions are not the ones Alex Morgan signed when exporting: a decision, a "
+        "co-signature or a correction was removed, added, reordered or changed since."
+    ) in details
 
 
 @pytest.mark.parametrize("fmt", TEXT_FORMATS)
@@ -298,8 +301,27 @@ def test_a_deleted_manifest_is_caught(copy_of, fmt):
     path = copy_of(fmt)
     manifest_of(path).unlink()
     out = failed(path)
-    assert f"signed manifest ({path.name}.manifest.json) is not beside it" in out
-    assert "nothing about this file can be proven" in out
+    assert (
+        f"Its signed manifest ({path.name}.manifest.json) is not beside it, so nothing about "
+        "this file can be proven: it may have been changed. If the manifest was moved or "
+        "renamed, give it with --manifest PATH."
+    ) in " ".join(out.split())
+
+
+def test_an_encrypted_file_without_its_manifest_says_how_to_check_it(tmp_path):
+    """An age file cannot be read as an export: without its manifest the person is told to
+    give the manifest, or to open the file with the age tool first, and how."""
+    locked = tmp_path / "e.json.age"
+    locked.write_bytes(b"age-encryption.org/v1\n-> scrypt c2FsdA 18\nbody\n")
+    result = verify_cli(locked)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (
+        "e.json.age is encrypted (age format), and its signed manifest "
+        "(e.json.age.manifest.json) is not beside it, so it cannot be checked as it is. Give "
+        "the manifest with --manifest PATH, or open the file first with the age tool, for "
+        "example: age -d -o opened.json e.json.age (it asks for the file's passphrase), then "
+        "check the opened file."
+    ) in " ".join(result.output.split())
 
 
 def test_a_manifest_from_another_export_is_caught(copy_of, exports):

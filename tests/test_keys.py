@@ -27,6 +27,7 @@ from infoshare_cli.errors import InfoshareError
 from infoshare_cli.integrity.verify import verify_path
 from infoshare_cli.ledger import keys as keylib
 from infoshare_cli.ledger import keystore
+from infoshare_cli.ledger.sealing import reading
 from infoshare_cli.reading.register import load_register, witnessed_data_keys
 
 
@@ -201,6 +202,11 @@ def test_a_record_under_a_data_key_the_reader_lacks_names_that_data_key(staffed_
         assert sorted(reader.data_keys) == [2]
         with pytest.raises(keylib.KeyUnavailable) as caught:
             keystore.record_key(ledger.conn, reader, record)
-    assert str(caught.value) == (
-        "its record key is wrapped under data key 1, which is not wrapped for you"
-    )
+        # A reader opening such an entry gets its plaintext part, marked with the reason
+        # (docs/encryption.md), and the reason is kept for the command's warning.
+        with reading(ledger.conn, reader) as opener:
+            shown = opener.open(40, "decision", {"id": "e1", "record": record, "sealed": "x"})
+    why = "its record key is wrapped under data key 1, which is not wrapped for you"
+    assert str(caught.value) == why
+    assert shown == {"id": "e1", "record": record, "_unreadable": why}
+    assert opener.problems == {40: why}

@@ -345,3 +345,17 @@ def test_a_migration_registered_outside_a_transaction_runs_outside_one(tmp_path)
     db = sqlite_utils.Database(tmp_path / "x.db")
     migrations.apply(db)
     assert migrations.applied_names(db.conn) == ["vacuum"]
+
+
+def test_a_second_migration_entry_is_named_when_the_old_chain_is_checked(golden):
+    """A manager appends a copy of the migration entry: `verify --as` names it."""
+    new = golden.parent / "new.db"
+    assert migrate(golden, GOLDEN_PASSPHRASES[ALEX], "", "", to=new).exit_code == 0
+    with Ledger.open(new) as ledger:
+        alex = unlock(find_member(load_register(ledger), ALEX), GOLDEN_PASSPHRASES[ALEX])
+        link = next(ledger.entries(kinds=("migration",))).payload
+        second = ledger.append("migration", alex.staff_id, dict(link), alex.sign)
+    result = run(new, "verify", "--as", ALEX, input=GOLDEN_PASSPHRASES[ALEX] + "\n")
+    assert result.exit_code == 1
+    assert f"Entry #{second.seq}" in result.output
+    assert "it is a second migration entry in one log." in " ".join(result.output.split())

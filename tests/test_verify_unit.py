@@ -168,3 +168,29 @@ def test_the_fast_json_loader_is_json_loads(text):
     """verify's pass and the CSV export read payloads with the C scanner directly: the same
     value, or the same kind of error, as json.loads for any text."""
     assert _loaded(json_loader(), text) == _loaded(json.loads, text)
+
+
+def test_a_signature_worker_answers_each_batch_with_its_first_bad_signature():
+    """What each worker process runs (serve), here on in-memory pipes: for each batch of
+    (public key, signature, digest), the index of the first that does not verify, or -1."""
+    import hashlib
+    import io
+    import marshal
+    import struct
+
+    from infoshare_cli.integrity.signature_workers import serve
+    from infoshare_cli.ledger import crypto
+
+    private = crypto.generate_private_key()
+    public = crypto.public_key_b64(private)
+    digest = hashlib.sha256(b"an entry").digest()
+    good = (public, crypto.sign(private, digest), digest)
+    other = (public, crypto.sign(private, hashlib.sha256(b"another").digest()), digest)
+    no_key = (None, crypto.sign(private, digest), digest)
+    frames = b""
+    for batch in ([good, good], [good, other, good], [no_key], []):
+        body = marshal.dumps(batch)
+        frames += struct.pack("<I", len(body)) + body
+    answers = io.BytesIO()
+    serve(io.BytesIO(frames), answers)
+    assert struct.unpack("<4i", answers.getvalue()) == (-1, 1, 0, -1)
