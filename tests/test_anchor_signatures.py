@@ -121,8 +121,11 @@ def test_a_missing_countersignature_is_refused(log, signed):
     lines = lines_of(signed)
     result = verify_with(log, with_signatures(signed, lines[-2:-1]))
     assert result.exit_code == 1, result.output
-    assert "is not countersigned" in result.stdout
-    assert "only Alex Morgan's signature" in result.stdout
+    assert (
+        "is not countersigned: it carries only Alex Morgan's signature. An anchor is signed "
+        "by the manager who takes it and a second, different manager; a signature missing or "
+        "made by someone else means it was not taken as infoshare takes anchors."
+    ) in " ".join(result.stdout.split())
 
 
 def test_no_signatures_at_all_is_refused(log, signed):

@@ -359,3 +359,21 @@ def test_a_second_migration_entry_is_named_when_the_old_chain_is_checked(golden)
     assert result.exit_code == 1
     assert f"Entry #{second.seq}" in result.output
     assert "it is a second migration entry in one log." in " ".join(result.output.split())
+
+
+def test_carried_over_entries_without_their_migration_entry_are_named(golden):
+    """Someone with the file turns the migration entry into another kind: the carried-over
+    entries then stand without the entry that says where they came from."""
+    from support.ledger_attacks import Tamper
+
+    new = golden.parent / "new.db"
+    assert migrate(golden, GOLDEN_PASSPHRASES[ALEX], "", "", to=new).exit_code == 0
+    with Ledger.open(new) as ledger:
+        link = next(ledger.entries(kinds=("migration",))).seq
+    with Tamper(new) as conn:
+        conn.execute("UPDATE entries SET kind = 'setting' WHERE seq = ?", (link,))
+    result = run(new, "verify", "--as", ALEX, input=GOLDEN_PASSPHRASES[ALEX] + "\n")
+    assert result.exit_code == 1
+    assert "Entry #7: it carries over entries of an older log, but no migration entry says so." in (
+        " ".join(result.output.split())
+    )
