@@ -119,6 +119,10 @@ def test_decider_cannot_cosign_later(log):
     before = log.count()
     result = log.cosign(decision, by=PRIYA)
     refused(result, "The person who took the decision cannot co-sign it")
+    assert (
+        "The person who took the decision cannot co-sign it: the decision should never be "
+        "made as an individual. Ask a second manager."
+    ) in " ".join(result.output.split())
     assert log.count() == before
     assert log.show(decision)["status"] == "awaiting co-signature"
 

@@ -3,6 +3,8 @@ prompts (support/prompt_driver.py), wired as `infoshare decide` wires them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from support.people import ALEX, PASSPHRASES, PRIYA
 from support.prompt_driver import CLOSE, CTRL_C, drive, typed
@@ -63,3 +65,15 @@ def test_ctrl_c_after_the_first_run_setup_does_not_claim_nothing_was_written(tmp
     assert caught.value.exit_code == 130
     assert managers(path) == [ALEX]  # the log and its first manager are kept, and sound
     assert verify_path(path).ok
+
+
+def test_without_a_path_the_log_lives_in_the_users_data_folder(tmp_path, monkeypatch):
+    """docs/admin-guide.md: on Linux ~/.local/share/infoshare/infoshare-log.sqlite3, or under
+    $XDG_DATA_HOME; INFOSHARE_DB, when set, names the file instead."""
+    from infoshare_cli.ledger.paths import default_db_path
+
+    monkeypatch.delenv("INFOSHARE_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_db_path() == tmp_path / "data" / "infoshare" / "infoshare-log.sqlite3"
+    monkeypatch.setenv("INFOSHARE_DB", "~/logs/ours.sqlite3")
+    assert default_db_path() == Path.home() / "logs" / "ours.sqlite3"

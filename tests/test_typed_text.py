@@ -187,3 +187,18 @@ def test_what_is_shown_has_each_control_character_replaced_by_one_mark():
     assert displayable("a\x1b[2Jb\x07c\x9b") == "a\ufffd[2Jb\ufffdc\ufffd"
     assert displayable("tab\tline\nbreak\r\nzoë 子") == "tab\tline\nbreak\r\nzoë 子"
     assert displayable({"k": ["x\x00", 3, None]}) == {"k": ["x\ufffd", 3, None]}
+
+
+@pytest.mark.parametrize(
+    "name, problem",
+    [
+        ("", "A name cannot be empty."),
+        ("Kim\u0007 Ray", "A name may only contain printable characters."),
+    ],
+)
+def test_a_name_that_will_not_do_is_refused_in_words(name, problem):
+    from infoshare_cli.domain.staff import check_name
+
+    with pytest.raises(InfoshareError) as refused:
+        check_name(name)
+    assert str(refused.value) == problem
