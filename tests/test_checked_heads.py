@@ -18,6 +18,7 @@ from support.ledger_attacks import (
     Tamper,
     build_decided_log,
     copy_log,
+    decide,
     raw,
     rechain,
     row,
@@ -415,3 +416,32 @@ def test_only_a_statement_signed_with_the_exporters_own_key_is_trusted(log, tmp_
     assert trusted(sign(generate_private_key(), signed_bytes(text))) is None
     assert trusted(signer_for(log, PRIYA).sign(signed_bytes(text))) is None
     assert trusted(signer_for(log, ALEX).sign(text.encode())) is None  # without the tag
+
+
+def test_what_comes_after_the_head_is_checked_against_the_state_before_it(log, tmp_path):
+    """The register, the decisions and the erasures up to the checked head are built again
+    from the entries (not their rules re-run): a co-signature and an erasure written after
+    it are checked against them, and an erasure before it is still reported as one."""
+    from infoshare_cli.actions.erasing import erase_decisions
+
+    with Ledger.open(log) as ledger:  # decision 1 (entry #7) erased before the first export
+        erase_decisions(ledger, signer(ledger, ALEX), signer(ledger, PRIYA), [7], "mistake", "x")
+    decide(log, tmp_path, "do_not_share", SAM, None, case="C-2001")  # awaiting co-signature
+    exported(log, tmp_path)
+    rested = check(log).rested_on.seq
+    result = run_cli(
+        log, "cosign", "4", "--by", ALEX,
+        input=f"{PASSPHRASES[ALEX]}\nagree\nAgreed after talking it through.\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with Ledger.open(log) as ledger:  # decision 2 (entry #9) erased after it
+        erase_decisions(ledger, signer(ledger, ALEX), signer(ledger, PRIYA), [9], "mistake", "y")
+    found = check(log)
+    assert found.report.ok and found.rested_on.seq == rested
+    written_since = verify_path(log).entries - rested
+    assert found.report.signatures_checked == written_since == 4  # export, cosign, erasure x2
+    assert sorted(e.decision for e in found.report.erased) == [7, 9]
+    full = verify_path(log)
+    assert full.ok and [e.decision for e in full.erased] == [
+        e.decision for e in found.report.erased
+    ]
