@@ -270,30 +270,43 @@ def rechecked() -> dict[str, str]:
     return {}
 
 
-def recheck(names: list[str], tests: list[str]) -> None:
+def recheck(names: list[str], tests: list[str], plain: bool = False) -> None:
     """Runs other test files against survivors, the way mutmut does (the mutant switched on
-    by MUTANT_UNDER_TEST in mutmut's copy), and records those they kill."""
-    found = rechecked()
+    by MUTANT_UNDER_TEST in mutmut's copy), and records those they kill.
+
+    ``plain``: the mutant is written into a plain copy of the code instead (``mutmut apply``
+    on .mutation/infoshare_cli, put back after each one), for tests that start processes of
+    their own (the signature workers): mutmut's instrumented copy cannot run in those."""
+    killed_by: dict[str, str] = {}
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "*.sqlite3*")
-    shutil.copytree(ROOT / "tests", WORK / "mutants" / "tests", dirs_exist_ok=True, ignore=ignore)
+    where = WORK if plain else WORK / "mutants"
+    shutil.copytree(ROOT / "tests", where / "tests", dirs_exist_ok=True, ignore=ignore)
     env = {k: v for k, v in os.environ.items() if not k.startswith("INFOSHARE_")}
+    if plain:  # the copy's package before the one installed from the working tree
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(WORK), env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
     command += ["-p", "no:randomly", "-n", "0", *tests]
     if os.name == "posix" and shutil.which("nice"):
         command = ["nice", "-n", "19", *command]
     # Without a mutant the tests must pass on the copy's code, or a failure says nothing.
-    clean = subprocess.run(
-        command, cwd=WORK / "mutants", env={**env, "MUTANT_UNDER_TEST": ""}, check=False
-    )
+    clean = subprocess.run(command, cwd=where, env={**env, "MUTANT_UNDER_TEST": ""}, check=False)
     if clean.returncode != 0:
-        print("These tests fail without a mutant on mutmut's copy: nothing rechecked.")
+        print("These tests fail without a mutant on the copy: nothing rechecked.")
         return
     for name in names:
+        source = WORK / module_of(name)
+        original = source.read_bytes() if plain else b""
+        times = (source.stat().st_atime_ns, source.stat().st_mtime_ns)
         try:
+            if plain:
+                run_mutmut("apply", name, capture=True)
+                if source.read_bytes() == original:
+                    print(f"  {name}: could not be applied (not decided)", flush=True)
+                    continue
             result = subprocess.run(
                 command,
-                cwd=WORK / "mutants",
-                env={**env, "MUTANT_UNDER_TEST": name},
+                cwd=where,
+                env={**env, "MUTANT_UNDER_TEST": "" if plain else name},
                 capture_output=True,
                 timeout=600,
                 check=False,
@@ -301,10 +314,15 @@ def recheck(names: list[str], tests: list[str]) -> None:
             verdict = "killed" if result.returncode == 1 else "survives"
         except subprocess.TimeoutExpired:
             verdict = "timed out (not decided)"
-        killed = verdict == "killed"
+        finally:
+            if plain:  # as it was, its time too (mutmut compares times to remake mutants)
+                source.write_bytes(original)
+                os.utime(source, ns=times)
         print(f"  {name}: {verdict} ({' '.join(tests)})", flush=True)
-        if killed:
-            found[name] = " ".join(tests)
+        if verdict == "killed":
+            killed_by[name] = " ".join(tests) + (" (plain copy)" if plain else "")
+    found = rechecked()  # read again: another recheck may have written meanwhile
+    found.update(killed_by)
     RECHECKED_FILE.write_text(json.dumps(found, indent=1), encoding="utf-8")
 
 
@@ -498,6 +516,11 @@ def main() -> int:
         metavar="MUTANT",
         help="run the --tests files against these survivors (outside mutmut's selection)",
     )
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="with --recheck: write the mutant into a plain copy (tests that start processes)",
+    )
     parser.add_argument("--max-children", type=int, default=1)
     parser.add_argument("--fresh", action="store_true", help="start again from nothing")
     parser.add_argument("--report", action="store_true", help="only print the results so far")
@@ -511,7 +534,7 @@ def main() -> int:
     if args.recheck:
         if not args.tests:
             parser.error("--recheck needs the test files to run (--tests)")
-        recheck(args.recheck, args.tests)
+        recheck(args.recheck, args.tests, args.plain)
     elif not args.report:
         prepare(args.tests or (["tests/"] if args.all_tests else QUICK_TESTS), args.fresh)
         if args.module:
