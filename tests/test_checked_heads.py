@@ -84,6 +84,13 @@ def check(log, name=ALEX):
             ledger.conn.execute("ROLLBACK")
 
 
+def trusted(log, name=ALEX):
+    """The statement ``name``'s export would rest on, before its pass (None: none holds)."""
+    with Ledger.open(log) as ledger:
+        member = find_member(load_register(ledger), name)
+        return trusted_head(ledger.conn, member.staff_id, member.public_key, ledger.head().seq)
+
+
 def statements(log) -> list[tuple]:
     conn = raw(log)
     try:
@@ -110,6 +117,7 @@ def test_the_second_export_checks_only_the_signatures_written_since(log, tmp_pat
     assert seq == DECIDED_ENTRIES and json.loads(text)["checked"] == TAG
     assert json.loads(text)["hash"] == row(raw(log), DECIDED_ENTRIES)["hash"]
 
+    assert trusted(log).seq == DECIDED_ENTRIES
     second = check(log)
     assert second.report.ok and second.rested_on is not None
     assert second.rested_on.seq == DECIDED_ENTRIES
@@ -190,6 +198,7 @@ def test_a_prefix_entry_rewritten_with_the_chain_recomputed_is_refused(log, tmp_
     with Tamper(log) as conn:
         set_payload(conn, 7, lambda p: p.update(outcome="do_not_share"))
         rechain(conn, 7)
+    assert trusted(log) is None  # entry #12's hash is no longer the one stated
     found = check(log)
     assert found.rested_on is None and not found.report.ok
     assert (found.report.first_bad.seq, found.report.first_bad.code) == (7, "signature")
@@ -223,6 +232,7 @@ def test_a_statement_forged_over_a_rewritten_log_is_not_trusted(log, tmp_path):
             "INSERT INTO checked_heads (staff_id, seq, statement, signature) VALUES (?,?,?,?)",
             (old[0], EXPORTED, forged, sign(generate_private_key(), signed_bytes(forged))),
         )
+    assert trusted(log) is None
     found = check(log)
     assert found.rested_on is None and not found.report.ok
     result = export(log, tmp_path, name="again.json")
@@ -240,6 +250,7 @@ def test_a_statement_whose_hash_was_edited_is_not_trusted_and_verify_names_it(lo
     edited = text.replace(json.loads(text)["hash"], "0" * 64)
     conn.execute("UPDATE checked_heads SET statement = ?", (edited,))
     conn.close()
+    assert trusted(log) is None
     found = check(log)
     assert found.rested_on is None  # the whole check
     assert found.report.signatures_checked == EXPORTED
@@ -253,6 +264,7 @@ def test_another_staff_members_statement_does_not_count_for_my_export(log, tmp_p
     exported(log, tmp_path, by=PRIYA)
     assert statements(log)[0][1] == DECIDED_ENTRIES
     assert check(log, PRIYA).rested_on is not None  # Priya's own export would rest on it
+    assert trusted(log, PRIYA).seq == DECIDED_ENTRIES and trusted(log, ALEX) is None
     mine = check(log, ALEX)
     assert mine.rested_on is None and mine.report.ok
     assert mine.report.signatures_checked == EXPORTED
@@ -282,6 +294,7 @@ def test_a_statement_about_another_log_is_not_trusted(log, tmp_path):
         (old[0], old[1], other, alex.sign(signed_bytes(other))),
     )
     conn.close()
+    assert trusted(log) is None
     assert check(log).rested_on is None
     assert any("is about another log" in p for p in problems(log)), problems(log)
 
@@ -304,6 +317,7 @@ def test_a_statement_copied_in_from_another_log_is_not_trusted(log, tmp_path):
         "INSERT INTO checked_heads (staff_id, seq, statement, signature) VALUES (?,?,?,?)", copied
     )
     conn.close()
+    assert trusted(log) is None
     found = check(log)
     assert found.rested_on is None and found.report.signatures_checked == EXPORTED
     assert [p.code for p in found.report.problems] == ["checked"]
@@ -324,6 +338,7 @@ def test_a_statement_under_older_rules_is_not_trusted(log, tmp_path):
         (older, alex.sign(signed_bytes(older))),
     )
     conn.close()
+    assert trusted(log) is None
     found = check(log)
     assert found.rested_on is None and found.report.ok  # still true: verify accepts it
     assert found.report.signatures_checked == EXPORTED
@@ -445,3 +460,37 @@ def test_what_comes_after_the_head_is_checked_against_the_state_before_it(log, t
     assert full.ok and [e.decision for e in full.erased] == [
         e.decision for e in found.report.erased
     ]
+
+
+@pytest.mark.parametrize(
+    ("claim", "value", "verify_says"),
+    [
+        ("keys", "0" * 64, "are not the ones"),
+        ("signatures", "0" * 64, None),  # only an export reads it: verify checks every one
+        ("hash", "0" * 64, "The log was changed after"),
+        ("rules", RULES + 1, None),
+    ],
+)
+def test_a_statement_signed_by_the_exporter_but_wrong_in_one_claim_is_not_rested_on(
+    log, tmp_path, claim, value, verify_says
+):
+    """Signed with Alex's own key (as a slip of an older or newer infoshare might be), each
+    claim is still held to the log before an export rests on it."""
+    exported(log, tmp_path)
+    conn = raw(log)
+    claims = json.loads(conn.execute("SELECT statement FROM checked_heads").fetchone()[0])
+    claims[claim] = value
+    text = json.dumps(claims, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+    alex = signer_for(log, ALEX)
+    conn.execute(
+        "UPDATE checked_heads SET statement = ?, signature = ?",
+        (text, alex.sign(signed_bytes(text))),
+    )
+    conn.close()
+    assert trusted(log) is None or claim == "signatures"  # held after the pass, below
+    found = check(log)
+    assert found.rested_on is None and found.report.signatures_checked == EXPORTED
+    if verify_says is None:
+        assert found.report.ok and verify_path(log).ok
+    else:
+        assert any(verify_says in p for p in problems(log)), problems(log)
