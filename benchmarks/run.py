@@ -226,19 +226,25 @@ SELECT seq, kind, recorded_at, actor, payload, prev_hash, hash, signature
 FROM entries WHERE kind IN ('decision', 'cosign', 'correction') ORDER BY seq
 """
 # The figures `stats` shows, in SQL over the log's own `decisions` view (which works out
-# each decision's status): decisions per local month by outcome and status, and the
-# decisions awaiting co-signature for more than two days (found through the log's list of
-# decisions awaiting co-signature, the fastest way the schema offers). The overdue list
-# shows each decision's case reference, which is sealed: the reference also does the one
-# Argon2id derivation that unlocking a reader costs (LOG_REFERENCE), and opens nothing.
+# each decision's status): decisions per local month (to the second, as `stats` and `log`
+# show it) by outcome and status, how many of them were corrected, and the decisions
+# awaiting co-signature for more than two days (found through the log's list of decisions
+# awaiting co-signature, the fastest way the schema offers) with their numbers and the
+# names of who took them. The overdue list shows each decision's case reference, which is
+# sealed: the reference also does the one Argon2id derivation that unlocking a reader
+# costs (LOG_REFERENCE), and opens nothing.
 STATS_SQL = """
-SELECT strftime('%Y-%m', recorded_at, 'localtime') AS month, outcome, status, count(*) AS n
+SELECT strftime('%Y-%m', substr(recorded_at, 1, 19), 'localtime') AS month, outcome, status,
+       count(*) AS n, sum(decision_id IN (SELECT json_extract(payload, '$.decision')
+                                          FROM entries WHERE kind = 'correction')) AS corrected
 FROM decisions GROUP BY month, outcome, status
 UNION ALL
-SELECT 'overdue', case_ref, decision_id, recorded_at FROM decisions
-WHERE decision_id IN (SELECT decision FROM decisions_awaiting)
-  AND status = 'awaiting co-signature'
-  AND recorded_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 days')
+SELECT 'overdue', n.number, d.recorded_at, d.case_ref, s.name FROM decisions d
+JOIN decision_numbers n ON n.seq = d.decision_id
+LEFT JOIN staff s ON s.staff_id = d.decided_by
+WHERE d.decision_id IN (SELECT decision FROM decisions_awaiting)
+  AND d.status = 'awaiting co-signature'
+  AND d.recorded_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 days')
 """
 
 
