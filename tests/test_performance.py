@@ -179,6 +179,7 @@ def test_stats_imports_only_what_it_shows(tmp_path):
         "yaml",
         "sqlite_utils",
         "questionary",
+        "click",  # typer carries its own copy; messages print through it
     })  # fmt: skip
 
 

@@ -26,7 +26,7 @@ import shutil
 import sys
 import textwrap
 
-import click
+import typer
 
 from infoshare_cli.hints import filled_in
 
@@ -79,18 +79,18 @@ def say(
     nl: bool = True,
 ) -> None:
     """Print a message for people, wrapped at words on a terminal (colours as
-    ``click.secho``: dropped when the output is not a terminal)."""
+    ``typer.secho``: dropped when the output is not a terminal)."""
     text = filled_in(text)
     shown = fit(text) if _is_terminal(err) else text
-    click.secho(shown, err=err, fg=fg, bold=bold, dim=dim, nl=nl)
+    typer.secho(shown, err=err, fg=fg, bold=bold, dim=dim, nl=nl)
 
 
 def say_error(message: str) -> None:
     """ "Error: " in red, then the message, wrapped as one paragraph, to standard error."""
     text = "Error: " + filled_in(message)
     wrapped = fit(text) if _is_terminal(True) else text
-    click.secho(wrapped[:6], fg="red", bold=True, err=True, nl=False)
-    click.echo(wrapped[6:], err=True)
+    typer.secho(wrapped[:6], fg="red", bold=True, err=True, nl=False)
+    typer.echo(wrapped[6:], err=True)
 
 
 def _is_terminal(err: bool) -> bool:
