@@ -96,3 +96,29 @@ def test_log_case_and_printable_records_never_carry_control_characters(cli, staf
     assert result.exit_code == 0, result.output
     assert "\x1b" not in html_out.read_text(encoding="utf-8")
     assert "Cleared \ufffd[2J the screen" in html_out.read_text(encoding="utf-8")
+
+
+def test_square_brackets_in_a_case_reference_are_shown_as_typed(cli, tmp_path, monkeypatch):
+    # rich reads "[...]" in a plain string as markup: "[/x]" stopped the table with an
+    # error, "[bold]" vanished. A case reference is the setting's own text, shown as typed.
+    from types import SimpleNamespace
+
+    from support.people import build_staffed_log
+
+    three_days_ago = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    staffed_log = SimpleNamespace(path=tmp_path / "log.sqlite3")
+    ref = "C-[/x][bold]7"
+    with monkeypatch.context() as m:
+        m.setattr(log_module, "_now", lambda: three_days_ago)
+        build_staffed_log(staffed_log.path)
+        answers = tmp_path / "answers.yaml"
+        answers.write_text(yaml.safe_dump(answers_file_data("share", case_ref=ref)))
+        result = cli(
+            "decide", "--answers", answers, input=PASSPHRASES[SAM] + "\n", db=staffed_log.path
+        )
+        assert result.exit_code == 0, result.output
+    monkeypatch.setenv("COLUMNS", "200")
+    for command in ("stats", "pending", "log"):
+        result = cli(command, db=staffed_log.path)
+        assert result.exit_code == 0, (command, result.output)
+        assert ref in result.stdout, command

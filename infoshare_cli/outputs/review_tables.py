@@ -214,9 +214,9 @@ def decision_tables(
             str(review["number"]),
             local_time(review["recorded_at"]),
             review_status(review),
-            review.get("case_ref") or "",
+            Text(review.get("case_ref") or ""),  # as typed, never read as markup
             labelled_outcome(labels, review.get("outcome")),
-            review.get("decided_by") or "",
+            Text(review.get("decided_by") or ""),
             cosigner_cell(review),
         )
     if table is not None:
@@ -365,8 +365,8 @@ def stats_tables(labels: Mapping[str, str], stats: dict[str, Any]) -> list[Any]:
                 str(d["number"]),
                 local_time(d["recorded_at"]),
                 age_text(d["recorded_at"]),
-                displayable(d.get("case_ref") or ""),
-                displayable(d.get("decided_by") or ""),
+                Text(displayable(d.get("case_ref") or "")),  # as typed, never markup
+                Text(displayable(d.get("decided_by") or "")),
                 "FAILS" if d.get("checks_ok") is False else "pass",
                 style="bold red",
             )

@@ -315,6 +315,7 @@ def pending(
         say("Nothing is awaiting co-signature.")
         return
     from rich.table import Table
+    from rich.text import Text
 
     from infoshare_cli.checklist.loading import load_question_set
     from infoshare_cli.outputs.review_tables import trust_notice
@@ -336,9 +337,9 @@ def pending(
             str(r.number),
             when.replace(" ", "\n", 1) if narrow else when,
             age_text(r.entry.recorded_at),
-            r.payload.get("case_ref", ""),
+            Text(r.payload.get("case_ref", "")),  # as typed, never read as markup
             _marked(outcome_text(qset, r.payload.get("outcome")), bool(problems[r.id])),
-            names.get(r.entry.actor, r.entry.actor),
+            Text(names.get(r.entry.actor, r.entry.actor)),
             style="bold red" if late else None,
         )
     con.print(table)
