@@ -316,3 +316,24 @@ def test_every_entry_the_tool_writes_is_in_the_shape(template):
     assert odd == {}
     for kind, example in template.examples.items():
         assert shape_problem(kind, example) is None, kind
+
+
+@pytest.mark.parametrize(
+    "head, ok",
+    [
+        (None, True),
+        ({"seq": 12, "hash": "ab" * 32}, True),
+        ({"seq": "12", "hash": "ab" * 32}, False),
+        ({"seq": 12, "hash": 12}, False),
+        ({"hash": "ab" * 32}, False),
+        ([12, "ab" * 32], False),
+    ],
+)
+def test_an_exports_recorded_head_is_a_number_and_a_hash(head, ok):
+    problem = shape_problem("export", {"head": head})
+    if ok:
+        assert problem is None
+    else:
+        assert problem is not None and "the log's head it records is not a number and a hash" in (
+            problem
+        )

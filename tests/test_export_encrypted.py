@@ -305,3 +305,23 @@ def test_a_long_recipient_that_is_not_a_key_is_named_shortened():
     assert refused.value.message.startswith(
         f"--recipient: '{bad[:67]}...' is not an age public key. An age public key starts with age1"
     )
+
+
+def test_a_file_that_cannot_be_written_while_encrypting_is_refused_not_half_made(tmp_path):
+    """The encrypting thread cannot write the file (here one opened only for reading): the
+    export stops with a plain refusal instead of ending as if the file were complete."""
+    recipient = str(pyrage.x25519.Identity.generate().to_public())
+    target = tmp_path / "export.json.age"
+    target.write_bytes(b"")
+    seal = AgeSeal(recipients=(recipient,))
+    with (
+        open(target, "rb") as unwritable,
+        pytest.raises(InfoshareError) as refused,
+        sealed(unwritable, seal) as out,
+    ):
+        # more than pyrage's 64 KiB chunk: it reports a failed write of a full chunk (one at
+        # the very end of a shorter file it does not report)
+        out.write(b'{"decisions": []}' * 20_000)
+    assert str(refused.value).startswith("The export could not be encrypted (")
+    assert str(refused.value).endswith("). Nothing was exported.")
+    assert "the encryption stopped" not in str(refused.value)
