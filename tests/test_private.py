@@ -303,3 +303,15 @@ def test_the_export_list_shows_its_sealed_file_names_only_after_unlock(private_l
     listed = cli("log", "--exports", "--json", "--as", PRIYA, input=PASSPHRASES[PRIYA] + "\n",
                  db=log.path)  # fmt: skip
     assert listed.exit_code == 0 and json.loads(listed.stdout)[0]["file"] == out.name
+
+
+def test_a_search_word_that_folds_into_no_word_finds_nothing_and_stops_nothing(private_log, cli):
+    """Search folds accents and compatibility forms away: "½" folds to "1⁄2", which holds a
+    fraction slash and so cannot start a word of the sealed text. It matches nothing (and
+    the search's SQL function must still answer, not fail)."""
+    log, _ = private_log
+    result = cli("log", "-q", "½", "--as", PRIYA, input=PASSPHRASES[PRIYA] + "\n", db=log.path)
+    assert result.exit_code == 0, result.output
+    assert "7731" not in result.stdout and "Traceback" not in result.output
+    found = cli("log", "-q", "quokka", "--as", PRIYA, input=PASSPHRASES[PRIYA] + "\n", db=log.path)
+    assert found.exit_code == 0 and "7731" in found.stdout
