@@ -271,8 +271,10 @@ def rechecked() -> dict[str, str]:
 
 
 def recheck(names: list[str], tests: list[str], plain: bool = False) -> None:
-    """Runs other test files against survivors, the way mutmut does (the mutant switched on
-    by MUTANT_UNDER_TEST in mutmut's copy), and records those they kill.
+    """Runs other test files against mutants, the way mutmut does (the mutant switched on
+    by MUTANT_UNDER_TEST in mutmut's copy), and records those they kill: survivors, after
+    new tests or with files outside mutmut's selection; timeouts; or sampled mutants the run
+    has not reached yet (a kill is a kill; a mutant that survives here stays unchecked).
 
     ``plain``: the mutant is written into a plain copy of the code instead (``mutmut apply``
     on .mutation/infoshare_cli, put back after each one), for tests that start processes of
@@ -383,7 +385,9 @@ def report(show_diffs: bool) -> int:
         return 1
     others = rechecked()
     for name in others:
-        if found.get(name) in NOT_KILLED | UNDECIDED:
+        # a kill is a kill whoever finds it (the test passes without the mutant): this also
+        # counts a sampled mutant the run had not reached yet
+        if found.get(name) in NOT_KILLED | UNDECIDED | {"not checked"}:
             found[name] = "killed on recheck"
     known = equivalents()
     sample = set(load_sample()["names"])
