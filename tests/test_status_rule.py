@@ -323,3 +323,19 @@ def test_stats_counts_each_decision_in_its_local_month(tmp_path):
         months[month] = months.get(month, 0) + 1
     assert {m: sum(n for (mm, _), n in counted.items() if mm == m) for m, _ in counted} == months
     assert in_summer == {"2030-04": 1, "2030-06": 1}  # not 31 March at 23:30 UTC's April
+
+
+@pytest.mark.parametrize(
+    "cosigns, words",
+    [
+        ([], None),
+        ([("decider", {"verdict": "agree"})], None),  # their own co-signature never counts
+        ([("priya", {"verdict": "agree"}), ("decider", {"verdict": "disagree"})], "agreed"),
+        ([("priya", {"verdict": "agree"}), ("alex", {"verdict": "disagree"})], "did not agree"),
+        ([("priya", {"verdict": "maybe"})], None),
+    ],
+)
+def test_what_the_standing_co_signer_said(cosigns, words):
+    from infoshare_cli.domain.status import standing_verdict
+
+    assert standing_verdict("decider", cosigns) == words
