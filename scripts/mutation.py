@@ -506,7 +506,7 @@ def main() -> int:
         "--module", action="append", default=[], help="a module to mutate (repeatable)"
     )
     parser.add_argument(
-        "--tests", action="append", default=[], help="only these test files (repeatable)"
+        "--tests", action="extend", nargs="+", default=[], help="only these test files"
     )
     parser.add_argument(
         "--all-tests", action="store_true", help="give mutmut the whole suite (slow)"
