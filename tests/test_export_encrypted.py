@@ -302,8 +302,10 @@ def test_a_long_recipient_that_is_not_a_key_is_named_shortened():
     bad = "age1" + "x" * 100
     with pytest.raises(InfoshareError) as refused:
         check_recipients([bad])
-    assert refused.value.message.startswith(
-        f"--recipient: '{bad[:67]}...' is not an age public key. An age public key starts with age1"
+    assert refused.value.message == (
+        f"--recipient: '{bad[:67]}...' is not an age public key. An age public key starts "
+        "with age1 and is about 60 letters and digits long: ask the reader for the public key "
+        "line that `age-keygen` printed for them."
     )
 
 
