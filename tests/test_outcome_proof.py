@@ -201,3 +201,14 @@ def test_a_decision_taken_under_a_settings_own_set_keeps_its_words(cli, staffed_
     assert "Keep it in the setting" in shown
     content = verify_as(cli, staffed_log)["content"]
     assert content["ok"] and content["outcomes_recomputed"] == 1
+
+
+def test_sealed_decisions_with_any_number_are_listed():
+    """The sealed decisions are kept compactly; a number no compact array holds (a table
+    remade by hand) is listed as it is, never a crash."""
+    from infoshare_cli.integrity.outcomes import OutcomeCheck
+
+    check = OutcomeCheck()
+    for seq in (7, 0.5, "8", 9):
+        check.decision(seq, "2026-11-30T10:00:00Z", {"sealed": {}})
+    assert list(check.found.sealed) == [7, 0.5, "8", 9]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from array import array
+from collections.abc import MutableSequence
 from dataclasses import dataclass, field
 
 from infoshare_cli.checklist.kept_sets import question_text
@@ -28,7 +29,7 @@ class Outcomes:
     recomputed: int = 0
     not_recomputed: list[int] = field(default_factory=list)
     # answers sealed: need a passphrase (every decision of an encrypted log: kept compact)
-    sealed: array[int] = field(default_factory=lambda: array("q"))
+    sealed: MutableSequence[int] = field(default_factory=lambda: array("q"))
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -52,6 +53,10 @@ class OutcomeCheck:
         """A decision, its payload parsed."""
         found = self.found
         if is_sealed(payload):  # its answers are sealed under the record's key
+            if type(seq) is not int and isinstance(found.sealed, array):
+                # A number no array holds (only in a file whose table was remade by
+                # hand, which the schema check reports): kept as it is, in a list.
+                found.sealed = list(found.sealed)
             found.sealed.append(seq)
             return
         identity = payload.get("question_set")
