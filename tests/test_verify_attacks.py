@@ -1050,3 +1050,40 @@ def test_a_worker_lost_mid_check_still_names_the_earliest_bad_signature(log, mon
     bad = verify_path(log, processes=True, threads=2).first_bad
     assert len(sent) == 2
     assert (bad.seq, bad.code) == (20, "signature")
+
+
+@pytest.mark.parametrize(
+    "payload, says",
+    [
+        (
+            {"decision": 8, "decision_hash": "0" * 64, "verdict": "agree"},
+            "it co-signs a decision that is not earlier in the log.",
+        ),
+        (
+            {"decision": 7, "decision_hash": "0" * 64, "verdict": "agree"},
+            "it co-signs the decision at entry #7, but names a different version of it (the "
+            "decision's hash does not match) — one of them was changed.",
+        ),
+    ],
+    ids=["not-a-decision", "another-version"],
+)
+def test_a_co_signature_that_cannot_stand_is_named_in_words(log, payload, says):
+    """Alex, a manager, co-signs entry #8 (itself a co-signature) or names the wrong hash
+    for decision #7."""
+    entry = _append(log, ALEX, "cosign", payload)
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (entry.seq, "rule")
+    assert bad.message.endswith(": " + says)
+
+
+def test_a_signature_with_stray_characters_in_its_text_is_not_accepted(log):
+    """A signature is read as strict base64: the same bytes written with a stray character
+    in the text are not the signature that was made, even though a lenient decoder would
+    skip the character and find them."""
+    with Tamper(log) as conn:
+        text = row(conn, 9)["signature"]
+        conn.execute(
+            "UPDATE entries SET signature = ? WHERE seq = 9", (text[:20] + "!" + text[20:],)
+        )
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (9, "signature")
