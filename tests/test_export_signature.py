@@ -459,3 +459,16 @@ def test_an_anchor_taken_after_the_export_is_not_mistaken_for_removed_entries(co
     assert result.exit_code == 0, result.output
     assert "was taken after this export" in result.stdout
     assert "The keys come from the export itself" in result.stdout  # not vouched for
+
+
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
+def test_a_lone_surrogate_written_into_an_export_is_caught_not_a_crash(copy_of, fmt):
+    """JSON can carry "\\ud800", which is no character at all: an export edited to hold one
+    is hashed as it stands (the signature then fails), never stopped by it."""
+    path = copy_of(fmt)
+    data = read(path)
+    data["decisions"][0]["outcome_record"] = {"note": "SURROGATE"}
+    write(path, data)
+    path.write_text(path.read_text(encoding="utf-8").replace("SURROGATE", "\\ud800"), "utf-8")
+    out = failed(path)
+    assert "decisions are not the ones Alex Morgan signed" in " ".join(out.split())
