@@ -472,3 +472,23 @@ def test_a_lone_surrogate_written_into_an_export_is_caught_not_a_crash(copy_of, 
     path.write_text(path.read_text(encoding="utf-8").replace("SURROGATE", "\\ud800"), "utf-8")
     out = failed(path)
     assert "decisions are not the ones Alex Morgan signed" in " ".join(out.split())
+
+
+@pytest.mark.parametrize("fmt", [*TEXT_FORMATS, "csv"])
+def test_reordering_the_signed_fields_keeps_an_export_valid(copy_of, fmt):
+    """What is signed is each field's value, not the order a program wrote the fields in:
+    a tool that re-saves the export (or its manifest) with its fields in another order
+    leaves it valid."""
+    path = copy_of(fmt)
+    target = manifest_of(path) if fmt == "csv" else path
+    if fmt == "csv":
+        data = json.loads(target.read_text(encoding="utf-8"))
+        reordered = dict(reversed(list(data.items())))
+        target.write_text(json.dumps(reordered, ensure_ascii=False), encoding="utf-8")
+    else:
+        data = read(path)
+        header = {k: v for k, v in data.items() if k not in ("decisions", "count", "signature")}
+        rest = {k: data[k] for k in ("decisions", "count", "signature")}
+        write(path, dict(reversed(list(header.items()))) | rest)
+    report = verify_export(path)
+    assert report.ok, [p.message for p in report.problems]
