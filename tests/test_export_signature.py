@@ -492,3 +492,14 @@ def test_reordering_the_signed_fields_keeps_an_export_valid(copy_of, fmt):
         write(path, dict(reversed(list(header.items()))) | rest)
     report = verify_export(path)
     assert report.ok, [p.message for p in report.problems]
+
+
+def test_the_byte_form_a_statement_is_signed_in_is_pinned():
+    """docs/export-format.md: keys sorted, no spaces, non-ASCII as \\uXXXX.
+    Exports already signed depend on it: written out here, not derived from the code."""
+    from infoshare_cli.integrity.export_statement import canonical
+
+    statement = {"setting": "Little Acorns Nursery", "count": 2, "head": None, "by": "Zoë"}
+    assert canonical(statement) == (
+        b'{"by":"Zo\\u00eb","count":2,"head":null,"setting":"Little Acorns Nursery"}'
+    )
