@@ -18,6 +18,9 @@ from infoshare_cli.domain.words import counted, plural
         ("sealed entry", "sealed entries"),
         ("public key", "public keys"),
         ("box", "boxes"),
+        ("batch", "batches"),
+        ("wish", "wishes"),
+        ("address", "addresses"),
     ],
 )
 def test_plural(noun, many):
