@@ -9,9 +9,11 @@ its payload and those of its co-signatures and corrections opened once each, its
 worked out from them by the domain's rule (as the CSV export does), its review dict laid
 out by ``queries.review_dict`` and turned into text by the C encoder that
 :func:`~infoshare_cli.integrity.export_statement.decision_text` uses, without its per-call
-wrapping. The text is exactly ``decision_text`` of the decision's review dict from
+wrapping, and its ledger rows written out after it, each text through the C string
+encoder. The text is exactly ``decision_text`` of the decision's review dict from
 ``iter_decisions``: a test holds the two writers together byte for byte
-(tests/support/json_reference.py is the plain one).
+(tests/support/json_reference.py is the plain one). Each text is encoded to UTF-8 once,
+and those bytes are both hashed and written, 64 KiB at a time.
 """
 
 from __future__ import annotations
