@@ -276,12 +276,25 @@ def recheck(names: list[str], tests: list[str], plain: bool = False) -> None:
     new tests or with files outside mutmut's selection; timeouts; or sampled mutants the run
     has not reached yet (a kill is a kill; a mutant that survives here stays unchecked).
 
-    ``plain``: the mutant is written into a plain copy of the code instead (``mutmut apply``
-    on .mutation/infoshare_cli, put back after each one), for tests that start processes of
-    their own (the signature workers): mutmut's instrumented copy cannot run in those."""
+    ``plain``: the mutant is written into a plain copy of today's code instead (``mutmut
+    apply`` on .mutation/infoshare_cli, put back after each one), for tests that start
+    processes of their own (the signature workers), which mutmut's instrumented copy cannot
+    run, and for tests that need code newer than the run's copy."""
     killed_by: dict[str, str] = {}
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "*.sqlite3*")
     where = WORK if plain else WORK / "mutants"
+    changed: set[str] = set()
+    if plain:
+        # The tests of today run on the code of today (they may import what the run's copy
+        # lacks), with the mutant written into its module: only into a module unchanged
+        # since the run made its mutants, so that the mutant is exactly the one it made.
+        for source in (ROOT / "infoshare_cli").rglob("*.py"):
+            copy = WORK / source.relative_to(ROOT)
+            if not copy.exists() or copy.read_bytes() != source.read_bytes():
+                changed.add(source.relative_to(ROOT).as_posix())
+        shutil.copytree(
+            ROOT / "infoshare_cli", WORK / "infoshare_cli", dirs_exist_ok=True, ignore=ignore
+        )
     shutil.copytree(ROOT / "tests", where / "tests", dirs_exist_ok=True, ignore=ignore)
     env = {k: v for k, v in os.environ.items() if not k.startswith("INFOSHARE_")}
     if plain:  # the copy's package before the one installed from the working tree
@@ -298,6 +311,9 @@ def recheck(names: list[str], tests: list[str], plain: bool = False) -> None:
         print("These tests fail without a mutant on the copy: nothing rechecked.")
         return
     for name in names:
+        if module_of(name) in changed:
+            print(f"  {name}: its module changed since the run (not decided)", flush=True)
+            continue
         source = WORK / module_of(name)
         original = source.read_bytes() if plain else b""
         times = (source.stat().st_atime_ns, source.stat().st_mtime_ns)
