@@ -19,6 +19,8 @@ Whatever the template, what people typed cannot become markup:
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -43,7 +45,21 @@ class MdText(str):
     """Markdown already made inert (by the ``md`` filter): not escaped a second time."""
 
 
+# Every value a page prints goes through the escaping below, and most of them recur from
+# decision to decision (question texts, answer labels, names, headings): texts are escaped
+# once each, kept in a bounded cache. Only exact ``str`` values are cached; anything else
+# (a number, a list, a subclass such as ``Markup``) is escaped as it comes.
+_ESCAPED_KEPT = 1 << 14
+
+
+@functools.lru_cache(maxsize=_ESCAPED_KEPT)
+def _md_text(text: str) -> MdText:
+    return MdText(printable.md(text))
+
+
 def _md_filter(value: Any) -> MdText:
+    if type(value) is str:
+        return _md_text(value)
     return value if isinstance(value, MdText) else MdText(printable.md(value))
 
 
@@ -51,7 +67,16 @@ def _md_finalize(value: Any) -> str:
     return _md_filter(value)
 
 
+@functools.lru_cache(maxsize=_ESCAPED_KEPT)
+def _html_text(text: str) -> Any:
+    from markupsafe import Markup
+
+    return Markup(printable.e(text))
+
+
 def _html_finalize(value: Any) -> Any:
+    if type(value) is str:
+        return _html_text(value)
     from markupsafe import Markup
 
     if isinstance(value, Markup):  # escaped already (by the e filter, join, tojson...)
@@ -63,9 +88,34 @@ def _html_filter(value: Any) -> Any:
     return _html_finalize(value)
 
 
+# The plain fields of what a page shows of a decision (printable.py's frozen dataclasses of
+# texts, numbers, flags and tuples of those): read by the templates thousands of times in
+# an export. The sandbox would check each read (the name, then the value's type) and find
+# each one safe; these are let through at once. Everything else is checked as before.
+_PLAIN_FIELDS = {
+    cls: frozenset(field.name for field in dataclasses.fields(cls))
+    for cls in (printable.PrintedDecision, printable.Row, printable.Signature, printable.Correction)
+}
+
+
+@functools.cache
+def _sandbox() -> type[jinja2.sandbox.SandboxedEnvironment]:
+    from jinja2.sandbox import SandboxedEnvironment
+
+    plain_fields = _PLAIN_FIELDS
+
+    class Sandbox(SandboxedEnvironment):
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            fields = plain_fields.get(type(obj))
+            if fields is not None and attribute in fields:
+                return getattr(obj, attribute)
+            return super().getattr(obj, attribute)
+
+    return Sandbox
+
+
 def _environment(fmt: str, custom: Path | None, source: str) -> jinja2.Environment:
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
 
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(TEMPLATES)]
     if custom is not None:
@@ -75,7 +125,7 @@ def _environment(fmt: str, custom: Path | None, source: str) -> jinja2.Environme
             return (text, str(custom), lambda: True) if name == CUSTOM else None
 
         loaders.insert(0, jinja2.FunctionLoader(load))
-    env = SandboxedEnvironment(
+    env = _sandbox()(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         autoescape=fmt == "html",
