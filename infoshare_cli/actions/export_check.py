@@ -3,9 +3,9 @@
 An export must never pass on a tampered log under an honest exporter's signature, so every
 export checks the whole log first (the work of ``verify``). After it passes, the exporter
 signs a statement of the head that passed (integrity/checked_heads.py); their next export
-rests on it: every entry's hash and link from #1 and every rule are checked again, the
-signatures only of what was written since. A statement that does not hold in every respect
-means the whole check, as before.
+rests on it: every entry's hash and link from #1 is checked again, and the signatures and
+rules only of what was written since. A statement that does not hold in every respect means
+the whole check, as before.
 """
 
 from __future__ import annotations

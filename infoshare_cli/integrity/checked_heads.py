@@ -29,9 +29,11 @@ by the exporter's own current key, the one their passphrase has just unlocked, w
 still be in force and active at the head (:func:`trusted_head`, then :func:`still_trusted`
 after the pass). Someone holding the file without that passphrase cannot make one; another
 member of staff's word does not count for me. Even then, every entry's hash and link from #1
-is recomputed and every rule checked again; only the signatures up to N are not, and entry
-N's hash must be H and the signature column must give the stated digest. Anything wrong with
-a statement means the whole check, never an error by itself.
+is recomputed, entry N's hash must be H and the signature column must give the stated
+digest; the register and erasures are rebuilt from the entries up to N, and everything
+after N is checked in full. Only the signatures and rules of entries up to N are not checked
+again: the hashes prove those entries are the ones that passed, under the same rules.
+Anything wrong with a statement means the whole check, never an error by itself.
 
 **Checked by verify.** ``verify`` never skips anything because of a statement, and checks
 every one it finds (:func:`statement_problems`): signed by the key registered for its signer,
