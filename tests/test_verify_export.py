@@ -228,3 +228,19 @@ def test_an_entry_at_the_head_with_another_hash_is_named(exported, tmp_path, dat
     path = write_export(data, tmp_path / "e.json", signer=signer_for(exported[0], ALEX))
     found = [(p.seq, p.code, p.detail) for p in verify_export(path).problems]
     assert (12, "head", "it is the head the export records, with a different hash.") in found
+
+
+def test_a_line_out_of_place_in_a_jsonl_export_is_named_by_its_number(tmp_path, data):
+    """Header (line 1), three decisions (2-4), the footer (5), then a line that belongs
+    nowhere (6)."""
+    path = write_export(data, tmp_path / "e.jsonl", jsonl=True)
+    path.write_text(path.read_text(encoding="utf-8") + '{"type": "note"}\n', encoding="utf-8")
+    details = [p.detail for p in verify_export(path).problems]
+    assert "line 6 of the export is out of place." in details
+
+
+def test_a_public_key_record_without_its_person_or_key_is_incomplete(exported, tmp_path, data):
+    data["public_keys"].append({"from_seq": 3})
+    path = write_export(data, tmp_path / "e.json", signer=signer_for(exported[0], ALEX))
+    details = [p.detail for p in verify_export(path).problems]
+    assert "one of the export's public keys is incomplete." in details
