@@ -210,3 +210,14 @@ def test_a_record_under_a_data_key_the_reader_lacks_names_that_data_key(staffed_
     assert str(caught.value) == why
     assert shown == {"id": "e1", "record": record, "_unreadable": why}
     assert opener.problems == {40: why}
+
+
+def test_an_encrypted_log_refuses_a_personal_field_in_the_clear(staffed_log):
+    """A programming slip that would write a case reference unsealed is stopped at the
+    append, before anything reaches the file."""
+    with staffed_log.open() as ledger:
+        sam = signer(ledger, SAM)
+        before = ledger.count()
+        with pytest.raises(ValueError, match="a decision entry's personal fields must be sealed"):
+            ledger.append("decision", sam.staff_id, {"case_ref": "C-1042"}, sam.sign)
+        assert ledger.count() == before
