@@ -11,6 +11,7 @@ the pass checked; ``rested_on``: the statement it rested on), with no mock anywh
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from support.ledger_attacks import (
@@ -32,8 +33,10 @@ from infoshare_cli.actions.export_check import check_for_export
 from infoshare_cli.actions.staff import deactivate_member
 from infoshare_cli.domain.staff import find_member
 from infoshare_cli.integrity.checked_heads import (
-    RULES,
+    PACKAGE,
     TAG,
+    code_fingerprint,
+    rules_fingerprint,
     signed_bytes,
     statement_text,
     trusted_head,
@@ -330,7 +333,7 @@ def test_a_statement_under_older_rules_is_not_trusted(log, tmp_path):
     conn = raw(log)
     text = conn.execute("SELECT statement FROM checked_heads").fetchone()[0]
     claims = json.loads(text)
-    claims["rules"] = RULES - 1
+    claims["rules"] = "0" * 64  # the fingerprint of some other version of infoshare
     older = json.dumps(claims, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
     alex = signer_for(log, ALEX)
     conn.execute(
@@ -468,7 +471,7 @@ def test_what_comes_after_the_head_is_checked_against_the_state_before_it(log, t
         ("keys", "0" * 64, "are not the ones"),
         ("signatures", "0" * 64, None),  # only an export reads it: verify checks every one
         ("hash", "0" * 64, "The log was changed after"),
-        ("rules", RULES + 1, None),
+        ("rules", "f" * 64, None),
     ],
 )
 def test_a_statement_signed_by_the_exporter_but_wrong_in_one_claim_is_not_rested_on(
@@ -494,3 +497,29 @@ def test_a_statement_signed_by_the_exporter_but_wrong_in_one_claim_is_not_rested
         assert found.report.ok and verify_path(log).ok
     else:
         assert any(verify_says in p for p in problems(log)), problems(log)
+
+
+def test_the_rules_fingerprint_changes_with_any_rule_file_and_only_with_them(tmp_path):
+    """A statement names the code that checked: a changed rule module, shipped question set
+    or the built-in questions.yaml gives another fingerprint, so an upgrade's first export
+    checks everything again without anyone raising a version number by hand."""
+    copy = tmp_path / "infoshare_cli"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "questions.yaml").write_bytes((PACKAGE.parent / "questions.yaml").read_bytes())
+    assert code_fingerprint(copy) == rules_fingerprint()
+    before = code_fingerprint(copy)
+    (copy / "__pycache__").mkdir(exist_ok=True)
+    (copy / "__pycache__" / "stray.py").write_text("compiled leftovers do not count\n")
+    (copy / "notes.txt").write_text("nor does a file that is neither code nor a question set\n")
+    assert code_fingerprint(copy) == before
+    for changed in (
+        copy / "integrity" / "chain.py",
+        copy / "domain" / "routing.py",
+        copy / "checklist" / "earlier_sets" / "2018.1.yaml",
+        tmp_path / "questions.yaml",
+    ):
+        original = changed.read_bytes()
+        changed.write_bytes(original + b"\n")
+        assert code_fingerprint(copy) != before, changed
+        changed.write_bytes(original)
+        assert code_fingerprint(copy) == before

@@ -7,7 +7,7 @@ signature of every entry. Once it passes, the exporter, who has just proved who 
 with their passphrase, signs a short statement (:func:`statement_text`)::
 
     {"checked":"infoshare-checked-head/1","checked_at":…,"hash":H,"keys":…,"log":…,
-     "rules":1,"seq":N,"signatures":…,"staff_id":…}
+     "rules":…,"seq":N,"signatures":…,"staff_id":…}
 
 - ``log``: the hash of the log's first entry (which log this is);
 - ``seq`` and ``hash``: the head that passed (entry N and its hash H);
@@ -16,8 +16,10 @@ with their passphrase, signs a short statement (:func:`statement_text`)::
 - ``signatures``: the SHA-256 of the signature column of entries 1 to N (one per line): an
   entry's hash covers every field but its signature, so without this a signature edited
   before N would go out in the export unchecked;
-- ``rules``: the version of the checks (:data:`RULES`): a version that adds or changes a
-  rule makes every older statement worthless;
+- ``rules``: a fingerprint of the code and question sets that did the check
+  (:func:`rules_fingerprint`): any other version of infoshare, one that adds or changes a rule
+  or merely a comment, makes every older statement worthless, so nobody has to remember to
+  raise a number when a rule changes;
 - ``staff_id`` and ``checked_at``: who checked, and when.
 
 It is signed after a fixed prefix (:data:`SIGNED_PREFIX`), so it can never pass for an
@@ -43,9 +45,12 @@ evidence: the log was changed after that person checked it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from infoshare_cli.domain.signing import Rulebook
 from infoshare_cli.domain.text import displayable
@@ -56,12 +61,41 @@ from infoshare_cli.ledger.crypto import verify_signature
 
 TAG = "infoshare-checked-head/1"
 SIGNED_PREFIX = (TAG + "\n").encode("ascii")
-# The version of the checks a statement vouches for. Raise it whenever the whole check gains
-# a rule or changes one (integrity/chain.py, outcomes.py, the built-in question sets...):
-# entries that passed the older rules must meet the new ones before a statement covers them.
-RULES = 1
+# The package whose code and question sets a statement's ``rules`` fingerprint covers.
+PACKAGE = Path(__file__).resolve().parents[1]
 # How many of a person's newest statements an export looks at for one it can rest on.
 LOOKED_AT = 20
+
+
+def code_fingerprint(package: Path) -> str:
+    """The SHA-256 of every Python module and question set in ``package``, with their paths.
+
+    Which rules a check applied is decided by this code (the chain, the signing rules, the
+    outcome rules, the shipped question sets), so a statement names the code that made it.
+    """
+    digest = hashlib.sha256()
+    files = sorted(
+        path
+        for pattern in ("*.py", "*.yaml")
+        for path in package.rglob(pattern)
+        if "__pycache__" not in path.parts
+    )
+    for path in files:
+        name = path.relative_to(package).as_posix().encode("utf-8")
+        body = path.read_bytes()
+        digest.update(b"%d:%s%d:" % (len(name), name, len(body)))
+        digest.update(body)
+    beside = package.parent / "questions.yaml"  # where a source checkout keeps the shipped set
+    if not (package / "questions.yaml").is_file() and beside.is_file():
+        digest.update(b"questions.yaml:" + beside.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def rules_fingerprint() -> str:
+    """The fingerprint of the installed infoshare's checks (:func:`code_fingerprint`)."""
+    return code_fingerprint(PACKAGE)
+
 
 _FIELDS = ("checked", "checked_at", "hash", "keys", "log", "rules", "seq", "signatures", "staff_id")
 
@@ -77,7 +111,7 @@ class CheckedHead:
     log: str
     keys: str
     signatures: str
-    rules: int
+    rules: str
     checked_at: str
     text: str
     signature: str
@@ -109,7 +143,7 @@ def statement_text(
         "hash": hash,
         "keys": keys,
         "log": log,
-        "rules": RULES,
+        "rules": rules_fingerprint(),
         "seq": seq,
         "signatures": signatures,
         "staff_id": staff_id,
@@ -133,10 +167,10 @@ def parse(row: table.StoredRow) -> CheckedHead | None:
         return None
     if not isinstance(value, dict) or sorted(value) != list(_FIELDS) or value["checked"] != TAG:
         return None
-    strings = ("checked_at", "hash", "keys", "log", "signatures", "staff_id")
+    strings = ("checked_at", "hash", "keys", "log", "rules", "signatures", "staff_id")
     if not all(isinstance(value[name], str) for name in strings):
         return None
-    if type(value["seq"]) is not int or type(value["rules"]) is not int or value["seq"] < 1:
+    if type(value["seq"]) is not int or value["seq"] < 1:
         return None
     if value["staff_id"] != staff_id or value["seq"] != seq:
         return None
@@ -186,7 +220,7 @@ def trusted_head(
         found = parse(row)
         if (
             found is None
-            or found.rules != RULES
+            or found.rules != rules_fingerprint()
             or found.log != log
             or found.seq > head_seq
             or _stored_hash(conn, found.seq) != found.hash
