@@ -337,3 +337,12 @@ def test_an_exports_recorded_head_is_a_number_and_a_hash(head, ok):
         assert problem is not None and "the log's head it records is not a number and a hash" in (
             problem
         )
+
+
+def test_an_entry_of_a_kind_no_version_wrote_is_named_so():
+    from infoshare_cli.integrity.report import Problem
+
+    problem = Problem("fields", "it is not a kind of entry this version knows.", 5, "weird")
+    assert problem.message == (
+        "Entry #5 (an entry of an unknown kind): it is not a kind of entry this version knows."
+    )
