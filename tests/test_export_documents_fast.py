@@ -1,9 +1,11 @@
-"""The Markdown and HTML exports' template environment, held byte for byte to the plain one.
+"""The Markdown and HTML exports' fast path, held byte for byte to the plain one.
 
-The exports render with a sandbox that lets the templates read a printed decision's plain
-fields without checking each read, and escape each text once (``outputs.templating``);
-tests/support/document_reference.py renders the same pages in Jinja2's own sandbox with
-every value escaped afresh, as the exports did before. The two must agree byte for byte
+The exports read flat rows (``iter_export_decisions``, through
+``json_export.document_reviews``, as the JSON exports read them) and render with a sandbox
+that lets the templates read a printed decision's plain fields without checking each read,
+escaping each text once (``outputs.templating``); the reference is the review dicts of
+``iter_decisions`` rendered by tests/support/document_reference.py in Jinja2's own sandbox
+with every value escaped afresh, as the exports did before. The two must agree byte for byte
 over every status, corrections, revisits, self co-signatures, erased decisions, filters
 and limits, payloads of odd shapes, quotes, line breaks, non-ASCII and NUL, with the
 built-in templates and with a setting's own.
@@ -12,6 +14,7 @@ built-in templates and with a setting's own.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 import test_export_json_flat as json_flat
@@ -21,10 +24,11 @@ from support.reading import read_as
 
 from infoshare_cli.outputs.documents import WRITERS
 from infoshare_cli.outputs.files import TextSink
+from infoshare_cli.outputs.json_export import document_reviews
 from infoshare_cli.outputs.templating import Printable
 from infoshare_cli.reading.erasures import erased_decisions
 from infoshare_cli.reading.filters import Filters, make_filters
-from infoshare_cli.reading.queries import iter_decisions, staff_names
+from infoshare_cli.reading.queries import iter_decisions, iter_export_decisions, staff_names
 from infoshare_cli.reading.question_sets import QuestionSets
 from infoshare_cli.reading.register import setting_name
 from infoshare_cli.reading.trust import KeyRing
@@ -74,18 +78,25 @@ def _both(ledger, qset, fmt, filters=None, limit=0, reader=ALEX, own=None, setti
     out, as ``run_export`` leaves them out."""
     filters = filters or Filters()
     outs = []
-    for page in (ReferencePage(fmt, own), Printable(fmt, own)):
+    for fast in (False, True):
         raw = io.BytesIO()
         with read_as(ledger, reader) if reader else _nothing():
             erased = set(erased_decisions(ledger))
             names = staff_names(ledger)
             head = ledger.head()
-            reviews = iter_decisions(
-                ledger, filters, limit=limit, newest_first=False, with_entries=True, names=names
-            )
+            if fast:
+                page: Any = Printable(fmt, own)
+                rows = iter_export_decisions(ledger, filters, limit=limit)
+                reviews = document_reviews((r for r in rows if r[0] not in erased), names)
+            else:
+                page = ReferencePage(fmt, own)
+                reviews = iter_decisions(
+                    ledger, filters, limit=limit, newest_first=False, with_entries=True
+                )
+                reviews = (r for r in reviews if r["id"] not in erased)
             count = WRITERS[fmt](
                 TextSink(raw),
-                (r for r in reviews if r["id"] not in erased),
+                reviews,
                 header=_header(ledger, filters, setting),
                 qset=qset,
                 keyring=KeyRing(ledger, head.seq if head else 0),

@@ -37,12 +37,16 @@ from infoshare_cli.outputs.files import (
     check_destination,
     manifest_bytes,
 )
-from infoshare_cli.outputs.json_export import decision_texts, write_json, write_jsonl
+from infoshare_cli.outputs.json_export import (
+    decision_texts,
+    document_reviews,
+    write_json,
+    write_jsonl,
+)
 from infoshare_cli.reading.erasures import erased_decisions
 from infoshare_cli.reading.filters import Filters
 from infoshare_cli.reading.queries import (
     count_decisions,
-    iter_decisions,
     iter_export_decisions,
     iter_flat_decisions,
     staff_names,
@@ -183,20 +187,9 @@ def run_export(
                     write = write_json if fmt == "json" else write_jsonl
                     count = write(sink, texts, header, sign_whole)
                 else:
-                    reviews = _counted(
-                        erased.skip(
-                            iter_decisions(
-                                ledger,
-                                filters,
-                                limit=limit,
-                                newest_first=False,
-                                with_entries=True,
-                                names=names,
-                            ),
-                            "id",
-                        ),
-                        on_row,
-                    )
+                    # Flat rows too, as the JSON exports read them (outputs/json_export.py).
+                    rows = erased.skip(iter_export_decisions(ledger, filters, limit=limit), 0)
+                    reviews = _counted(document_reviews(rows, names), on_row)
                     count = WRITERS[fmt](
                         sink,
                         reviews,

@@ -61,17 +61,19 @@ def _text_encoder() -> Callable[[dict[str, Any]], str]:
     return lambda review: "".join(encode(review, 0))
 
 
-def decision_texts(rows: Iterable[tuple], names: dict[str, str]) -> Iterator[str]:
-    """Each decision of ``iter_export_decisions`` rows as the export writes and hashes it.
+def export_reviews(
+    rows: Iterable[tuple], names: dict[str, str]
+) -> Iterator[tuple[dict[str, Any], list[Any], dict[str, Any]]]:
+    """Each decision of ``iter_export_decisions`` rows as (its review dict, without
+    ``entries``; its stored entries, as rows ``[seq, kind, recorded_at, actor, payload,
+    prev_hash, hash, signature]``; its opened payload).
 
     Must run inside ``sealing.reading`` to open sealed content, as ``iter_decisions`` must."""
     from infoshare_cli.reading.queries import flat_status, review_dict
 
     opened = text_opener()
-    text_of = _text_encoder()
     scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
     loads = json.loads
-    fields = ENTRY_FIELDS
     for row in rows:
         (seq, recorded_at, actor, body, prev_hash, digest, signature, status) = row[:8]
         related, revisited, number, revisits_number, revisited_numbers = row[8:]
@@ -113,6 +115,16 @@ def decision_texts(rows: Iterable[tuple], names: dict[str, str]) -> Iterator[str
             cosigns,
             fixes,
         )
+        yield review, stored, payload
+
+
+def decision_texts(rows: Iterable[tuple], names: dict[str, str]) -> Iterator[str]:
+    """Each decision of ``iter_export_decisions`` rows as the export writes and hashes it.
+
+    Must run inside ``sealing.reading`` to open sealed content, as ``iter_decisions`` must."""
+    text_of = _text_encoder()
+    fields = ENTRY_FIELDS
+    for review, stored, payload in export_reviews(rows, names):
         key = record_key_b64(payload.get("record"))
         # The entries (and the record key) come last: written out here, each as json.dumps
         # writes entry_dict's dict, when they hold what the log stores (a whole number and
@@ -131,6 +143,17 @@ def decision_texts(rows: Iterable[tuple], names: dict[str, str]) -> Iterator[str
         if key is not None:  # opens only this record, whose content the export holds anyway
             review["record_key"] = key
         yield text_of(review)
+
+
+def document_reviews(rows: Iterable[tuple], names: dict[str, str]) -> Iterator[dict[str, Any]]:
+    """Each decision of ``iter_export_decisions`` rows as the Markdown and HTML exports
+    print it: the review dict of ``iter_decisions(with_entries=True)`` (its ``entries``
+    checked for the signature words; no ``record_key``, which a printed page does not show).
+    """
+    fields = ENTRY_FIELDS
+    for review, stored, _ in export_reviews(rows, names):
+        review["entries"] = [dict(zip(fields, e, strict=True)) for e in stored]
+        yield review
 
 
 _quoted = json.encoder.encode_basestring  # text as json.dumps writes it (ensure_ascii=False)

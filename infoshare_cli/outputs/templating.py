@@ -23,6 +23,7 @@ import dataclasses
 import functools
 import re
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 PAGE = {"md": "page.md", "html": "page.html"}
 BUILT_IN = ("page.html", "decision.html", "page.md", "decision.md")
 CUSTOM = "<your template>"  # the name a --template file is loaded under
+_PIECES_JOINED = 512  # the template's pieces in each piece render() yields
 _SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 
 
@@ -187,11 +189,15 @@ class Printable:
             raise self._error(exc) from None
 
     def render(self, **context: Any) -> Iterator[str]:
-        """The page in pieces, as it is made (an export of many decisions streams)."""
+        """The page in pieces, as it is made (an export of many decisions streams): each
+        piece the text of a few hundred of the template's own pieces, so that a writer
+        handles a few per decision, not hundreds."""
         import jinja2
 
         try:
-            yield from self.template.generate(**context)
+            pieces = self.template.generate(**context)
+            while block := list(islice(pieces, _PIECES_JOINED)):
+                yield "".join(block)
         except jinja2.TemplateError as exc:
             raise self._error(exc) from None
         except (TypeError, ValueError, LookupError, ArithmeticError) as exc:
