@@ -270,6 +270,28 @@ def rechecked() -> dict[str, str]:
     return {}
 
 
+def same_function(name: str) -> bool:
+    """Is the function a mutant belongs to the same in the working tree as when the run
+    made its mutants? (mutmut keeps the original beside the mutants, as ``..._orig``.)"""
+    import ast
+
+    mangled = name.partition("__mutmut_")[0].rsplit(".", 1)[1]
+    made = ast.parse((WORK / "mutants" / module_of(name)).read_text(encoding="utf-8"))
+    now = ast.parse((ROOT / module_of(name)).read_text(encoding="utf-8"))
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    orig = [
+        n
+        for n in ast.walk(made)
+        if isinstance(n, functions) and n.name == mangled + "__mutmut_orig"
+    ]
+    wanted = mangled.split("ǁ")[-1] if "ǁ" in mangled else mangled.removeprefix("x_")
+    current = [n for n in ast.walk(now) if isinstance(n, functions) and n.name == wanted]
+    if len(orig) != 1 or not current:
+        return False
+    body = ast.dump(ast.Module(body=orig[0].body, type_ignores=[]))
+    return any(ast.dump(ast.Module(body=c.body, type_ignores=[])) == body for c in current)
+
+
 def recheck(names: list[str], tests: list[str], plain: bool = False) -> None:
     """Runs other test files against mutants, the way mutmut does (the mutant switched on
     by MUTANT_UNDER_TEST in mutmut's copy), and records those they kill: survivors, after
@@ -283,15 +305,10 @@ def recheck(names: list[str], tests: list[str], plain: bool = False) -> None:
     killed_by: dict[str, str] = {}
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "*.sqlite3*")
     where = WORK if plain else WORK / "mutants"
-    changed: set[str] = set()
     if plain:
         # The tests of today run on the code of today (they may import what the run's copy
-        # lacks), with the mutant written into its module: only into a module unchanged
-        # since the run made its mutants, so that the mutant is exactly the one it made.
-        for source in (ROOT / "infoshare_cli").rglob("*.py"):
-            copy = WORK / source.relative_to(ROOT)
-            if not copy.exists() or copy.read_bytes() != source.read_bytes():
-                changed.add(source.relative_to(ROOT).as_posix())
+        # lacks), with the mutant written in: only into a function unchanged since the run
+        # made its mutants, so that the mutant is exactly the one it made.
         shutil.copytree(
             ROOT / "infoshare_cli", WORK / "infoshare_cli", dirs_exist_ok=True, ignore=ignore
         )
@@ -311,8 +328,8 @@ def recheck(names: list[str], tests: list[str], plain: bool = False) -> None:
         print("These tests fail without a mutant on the copy: nothing rechecked.")
         return
     for name in names:
-        if module_of(name) in changed:
-            print(f"  {name}: its module changed since the run (not decided)", flush=True)
+        if plain and not same_function(name):
+            print(f"  {name}: its function changed since the run (not decided)", flush=True)
             continue
         source = WORK / module_of(name)
         original = source.read_bytes() if plain else b""
