@@ -244,3 +244,24 @@ def test_a_public_key_record_without_its_person_or_key_is_incomplete(exported, t
     path = write_export(data, tmp_path / "e.json", signer=signer_for(exported[0], ALEX))
     details = [p.detail for p in verify_export(path).problems]
     assert "one of the export's public keys is incomplete." in details
+
+
+@pytest.mark.parametrize("listed_newest_first", [False, True])
+def test_a_person_with_two_keys_is_checked_with_the_key_in_force_at_each_entry(
+    listed_newest_first,
+):
+    """After a passphrase change a person has two keys: each entry is checked with the one
+    in force when it was written, whatever order the keys are listed or sort in (here the
+    newer key sorts first as text, so sorting by anything but the entry number goes wrong)."""
+    from infoshare_cli.integrity.export_signature import key_for, read_key_table
+
+    older = {"staff_id": "s-sam", "name": "Sam", "public_key": "Z-older", "from_seq": 3}
+    newer = {"staff_id": "s-sam", "name": "Sam", "public_key": "A-newer", "from_seq": 40}
+    listed = [newer, older] if listed_newest_first else [older, newer]
+    problems: list = []
+    table = read_key_table(listed, problems)
+    assert problems == []
+    assert key_for(table, "s-sam", 4) == ("Z-older", "Sam")
+    assert key_for(table, "s-sam", 40) == ("Z-older", "Sam")  # the change signed with the old
+    assert key_for(table, "s-sam", 41) == ("A-newer", "Sam")
+    assert key_for(table, "s-sam", 3) == (None, "s-sam")  # nothing before it was registered
