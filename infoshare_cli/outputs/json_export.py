@@ -14,6 +14,9 @@ encoder. The text is exactly ``decision_text`` of the decision's review dict fro
 ``iter_decisions``: a test holds the two writers together byte for byte
 (tests/support/json_reference.py is the plain one). Each text is encoded to UTF-8 once,
 and those bytes are both hashed and written, 64 KiB at a time.
+
+The Markdown and HTML exports read the same flat rows, into review dicts
+(:func:`document_reviews`, through the same :func:`export_reviews`).
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ class MdText(str):
 # decision to decision (question texts, answer labels, names, headings): texts are escaped
 # once each, kept in a bounded cache. Only exact ``str`` values are cached; anything else
 # (a number, a list, a subclass such as ``Markup``) is escaped as it comes.
-_ESCAPED_KEPT = 1 << 14
+_ESCAPED_KEPT = 1 << 12  # recurring texts are met again each decision: they stay in
 
 
 @functools.lru_cache(maxsize=_ESCAPED_KEPT)
