@@ -171,7 +171,7 @@ def iter_decisions(
     sql = _in_order(sql, params, limit, newest_first)
     cursor = ledger.conn.execute(sql, params)
     try:
-        for row in cursor:
+        for row in cursor:  # noqa: UP028 (see above)
             yield _review(row, names, with_entries, keyring)
     finally:
         with contextlib.suppress(sqlite3.ProgrammingError):  # the log was closed first
@@ -245,7 +245,10 @@ def _flat_rows(
     sql = _in_order(sql, params, limit, newest_first=False)
     cursor = ledger.conn.execute(sql, params)
     try:
-        yield from cursor
+        # Not ``yield from``: closing a generator left half-read (a template that fails
+        # mid-export) would close the cursor through it, raising if the log is closed.
+        for row in cursor:  # noqa: UP028 (see above)
+            yield row
     finally:
         with contextlib.suppress(sqlite3.ProgrammingError):  # the log was closed first
             cursor.close()
