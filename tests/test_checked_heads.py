@@ -328,12 +328,19 @@ def test_a_statement_copied_in_from_another_log_is_not_trusted(log, tmp_path):
     assert result.exit_code == 1 and REFUSED in result.output
 
 
-def test_a_statement_under_older_rules_is_not_trusted(log, tmp_path):
+@pytest.mark.parametrize(
+    "rules",
+    [
+        "0" * 64,  # the fingerprint of some other version of infoshare
+        1,  # the number the first statements carried, before the fingerprint
+    ],
+)
+def test_a_statement_under_older_rules_is_not_trusted(log, tmp_path, rules):
     exported(log, tmp_path)
     conn = raw(log)
     text = conn.execute("SELECT statement FROM checked_heads").fetchone()[0]
     claims = json.loads(text)
-    claims["rules"] = "0" * 64  # the fingerprint of some other version of infoshare
+    claims["rules"] = rules
     older = json.dumps(claims, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
     alex = signer_for(log, ALEX)
     conn.execute(
@@ -345,6 +352,9 @@ def test_a_statement_under_older_rules_is_not_trusted(log, tmp_path):
     found = check(log)
     assert found.rested_on is None and found.report.ok  # still true: verify accepts it
     assert found.report.signatures_checked == EXPORTED
+    assert "not one infoshare wrote" not in run_cli(log, "verify").output
+    result = export(log, tmp_path, name="after-an-upgrade.json")
+    assert result.exit_code == 0, result.output
 
 
 def test_a_deactivated_exporters_statement_is_not_rested_on(log, tmp_path):
