@@ -4,6 +4,7 @@ loader is json.loads; progress; anchors."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date
 
 import pytest
@@ -194,3 +195,23 @@ def test_a_signature_worker_answers_each_batch_with_its_first_bad_signature():
     answers = io.BytesIO()
     serve(io.BytesIO(frames), answers)
     assert struct.unpack("<4i", answers.getvalue()) == (-1, 1, 0, -1)
+
+
+def test_a_log_whose_entries_sqlite_cannot_read_is_a_finding(staffed_log):
+    """A file that opens as a log but whose entries table is damaged (a disk fault, a
+    bad copy) gets a report saying so, with or without an anchor: never a traceback."""
+    conn = sqlite3.connect(staffed_log.path)
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'entries'").fetchone()
+    (size,) = conn.execute("PRAGMA page_size").fetchone()
+    conn.close()
+    data = bytearray(staffed_log.path.read_bytes())
+    data[(root - 1) * size : root * size] = b"\xff" * size
+    staffed_log.path.write_bytes(bytes(data))
+
+    report = verify_path(staffed_log.path)
+    assert not report.ok
+    assert report.anchor is None
+    assert report.integrity == ["SQLite cannot read the file (database disk image is malformed)"]
+
+    anchor = parse_anchor(f"infoshare-anchor:v1:6:{'ab' * 32}:2026-11-26")
+    assert verify_path(staffed_log.path, anchor=anchor).anchor == anchor
