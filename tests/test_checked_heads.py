@@ -446,6 +446,22 @@ def test_only_a_statement_signed_with_the_exporters_own_key_is_trusted(log, tmp_
     assert trusted(signer_for(log, ALEX).sign(text.encode())) is None  # without the tag
 
 
+def test_a_statement_of_the_head_itself_holds_and_one_beyond_it_does_not(log, tmp_path):
+    """A statement is of a head at or before the log's head: at the head itself (nothing
+    written since) it holds; a statement beyond the head (entries removed) does not."""
+    exported(log, tmp_path)
+    conn = raw(log)
+    try:
+        staff, seq = conn.execute("SELECT staff_id, seq FROM checked_heads").fetchone()
+        key = signer_for(log, ALEX).member.public_key
+        assert seq == DECIDED_ENTRIES
+        assert trusted_head(conn, staff, key, seq).seq == seq
+        assert trusted_head(conn, staff, key, seq + 1).seq == seq
+        assert trusted_head(conn, staff, key, seq - 1) is None
+    finally:
+        conn.close()
+
+
 def test_what_comes_after_the_head_is_checked_against_the_state_before_it(log, tmp_path):
     """The register, the decisions and the erasures up to the checked head are built again
     from the entries (not their rules re-run): a co-signature and an erasure written after
