@@ -21,6 +21,7 @@ from support.ledger_attacks import (
     Tamper,
     build_decided_log,
     copy_log,
+    decide,
     raw,
     rechain,
     row,
@@ -1087,3 +1088,25 @@ def test_a_signature_with_stray_characters_in_its_text_is_not_accepted(log):
         )
     bad = first_bad(log)
     assert (bad.seq, bad.code) == (9, "signature")
+
+
+def test_a_public_key_with_stray_characters_in_its_text_is_no_key(staffed_log, tmp_path):
+    """A public key is read as strict base64, as a signature is: Priya's key written into
+    her registration with a stray character is not her key, although a lenient decoder
+    would skip the character and find it, so the decision she signed with it no longer
+    passes, even with every hash and signature made again by their real signers."""
+    log = staffed_log.path
+    decide(log, tmp_path, "do_not_share", PRIYA, None)
+    signers = {staff_id(log, name): signer_for(log, name) for name in (ALEX, PRIYA)}
+    assert verify_path(log).ok
+
+    def stray(payload):
+        text = payload["public_key"]
+        payload["public_key"] = text[:10] + "!" + text[10:]
+
+    with Tamper(log) as conn:
+        assert (row(conn, 3)["kind"], row(conn, 7)["actor"]) == ("staff", staff_id(log, PRIYA))
+        set_payload(conn, 3, stray)
+        rechain(conn, 3, lambda r: signers[r["actor"]].sign(bytes.fromhex(r["hash"])))
+    bad = first_bad(log)
+    assert (bad.seq, bad.code) == (7, "signature"), bad.message
