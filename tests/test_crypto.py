@@ -247,3 +247,29 @@ def test_check_new_passphrase_refuses_short(p):
 def test_check_new_passphrase_refuses_whitespace(p):
     with pytest.raises(InfoshareError, match="only spaces"):
         crypto.check_new_passphrase(p)
+
+
+def test_a_salt_of_the_longest_length_is_read_and_one_byte_more_is_damage(sealed):
+    """The salt may be 8 to 64 bytes: 64 is read (and, not being the salt the key was
+    sealed with, gives the wrong key: the passphrase is "not right"); 65 is damage."""
+    with pytest.raises(WrongPassphrase):
+        crypto.unseal_private_key(
+            dict(sealed, salt=base64.b64encode(b"s" * 64).decode()), PASSPHRASE
+        )
+    with pytest.raises(InfoshareError) as info:
+        crypto.unseal_private_key(
+            dict(sealed, salt=base64.b64encode(b"s" * 65).decode()), PASSPHRASE
+        )
+    assert not isinstance(info.value, WrongPassphrase)
+    assert str(info.value).endswith("(Its salt has the wrong length.)")
+
+
+@pytest.mark.parametrize("field", ["salt", "nonce", "ciphertext", "public_key"])
+def test_a_sealed_field_with_a_stray_character_is_damage(sealed, field):
+    """Sealed fields are read as strict base64: the same bytes written with a stray
+    character are not accepted, although a lenient decoder would skip it and open the key."""
+    text = sealed[field]
+    with pytest.raises(InfoshareError) as info:
+        crypto.unseal_private_key(dict(sealed, **{field: text[:4] + "!" + text[4:]}), PASSPHRASE)
+    assert not isinstance(info.value, WrongPassphrase)
+    assert str(info.value).endswith(f"(Its {field} is not valid base64.)")
