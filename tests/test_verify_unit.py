@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.integrity.anchors import anchor_for, parse_anchor
-from infoshare_cli.integrity.report import Head
+from infoshare_cli.integrity.report import Head, Problem, when_text
 from infoshare_cli.integrity.signatures import entry_hash_fast
 from infoshare_cli.integrity.verify import verify_path
 from infoshare_cli.ledger.entries import compute_hash, json_loader
@@ -215,3 +215,20 @@ def test_a_log_whose_entries_sqlite_cannot_read_is_a_finding(staffed_log):
 
     anchor = parse_anchor(f"infoshare-anchor:v1:6:{'ab' * 32}:2026-11-26")
     assert verify_path(staffed_log.path, anchor=anchor).anchor == anchor
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["2026-11-26T10:02:00.000000z", "2026-11-26T10:02:00", "2026-11-26", "yesterday", "", 42],
+)
+def test_a_problem_shows_a_time_only_for_a_stored_utc_time(stored):
+    """The time in a problem's message is the entry's stored UTC time ("...Z", the form the
+    tool writes) in local time; anything else stored there (a lower-case "z", no zone,
+    not a time) shows no time rather than a guessed one."""
+    at = "2026-11-26T10:02:00.000000Z"
+    local = datetime(2026, 11, 26, 10, 2, tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+    assert when_text(at) == local
+    assert Problem("signature", "x", seq=3, kind="staff", recorded_at=at).message == (
+        f"Entry #3 (a staff change, {local}): x"
+    )
+    assert when_text(stored) is None
