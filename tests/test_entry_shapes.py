@@ -30,10 +30,10 @@ from support.reading import read_as
 
 from infoshare_cli.actions.staff import open_keys
 from infoshare_cli.domain.privacy import PERSONAL_FIELDS
-from infoshare_cli.domain.shapes import shape_problem
+from infoshare_cli.domain.shapes import NOT_A_RECORD, shape_problem
 from infoshare_cli.integrity.verify import verify_path
 from infoshare_cli.ledger import keystore
-from infoshare_cli.ledger.entries import KINDS, Entry, compute_hash
+from infoshare_cli.ledger.entries import KINDS, LOCKED, Entry, compute_hash, readable_payload
 from infoshare_cli.ledger.sealing import seal_payload
 from infoshare_cli.ledger.store import Ledger
 
@@ -346,3 +346,37 @@ def test_an_entry_of_a_kind_no_version_wrote_is_named_so():
     assert problem.message == (
         "Entry #5 (an entry of an unknown kind): it is not a kind of entry this version knows."
     )
+
+
+@pytest.mark.parametrize("text", ["5", "null", '["sealed"]', '"sealed"', '"a sealed note"'])
+def test_a_payload_that_is_no_object_reads_as_empty_even_if_it_holds_the_word_sealed(text):
+    """Only an object with a "sealed" field is opened: a number, a list or a text (even
+    one holding the word "sealed") reads as an empty payload, and the opener is never
+    asked to open it."""
+
+    def opener(payload):
+        raise AssertionError("asked to open a payload that is not sealed")
+
+    for open_sealed in (None, opener):
+        assert readable_payload("decision", text, open_sealed) == ({}, NOT_A_RECORD)
+
+
+def test_only_a_sealed_payload_is_opened():
+    """A payload without "sealed" is read as it is; one with it is opened, or reads as
+    locked where there is no way to open it."""
+    plain = {"id": "ab" * 16, "name": "Little Acorns"}
+    text = json.dumps(plain)
+    assert readable_payload("setting", text, None) == (plain, None)
+    opened = []
+
+    def opener(payload):
+        opened.append(payload)
+        return {k: v for k, v in payload.items() if k != "sealed"}
+
+    assert readable_payload("setting", text, opener) == (plain, None)
+    assert opened == []
+    sealed = json.dumps({**plain, "sealed": {"nonce": "AA==", "ciphertext": "AA=="}})
+    readable_payload("setting", sealed, opener)
+    assert opened == [{**plain, "sealed": {"nonce": "AA==", "ciphertext": "AA=="}}]
+    locked, _ = readable_payload("setting", sealed, None)
+    assert "sealed" not in locked and locked["_unreadable"] == LOCKED

@@ -1008,6 +1008,7 @@ def test_progress_is_reported_every_1024_entries(log):
     report = verify_path(log, progress=lambda done, total: calls.append((done, total)))
     assert report.ok
     assert calls == [(0, 1030), (1024, 1030), (1030, 1030)]
+    assert verify_path(log).ok  # and with no one to tell (migrate, export's API)
 
 
 def test_verify_json_carries_each_anchor_and_its_result(log):
