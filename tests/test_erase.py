@@ -17,6 +17,7 @@ from infoshare_cli.actions.erasing import erase_decisions
 from infoshare_cli.actions.staff import open_keys
 from infoshare_cli.domain.erasure import confirm_payload, erase_payload
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.integrity.report import when_text
 from infoshare_cli.integrity.verify import verify_path
 from infoshare_cli.ledger import keystore
 from infoshare_cli.reading.erasures import erased_decisions
@@ -99,6 +100,15 @@ def test_a_key_destroyed_outside_the_tool_is_damage_and_verify_names_it(two_deci
     [problem] = report.keys
     assert problem.seq == second and "destroyed outside infoshare" in problem.message
     assert problem.code == "keys"  # what verify --json names it by
+    with log.open() as ledger:
+        stored_at = ledger.conn.execute(
+            "SELECT recorded_at FROM entries WHERE seq = ?", (second,)
+        ).fetchone()[0]
+    # named as the decision it is, with its time, as every other problem with an entry
+    assert (problem.kind, problem.recorded_at) == ("decision", stored_at)
+    assert problem.message.startswith(
+        f"Entry #{second} (a decision, {when_text(stored_at)}): its record key is missing"
+    )
     assert report.erased == []
 
 
@@ -119,6 +129,8 @@ def test_a_key_put_back_after_erasure_is_named(two_decisions):
     assert [p.seq for p in report.keys] == [done.erase.seq]
     assert "back in the log file" in report.keys[0].message
     assert report.keys[0].code == "keys"
+    assert report.keys[0].kind == "erase"
+    assert report.keys[0].message.startswith(f"Entry #{done.erase.seq} (an erasure")
 
 
 @pytest.mark.parametrize(
