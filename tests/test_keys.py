@@ -221,3 +221,34 @@ def test_an_encrypted_log_refuses_a_personal_field_in_the_clear(staffed_log):
         with pytest.raises(ValueError, match="a decision entry's personal fields must be sealed"):
             ledger.append("decision", sam.staff_id, {"case_ref": "C-1042"}, sam.sign)
         assert ledger.count() == before
+
+
+def test_data_key_checks_and_wraps_are_made_as_docs_encryption_md_says():
+    """Another program can check and open what infoshare writes from the document alone:
+    the check is HMAC-SHA256(data key, "infoshare data key check v1")[:32 hex], and a wrap
+    for a reader is AES-256-GCM under HKDF-SHA256 of the X25519 shared secret, salted with
+    the ephemeral and the reader's public keys, info "infoshare data key wrap v1"."""
+    import base64
+    import hashlib
+    import hmac
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    data_key = os.urandom(32)
+    expected = hmac.new(data_key, b"infoshare data key check v1", hashlib.sha256).hexdigest()
+    assert keylib.key_check(data_key) == expected[:32]
+
+    reader = X25519PrivateKey.generate()
+    recipient = reader.public_key().public_bytes_raw()
+    aad = keylib.wrap_data_key_aad(3, "s-1234abcd")
+    ephemeral, nonce, wrapped = keylib.wrap_for_reader(
+        data_key, base64.b64encode(recipient).decode(), aad
+    )
+    shared = reader.exchange(X25519PublicKey.from_public_bytes(ephemeral))
+    key = HKDF(
+        hashes.SHA256(), 32, salt=ephemeral + recipient, info=b"infoshare data key wrap v1"
+    ).derive(shared)
+    assert AESGCM(key).decrypt(nonce, wrapped, aad) == data_key
