@@ -315,3 +315,15 @@ def test_a_search_word_that_folds_into_no_word_finds_nothing_and_stops_nothing(p
     assert "7731" not in result.stdout and "Traceback" not in result.output
     found = cli("log", "-q", "quokka", "--as", PRIYA, input=PASSPHRASES[PRIYA] + "\n", db=log.path)
     assert found.exit_code == 0 and "7731" in found.stdout
+
+
+def test_an_opened_entry_reads_as_it_was_before_sealing(private_log):
+    """Opened, a sealed entry is its plain fields and its personal ones, and nothing of the
+    ciphertext: the payload as it was written, not the stored form beside it."""
+    log, decision_id = private_log
+    seq = _entry_of(log.path, decision_id)
+    with log.open() as ledger, read_as(ledger, PRIYA):
+        [entry] = [e for e in ledger.entries(kinds=("decision",)) if e.seq == seq]
+        assert "sealed" in json.loads(entry.payload_text)  # stored sealed
+        assert "sealed" not in entry.payload
+        assert entry.payload["case_ref"] == CASE and "_unreadable" not in entry.payload
