@@ -60,7 +60,25 @@ def test_erase_leaves_a_log_that_verifies_and_a_record_no_key_opens(two_decision
     [shown] = report.erased
     assert (shown.decision, shown.by, shown.confirmed_by) == (first, ALEX, PRIYA)
     assert (shown.reason, shown.why) == ("mistake", WHY)
-    assert report.to_json()["erased"][0]["cosigned_by"] == PRIYA
+    conn = sqlite3.connect(log.path)
+    (number,) = conn.execute(
+        "SELECT number FROM decision_numbers WHERE seq = ?", (first,)
+    ).fetchone()
+    conn.close()
+    assert number == 1
+    # verify --json: each erasure in full, the decision by its entry and its number
+    assert report.to_json()["erased"] == [
+        {
+            "decision": first,
+            "decision_number": number,
+            "erased_by": ALEX,
+            "cosigned_by": PRIYA,
+            "entry": done.erase.seq,
+            "erased_at": shown.erased_at,
+            "reason": "mistake",
+            "why": WHY,
+        }
+    ]
 
 
 def test_no_byte_of_the_erased_key_stays_in_the_file(two_decisions):
