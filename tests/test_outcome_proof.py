@@ -212,3 +212,25 @@ def test_sealed_decisions_with_any_number_are_listed():
     for seq in (7, 0.5, "8", 9):
         check.decision(seq, "2026-11-30T10:00:00Z", {"sealed": {}})
     assert list(check.found.sealed) == [7, 0.5, "8", 9]
+
+
+def test_a_decision_in_the_clear_whose_outcome_does_not_follow_is_named(staffed_log, qset):
+    """A decision whose answers are not sealed (a log from before encryption) is
+    recomputed by plain verify: a recorded outcome its answers do not lead to is named,
+    as the decision it is, in words."""
+    from infoshare_cli.integrity.outcomes import OutcomeCheck
+
+    with staffed_log.open() as ledger:
+        honest = payload_by(qset, signer(ledger, SAM), "do_not_share")
+    assert "sealed" not in honest
+    check = OutcomeCheck()
+    check.decision(7, "2026-11-30T10:00:00.000000Z", dict(honest, outcome="share"))
+    check.decision(8, "2026-11-30T10:01:00.000000Z", honest)
+    assert check.found.recomputed == 2
+    [problem] = check.found.problems
+    assert (problem.code, problem.seq, problem.kind) == ("outcome", 7, "decision")
+    assert problem.message.startswith("Entry #7 (a decision, ")
+    assert "): It records the outcome 'share', but its answers lead to 'do_not_share'" in (
+        problem.message
+    )
+    assert problem.message.endswith(". The recorded outcome does not follow from the answers.")
