@@ -604,3 +604,22 @@ def test_a_checked_heads_table_other_than_infoshare_made_is_named(log):
     assert [p.message for p in report.schema] == [
         "The table 'checked_heads' has been altered from what infoshare made."
     ]
+
+
+def test_a_log_from_before_a_migration_that_replaces_a_trigger_verifies(tmp_path):
+    """A log made by a version before 0010_awaiting_erasures still has 0007's trigger,
+    which 0010 replaces: verify (which never changes a log) expects that trigger of it,
+    not the newer one, and names the migrations it has not had yet."""
+    import sqlite_utils
+
+    from infoshare_cli.ledger.schema import migrations
+
+    path = tmp_path / "log.sqlite3"
+    db = sqlite_utils.Database(path)
+    migrations.apply(db, stop_before="0010_awaiting_erasures")
+    db.close()
+    key = ("trigger", "entries_feed_awaiting")
+    assert one_line(schema_of(path)[key]) == one_line(PINNED["0007_awaiting"][key])
+    report = verify_path(path)
+    assert report.ok and report.schema == []
+    assert report.not_yet_applied == MIGRATIONS[MIGRATIONS.index("0010_awaiting_erasures") :]
