@@ -159,6 +159,29 @@ def test_rows_that_are_not_readable_decisions_or_not_made_by_infoshare_are_named
     assert verify_path(log).ok
 
 
+@pytest.mark.parametrize("extra", [20, 21, 25])
+def test_the_first_twenty_differences_are_named_and_the_rest_counted(log, extra):
+    """A case index with many rows infoshare did not make names the first twenty and
+    counts the rest, so a badly damaged index does not bury the report."""
+    conn = raw(log)
+    for n in range(extra):
+        conn.execute("INSERT INTO case_index VALUES (?, 1, ?)", (1000 + n, "0" * 32))
+    conn.close()
+    messages = [p.message for p in verify_path(log).problems]
+    named = [m for m in messages if m.startswith("The case index names #")]
+    assert named == [
+        f"The case index names #{1000 + n}, which is not a decision whose content can be read "
+        "(erased, or not a decision)"
+        for n in range(min(extra, 20))
+    ]
+    more = [m for m in messages if "in the case index" in m and m.startswith("And ")]
+    if extra == 20:
+        assert more == []
+    else:
+        difference = "difference" if extra - 20 == 1 else "differences"
+        assert more == [f"And {extra - 20} more {difference} in the case index"]
+
+
 def test_untagged_rows_are_opened_by_every_search_and_rebuild_tags_them(log):
     """A log encrypted before the index existed gets untagged rows from the migration (as
     does a decision a writer left untagged): `case` opens them, so nothing is missed."""
