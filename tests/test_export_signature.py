@@ -503,3 +503,47 @@ def test_the_byte_form_a_statement_is_signed_in_is_pinned():
     assert canonical(statement) == (
         b'{"by":"Zo\\u00eb","count":2,"head":null,"setting":"Little Acorns Nursery"}'
     )
+
+
+@pytest.mark.parametrize("encrypted", [None, "age"])
+def test_a_manifest_states_the_exports_details_as_its_header_gives_them(encrypted):
+    """A manifest states the export's setting and filters as its JSON header gives them
+    (docs/export-format.md); beside an encrypted file, a personal filter (a case reference,
+    search words) is stated as used but withheld, and any other filter as it was."""
+    from infoshare_cli.integrity.export_statement import WITHHELD, manifest_statement
+
+    filters = {"case": "C-1042", "search": "lunch", "outcome": "share", "since": None}
+    header = {
+        "setting": "Little Acorns Nursery",
+        "exported_at": "2026-11-30T07:00:00Z",
+        "exported_by": "Alex Morgan",
+        "filters": filters,
+        "head": {"seq": 13, "hash": "ab" * 32},
+        "public_keys": [],
+    }
+    statement = manifest_statement(
+        header,
+        signed_by="Alex Morgan",
+        export_format="json",
+        file="export.json" + (".age" if encrypted else ""),
+        sha256="cd" * 32,
+        size=1234,
+        content_sha256=None,
+        encrypted=encrypted,
+        count=3,
+        limit=0,
+    )
+    assert statement["setting"] == "Little Acorns Nursery"
+    assert (statement["exported_at"], statement["exported_by"]) == (
+        "2026-11-30T07:00:00Z",
+        "Alex Morgan",
+    )
+    if encrypted:
+        assert statement["filters"] == {
+            "case": WITHHELD,
+            "search": WITHHELD,
+            "outcome": "share",
+            "since": None,
+        }
+    else:
+        assert statement["filters"] == filters
