@@ -180,6 +180,27 @@ def _entry_text(stored: Any) -> str | None:
     )
 
 
+class _Chunks:
+    """Encoded pieces gathered and written to ``sink`` about 64 KiB at a time: one write
+    per few hundred decisions instead of several per decision."""
+
+    def __init__(self, sink: TextSink) -> None:
+        self.sink = sink
+        self.pieces: list[bytes] = []
+        self.size = 0
+
+    def add(self, *pieces: bytes) -> None:
+        self.pieces.extend(pieces)
+        self.size += sum(map(len, pieces))
+        if self.size >= _WRITE_AT:
+            self.flush()
+
+    def flush(self) -> None:
+        self.sink.write_bytes(b"".join(self.pieces))
+        self.pieces.clear()
+        self.size = 0
+
+
 def write_json(
     sink: TextSink,
     texts: Iterable[str],
@@ -192,19 +213,12 @@ def write_json(
         sink.write(f"  {_dumps(key)}: {_dumps(value)},\n")
     sink.write('  "decisions": [')
     digest = DecisionsDigest()
-    chunk: list[bytes] = []
-    size = 0
+    chunks = _Chunks(sink)
     for text in texts:
         data = text.encode("utf-8")
-        chunk.append(b",\n    " if digest.count else b"\n    ")
-        chunk.append(data)
+        chunks.add(b",\n    " if digest.count else b"\n    ", data)
         digest.add_encoded(data)
-        size += len(data)
-        if size >= _WRITE_AT:
-            sink.write_bytes(b"".join(chunk))
-            chunk.clear()
-            size = 0
-    sink.write_bytes(b"".join(chunk))
+    chunks.flush()
     n = digest.count
     sink.write(("\n  " if n else "") + f'],\n  "count": {n}')
     if sign_whole is not None:
@@ -222,24 +236,16 @@ def write_jsonl(
     """A JSONL export of ``texts`` (:func:`decision_texts`); returns the count."""
     sink.write(_dumps({"type": "header", **header}) + "\n")
     digest = DecisionsDigest()
-    chunk: list[bytes] = []
-    size = 0
+    chunks = _Chunks(sink)
     for text in texts:
         data = text.encode("utf-8")
         # {"type": "decision", …the decision's own keys…}: the decision as hashed, inlined.
         if len(text) > 2:
-            chunk.append(b'{"type": "decision", ')
-            chunk.append(data[1:])
+            chunks.add(b'{"type": "decision", ', data[1:], b"\n")
         else:
-            chunk.append(b'{"type": "decision"}')
-        chunk.append(b"\n")
+            chunks.add(b'{"type": "decision"}\n')
         digest.add_encoded(data)
-        size += len(data)
-        if size >= _WRITE_AT:
-            sink.write_bytes(b"".join(chunk))
-            chunk.clear()
-            size = 0
-    sink.write_bytes(b"".join(chunk))
+    chunks.flush()
     footer: dict[str, Any] = {"type": "footer", "count": digest.count}
     if sign_whole is not None:
         footer["signature"] = sign_whole(digest.count, digest.hexdigest())
