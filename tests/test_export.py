@@ -18,6 +18,7 @@ from support.csv_reference import FORMULA_STARTS, OWASP_FORMULA_STARTS, columns_
 from support.people import ALEX, PASSPHRASES, PRIYA, SAM, StaffedLog
 from support.reading import append_as, read_as
 from support.review_log import SCRIPT, build_review_log, payload_for, signers
+from support.tricky_log import add_tricky_decisions
 
 from infoshare_cli.checklist.loading import load_question_set
 from infoshare_cli.ledger import crypto
@@ -452,27 +453,7 @@ def test_flat_csv_writer_matches_the_review_dict_writer_byte_for_byte(staffed_lo
 
     tricky = [*PAYLOADS, 'say "no"', "a\r\nb", "nul\x00here", "x\x00=1", "é ✓", "", "  -"]
     with staffed_log.open() as ledger:
-        s = signers(ledger)
-        ids = []
-        for n, text in enumerate(tricky):
-            body = payload_for("do_not_share", f"C-{n % 3}")
-            body["answers"]["purpose"]["reason"] = text
-            if n % 4 == 1:
-                body["answers"]["not_in_the_set"] = {"answer": text, "reason": text}
-            if n % 5 == 2:
-                body["case_ref"] = text
-            if n % 6 == 3 and ids:
-                body["revisits"] = ids[-1]
-            who = (SAM, ALEX, PRIYA)[n % 3]
-            ids.append(append_as(ledger, "decision", s[who], body).seq)
-            for k, (by, verdict) in enumerate([(who, "agree"), (ALEX, "disagree"), (PRIYA, "x")]):
-                if (n + k) % 3 == 0:
-                    cosign = {"decision": ids[-1], "decision_hash": "h", "verdict": verdict,
-                              "comment": text if k else ""}  # fmt: skip
-                    append_as(ledger, "cosign", s[by], cosign)
-            if n % 7 == 4:
-                fix = {"decision": ids[-1], "wrong": text, "right": "r", "why": "w"}
-                append_as(ledger, "correction", s[ALEX], fix)
+        add_tricky_decisions(ledger, signers(ledger), tricky)
         qset = load_question_set()
         cases = [
             make_filters(),

@@ -19,6 +19,7 @@ from support.erasing import decide_with_record
 from support.people import ALEX, PASSPHRASES, PRIYA, SAM, signer
 from support.reading import append_as, read_as
 from support.review_log import payload_for, signers
+from support.tricky_log import add_tricky_decisions
 
 from infoshare_cli.actions.erasing import erase_decisions
 from infoshare_cli.ledger.entries import compute_hash
@@ -87,27 +88,8 @@ def tricky_log(staffed_log):
     shapes sealed and in the clear, and text with quotes, line breaks, NUL and non-ASCII."""
     with staffed_log.open() as ledger:
         s = signers(ledger)
-        ids = []
-        for n, text in enumerate(TRICKY * 2):
-            body = payload_for(("do_not_share", "seek_advice", "share")[n % 3], f"C-{n % 3}")
-            body["answers"]["purpose"]["reason"] = text
-            if n % 4 == 1:
-                body["answers"]["not_in_the_set"] = {"answer": text, "reason": text}
-            if n % 5 == 2:
-                body["case_ref"] = text
-            if n % 6 == 3 and ids:
-                body["revisits"] = ids[-1]
-            who = (SAM, ALEX, PRIYA)[n % 3]
-            ids.append(append_as(ledger, "decision", s[who], body).seq)
-            for k, (by, verdict) in enumerate([(who, "agree"), (ALEX, "disagree"), (PRIYA, "x")]):
-                if (n + k) % 3 == 0:
-                    cosign = {"decision": ids[-1], "decision_hash": "h", "verdict": verdict,
-                              "comment": text if k else ""}  # fmt: skip
-                    append_as(ledger, "cosign", s[by], cosign)
-            if n % 7 == 4:
-                fix = {"decision": ids[-1], "wrong": text, "right": "r", "why": "w"}
-                append_as(ledger, "correction", s[ALEX], fix)
-                append_as(ledger, "correction", s[PRIYA], {**fix, "why": text})
+        outcomes = ("do_not_share", "seek_advice", "share")
+        add_tricky_decisions(ledger, s, TRICKY * 2, outcomes, second_correction=True)
         # Sealed content of odd shapes: opened, then the fields of the wrong type left out.
         odd = {"case_ref": ["C-9"], "answers": {"purpose": {"answer": 3}}, "outcome": 7,
                "basis": "not a list", "urgent": "yes", "question_set": {"name": 1},
