@@ -16,22 +16,33 @@ from infoshare_cli.domain.words import counted
 # --- loading ---------------------------------------------------------------------------
 
 
-def default_questions_text() -> tuple[str, str]:
-    """The shipped set: the project's one ``questions.yaml``.
+def shipped_questions(package: Path) -> tuple[Path, bytes] | None:
+    """Where the package folder ``package`` has the shipped ``questions.yaml``, and its bytes;
+    None when it has none on disk.
 
     The wheel carries it inside the package (hatchling's ``force-include``); a source
-    checkout (the tests, an editable install) has it at the top of the project, where it is
-    kept. Both are read as plain files: ``importlib.resources`` (which imports zipfile and
-    tempfile, ~10 ms for every command that shows outcomes) is asked only for a package
-    that is not on disk.
+    checkout (the tests, an editable install) has it beside the package, at the top of the
+    project, where it is kept. The first of the two that reads is the one.
     """
-    source = "questions.yaml (built in)"
-    package = Path(__file__).resolve().parents[1]
     for path in (package / "questions.yaml", package.parent / "questions.yaml"):
         try:
-            return path.read_bytes().decode("utf-8"), source
+            return path, path.read_bytes()
         except OSError:
             continue
+    return None
+
+
+def default_questions_text() -> tuple[str, str]:
+    """The shipped set: the project's one ``questions.yaml`` (:func:`shipped_questions`).
+
+    Read as a plain file: ``importlib.resources`` (which imports zipfile and tempfile,
+    ~10 ms for every command that shows outcomes) is asked only for a package that is not
+    on disk.
+    """
+    source = "questions.yaml (built in)"
+    shipped = shipped_questions(Path(__file__).resolve().parents[1])
+    if shipped is not None:
+        return shipped[1].decode("utf-8"), source
     from importlib import resources
 
     data = resources.files("infoshare_cli").joinpath("questions.yaml").read_bytes()

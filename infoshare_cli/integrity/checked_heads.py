@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from infoshare_cli.checklist.loading import shipped_questions
 from infoshare_cli.domain.signing import Rulebook
 from infoshare_cli.domain.text import displayable
 from infoshare_cli.integrity.anchor_keys import keys_fingerprint, log_key_history
@@ -68,7 +69,8 @@ LOOKED_AT = 20
 
 
 def code_fingerprint(package: Path) -> str:
-    """The SHA-256 of every Python module and question set in ``package``, with their paths.
+    """The SHA-256 of every Python module and question set in ``package``, with their paths,
+    and of the shipped ``questions.yaml`` when it is kept beside the package (a source checkout).
 
     Which rules a check applied is decided by this code (the chain, the signing rules, the
     outcome rules, the shipped question sets), so a statement names the code that made it.
@@ -85,9 +87,9 @@ def code_fingerprint(package: Path) -> str:
         body = path.read_bytes()
         digest.update(b"%d:%s%d:" % (len(name), name, len(body)))
         digest.update(body)
-    beside = package.parent / "questions.yaml"  # where a source checkout keeps the shipped set
-    if not (package / "questions.yaml").is_file() and beside.is_file():
-        digest.update(b"questions.yaml:" + beside.read_bytes())
+    shipped = shipped_questions(package)
+    if shipped is not None and shipped[0] != package / "questions.yaml":  # beside the package
+        digest.update(b"questions.yaml:" + shipped[1])
     return digest.hexdigest()
 
 
