@@ -133,6 +133,9 @@ QUICK_TESTS = [
         "awaiting_list",
         "export_signature",
         "export_roles",
+        "staff_cli",
+        "private",
+        "checked_heads",
     ]
 ]
 KILLED = {"killed", "caught by type check", "segfault", "killed on recheck"}
