@@ -77,13 +77,15 @@ def command(args: str = "") -> str:
 
 def filled_in(text: str, number: int | None = None) -> str:
     """Text from a question file with its `infoshare ...` commands as this person runs
-    them, and the placeholder ID replaced by ``number`` (the decision just recorded)."""
+    them, and the placeholder NUMBER in a command replaced by ``number`` (the decision just
+    recorded). ID is replaced too: question sets before 2018.4 (and a setting's own file
+    copied from one) wrote `infoshare decide --revisits ID`."""
     import re
 
     def one(match: re.Match) -> str:
         args = match.group(1) or ""
         if number is not None:
-            args = re.sub(r"\bID\b", str(number), args)
+            args = re.sub(r"\b(?:NUMBER|ID)\b", str(number), args)
         return command(args.strip())
 
     return re.sub(r"`infoshare(?: ([^`]*))?`", one, text)

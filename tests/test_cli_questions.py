@@ -66,7 +66,7 @@ def test_check_the_built_in_set(runner):
     result = runner.invoke(app, ["questions", "check"])
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "questions.yaml (built in): OK. 'Information sharing checklist' version 2018.3, "
+        "questions.yaml (built in): OK. 'Information sharing checklist' version 2018.4, "
         "10 questions, 966 ways through, all ending in an outcome.\n"
     )
 
@@ -121,7 +121,7 @@ def test_show_draws_every_question_and_outcome(runner):
     result = runner.invoke(app, ["questions", "show"], env=WIDE)
     assert result.exit_code == 0, result.output
     out = result.output
-    assert out.startswith("Information sharing checklist  version 2018.3")
+    assert out.startswith("Information sharing checklist  version 2018.4")
     for qid, question in qset.questions.items():
         assert f"{qid}: {question.text}" in out
     # the labels written in questions.yaml for its four outcomes

@@ -59,6 +59,19 @@ def test_run_by_something_else_falls_back_to_the_name():
 
 
 def test_question_file_commands_get_the_real_number():
+    text = "If anything changes, take the decision again with `infoshare decide --revisits NUMBER`."
+    assert filled_in(text, 12) == (
+        f"If anything changes, take the decision again with {command('decide --revisits 12')}."
+    )
+    # with no decision yet (the wizard's help) the placeholder stays, as --help names it
+    assert filled_in(text) == (
+        f"If anything changes, take the decision again with {command('decide --revisits NUMBER')}."
+    )
+
+
+def test_earlier_sets_placeholder_id_is_filled_in_too():
+    """Sets before 2018.4 (kept in checklist/earlier_sets, and settings' own files copied
+    from them) wrote ID."""
     text = (
         "Once you have the advice, take the decision again with `infoshare decide --revisits ID`."
     )
@@ -66,6 +79,44 @@ def test_question_file_commands_get_the_real_number():
         f"Once you have the advice, take the decision again with {command('decide --revisits 12')}."
     )
     assert "--revisits ID" not in filled_in(text, 12)
+
+
+def _strings(tree) -> list[str]:
+    if isinstance(tree, str):
+        return [tree]
+    if isinstance(tree, dict):
+        return [s for value in tree.values() for s in _strings(value)]
+    if isinstance(tree, list):
+        return [s for value in tree for s in _strings(value)]
+    return []
+
+
+def test_the_shipped_sets_commands_take_what_the_tool_accepts(cli):
+    """Every `infoshare ...` command the built-in checklist tells people to run names its
+    options' values as that command's --help does (`--revisits NUMBER`, a decision's
+    number), and the screen after saving fills in the real number."""
+    import re
+
+    import yaml
+
+    from infoshare_cli.checklist.loading import load_question_set
+
+    qset = load_question_set()
+    texts = [s for s in _strings(yaml.safe_load(qset.text)) if "`infoshare" in s]
+    commands = [c for text in texts for c in re.findall(r"`infoshare ([^`]*)`", text)]
+    assert "decide --revisits NUMBER" in commands
+    for args in commands:
+        words = args.split()
+        usage = cli(*[w for w in words if not w.startswith("-") and not w.isupper()], "--help")
+        assert usage.exit_code == 0, args
+        for option, value in zip(words, words[1:], strict=False):
+            if option.startswith("--") and value.isupper():
+                assert f"{option} {value} " in usage.output, args
+    for outcome in qset.outcomes.values():
+        shown = filled_in(outcome.next_steps, 12)
+        assert "NUMBER" not in shown and "ID" not in shown.split()
+        if "--revisits" in outcome.next_steps:
+            assert command("decide --revisits 12") in shown
 
 
 def test_the_installed_script_by_its_path_prints_hints_that_run(tmp_path):

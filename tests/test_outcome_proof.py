@@ -13,6 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from support.people import ALEX, PASSPHRASES, SAM, answers_file_data, payload_by, signer
 
@@ -156,6 +157,50 @@ def test_old_decisions_are_recomputed_under_the_built_in_set_of_their_version(cl
     content = verify_as(cli, staffed_log)["content"]
     assert content["outcomes_recomputed"] == 1 and content["other_question_set"] == 0
     assert [p["seq"] for p in content["problems"]] == [bad]
+
+
+# Every version of questions.yaml the tool has shipped, with the SHA-256 decisions taken
+# under it record (written out by hand, not read from any infoshare code): each is kept
+# byte for byte in checklist/earlier_sets, so those decisions can always be shown and
+# recomputed. Publishing a new version adds the one it replaces here.
+SHIPPED_SETS = {
+    "2018.1": "fd0e7858467e901d27508ec7a5ef8bfaa4050719788ec3387813e3a4ad621ad5",
+    "2018.2": "2131dadde60df88d5e1762ec9f7d0fa97f4495ac06f36ab566d66f9a13dae347",
+    "2018.3": "41ec595620e2757f5eb841bc01c7bb843c4f78a7db9966532ef42dc3459e59e3",
+}
+
+
+def test_every_earlier_set_is_kept_and_only_those():
+    kept = {path.stem: path for path in EARLIER.parent.glob("*.yaml")}
+    assert sorted(kept) == sorted(SHIPPED_SETS)
+    for version, sha256 in SHIPPED_SETS.items():
+        assert hashlib.sha256(kept[version].read_bytes()).hexdigest() == sha256, version
+    assert load_question_set().version not in SHIPPED_SETS
+
+
+@pytest.mark.parametrize("version", sorted(SHIPPED_SETS))
+def test_a_decision_under_each_earlier_set_is_shown_under_its_own_version(
+    cli, staffed_log, version
+):
+    """A decision taken under an earlier set is found by fingerprint, shown with its own
+    version, and recomputed by verify, though the log does not hold the set."""
+    old = parse_question_set(
+        (EARLIER.parent / f"{version}.yaml").read_bytes(), version, policy=False
+    )
+    assert (old.version, old.sha256) == (version, SHIPPED_SETS[version])
+    answers = {"urgent": Answer("no"), "purpose": Answer("no", "No reason to share.")}
+    with staffed_log.open() as ledger:
+        sam = signer(ledger, SAM)
+        payload = decision_payload(old, Draft("C-7", sam.staff_id, answers))
+        seq = insider(ledger, payload)
+    assert "questions" not in kinds(staffed_log)
+    shown = cli("show", f"e{seq}", db=staffed_log.path)
+    assert shown.exit_code == 0, shown.output
+    assert f"Question set: Information sharing checklist version {version}\n" in shown.output
+    assert "Do not share" in shown.output and "different question set" not in shown.output
+    content = verify_as(cli, staffed_log)["content"]
+    assert content["ok"] is True
+    assert content["outcomes_recomputed"] == 1 and content["other_question_set"] == 0
 
 
 def test_a_decision_whose_set_is_nowhere_is_listed_not_failed(cli, staffed_log, qset):

@@ -40,9 +40,9 @@ def problems_of(text: str) -> str:
     return "\n".join(info.value.problems)
 
 
-def test_the_shipped_set_passes_and_is_version_2018_3():
+def test_the_shipped_set_passes_and_is_version_2018_4():
     qset = load_question_set()
-    assert qset.version == "2018.3"
+    assert qset.version == "2018.4"
 
 
 def test_a_principle_answered_no_may_not_lead_to_share():

@@ -215,7 +215,7 @@ def test_show_html_parses_and_escapes_what_was_typed(cli, review_log):
     assert SCRIPT in text  # shown as the words that were typed
     for words in (
         "Little Acorns Nursery",
-        "Information sharing checklist, version 2018.3",
+        "Information sharing checklist, version 2018.4",
         "Parent refused when asked on Monday.",
         "What was wrong",
         "It was shared on 27 November.",
