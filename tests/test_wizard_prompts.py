@@ -96,6 +96,26 @@ def test_each_outcome_through_the_real_prompts(staffed_log, qset, outcome):
 # --- Back ----------------------------------------------------------------------------------
 
 
+def test_help_commands_are_shown_as_this_person_runs_infoshare(qset, tmp_path, monkeypatch):
+    """Run by its path (the README's install, not activated), the advice question's help
+    names the command that works here, and says where the decision's number comes from."""
+    import sys
+
+    from infoshare_cli import hints
+
+    script = tmp_path / ".venv" / "bin" / "infoshare"
+    monkeypatch.setattr(sys, "argv", [str(script)])
+    hints.program.cache_clear()
+    try:
+        _, asker = wizard(qset, SCREENS_BY_OUTCOME["seek_advice"] + CONFIRM)
+    finally:
+        hints.program.cache_clear()
+    screen = " ".join(asker.screen.split())
+    assert f"take the decision again with `{script} decide --revisits NUMBER`" in screen
+    assert "where NUMBER is this decision's number" in screen
+    assert "`infoshare decide" not in screen
+
+
 def test_back_changes_the_previous_answer_and_the_route(qset):
     steps = (
         NOT_URGENT

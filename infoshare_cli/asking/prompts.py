@@ -23,6 +23,7 @@ from infoshare_cli.asking.lines import (  # noqa: F401  (passphrase_reader: wher
 from infoshare_cli.asking.wizard import BACK
 from infoshare_cli.domain.dates import day_help
 from infoshare_cli.errors import InfoshareError
+from infoshare_cli.hints import filled_in
 from infoshare_cli.outputs.messages import say
 
 BACK_LABEL = "← Back to the previous question"
@@ -138,7 +139,8 @@ class QuestionaryAsker:
 
     def _help(self, help: str) -> None:
         if help:
-            self.console.print(Text(help, style="dim"))
+            # A question file's `infoshare ...` commands, as this person runs infoshare.
+            self.console.print(Text(filled_in(help), style="dim"))
 
     # -- questions
 
