@@ -806,10 +806,10 @@ def test_worker_processes_that_answer_nothing_are_not_trusted(log, monkeypatch, 
 
 @pytest.mark.parametrize("python", ["no-python", None])
 def test_worker_processes_that_cannot_be_started(log, monkeypatch, python):
-    from infoshare_cli.integrity import signature_workers
+    import sys
 
     missing = str(log.parent / python) if python else python
-    monkeypatch.setattr(signature_workers.sys, "executable", missing)
+    monkeypatch.setattr(sys, "executable", missing)
     _flip_signature(log, 7)
     bad = verify_path(log, processes=True, threads=2).first_bad
     assert (bad.seq, bad.code) == (7, "signature")

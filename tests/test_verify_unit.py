@@ -194,7 +194,8 @@ def test_a_signature_worker_answers_each_batch_with_its_first_bad_signature():
         frames += struct.pack("<I", len(body)) + body
     answers = io.BytesIO()
     serve(io.BytesIO(frames), answers)
-    assert struct.unpack("<4i", answers.getvalue()) == (-1, 1, 0, -1)
+    # Each answer is a frame too: its length (4), then the index.
+    assert struct.unpack("<" + "Ii" * 4, answers.getvalue()) == (4, -1, 4, 1, 4, 0, 4, -1)
 
 
 def test_a_log_whose_entries_sqlite_cannot_read_is_a_finding(staffed_log):
