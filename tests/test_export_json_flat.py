@@ -23,7 +23,7 @@ from support.tricky_log import add_tricky_decisions
 
 from infoshare_cli.actions.erasing import erase_decisions
 from infoshare_cli.ledger.entries import compute_hash
-from infoshare_cli.outputs import json_export
+from infoshare_cli.outputs import json_export, text_workers
 from infoshare_cli.outputs.files import TextSink
 from infoshare_cli.reading.erasures import erased_decisions
 from infoshare_cli.reading.filters import make_filters
@@ -49,7 +49,7 @@ def _both(ledger, fmt, filters=None, limit=0, reader=ALEX):
             names = staff_names(ledger)
             if flat:
                 rows = iter_export_decisions(ledger, filters, limit=limit)
-                texts = json_export.decision_texts((r for r in rows if r[0] not in erased), names)
+                texts = text_workers.encoded_texts((r for r in rows if r[0] not in erased), names)
                 write = json_export.write_json if fmt == "json" else json_export.write_jsonl
                 count = write(sink, texts, HEADER, _sign)
             else:

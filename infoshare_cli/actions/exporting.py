@@ -37,12 +37,8 @@ from infoshare_cli.outputs.files import (
     check_destination,
     manifest_bytes,
 )
-from infoshare_cli.outputs.json_export import (
-    decision_texts,
-    document_reviews,
-    write_json,
-    write_jsonl,
-)
+from infoshare_cli.outputs.json_export import document_reviews, write_json, write_jsonl
+from infoshare_cli.outputs.text_workers import encoded_texts
 from infoshare_cli.reading.erasures import erased_decisions
 from infoshare_cli.reading.filters import Filters
 from infoshare_cli.reading.queries import (
@@ -183,7 +179,7 @@ def run_export(
                     count = write_csv_flat(sink, rows, qset, names, on_row, human=human)
                 elif fmt in SIGNED_INSIDE:  # flat rows too, each decision's text built directly
                     rows = erased.skip(iter_export_decisions(ledger, filters, limit=limit), 0)
-                    texts = _counted(decision_texts(rows, names), on_row)
+                    texts = _counted(encoded_texts(rows, names), on_row)
                     write = write_json if fmt == "json" else write_jsonl
                     count = write(sink, texts, header, sign_whole)
                 else:

@@ -162,6 +162,12 @@ def text_opener() -> Callable[[int, str, Any], dict]:
     return open_stored
 
 
+def opener_in_force() -> Opener | None:
+    """The opener of the :func:`reading` block in force, if any."""
+    opener = PAYLOAD_OPENER.get()
+    return opener if isinstance(opener, Opener) else None
+
+
 def record_key_b64(record: object) -> str | None:
     """:meth:`Opener.record_key_b64` of the opener in force, if any."""
     opener = PAYLOAD_OPENER.get()

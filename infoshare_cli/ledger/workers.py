@@ -142,15 +142,16 @@ class WorkerPool:
         return body
 
     def close(self) -> None:
+        """Stop the workers: their pipes closed (a worker still writing an answer no one
+        will read stops at once), then each waited for."""
         for proc in self._procs:
-            with contextlib.suppress(OSError):
-                if proc.stdin is not None:
-                    proc.stdin.close()
+            for pipe in (proc.stdin, proc.stdout):
+                with contextlib.suppress(OSError):
+                    if pipe is not None:
+                        pipe.close()
         for proc in self._procs:
             try:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()

@@ -203,19 +203,19 @@ class _Chunks:
 
 def write_json(
     sink: TextSink,
-    texts: Iterable[str],
+    texts: Iterable[bytes],
     header: dict,
     sign_whole: SignWhole | None = None,
 ) -> int:
-    """A JSON export of ``texts`` (:func:`decision_texts`); returns the count."""
+    """A JSON export of ``texts`` (:func:`decision_texts`, encoded to UTF-8); returns the
+    count."""
     sink.write("{\n")
     for key, value in header.items():
         sink.write(f"  {_dumps(key)}: {_dumps(value)},\n")
     sink.write('  "decisions": [')
     digest = DecisionsDigest()
     chunks = _Chunks(sink)
-    for text in texts:
-        data = text.encode("utf-8")
+    for data in texts:
         chunks.add(b",\n    " if digest.count else b"\n    ", data)
         digest.add_encoded(data)
     chunks.flush()
@@ -229,18 +229,18 @@ def write_json(
 
 def write_jsonl(
     sink: TextSink,
-    texts: Iterable[str],
+    texts: Iterable[bytes],
     header: dict,
     sign_whole: SignWhole | None = None,
 ) -> int:
-    """A JSONL export of ``texts`` (:func:`decision_texts`); returns the count."""
+    """A JSONL export of ``texts`` (:func:`decision_texts`, encoded to UTF-8); returns the
+    count."""
     sink.write(_dumps({"type": "header", **header}) + "\n")
     digest = DecisionsDigest()
     chunks = _Chunks(sink)
-    for text in texts:
-        data = text.encode("utf-8")
+    for data in texts:
         # {"type": "decision", …the decision's own keys…}: the decision as hashed, inlined.
-        if len(text) > 2:
+        if len(data) > 2:
             chunks.add(b'{"type": "decision", ', data[1:], b"\n")
         else:
             chunks.add(b'{"type": "decision"}\n')
