@@ -97,6 +97,7 @@ def run_export(
     seal: AgeSeal | None = None,
     human: bool = False,
     verified_head: tuple[int, str] | None = None,
+    before_logging: Callable[[], None] | None = None,
 ) -> ExportResult:
     """Write the export file, then log it as a signed ``export`` entry.
 
@@ -122,6 +123,10 @@ def run_export(
     snapshot, and the entries up to that head are not checked again one by one. It counts
     only if the transaction is still the one ``verify`` ran in (open when this is called)
     and the head is the same; otherwise every entry shown is checked as before.
+
+    ``before_logging`` runs once the file is written, still in the read snapshot, before
+    anything is logged or put in place: a check of the log that ran beside the export gives
+    its verdict there, and raises if the log fails (the file is then removed).
     """
     if fmt not in FORMATS:
         raise InfoshareError(f"Unknown format '{fmt}'. Use one of: {', '.join(FORMATS)}.")
@@ -196,6 +201,8 @@ def run_export(
                         sets=QuestionSets(ledger, qset),
                         sign_whole=sign_whole,
                     )
+                if before_logging is not None:
+                    before_logging()
             finally:
                 conn.execute("COMMIT")
         digest = on_disk.sha256.hexdigest()

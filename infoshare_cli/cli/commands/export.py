@@ -24,7 +24,9 @@ from infoshare_cli.hints import command
 from infoshare_cli.outputs.messages import say
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
+
+    from infoshare_cli.actions.export_check import ExportCheck
 
 PROGRESS_FROM = 500  # decisions: below this an export is too quick for a progress bar
 
@@ -205,33 +207,42 @@ def export(
             ledger=ledger,  # inside the export's read snapshot: no reseal here (see there)
         )
         # Checked once the exporter is known: their own signed statement of a head that
-        # passed before lets the check take the signatures up to it as checked.
-        check = _check_log_first(ledger, signer)
-        unverified, verified_head = _verdict(check.report, allow_unverified)
-        seal = None
-        if recipients:
-            seal = AgeSeal(recipients=recipients)
-        elif encrypt:
-            seal = AgeSeal(passphrase=_file_passphrase(ask, own=typed[-1]))
-        typed.clear()
-        with reading_with(ledger, signer), _progress(ledger, filters, count) as on_row:
-            result = run_export(
-                ledger,
-                signer,
-                qset,
-                fmt=fmt,
-                filters=filters,
-                path=path,
-                force=force,
-                excel=excel,
-                limit=count,
-                on_row=on_row,
-                template=page,
-                unverified=unverified,
-                seal=seal,
-                human=not ids,
-                verified_head=verified_head,
-            )
+        # passed before lets the check take the signatures up to it as checked. A large
+        # JSON or JSONL export is written while the check runs in a process beside it, and
+        # logged only once the check has passed (_Checking).
+        checking = _Checking(ledger, signer, fmt, allow_unverified)
+        try:
+            unverified, verified_head = checking.first()
+            seal = None
+            if recipients:
+                seal = AgeSeal(recipients=recipients)
+            elif encrypt:
+                seal = AgeSeal(passphrase=_file_passphrase(ask, own=typed[-1]))
+            typed.clear()
+            progress = _progress(ledger, filters, count)
+            with reading_with(ledger, signer), progress as on_row:
+                result = run_export(
+                    ledger,
+                    signer,
+                    qset,
+                    fmt=fmt,
+                    filters=filters,
+                    path=path,
+                    force=force,
+                    excel=excel,
+                    limit=count,
+                    on_row=on_row,
+                    template=page,
+                    unverified=unverified,
+                    seal=seal,
+                    human=not ids,
+                    verified_head=verified_head,
+                    before_logging=lambda: checking.last(progress),
+                )
+        finally:
+            checking.close()
+        check = checking.check
+        assert check is not None  # run_export logs nothing before checking.last()
         remember_check(ledger, signer, check)
     where = result.path.absolute()
     say(f"Exported {counted(result.count, 'decision')} to {where}")
@@ -276,14 +287,65 @@ def export(
         )
 
 
-def _check_log_first(ledger, signer):
+class _Checking:
+    """The export's check: before the export is written (``first``), or, for a large JSON
+    or JSONL export of a log that passes, beside it in a process of its own, its verdict
+    waited for before the export is logged (``last``; actions/export_check.CheckBeside).
+    An export that carries a warning (--allow-unverified) needs the verdict first; so do
+    the other formats, which rest on it for the signatures they show."""
+
+    def __init__(self, ledger, signer, fmt: str, allow_unverified: bool):
+        from infoshare_cli.actions.export_check import CheckBeside
+        from infoshare_cli.actions.exporting import SIGNED_INSIDE
+        from infoshare_cli.integrity.signatures import PROCESSES_FROM
+        from infoshare_cli.outputs.text_workers import worker_count
+
+        self.ledger, self.signer, self.allow_unverified = ledger, signer, allow_unverified
+        self.check: ExportCheck | None = None
+        self.beside: CheckBeside | None = None
+        head = ledger.head()
+        if (
+            fmt in SIGNED_INSIDE
+            and not allow_unverified
+            and worker_count() > 0
+            and head is not None
+            and head.seq >= PROCESSES_FROM
+        ):
+            self.beside = CheckBeside(ledger, signer)
+
+    def first(self):
+        """(warning for the export or None, verified head or None) when the check runs
+        first; (None, None) when it runs beside the export."""
+        if self.beside is not None:
+            return None, None
+        self.check = _check_log_first(self.ledger, self.signer)
+        return _verdict(self.check, self.allow_unverified)
+
+    def last(self, progress) -> None:
+        """Before the export is logged: the verdict of the check beside it, or of the check
+        run here if that one did not pass on the export's snapshot. Raises if the log fails
+        (the file written is then removed)."""
+        if self.beside is None:
+            return
+        progress.now("Checking the log")
+        self.check = self.beside.result(self.ledger)
+        if self.check is None:
+            self.check = _check_log_first(self.ledger, self.signer, progress_bar=False)
+        _verdict(self.check, allow_unverified=False)
+
+    def close(self) -> None:
+        if self.beside is not None:
+            self.beside.close()
+
+
+def _check_log_first(ledger, signer, progress_bar: bool = True):
     """Check the whole log before anything leaves it: an export must not launder a tampered
     log. Resting on the exporter's own checked head when one holds
     (actions/export_check.py)."""
     from infoshare_cli.actions.export_check import check_for_export
     from infoshare_cli.cli.app import checking_progress
 
-    bar, update = checking_progress()
+    bar, update = checking_progress() if progress_bar else (None, None)
     try:
         return check_for_export(ledger, signer, progress=update)
     finally:
@@ -291,15 +353,16 @@ def _check_log_first(ledger, signer):
             bar.stop()
 
 
-def _verdict(report, allow_unverified: bool):
+def _verdict(check, allow_unverified: bool):
     """(None, (head seq, head hash)) if the log verifies, else (the warning the export will
     carry, None) (only with --allow-unverified; otherwise nothing is exported)."""
     from infoshare_cli.integrity.report import iter_problem_lines
 
-    if report.ok:
-        head = report.head
-        return None, ((head.seq, head.hash) if head is not None else None)
-    first = next(iter_problem_lines(report), "the log does not verify.")
+    if check.passed is not None:
+        head = check.passed
+        return None, ((head.seq, head.hash) if head.seq else None)
+    lines = iter_problem_lines(check.report) if check.report is not None else iter(())
+    first = next(lines, "the log does not verify.")
     if not allow_unverified:
         raise InfoshareError(
             "Nothing was exported: this log fails `infoshare verify` "
@@ -316,7 +379,7 @@ def _rested_on(check) -> str:
     from infoshare_cli.integrity.report import when_text
 
     trusted = check.rested_on
-    head = check.report.head
+    head = check.passed
     when = (when_text(trusted.checked_at) or "an earlier export")[:10]
     if head.seq > trusted.seq + 1:
         since = f"entries #{trusted.seq + 1} to #{head.seq}, written since, were checked in full"
@@ -378,6 +441,7 @@ class _progress:
     def __init__(self, ledger, filters, limit: int):
         self.ledger, self.filters, self.limit = ledger, filters, limit
         self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def __enter__(self):
         if not sys.stderr.isatty():
@@ -391,7 +455,7 @@ class _progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         bar = self.bar = Progress(
-            "Exporting",
+            "{task.description}",
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
@@ -399,8 +463,13 @@ class _progress:
             transient=True,
         )
         bar.start()
-        task = bar.add_task("export", total=total)
+        task = self.task = bar.add_task("Exporting", total=total)
         return lambda: bar.advance(task)
+
+    def now(self, what: str) -> None:
+        """What the export is doing now, in place of "Exporting" (once the rows are out)."""
+        if self.bar is not None and self.task is not None:
+            self.bar.update(self.task, description=what)
 
     def __exit__(self, *exc):
         if self.bar is not None:
