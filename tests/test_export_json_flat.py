@@ -27,7 +27,11 @@ from infoshare_cli.outputs import json_export, text_workers
 from infoshare_cli.outputs.files import TextSink
 from infoshare_cli.reading.erasures import erased_decisions
 from infoshare_cli.reading.filters import make_filters
-from infoshare_cli.reading.queries import iter_decisions, iter_export_decisions, staff_names
+from infoshare_cli.reading.queries import (
+    iter_decisions,
+    iter_export_ids,
+    staff_names,
+)
 
 TRICKY = ['say "no"', "a\r\nb", "back\\slash", "nul\x00here", "é ✓ 𝄞", "", "  -", "\t=1", "}{"]
 HEADER = {"format": "infoshare-export/1", "setting": "Oak ✓", "warning": 'a "b"\n'}
@@ -48,8 +52,11 @@ def _both(ledger, fmt, filters=None, limit=0, reader=ALEX):
             erased = set(erased_decisions(ledger))
             names = staff_names(ledger)
             if flat:
-                rows = iter_export_decisions(ledger, filters, limit=limit)
-                texts = text_workers.encoded_texts((r for r in rows if r[0] not in erased), names)
+                # As run_export picks them: by seq, then each decision's row on its own
+                ids = iter_export_ids(ledger, filters, limit=limit)
+                kept = (seq for seq in ids if seq not in erased)
+                with_status = filters is not None and filters.status is not None
+                texts = text_workers.encoded_texts(ledger, kept, names, with_status)
                 write = json_export.write_json if fmt == "json" else json_export.write_jsonl
                 count = write(sink, texts, HEADER, _sign)
             else:

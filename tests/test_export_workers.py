@@ -16,7 +16,7 @@ from infoshare_cli.domain.staff import find_member
 from infoshare_cli.ledger.sealing import reading
 from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.outputs import json_export, text_workers
-from infoshare_cli.reading.queries import iter_export_decisions, staff_names
+from infoshare_cli.reading.queries import iter_export_decisions, iter_export_ids, staff_names
 from infoshare_cli.reading.register import load_register
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -58,10 +58,11 @@ def _texts(path, count, reader=READER):
         made = []
         for way in ("workers", "plain"):
             with reading(ledger.conn, keys) as opener:
-                rows = iter_export_decisions(ledger)
                 if way == "workers":
-                    texts = list(text_workers.encoded_texts(rows, names, count))
+                    ids = iter_export_ids(ledger)
+                    texts = list(text_workers.encoded_texts(ledger, ids, names, False, count))
                 else:
+                    rows = iter_export_decisions(ledger)
                     texts = [t.encode("utf-8") for t in json_export.decision_texts(rows, names)]
             made.append((texts, dict(opener.problems)))
     return made
@@ -124,23 +125,28 @@ def rows_of(path):
         return list(iter_export_decisions(ledger))
 
 
-def test_the_worker_itself_answers_not_done_for_content_it_cannot_open(log):
+def test_the_worker_itself_answers_not_done(log):
+    """What a worker runs (texts_of), here: the texts of a batch it reads itself; "not
+    done" (None) when it does not see the export's entries, or cannot open some content."""
+    from infoshare_cli.integrity.beside import entries_seen
+
     with Ledger.open(log) as ledger:
         keys = open_keys(ledger, unlock(find_member(load_register(ledger), READER), PASSPHRASE))
-        rows = list(iter_export_decisions(ledger))[:3]
         names = staff_names(ledger)
-        conn = ledger.conn
-        from infoshare_cli.ledger import keystore
-
-        wrapped = keystore.wrapped_keys_of(conn, [r[0] for r in rows])
-    assert len(wrapped) == 3
-    made = text_workers.texts_of(keys.staff_id, keys.data_keys, names, wrapped, rows)
-    assert made is not None and len(made) == 3
-    # without the second decision's key, the whole batch is "not done"
-    assert text_workers.texts_of(keys.staff_id, keys.data_keys, names, wrapped[::2], rows) is None
-    # nor with data keys that are not the ones the records are wrapped under
+        seen = list(entries_seen(ledger.conn))
+        seqs = list(iter_export_ids(ledger))[:3]
+        with reading(ledger.conn, keys):
+            rows = iter_export_decisions(ledger)
+            plain = [t.encode("utf-8") for t in json_export.decision_texts(rows, names)][:3]
+    args = (keys.staff_id, keys.data_keys, names, False, seqs)
+    assert text_workers.texts_of(str(log), seen, *args) == plain
+    # a log that does not show the export's entries (one more written since, say)
+    assert text_workers.texts_of(str(log), [seen[0] + 1, *seen[1:]], *args) is None
+    # the exporter's data keys are not the ones the records are wrapped under
     other = {n: bytes(32) for n in keys.data_keys}
-    assert text_workers.texts_of(keys.staff_id, other, names, wrapped, rows) is None
+    assert text_workers.texts_of(str(log), seen, keys.staff_id, other, names, False, seqs) is None
+    # a decision the worker's log does not hold
+    assert text_workers.texts_of(str(log), seen, *args[:-1], [*seqs, 10**9]) is None
 
 
 @pytest.mark.parametrize(
@@ -187,7 +193,7 @@ def test_an_export_left_half_way_stops_its_workers(log):
             text_workers.workers.WorkerPool = Seen
             try:
                 stream = text_workers.encoded_texts(
-                    iter_export_decisions(ledger), staff_names(ledger), 2
+                    ledger, iter_export_ids(ledger), staff_names(ledger), False, 2
                 )
                 assert next(stream).startswith(b"{")
                 stream.close()

@@ -44,6 +44,7 @@ from infoshare_cli.reading.filters import Filters
 from infoshare_cli.reading.queries import (
     count_decisions,
     iter_export_decisions,
+    iter_export_ids,
     iter_flat_decisions,
     staff_names,
 )
@@ -183,8 +184,10 @@ def run_export(
                     rows = erased.skip(iter_flat_decisions(ledger, filters, limit=limit), 0)
                     count = write_csv_flat(sink, rows, qset, names, on_row, human=human)
                 elif fmt in SIGNED_INSIDE:  # flat rows too, each decision's text built directly
-                    rows = erased.skip(iter_export_decisions(ledger, filters, limit=limit), 0)
-                    texts = _counted(encoded_texts(rows, names), on_row)
+                    ids = iter_export_ids(ledger, filters, limit=limit)
+                    kept = (seq for (seq,) in erased.skip(((seq,) for seq in ids), 0))
+                    with_status = filters.status is not None
+                    texts = _counted(encoded_texts(ledger, kept, names, with_status), on_row)
                     write = write_json if fmt == "json" else write_jsonl
                     count = write(sink, texts, header, sign_whole)
                 else:

@@ -163,26 +163,6 @@ def record_key(conn: sqlite3.Connection, keys: Keys, record: str) -> bytes:
     return key
 
 
-RECORD_KEYS_TABLE = (
-    "CREATE TABLE record_keys (record TEXT PRIMARY KEY, data_key INTEGER NOT NULL, "
-    "nonce BLOB NOT NULL, wrapped BLOB NOT NULL)"
-)
-
-
-def wrapped_keys_of(conn: sqlite3.Connection, seqs: list[int]) -> list[tuple]:
-    """The record_keys rows of the records the entries ``seqs`` name (still wrapped), for a
-    worker that opens those entries without the log (outputs/text_workers.py)."""
-    import json
-
-    return conn.execute(
-        "SELECT rk.record, rk.data_key, rk.nonce, rk.wrapped FROM entries e "
-        "JOIN record_keys rk ON rk.record = "
-        "CASE WHEN json_valid(e.payload) THEN json_extract(e.payload, '$.record') END "
-        "WHERE e.seq IN (SELECT value FROM json_each(?))",
-        (json.dumps(seqs),),
-    ).fetchall()
-
-
 def record_ids(conn: sqlite3.Connection) -> set[str]:
     """Every record that still has its key (for ``verify``: a decision without one is erased
     or damaged)."""

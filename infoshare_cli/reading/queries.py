@@ -110,6 +110,7 @@ def _select(
     extra_columns: str = "",
     only_id: int | None = None,
     columns: str = _ENTRY_COLUMNS,
+    only_ids: list[int] | None = None,
     status: str = STATE_SQL,
     with_corrected: bool = False,
 ) -> tuple[str, list[Any]]:
@@ -125,6 +126,9 @@ def _select(
     if only_id is not None:
         where.append("e.seq = ?")
         params.append(only_id)
+    if only_ids is not None:
+        where.append("e.seq IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(only_ids))
     sql = f"""
         SELECT * FROM (
             SELECT {columns}, {status} AS status {extra_columns}
@@ -280,6 +284,30 @@ def iter_export_decisions(
     only there when filtering by it: :func:`flat_status` gives it.
     """
     return _flat_rows(ledger, filters or Filters(), limit, _EXPORT_COLUMNS, _EXPORT_EXTRA)
+
+
+def iter_export_ids(
+    ledger: Ledger, filters: Filters | None = None, *, limit: int = 0
+) -> Iterator[int]:
+    """The decisions of :func:`iter_export_decisions`, in its order, by seq alone: the
+    matching is done here, and each decision's row can then be read on its own
+    (:func:`export_rows_of`), by this connection or by another that sees the same log."""
+    filters = filters or Filters()
+    status = STATE_SQL if filters.status is not None else "NULL"
+    sql, params = _select(ledger, filters, columns="e.seq", status=status)
+    sql = _in_order(sql, params, limit, newest_first=False)
+    for row in ledger.conn.execute(sql, params):
+        yield row[0]
+
+
+def export_rows_of(ledger: Ledger, seqs: list[int], with_status: bool) -> list[tuple]:
+    """The rows :func:`iter_export_decisions` gives for the decisions ``seqs`` (oldest
+    first; ``with_status``: as it gives them when filtering by status)."""
+    status = STATE_SQL if with_status else "NULL"
+    sql, params = _select(
+        ledger, Filters(), _EXPORT_EXTRA, columns=_EXPORT_COLUMNS, status=status, only_ids=seqs
+    )
+    return ledger.conn.execute(sql + " ORDER BY d.seq", params).fetchall()
 
 
 def flat_status(
