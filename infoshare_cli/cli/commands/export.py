@@ -139,8 +139,9 @@ def export(
     `infoshare verify --export FILE` can check it later. Without --encrypt or --recipient
     the file is readable by anyone who can open it.
 
-    The log is checked first, as `infoshare verify` checks it, and nothing is exported
-    from a log that fails. Your first export takes as long as verify; after it you sign a
+    The log is checked as `infoshare verify` checks it (a large JSON or JSONL export is
+    written meanwhile, and kept only if the check passes), and nothing is exported from a
+    log that fails. Your first export takes as long as verify; after it you sign a
     record of what passed, and your later exports check again every entry's fingerprint
     but the signatures only of what was written since.
     """
