@@ -24,7 +24,8 @@ from infoshare_cli.hints import command
 from infoshare_cli.outputs.messages import say
 
 if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
+    from rich.progress import Progress
+    from rich.status import Status
 
     from infoshare_cli.actions.export_check import ExportCheck
 
@@ -328,7 +329,7 @@ class _Checking:
         (the file written is then removed)."""
         if self.beside is None:
             return
-        progress.now("Checking the log")
+        progress.now("Finishing the check of the log (the export is kept once it passes)")
         self.check = self.beside.result(self.ledger)
         if self.check is None:
             self.check = _check_log_first(self.ledger, self.signer, progress_bar=False)
@@ -437,12 +438,13 @@ def _opening_hint(path: Path, seal) -> str:
 
 
 class _progress:
-    """A progress bar on standard error for large exports, when someone is watching."""
+    """A progress bar on standard error for large exports, when someone is watching; then,
+    if the export waits for a check running beside it, a spinner saying so."""
 
     def __init__(self, ledger, filters, limit: int):
         self.ledger, self.filters, self.limit = ledger, filters, limit
         self.bar: Progress | None = None
-        self.task: TaskID | None = None
+        self.waiting: Status | None = None
 
     def __enter__(self):
         if not sys.stderr.isatty():
@@ -456,7 +458,7 @@ class _progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         bar = self.bar = Progress(
-            "{task.description}",
+            "Exporting",
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
@@ -464,15 +466,20 @@ class _progress:
             transient=True,
         )
         bar.start()
-        task = self.task = bar.add_task("Exporting", total=total)
+        task = bar.add_task("export", total=total)
         return lambda: bar.advance(task)
 
     def now(self, what: str) -> None:
-        """What the export is doing now, in place of "Exporting" (once the rows are out)."""
-        if self.bar is not None and self.task is not None:
-            self.bar.update(self.task, description=what)
+        """Once the rows are out: the bar gives way to a spinner saying ``what``."""
+        if self.bar is None:
+            return
+        self.bar.stop()
+        self.waiting = self.bar.console.status(what)
+        self.waiting.start()
 
     def __exit__(self, *exc):
         if self.bar is not None:
             self.bar.stop()
+        if self.waiting is not None:
+            self.waiting.stop()
         return False
