@@ -306,3 +306,43 @@ def test_commands_built_when_needed_are_typers_own():
                 {name: shape(sub) for name, sub in subs.items()})  # fmt: skip
 
     assert shape(typer.main.get_command(cli_main.app)) == shape(typer.main.get_command(eager))
+
+
+def test_the_kept_parse_of_the_built_in_checklist_is_current():
+    """The built-in set is built from its parse kept as JSON (saves importing yaml and
+    parsing it for every command that builds the whole set): it must be the careful
+    parser's tree of the shipped file, byte for byte what scripts/built_in_tree.py writes."""
+    text, _ = questions.default_questions_text()
+    assert questions.BUILT_IN_TREE.read_text(encoding="utf-8") == (
+        questions.built_in_tree_text(text)
+    ), "questions.yaml changed: run `python scripts/built_in_tree.py`"
+    data = text.encode("utf-8")
+    assert questions.built_in_tree(data) == marked_yaml.load_marked_yaml(text, "q")
+
+
+def test_the_built_in_set_from_its_kept_parse_is_the_set_from_the_yaml(monkeypatch):
+    text, source = questions.default_questions_text()
+    data = text.encode("utf-8")
+    kept = questions.parse_question_set(data, source, built_in=True)
+    careful = questions.parse_question_set(data, source)
+    assert kept == careful
+    # ...and without the kept parse (a copy of the package without it), the same set
+    monkeypatch.setattr(questions, "BUILT_IN_TREE", questions.BUILT_IN_TREE.with_name("none"))
+    assert questions.built_in_tree(data) is None
+    assert questions.parse_question_set(data, source, built_in=True) == careful
+
+
+def test_the_kept_parse_is_never_used_for_other_bytes(tmp_path, monkeypatch):
+    """A questions.yaml changed by one byte (an edited install) is parsed, not read from
+    the kept parse of the shipped one; a damaged kept file is ignored."""
+    text, source = questions.default_questions_text()
+    changed = text.replace("label: Do not share", "label: Keep it").encode("utf-8")
+    assert questions.built_in_tree(changed) is None
+    qset = questions.parse_question_set(changed, source, built_in=True)
+    assert qset.outcomes["do_not_share"].label == "Keep it"
+    damaged = tmp_path / "built_in_tree.json"
+    damaged.write_text('{"sha256": "', encoding="utf-8")
+    monkeypatch.setattr(questions, "BUILT_IN_TREE", damaged)
+    assert questions.built_in_tree(text.encode("utf-8")) is None
+    damaged.write_text("[1, 2]", encoding="utf-8")
+    assert questions.built_in_tree(text.encode("utf-8")) is None

@@ -74,6 +74,40 @@ def load_question_set(path: str | Path | None = None) -> QuestionSet:
     return parse_question_set(data, str(p))
 
 
+# The built-in set parsed, kept beside this module as JSON with the SHA-256 of the
+# questions.yaml it was parsed from (scripts/built_in_tree.py writes it). Reading it instead
+# of parsing the YAML saves importing yaml and libyaml's parse (~20 ms) for every command
+# that builds the whole set (`decide`, `verify`...). It is used only while the shipped file
+# is byte for byte that one; a test holds it to the file, parsed by both parsers.
+BUILT_IN_TREE = Path(__file__).with_name("built_in_tree.json")
+
+
+def built_in_tree(data: bytes) -> object | None:
+    """The kept parse of the built-in set, if it was made from ``data``; else None."""
+    import json
+
+    try:
+        kept = json.loads(BUILT_IN_TREE.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if type(kept) is not dict or kept.get("sha256") != hashlib.sha256(data).hexdigest():
+        return None
+    return kept.get("tree")
+
+
+def built_in_tree_text(text: str) -> str:
+    """What :data:`BUILT_IN_TREE` holds for the questions file ``text``: its careful parse
+    as JSON (a file whose parse JSON cannot hold exactly gets none)."""
+    import json
+
+    tree = load_marked_yaml(text, "questions.yaml")
+    plain = json.loads(json.dumps(tree))
+    if plain != tree:
+        raise ValueError("this question set's parse cannot be kept as JSON exactly")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return json.dumps({"sha256": digest, "tree": plain}, ensure_ascii=False, indent=1) + "\n"
+
+
 # The built-in set's outcome labels, and the SHA-256 of the questions.yaml they were read from.
 # `infoshare log` needs nothing else from the question set: reading them from here saves it
 # importing yaml and building the whole set (~20 ms). They are used only while the shipped
@@ -120,9 +154,10 @@ def parse_question_set(
         ) from None
     from infoshare_cli.checklist.validation import _Checker  # not needed for the labels
 
-    # The built-in set (checked by the tests with both parsers) is parsed by libyaml: it is
+    # The built-in set (checked by the tests with both parsers) comes from its parse kept
+    # beside this module when that was made from these very bytes, else from libyaml: it is
     # read by nearly every command, and the careful pure-Python parser takes ~20 ms.
-    tree = _load_fast(text) if built_in else None
+    tree = (built_in_tree(data) or _load_fast(text)) if built_in else None
     checker = _Checker(source, policy=policy)
     qset = checker.build(tree, hashlib.sha256(data).hexdigest()) if tree is not None else None
     if tree is None or checker.problems:
