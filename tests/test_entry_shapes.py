@@ -258,6 +258,30 @@ def test_an_odd_entry_is_named_and_crashes_nothing(template, tmp_path, kind, dat
         no_crash(run_cli(log, *args, input=stdin), args)
 
 
+@pytest.mark.parametrize(
+    "kind, payload",
+    [
+        ("cosign", {"decision": 2**64, "verdict": "agree"}),
+        ("cosign", {"decision": -(2**63) - 1, "verdict": "disagree", "reason": "x"}),
+        ("correction", {"decision": 2**64, "field": "reason", "wrong": "a", "right": "b"}),
+        ("decision", {"revisits": 2**64}),
+        ("erase", {"decisions": [2**64]}),
+    ],
+)
+def test_an_entry_naming_a_number_sqlite_cannot_hold_crashes_nothing(
+    template, tmp_path, kind, payload
+):
+    """Found by the fuzz test above: a co-signature naming decision 2**64 stopped `anchor`
+    with an OverflowError (SQLite holds 64-bit numbers), and a decision taking it again
+    stopped `pending`. Such a number names no entry, for every reader."""
+    log = tmp_path / "log.sqlite3"
+    shutil.copy(template.path, log)
+    entry = append_raw(log, kind, payload, signed=True)
+    verify_path(log)  # never raises
+    for args, stdin in _commands(log, tmp_path, entry.seq):
+        no_crash(run_cli(log, *args, input=stdin), args)
+
+
 @pytest.mark.parametrize("payload", [{"staff_id": ""}, {"staff_id": "s-x", "action": 7}])
 def test_a_staff_entry_without_an_action_crashes_nothing(template, tmp_path, payload):
     """Found by the fuzz test above: readers folded such an entry into the register and

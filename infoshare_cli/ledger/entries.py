@@ -60,6 +60,13 @@ PAYLOAD_OPENER: ContextVar[Callable[[Entry, dict], dict] | None] = ContextVar(
 # --- hashing --------------------------------------------------------------------------------
 
 
+def could_be_seq(value: object) -> bool:
+    """Whether ``value`` could number an entry: a whole number SQLite can hold. A number
+    read from a payload someone wrote by hand may be any size; asking SQLite for one it
+    cannot hold raises, and no entry has it."""
+    return type(value) is int and -(2**63) <= value < 2**63
+
+
 def entry_message(
     seq: int, kind: str, recorded_at: str, actor: str, payload_text: str, prev_hash: str
 ) -> bytes:

@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Iterable
 from itertools import zip_longest
 
+from infoshare_cli.ledger.entries import could_be_seq
 from infoshare_cli.ledger.schema import DECISION_NUMBERS_TABLE, NUMBER_DECISIONS_SQL
 
 # SQL: the number of the decision whose seq is ``{seq}`` (NULL if it is not a decision).
@@ -32,6 +33,8 @@ def has_numbers(conn: sqlite3.Connection) -> bool:
 
 def number_of(conn: sqlite3.Connection, seq: int) -> int | None:
     """The decision number of the decision entry ``seq``; None if that is not a decision."""
+    if not could_be_seq(seq):
+        return None
     row = conn.execute(
         f"SELECT number FROM {DECISION_NUMBERS_TABLE} WHERE seq = ?", (seq,)
     ).fetchone()
@@ -42,7 +45,7 @@ def numbers_of(conn: sqlite3.Connection, seqs: Iterable[int]) -> dict[int, int]:
     """seq -> decision number for those of ``seqs`` that are decisions (missing otherwise).
 
     An empty answer for a log that has no numbers table yet (opened read-only)."""
-    wanted = sorted({seq for seq in seqs if type(seq) is int})
+    wanted = sorted({seq for seq in seqs if could_be_seq(seq)})
     if not wanted or not has_numbers(conn):
         return {}
     found: dict[int, int] = {}

@@ -25,6 +25,7 @@ from infoshare_cli.ledger.entries import (
     Entry,
     _now,
     compute_hash,
+    could_be_seq,
 )
 from infoshare_cli.ledger.private_files import create_private
 from infoshare_cli.ledger.schema import MIGRATIONS_TABLE, migrations
@@ -397,6 +398,9 @@ class Ledger:
         return self.conn.execute("SELECT count(*) FROM entries").fetchone()[0]
 
     def get(self, seq: int) -> Entry | None:
+        """The entry numbered ``seq``, or None (also for a number no entry could have)."""
+        if not could_be_seq(seq):
+            return None
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM entries WHERE seq = ?", (seq,)).fetchone()
         return Entry(*row) if row else None
 
