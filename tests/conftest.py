@@ -18,9 +18,11 @@ from typer.testing import CliRunner
 # was started (from the repository root, from tests/, or with another import mode).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from support.benchmark_logs import load_make_log  # noqa: E402
 from support.cheap_keys import SITE, use_cheap_keys  # noqa: E402
 from support.people import StaffedLog, build_staffed_log  # noqa: E402
 from support.reading import AUTO, as_reader  # noqa: E402
+from support.review_log import Built, build_review_log  # noqa: E402
 
 from infoshare_cli.checklist.loading import load_question_set  # noqa: E402
 
@@ -56,6 +58,42 @@ def _plain_environment():
 def _template_log(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "log.sqlite3"
     build_staffed_log(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def _built_review_log(tmp_path_factory, _template_log):
+    path = tmp_path_factory.mktemp("review") / "log.sqlite3"
+    shutil.copy(_template_log, path)
+    return path, build_review_log(path)
+
+
+@pytest.fixture
+def built_review_log(_built_review_log, tmp_path) -> tuple[StaffedLog, Built]:
+    """A fresh copy of the log ``support.review_log`` builds (every status, co-signatures,
+    corrections, revisits; built once a session), and what the build returned (its
+    decisions' ids and numbers)."""
+    source, built = _built_review_log
+    path = tmp_path / "log.sqlite3"
+    shutil.copy(source, path)
+    path.chmod(0o600)
+    return StaffedLog(path), built
+
+
+@pytest.fixture(scope="session")
+def _benchmark_log(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("benchmark") / "log.sqlite3"
+    load_make_log().make_log(path, 40)
+    return path
+
+
+@pytest.fixture
+def benchmark_log(_benchmark_log, tmp_path) -> Path:
+    """A fresh copy of a log of 40 decisions as benchmarks/make_log.py writes it (read as
+    ``support.benchmark_logs.READER`` with ``PASSPHRASE``); made once a session."""
+    path = tmp_path / "log.sqlite3"
+    shutil.copy(_benchmark_log, path)
+    path.chmod(0o600)
     return path
 
 

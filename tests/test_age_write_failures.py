@@ -13,14 +13,12 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 import sqlite3
 import threading
 
 import pyrage
 import pytest
 from support.people import ALEX, PASSPHRASES
-from support.review_log import build_review_log
 
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.age_files import AGE_MAGIC, AgeSeal, age_size, sealed
@@ -189,19 +187,9 @@ except ImportError:
 needs_limits = pytest.mark.skipif(resource is None, reason="file size limits are POSIX")
 
 
-@pytest.fixture(scope="module")
-def _review_template(tmp_path_factory, _template_log):
-    path = tmp_path_factory.mktemp("fills") / "log.sqlite3"
-    shutil.copy(_template_log, path)
-    build_review_log(path)
-    return path
-
-
 @pytest.fixture
-def log(_review_template, tmp_path):
-    path = tmp_path / "log.sqlite3"
-    shutil.copy(_review_template, path)
-    return path
+def log(built_review_log):
+    return built_review_log[0].path
 
 
 def export_on_a_full_disk(cli, log, out, *args, input):

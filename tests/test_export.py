@@ -8,16 +8,15 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import stat
 from datetime import date
 from html.parser import HTMLParser
 
 import pytest
 from support.csv_reference import FORMULA_STARTS, OWASP_FORMULA_STARTS, columns_for, write_csv
-from support.people import ALEX, PASSPHRASES, PRIYA, SAM, StaffedLog
+from support.people import ALEX, PASSPHRASES, PRIYA, SAM
 from support.reading import append_as, read_as
-from support.review_log import SCRIPT, build_review_log, payload_for, signers
+from support.review_log import SCRIPT, payload_for, signers
 from support.tricky_log import add_tricky_decisions
 
 from infoshare_cli.checklist.loading import load_question_set
@@ -29,20 +28,10 @@ from infoshare_cli.reading.records import signature_ok
 PASS = PASSPHRASES[ALEX] + "\n"
 
 
-@pytest.fixture(scope="module")
-def _export_template(tmp_path_factory, _template_log):
-    path = tmp_path_factory.mktemp("export") / "log.sqlite3"
-    shutil.copy(_template_log, path)
-    return path, build_review_log(path).ids
-
-
 @pytest.fixture
-def review_log(_export_template, tmp_path):
-    src, ids = _export_template
-    path = tmp_path / "log.sqlite3"
-    shutil.copy(src, path)
-    path.chmod(0o600)
-    return StaffedLog(path), ids
+def review_log(built_review_log):
+    log, built = built_review_log
+    return log, built.ids
 
 
 def export(cli, log, out, *args, input=PASS):

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import base64
 import sqlite3
-import sys
-from pathlib import Path
 
 import pytest
+from support.benchmark_logs import PASSPHRASE
+from support.benchmark_logs import READER as EXPORTER
 from typer.testing import CliRunner
 
 from infoshare_cli.actions import export_check
@@ -23,28 +23,11 @@ from infoshare_cli.ledger.store import Ledger
 from infoshare_cli.outputs import text_workers
 from infoshare_cli.reading.register import load_register
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-PASSPHRASE = "benchmark passphrase"  # every person's, in make_log's logs
-EXPORTER = "Alex Morgan"
-
-
-@pytest.fixture(scope="module")
-def made_log(tmp_path_factory):
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import make_log
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    path = tmp_path_factory.mktemp("beside") / "log.sqlite3"
-    make_log.make_log(path, 30)
-    return path
-
 
 @pytest.fixture
-def log(made_log, tmp_path):
-    copy = tmp_path / "log.sqlite3"
-    copy.write_bytes(made_log.read_bytes())
-    return copy
+def log(benchmark_log):
+    """A log of 40 decisions as the benchmarks write them (conftest.py)."""
+    return benchmark_log
 
 
 def _exporter(ledger):

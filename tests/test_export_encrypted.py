@@ -22,7 +22,7 @@ import threading
 import pyrage
 import pytest
 from support.people import ALEX, PASSPHRASES
-from support.review_log import SCRIPT, build_review_log
+from support.review_log import SCRIPT
 
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.ledger.age_files import AGE_MAGIC, AgeSeal, check_recipients, sealed
@@ -36,19 +36,9 @@ FILE_PASS = "blue kettle on the windowsill"
 DISTINCTIVE = ("C-1042", SCRIPT, "Children's Social Care front door")
 
 
-@pytest.fixture(scope="module")
-def _template(tmp_path_factory, _template_log):
-    path = tmp_path_factory.mktemp("sealed") / "log.sqlite3"
-    shutil.copy(_template_log, path)
-    build_review_log(path)
-    return path
-
-
 @pytest.fixture
-def log(_template, tmp_path):
-    path = tmp_path / "log.sqlite3"
-    shutil.copy(_template, path)
-    return path
+def log(built_review_log):
+    return built_review_log[0].path
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-from pathlib import Path
 
 import pytest
+from support.benchmark_logs import PASSPHRASE, READER
 
 from infoshare_cli.actions.staff import open_keys, unlock
 from infoshare_cli.domain.staff import find_member
@@ -19,28 +19,11 @@ from infoshare_cli.outputs import json_export, text_workers
 from infoshare_cli.reading.queries import iter_export_decisions, iter_export_ids, staff_names
 from infoshare_cli.reading.register import load_register
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-PASSPHRASE = "benchmark passphrase"  # every person's, in make_log's logs
-READER = "Alex Morgan"
-
-
-@pytest.fixture(scope="module")
-def made_log(tmp_path_factory):
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import make_log
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    path = tmp_path_factory.mktemp("workers") / "log.sqlite3"
-    make_log.make_log(path, 40)
-    return path
-
 
 @pytest.fixture
-def log(made_log, tmp_path):
-    copy = tmp_path / "log.sqlite3"
-    copy.write_bytes(made_log.read_bytes())
-    return copy
+def log(benchmark_log):
+    """A log of 40 decisions as the benchmarks write them (conftest.py)."""
+    return benchmark_log
 
 
 @pytest.fixture(autouse=True)

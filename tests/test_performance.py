@@ -4,30 +4,19 @@ built-in checklist equals the careful one, and start-up stays light."""
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
+from support.benchmark_logs import load_make_log
 from support.people import ALEX, PASSPHRASES
 
 from infoshare_cli.checklist import loading as questions
 from infoshare_cli.checklist import marked_yaml
 from infoshare_cli.integrity.verify import verify_path
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def _load_make_log():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import make_log
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    return make_log
-
 
 def test_benchmark_log_verifies_with_the_real_verifier(tmp_path):
-    make_log = _load_make_log()
+    make_log = load_make_log()
     path = tmp_path / "bench.sqlite3"
     counts = make_log.make_log(path, 50)
     assert counts["decision"] == 50
@@ -163,7 +152,7 @@ def test_stats_imports_only_what_it_shows(tmp_path):
     # no key serialization module (raw key bytes come from the keys themselves), no
     # checklist validation (only the outcome labels), no importlib.resources for the
     # built-in checklist (zipfile, tempfile), no verify report (only when content fails).
-    make_log = _load_make_log()
+    make_log = load_make_log()
     path = tmp_path / "bench.sqlite3"
     make_log.make_log(path, 12)
     argv = ("stats", "--db", str(path), "--as", ALEX)

@@ -9,13 +9,12 @@ broken template is a plain message naming the file and line, never a traceback.
 from __future__ import annotations
 
 import json
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from support.people import ALEX, PASSPHRASES, StaffedLog
-from support.review_log import SCRIPT, build_review_log
+from support.people import ALEX, PASSPHRASES
+from support.review_log import SCRIPT
 
 from infoshare_cli.errors import InfoshareError
 from infoshare_cli.outputs.documents import printable_record
@@ -70,20 +69,10 @@ def utc_times(monkeypatch):
     )
 
 
-@pytest.fixture(scope="module")
-def _templates_log(tmp_path_factory, _template_log):
-    path = tmp_path_factory.mktemp("templates") / "log.sqlite3"
-    shutil.copy(_template_log, path)
-    return path, build_review_log(path).numbers
-
-
 @pytest.fixture
-def review_log(_templates_log, tmp_path):
-    src, ids = _templates_log
-    path = tmp_path / "log.sqlite3"
-    shutil.copy(src, path)
-    path.chmod(0o600)
-    return StaffedLog(path), ids
+def review_log(built_review_log):
+    log, built = built_review_log
+    return log, built.numbers
 
 
 def template(tmp_path: Path, name: str, text: str) -> Path:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import shutil
 import stat
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from support.people import ALEX, PASSPHRASES, PRIYA, SAM, StaffedLog
+from support.people import ALEX, PASSPHRASES, PRIYA, SAM
 from support.reading import read_as
-from support.review_log import SCRIPT, build_review_log, payload_for
+from support.review_log import SCRIPT, payload_for
 
 from infoshare_cli.ledger.sealing import reading
 from infoshare_cli.ledger.store import Ledger
@@ -24,20 +23,10 @@ from infoshare_cli.reading.records import load_decision
 WIDE = {"COLUMNS": "200"}
 
 
-@pytest.fixture(scope="module")
-def _review_template(tmp_path_factory, _template_log):
-    path = tmp_path_factory.mktemp("review") / "log.sqlite3"
-    shutil.copy(_template_log, path)
-    return path, build_review_log(path)
-
-
 @pytest.fixture
-def review_log(_review_template, tmp_path):
-    src, built = _review_template
-    path = tmp_path / "log.sqlite3"
-    shutil.copy(src, path)
-    path.chmod(0o600)
-    return StaffedLog(path), built.ids, built.numbers
+def review_log(built_review_log):
+    log, built = built_review_log
+    return log, built.ids, built.numbers
 
 
 def log_json(cli, db, *args):

@@ -6,31 +6,19 @@ The screens are read as a person would see them, at 60, 80 and 120 columns.
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
-from support.people import PRIYA, SAM, StaffedLog
-from support.review_log import build_review_log
+from support.people import PRIYA, SAM
 
 WIDTHS = (60, 80, 120)
 # Words the screens print that must never be split across lines.
 WHOLE = ("co-signature", "Priya", "Shah", "Outcome", "Decided", "corrected", "without", "consent")
 
 
-@pytest.fixture(scope="module")
-def _small_template(tmp_path_factory, _template_log):
-    path = tmp_path_factory.mktemp("small") / "log.sqlite3"
-    shutil.copy(_template_log, path)
-    return path, build_review_log(path).ids
-
-
 @pytest.fixture
-def review_log(_small_template, tmp_path):
-    src, ids = _small_template
-    path = tmp_path / "log.sqlite3"
-    shutil.copy(src, path)
-    path.chmod(0o600)
-    return StaffedLog(path), ids
+def review_log(built_review_log):
+    log, built = built_review_log
+    return log, built.ids
 
 
 def broken_words(screen: str) -> list[str]:
