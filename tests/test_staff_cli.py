@@ -681,52 +681,42 @@ def test_verify_refuses_a_reset_confirmed_by_the_same_manager(staffed_log):
     assert any("two are needed" in p.message for p in report.problems)
 
 
-def test_verify_refuses_a_confirmation_of_someone_elses_reset(staffed_log):
-    """Alex resets Sam's passphrase; Priya's confirmation names Jo instead."""
+def _priya_confirms_sams_reset(staffed_log, names=SAM, reset_hash=None):
+    """Alex resets Sam's passphrase; Priya signs a confirmation of it that names ``names``
+    and the reset's hash as ``reset_hash`` (its real one if None). Returns (the
+    confirmation entry, the first problem verify finds)."""
     from support.ledger_attacks import signer_for
 
+    from infoshare_cli.domain.staff import find_member
     from infoshare_cli.integrity.verify import verify_path
     from infoshare_cli.reading.register import load_register
 
     with staffed_log.open() as ledger:
         reset, _alex = _reset_entry(ledger, ALEX, SAM)
-        jo = next(m for m in load_register(ledger).values() if m.name == JO)
+        named = find_member(load_register(ledger), names)
     priya = signer_for(staffed_log.path, PRIYA)
     with staffed_log.open() as ledger:
         confirm = {
             "action": "confirm_reset",
-            "staff_id": jo.staff_id,
+            "staff_id": named.staff_id,
             "reset": reset.seq,
-            "reset_hash": reset.hash,
+            "reset_hash": reset.hash if reset_hash is None else reset_hash,
             "by": priya.staff_id,
         }
         entry = ledger.append("staff", priya.staff_id, confirm, priya.sign)
-    bad = verify_path(staffed_log.path).first_bad
+    return entry, verify_path(staffed_log.path).first_bad
+
+
+def test_verify_refuses_a_confirmation_of_someone_elses_reset(staffed_log):
+    """Alex resets Sam's passphrase; Priya's confirmation names Jo instead."""
+    entry, bad = _priya_confirms_sams_reset(staffed_log, names=JO)
     assert (bad.seq, bad.code) == (entry.seq, "rule")
     assert bad.message.endswith(": it confirms the reset of someone else's passphrase.")
 
 
 def test_verify_refuses_a_confirmation_of_another_version_of_the_reset(staffed_log):
     """Priya confirms Alex's reset of Sam's passphrase, but names a different hash for it."""
-    from support.ledger_attacks import signer_for
-
-    from infoshare_cli.integrity.verify import verify_path
-    from infoshare_cli.reading.register import load_register
-
-    with staffed_log.open() as ledger:
-        reset, _alex = _reset_entry(ledger, ALEX, SAM)
-        sam = next(m for m in load_register(ledger).values() if m.name == SAM)
-    priya = signer_for(staffed_log.path, PRIYA)
-    with staffed_log.open() as ledger:
-        confirm = {
-            "action": "confirm_reset",
-            "staff_id": sam.staff_id,
-            "reset": reset.seq,
-            "reset_hash": "0" * 64,
-            "by": priya.staff_id,
-        }
-        entry = ledger.append("staff", priya.staff_id, confirm, priya.sign)
-    bad = verify_path(staffed_log.path).first_bad
+    entry, bad = _priya_confirms_sams_reset(staffed_log, reset_hash="0" * 64)
     assert (bad.seq, bad.code) == (entry.seq, "rule")
     assert bad.message.endswith(
         ": it confirms a different version of the passphrase reset before it."
