@@ -11,6 +11,7 @@ import sqlite3
 import pytest
 from support.benchmark_logs import PASSPHRASE
 from support.benchmark_logs import READER as EXPORTER
+from support.exporting import export_and_verify
 from typer.testing import CliRunner
 
 from infoshare_cli.actions import export_check
@@ -163,14 +164,10 @@ def _exports_logged(log):
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
-def test_an_export_checked_beside_is_logged_and_verifies(log, tmp_path, beside_always, fmt):
-    out = tmp_path / f"out.{fmt}"
-    result = _export(log, out, fmt)
-    assert result.exit_code == 0, result.output
+def test_an_export_checked_beside_is_logged_and_verifies(cli, log, tmp_path, beside_always, fmt):
+    export_and_verify(cli, log, fmt, tmp_path / f"out.{fmt}", by=EXPORTER, passphrase=PASSPHRASE)
     assert len(beside_always) == 1 and beside_always[0] is not None  # the verdict came from beside
     assert _exports_logged(log) == 1
-    check = CliRunner().invoke(app, ["verify", "--db", str(log), "--export", str(out)])
-    assert check.exit_code == 0, check.output
     # ...and the exporter signed the head that passed, for their next export to rest on
     again = _export(log, tmp_path / f"again.{fmt}", fmt)
     assert again.exit_code == 0, again.output

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 import test_export_json_flat as json_flat
 from support.document_reference import ReferencePage
-from support.people import ALEX, PASSPHRASES
+from support.exporting import export_and_verify
+from support.people import ALEX
 from support.reading import read_as
 
 from infoshare_cli.outputs.documents import WRITERS
@@ -162,13 +163,7 @@ def test_the_exported_document_verifies_and_matches_the_plain_one(
 ):
     """Through the command: ``verify --export`` passes the file, and its decisions are the
     plain environment's, byte for byte (the summary differs: the time of exporting)."""
-    out = tmp_path / f"all.{fmt}"
-    result = cli("export", "--format", fmt, "--by", ALEX, "--out", out,
-                 input=PASSPHRASES[ALEX] + "\n", db=sound_log.path)  # fmt: skip
-    assert result.exit_code == 0, result.output
-    checked = cli("verify", "--export", out, db=sound_log.path)
-    assert checked.exit_code == 0, checked.output
-    written = out.read_bytes()
+    written = export_and_verify(cli, sound_log.path, fmt, tmp_path / f"all.{fmt}")
     with sound_log.open() as ledger:
         setting = setting_name(ledger)
         (n_plain, plain), (n_fast, _) = _both(ledger, qset, fmt, setting=setting)

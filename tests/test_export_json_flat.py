@@ -16,7 +16,8 @@ import json
 import pytest
 from support import json_reference
 from support.erasing import decide_with_record
-from support.people import ALEX, PASSPHRASES, PRIYA, SAM, signer
+from support.exporting import export_and_verify
+from support.people import ALEX, PRIYA, SAM, signer
 from support.reading import append_as, read_as
 from support.review_log import payload_for, signers
 from support.tricky_log import add_tricky_decisions
@@ -239,13 +240,7 @@ def sound_log(staffed_log):
 def test_the_exported_file_verifies_and_matches_the_plain_writer(cli, sound_log, tmp_path, fmt):
     """Through the command: ``verify --export`` passes the file, and its decisions are the
     plain writer's, byte for byte."""
-    out = tmp_path / f"all.{fmt}"
-    result = cli("export", "--format", fmt, "--by", ALEX, "--out", out,
-                 input=PASSPHRASES[ALEX] + "\n", db=sound_log.path)  # fmt: skip
-    assert result.exit_code == 0, result.output
-    checked = cli("verify", "--export", out, db=sound_log.path)
-    assert checked.exit_code == 0, checked.output
-    written = out.read_bytes()
+    written = export_and_verify(cli, sound_log.path, fmt, tmp_path / f"all.{fmt}")
     with sound_log.open() as ledger:
         (n_plain, plain), (n_flat, flat) = _both(ledger, fmt)
     assert n_plain == n_flat == len(TRICKY) and flat == plain

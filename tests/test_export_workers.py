@@ -10,6 +10,7 @@ import sys
 
 import pytest
 from support.benchmark_logs import PASSPHRASE, READER
+from support.exporting import export_and_verify
 
 from infoshare_cli.actions.staff import open_keys, unlock
 from infoshare_cli.domain.staff import find_member
@@ -187,19 +188,11 @@ def test_an_export_left_half_way_stops_its_workers(log):
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
-def test_an_export_made_by_workers_verifies(log, tmp_path, fmt):
+def test_an_export_made_by_workers_verifies(cli, log, tmp_path, fmt):
     """The whole command, its texts made by workers in batches of 7: the file is signed and
     `verify --export` checks it against the log."""
-    from typer.testing import CliRunner
-
-    from infoshare_cli.cli.main import app
-
     out = tmp_path / f"out.{fmt}"
-    argv = ["export", "--db", str(log), "--by", READER, "--format", fmt, "--out", str(out)]
-    result = CliRunner().invoke(app, argv, input=PASSPHRASE + "\n")
-    assert result.exit_code == 0, result.output
-    check = CliRunner().invoke(app, ["verify", "--db", str(log), "--export", str(out)])
-    assert check.exit_code == 0, check.output
+    export_and_verify(cli, log, fmt, out, by=READER, passphrase=PASSPHRASE)
     text = out.read_text(encoding="utf-8")
     lines = text.splitlines() if fmt == "jsonl" else None
     count = len(lines) - 2 if lines else json.loads(text)["count"]
