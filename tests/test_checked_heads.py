@@ -102,6 +102,20 @@ def statements(log) -> list[tuple]:
         conn.close()
 
 
+def _resigned_with_one_claim(log, claim, value) -> None:
+    """Alex's stored statement with one claim changed, signed again with Alex's own key (an
+    older or newer infoshare's slip, or Alex forging it), written as the statement."""
+    conn = raw(log)
+    claims = json.loads(conn.execute("SELECT statement FROM checked_heads").fetchone()[0])
+    claims[claim] = value
+    text = json.dumps(claims, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+    conn.execute(
+        "UPDATE checked_heads SET statement = ?, signature = ?",
+        (text, signer_for(log, ALEX).sign(signed_bytes(text))),
+    )
+    conn.close()
+
+
 def problems(log) -> list[str]:
     return [p.message for p in verify_path(log).problems]
 
@@ -337,17 +351,7 @@ def test_a_statement_copied_in_from_another_log_is_not_trusted(log, tmp_path):
 )
 def test_a_statement_under_older_rules_is_not_trusted(log, tmp_path, rules):
     exported(log, tmp_path)
-    conn = raw(log)
-    text = conn.execute("SELECT statement FROM checked_heads").fetchone()[0]
-    claims = json.loads(text)
-    claims["rules"] = rules
-    older = json.dumps(claims, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
-    alex = signer_for(log, ALEX)
-    conn.execute(
-        "UPDATE checked_heads SET statement = ?, signature = ?",
-        (older, alex.sign(signed_bytes(older))),
-    )
-    conn.close()
+    _resigned_with_one_claim(log, "rules", rules)
     assert trusted(log) is None
     found = check(log)
     assert found.rested_on is None and found.report.ok  # still true: verify accepts it
@@ -506,16 +510,7 @@ def test_a_statement_signed_by_the_exporter_but_wrong_in_one_claim_is_not_rested
     """Signed with Alex's own key (as a slip of an older or newer infoshare might be), each
     claim is still held to the log before an export rests on it."""
     exported(log, tmp_path)
-    conn = raw(log)
-    claims = json.loads(conn.execute("SELECT statement FROM checked_heads").fetchone()[0])
-    claims[claim] = value
-    text = json.dumps(claims, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
-    alex = signer_for(log, ALEX)
-    conn.execute(
-        "UPDATE checked_heads SET statement = ?, signature = ?",
-        (text, alex.sign(signed_bytes(text))),
-    )
-    conn.close()
+    _resigned_with_one_claim(log, claim, value)
     assert trusted(log) is None or claim == "signatures"  # held after the pass, below
     found = check(log)
     assert found.rested_on is None and found.report.signatures_checked == EXPORTED
