@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -181,18 +182,18 @@ def run_export(
                 if fmt == "csv":  # flat rows: the CSV needs no review dicts (see above)
                     if unverified is not None:
                         sink.write(f'"WARNING: {unverified.replace(chr(34), chr(39))}"\r\n')
-                    rows = erased.skip(iter_flat_decisions(ledger, filters, limit=limit), 0)
+                    rows = erased.skip(iter_flat_decisions(ledger, filters, limit=limit))
                     count = write_csv_flat(sink, rows, qset, names, on_row, human=human)
                 elif fmt in SIGNED_INSIDE:  # flat rows too, each decision's text built directly
                     ids = iter_export_ids(ledger, filters, limit=limit)
-                    kept = (seq for (seq,) in erased.skip(((seq,) for seq in ids), 0))
+                    kept = erased.skip(ids, seq_of=lambda seq: seq)
                     with_status = filters.status is not None
                     texts = _counted(encoded_texts(ledger, kept, names, with_status), on_row)
                     write = write_json if fmt == "json" else write_jsonl
                     count = write(sink, texts, header, sign_whole)
                 else:
                     # Flat rows too, as the JSON exports read them (outputs/json_export.py).
-                    rows = erased.skip(iter_export_decisions(ledger, filters, limit=limit), 0)
+                    rows = erased.skip(iter_export_decisions(ledger, filters, limit=limit))
                     reviews = _counted(document_reviews(rows, names), on_row)
                     count = WRITERS[fmt](
                         sink,
@@ -284,18 +285,22 @@ def _write_new(temp: Path, data: bytes) -> None:
 
 
 class _LeftOut:
-    """Skips the erased decisions of a stream of rows, counting them."""
+    """Skips the erased decisions of a stream, counting them."""
 
     def __init__(self, erased: set[int]):
         self.erased = erased
         self.count = 0
 
-    def skip(self, rows: Iterator[Any], id_at: int | str) -> Iterator[Any]:
-        for row in rows:
-            if self.erased and row[id_at] in self.erased:
+    def skip(
+        self, items: Iterator[Any], seq_of: Callable[[Any], Any] = itemgetter(0)
+    ) -> Iterator[Any]:
+        """``items`` but the erased decisions; ``seq_of(item)`` is an item's decision (a
+        row's first column, by default)."""
+        for item in items:
+            if self.erased and seq_of(item) in self.erased:
                 self.count += 1
                 continue
-            yield row
+            yield item
 
 
 def _counted(items: Iterator[Any], on_row: Callable[[], None] | None) -> Iterator[Any]:

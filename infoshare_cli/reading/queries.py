@@ -292,11 +292,7 @@ def iter_export_ids(
     """The decisions of :func:`iter_export_decisions`, in its order, by seq alone: the
     matching is done here, and each decision's row can then be read on its own
     (:func:`export_rows_of`), by this connection or by another that sees the same log."""
-    filters = filters or Filters()
-    status = STATE_SQL if filters.status is not None else "NULL"
-    sql, params = _select(ledger, filters, columns="e.seq", status=status)
-    sql = _in_order(sql, params, limit, newest_first=False)
-    for row in ledger.conn.execute(sql, params):
+    for row in _flat_rows(ledger, filters or Filters(), limit, "e.seq", ""):
         yield row[0]
 
 
