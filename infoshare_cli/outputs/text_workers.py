@@ -27,7 +27,7 @@ import os
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -69,25 +69,30 @@ def encoded_texts(
     as ``decision_texts`` must."""
 
     def here(batch: list[int]) -> Texts:
-        rows = export_rows_of(ledger, batch, with_status)
-        return [text.encode("utf-8") for text in decision_texts(rows, names)]
+        return _encoded(export_rows_of(ledger, batch, with_status), names)
 
     batches = _batches(decisions)
     first = next(batches, None)
     if first is None:
         return
-    request = _requester(ledger, names, with_status)
+    batches = chain([first], batches)
     wanted = worker_count() if count is None else count
-    if len(first) < BATCH or request is None or wanted < 1:
-        yield from here(first)
+    # (A short export is made here without asking anything more of the log.)
+    request = _requester(ledger, names, with_status) if len(first) == BATCH else None
+    if request is None or wanted < 1:
         for batch in batches:
             yield from here(batch)
         return
     pool = workers.WorkerPool(wanted, _BOOT)
     try:
-        yield from _through(pool, request, _chained(first, batches), here)
+        yield from _through(pool, request, batches, here)
     finally:
         pool.close()
+
+
+def _encoded(rows: Iterable[tuple], names: dict[str, str]) -> Texts:
+    """``decision_texts`` of ``rows``, each encoded to UTF-8, as the export writes them."""
+    return [text.encode("utf-8") for text in decision_texts(rows, names)]
 
 
 def _requester(
@@ -158,11 +163,6 @@ def _batches(decisions: Iterable[int]) -> Iterator[list[int]]:
         yield batch
 
 
-def _chained(first: list[int], rest: Iterator[list[int]]) -> Iterator[list[int]]:
-    yield first
-    yield from rest
-
-
 # --- in the worker --------------------------------------------------------------------------
 
 # The log as this worker reads it: (path, the entries it must see) -> the open log, or None
@@ -205,7 +205,7 @@ def texts_of(
         rows = export_rows_of(ledger, seqs, with_status)
         if len(rows) != len(seqs):
             return None
-        texts = [text.encode("utf-8") for text in decision_texts(rows, names)]
+        texts = _encoded(rows, names)
     return None if opener.problems else texts
 
 
