@@ -125,6 +125,21 @@ def _passed(report: Report) -> Passed | None:
 _BOOT = workers.boot_line("infoshare_cli.actions.export_check")
 
 
+def check_beside_wanted(ledger: Ledger, fmt: str, allow_unverified: bool) -> bool:
+    """Whether an export's check runs beside it (:class:`CheckBeside`): a JSON or JSONL
+    export (the other formats rest on the verdict for the signatures they show), without
+    --allow-unverified (whose warning heads the file), of a log large enough for worker
+    processes (as ``verify``'s signature checks are), on more than one core."""
+    from infoshare_cli.actions.exporting import SIGNED_INSIDE
+    from infoshare_cli.integrity import signatures
+    from infoshare_cli.outputs import text_workers
+
+    if fmt not in SIGNED_INSIDE or allow_unverified or text_workers.worker_count() < 1:
+        return False
+    head = ledger.head()
+    return head is not None and head.seq >= signatures.PROCESSES_FROM
+
+
 class CheckBeside:
     """The export's check in a process of its own, while the export is written: a large
     JSON or JSONL export's own work keeps every core busy for as long as the check takes.

@@ -290,29 +290,17 @@ def export(
 
 
 class _Checking:
-    """The export's check: before the export is written (``first``), or, for a large JSON
-    or JSONL export of a log that passes, beside it in a process of its own, its verdict
-    waited for before the export is logged (``last``; actions/export_check.CheckBeside).
-    An export that carries a warning (--allow-unverified) needs the verdict first; so do
-    the other formats, which rest on it for the signatures they show."""
+    """The export's check: before the export is written (``first``), or, where
+    ``check_beside_wanted``, beside it in a process of its own, its verdict waited for
+    before the export is logged (``last``; actions/export_check.CheckBeside)."""
 
     def __init__(self, ledger, signer, fmt: str, allow_unverified: bool):
-        from infoshare_cli.actions.export_check import CheckBeside
-        from infoshare_cli.actions.exporting import SIGNED_INSIDE
-        from infoshare_cli.integrity.signatures import PROCESSES_FROM
-        from infoshare_cli.outputs.text_workers import worker_count
+        from infoshare_cli.actions.export_check import CheckBeside, check_beside_wanted
 
         self.ledger, self.signer, self.allow_unverified = ledger, signer, allow_unverified
         self.check: ExportCheck | None = None
         self.beside: CheckBeside | None = None
-        head = ledger.head()
-        if (
-            fmt in SIGNED_INSIDE
-            and not allow_unverified
-            and worker_count() > 0
-            and head is not None
-            and head.seq >= PROCESSES_FROM
-        ):
+        if check_beside_wanted(ledger, fmt, allow_unverified):
             self.beside = CheckBeside(ledger, signer)
 
     def first(self):
